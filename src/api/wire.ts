@@ -1,0 +1,108 @@
+/**
+ * The types that travel over the control API, shared by the daemon, the CLI and the dashboard.
+ * Instants are ISO-8601 strings; durations are milliseconds.
+ */
+import type { ProgramSpec } from '../config/program-spec.js';
+import type { SignalName } from '../process/signals.js';
+import type { InstanceState } from '../supervisor/types.js';
+
+export type { ProgramSpec, ProgramSpecInput } from '../config/program-spec.js';
+export type { InstanceState } from '../supervisor/types.js';
+
+/** API version prefix of every route. */
+export const API_PREFIX = '/v1';
+
+/** One row of `tend ls`: an instance with its live figures. */
+export interface InstanceSummary {
+  name: string;
+  /** 0-based index within the program. */
+  instance: number;
+  pid: number | null;
+  status: InstanceState;
+  restarts: number;
+  /** How long the current process has run, or null when none runs. */
+  uptimeMs: number | null;
+  /** CPU use of the main process in percent of one core since the previous sample, or null. */
+  cpu: number | null;
+  /** Resident memory of the main process, or null. */
+  memoryBytes: number | null;
+}
+
+/** One ended run, as `tend status` shows it. */
+export interface ExitRecordWire {
+  at: string;
+  code: number | null;
+  signal: SignalName | null;
+  uptimeMs: number;
+  isFailure: boolean;
+}
+
+/** Everything about one instance. */
+export interface InstanceDetail extends InstanceSummary {
+  /** `PORT` given to this instance, when the program has a base port. */
+  port: number | null;
+  startedAt: string | null;
+  stateSince: string;
+  /** Why the instance is errored, waiting or stopped on its own. */
+  reason: string | null;
+  nextRestartAt: string | null;
+  failureRestarts: number;
+  runs: number;
+  averageRunMs: number | null;
+  /** How long the instance has been up (when running) or down (when not), or null if never started. */
+  upForMs: number | null;
+  downForMs: number | null;
+  /** The most recent exits, oldest first. */
+  exits: ExitRecordWire[];
+}
+
+/** Whether the user wants a program running or stopped; the daemon restores this after a restart. */
+export type DesiredState = 'running' | 'stopped';
+
+/** Everything about one program: its definition and its instances. */
+export interface ProgramDetail {
+  name: string;
+  spec: ProgramSpec;
+  desired: DesiredState;
+  instances: InstanceDetail[];
+}
+
+/** `GET /v1/health`. */
+export interface HealthReply {
+  ok: true;
+  pid: number;
+  version: string;
+  home: string;
+  startedAt: string;
+  /** Problems found at start-up, such as a corrupt state file moved aside. */
+  problems: string[];
+}
+
+/** `POST /v1/programs/:target/signal` body. */
+export interface SignalRequest {
+  signal: string | number;
+  /** Only this instance; all instances when left out. */
+  instance?: number;
+  /** The whole process group instead of the main process. */
+  group?: boolean;
+}
+
+/** `POST /v1/programs/:target/signal` reply. */
+export interface SignalReply {
+  delivered: Array<{ name: string; instance: number; pid: number; signal: SignalName }>;
+}
+
+/** `DELETE /v1/programs/:target` reply. */
+export interface DeleteReply {
+  deleted: string[];
+}
+
+/** One line of output, as `GET /v1/logs` streams it (NDJSON, one per line). */
+export interface LogLine {
+  name: string;
+  instance: number;
+  stream: 'out' | 'err';
+  /** When the daemon read the line. */
+  time: string;
+  line: string;
+}

@@ -1,0 +1,164 @@
+/**
+ * Every error tend can report, in one registry: a stable code, the HTTP status
+ * the API answers with, and the exit code the CLI ends with.
+ * Exit codes: 0 success, 1 failure, 2 usage error (see docs/errors.md).
+ */
+
+/** The registry: code → HTTP status, CLI exit code, what it means. */
+export const ERROR_TABLE = {
+  TEND_ERR_USAGE: { status: 400, exitCode: 2, meaning: 'the command line was not understood' },
+  TEND_ERR_USAGE_UNKNOWN_COMMAND: { status: 400, exitCode: 2, meaning: 'no such command' },
+  TEND_ERR_USAGE_UNKNOWN_OPTION: { status: 400, exitCode: 2, meaning: 'no such option' },
+  TEND_ERR_USAGE_MISSING_ARGUMENT: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'a required argument is missing',
+  },
+  TEND_ERR_USAGE_INVALID_ARGUMENT: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'an argument or option value is not valid',
+  },
+  TEND_ERR_API_INVALID_BODY: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'a request body, parameter or query failed validation',
+  },
+  TEND_ERR_API_MALFORMED_JSON: { status: 400, exitCode: 2, meaning: 'a request body is not JSON' },
+  TEND_ERR_API_BODY_TOO_LARGE: {
+    status: 413,
+    exitCode: 2,
+    meaning: 'a request body is over the size limit',
+  },
+  TEND_ERR_API_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    exitCode: 2,
+    meaning: 'a request body is not application/json',
+  },
+  TEND_ERR_API_ROUTE_NOT_FOUND: { status: 404, exitCode: 1, meaning: 'no such API route' },
+  TEND_ERR_API_UNAUTHORIZED: {
+    status: 401,
+    exitCode: 1,
+    meaning: 'a TCP request without the right token',
+  },
+  TEND_ERR_PROGRAM_NOT_FOUND: { status: 404, exitCode: 1, meaning: 'no program by that name' },
+  TEND_ERR_PROGRAM_EXISTS: {
+    status: 409,
+    exitCode: 1,
+    meaning: 'a program by that name is already managed',
+  },
+  TEND_ERR_PROGRAM_INVALID_NAME: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'a program name is not valid',
+  },
+  TEND_ERR_INSTANCE_NOT_FOUND: {
+    status: 404,
+    exitCode: 1,
+    meaning: 'the program has no such instance',
+  },
+  TEND_ERR_PROGRAM_NOT_RUNNING: {
+    status: 409,
+    exitCode: 1,
+    meaning: 'the action needs a running process and there is none',
+  },
+  TEND_ERR_SIGNAL_UNKNOWN: { status: 400, exitCode: 2, meaning: 'no such signal' },
+  TEND_ERR_SPAWN_FAILED: {
+    status: 422,
+    exitCode: 1,
+    meaning: 'the program could not be started (no such file, no permission, bad cwd)',
+  },
+  TEND_ERR_SCALE_OUT_OF_BOUNDS: {
+    status: 409,
+    exitCode: 1,
+    meaning: 'a scale request past the pool minimum or maximum',
+  },
+  TEND_ERR_DAEMON_UNREACHABLE: {
+    status: 503,
+    exitCode: 1,
+    meaning: 'no daemon answers on the socket',
+  },
+  TEND_ERR_DAEMON_ALREADY_RUNNING: {
+    status: 409,
+    exitCode: 1,
+    meaning: 'another daemon already serves this TEND_HOME',
+  },
+  TEND_ERR_DAEMON_START_FAILED: { status: 500, exitCode: 1, meaning: 'the daemon could not start' },
+  TEND_ERR_DAEMON_STOPPING: {
+    status: 503,
+    exitCode: 1,
+    meaning: 'the daemon is shutting down and takes no new work',
+  },
+  TEND_ERR_STATE_CORRUPT: {
+    status: 500,
+    exitCode: 1,
+    meaning: 'the state file could not be read; it was moved aside',
+  },
+  TEND_ERR_INTERNAL: { status: 500, exitCode: 1, meaning: 'a bug in tend: please report it' },
+} as const satisfies Record<string, { status: number; exitCode: 1 | 2; meaning: string }>;
+
+/** A stable error code, `TEND_ERR_<AREA>_<WHAT>`. */
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+/** The JSON body of every API error. */
+export interface WireError {
+  error: { code: ErrorCode; message: string };
+}
+
+/** Base of every error tend raises on purpose: a code from the registry and a message that says what was expected. */
+export class TendError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+
+  /** HTTP status for this error's code. */
+  get status(): number {
+    return ERROR_TABLE[this.code].status;
+  }
+
+  /** CLI exit code for this error's code. */
+  get exitCode(): 1 | 2 {
+    return ERROR_TABLE[this.code].exitCode;
+  }
+
+  /** The API's error body. */
+  toWire(): WireError {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+/** The command line or a request was not what was expected. */
+export class UsageError extends TendError {}
+/** Something named does not exist. */
+export class NotFoundError extends TendError {}
+/** The request conflicts with the current state. */
+export class ConflictError extends TendError {}
+/** A process could not be spawned; `cause` keeps the OS error. */
+export class SpawnError extends TendError {
+  /** The OS error code, such as ENOENT or EACCES. */
+  readonly errno: string | undefined;
+  constructor(message: string, errno: string | undefined, options?: { cause?: unknown }) {
+    super('TEND_ERR_SPAWN_FAILED', message, options);
+    this.errno = errno;
+  }
+}
+/** The daemon could not be reached, started or used. */
+export class DaemonError extends TendError {}
+
+/** Whether a string is a code in the registry (for errors that come back over the wire). */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_TABLE, value);
+}
+
+/** Rebuilds a TendError from an API error body; anything unexpected becomes TEND_ERR_INTERNAL. */
+export function errorFromWire(body: unknown, fallbackMessage: string): TendError {
+  const error = (body as Partial<WireError> | null)?.error;
+  if (error && isErrorCode(error.code) && typeof error.message === 'string') {
+    return new TendError(error.code, error.message);
+  }
+  return new TendError('TEND_ERR_INTERNAL', fallbackMessage);
+}
