@@ -1,0 +1,149 @@
+/**
+ * Benchmark 2: resident memory of the daemon (tend's daemon, PM2's God daemon) with 10 and then
+ * 100 idle programs managed. Helper processes of a daemon (anything it runs besides the programs)
+ * are reported too, so that memory moved into a helper is not hidden.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { formatKib, formatRatio, formatTable } from './lib/format.js';
+import { awaitAllOnline, IDLE_COMMAND } from './lib/idle.js';
+import { attempt, progress, runIfMain } from './lib/main.js';
+import type { ProcessManager } from './lib/manager.js';
+import { withManagers } from './lib/managers.js';
+import type { BenchOptions } from './lib/options.js';
+import { descendantsOf, listProcesses, readRssKib } from './lib/probes.js';
+import { type BenchResult, checkTarget } from './lib/result.js';
+import { median, ratio } from './lib/stats.js';
+
+const PROGRAM_COUNTS = [10, 100] as const;
+const TARGET_RATIO_TO_PM2 = 0.75;
+const RSS_SAMPLES = 5;
+const RSS_SAMPLE_INTERVAL_MS = 200;
+
+interface RssFigures {
+  daemonKib: number;
+  helpersKib: number;
+  helperCount: number;
+}
+
+/** Measures daemon RSS of each manager with 10 and 100 idle programs. */
+export async function runDaemonRss(options: BenchOptions): Promise<BenchResult> {
+  const settleMs = options.isQuick ? 1000 : 3000;
+  return withManagers(async (managers) => {
+    progress(
+      `starting ${PROGRAM_COUNTS.join(' then ')} idle programs under ${managers.map((m) => m.label).join(' and ')}`,
+    );
+    const outcomes = await Promise.all(
+      managers.map((manager) =>
+        attempt(manager.label, () => measureManager(manager, settleMs, options.isQuick)),
+      ),
+    );
+    const figures = new Map<string, Map<number, RssFigures>>();
+    const failures: string[] = [];
+    managers.forEach((manager, index) => {
+      const outcome = outcomes[index];
+      if (outcome instanceof Error)
+        failures.push(`${manager.label}: ${outcome.message.split('\n')[0]}`);
+      else if (outcome) figures.set(manager.label, outcome);
+    });
+
+    const rows: string[][] = [];
+    const targets = [];
+    for (const count of PROGRAM_COUNTS) {
+      const pm2 = figures.get('pm2')?.get(count);
+      const tend = figures.get('tend')?.get(count);
+      for (const [label, value] of [
+        ['tend', tend],
+        ['pm2', pm2],
+      ] as const) {
+        if (!value) continue;
+        rows.push([
+          String(count),
+          label,
+          formatKib(value.daemonKib),
+          `${formatKib(value.helpersKib)} (${value.helperCount})`,
+          formatKib(value.daemonKib + value.helpersKib),
+          label === 'tend'
+            ? formatRatio(ratio(value.daemonKib, pm2?.daemonKib ?? Number.NaN))
+            : '1.00×',
+        ]);
+      }
+      const tendRatio = ratio(
+        (tend?.daemonKib ?? Number.NaN) + (tend?.helpersKib ?? 0),
+        (pm2?.daemonKib ?? Number.NaN) + (pm2?.helpersKib ?? 0),
+      );
+      targets.push(
+        checkTarget(
+          `tend daemon RSS ≤ ${TARGET_RATIO_TO_PM2}× PM2 God daemon, ${count} programs`,
+          tendRatio,
+          (value) => value <= TARGET_RATIO_TO_PM2,
+          `${formatRatio(tendRatio)} (${formatKib((tend?.daemonKib ?? Number.NaN) + (tend?.helpersKib ?? 0))} vs ${formatKib((pm2?.daemonKib ?? Number.NaN) + (pm2?.helpersKib ?? 0))}, helpers included)`,
+        ),
+      );
+    }
+    const report = [
+      `## 2. Daemon RSS with idle programs (\`${IDLE_COMMAND.command} ${IDLE_COMMAND.args.join(' ')}\`)`,
+      '',
+      formatTable(
+        ['programs', 'manager', 'daemon RSS', 'helpers RSS (n)', 'total', 'daemon ÷ pm2'],
+        rows,
+      ),
+      '',
+      options.isQuick
+        ? 'quick run: the last 90 programs are one program with 90 instances'
+        : 'every program started with its own CLI call',
+      `median of ${RSS_SAMPLES} samples, ${settleMs} ms after all were online`,
+      ...failures.map((failure) => `not measured: ${failure}`),
+    ].join('\n');
+    console.log(`${report}\n`);
+    return { name: 'daemon-rss', report, targets };
+  });
+}
+
+async function measureManager(
+  manager: ProcessManager,
+  settleMs: number,
+  isQuick: boolean,
+): Promise<Map<number, RssFigures>> {
+  await manager.ensureDaemon();
+  const daemonPid = await manager.daemonPid();
+  const figures = new Map<number, RssFigures>();
+  let started = 0;
+  for (const count of PROGRAM_COUNTS) {
+    if (isQuick && started > 0) {
+      await manager.start({ name: 'idle-rest', ...IDLE_COMMAND, instances: count - started });
+      started = count;
+    }
+    for (; started < count; started++)
+      await manager.start({ name: `idle-${started}`, ...IDLE_COMMAND });
+    await awaitAllOnline(manager, count, 120_000);
+    progress(`${manager.label}: ${count} online`);
+    await delay(settleMs);
+    const managedPids = (await manager.list()).flatMap((instance) =>
+      instance.pid ? [instance.pid] : [],
+    );
+    figures.set(count, await sampleRss(daemonPid, managedPids));
+  }
+  return figures;
+}
+
+async function sampleRss(daemonPid: number, managedPids: readonly number[]): Promise<RssFigures> {
+  const processes = listProcesses();
+  const managed = new Set(managedPids);
+  for (const pid of managedPids)
+    for (const info of descendantsOf(pid, processes)) managed.add(info.pid);
+  const daemon: number[] = [];
+  const helpers: number[] = [];
+  let helperCount = 0;
+  for (let sample = 0; sample < RSS_SAMPLES; sample++) {
+    daemon.push(readRssKib(daemonPid));
+    const helperPids = descendantsOf(daemonPid)
+      .map((info) => info.pid)
+      .filter((pid) => !managed.has(pid));
+    helperCount = helperPids.length;
+    helpers.push(helperPids.reduce((sum, pid) => sum + (readRssKib(pid) || 0), 0));
+    await delay(RSS_SAMPLE_INTERVAL_MS);
+  }
+  return { daemonKib: median(daemon), helpersKib: median(helpers), helperCount };
+}
+
+runIfMain(import.meta.url, runDaemonRss);
