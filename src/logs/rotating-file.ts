@@ -1,0 +1,162 @@
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
+import { rotatedPath } from './log-paths.js';
+
+const NEWLINE = 0x0a;
+
+/** Size limits of a rotating log: each file at most `maxBytes`, `maxFiles` files in all (current + rotated). */
+export interface RotationLimits {
+  maxBytes: number;
+  maxFiles: number;
+}
+
+/**
+ * An append-only log file that rotates by size (`x.log` → `x.log.1` → … → `x.log.<maxFiles-1>`).
+ * Writes are synchronous so that lines land in the order they were read and a reader of the
+ * files (tail) never sees half a write. Data given to `write` must be whole lines; a line is
+ * never split across two files, and a single line longer than `maxBytes` gets a file of its own.
+ */
+export class RotatingFile {
+  readonly path: string;
+  #limits: RotationLimits;
+  #fd: number;
+  #size: number;
+  /** After a failed rotation, the size at which to try again (so that one failure is not reported per write). */
+  #retryRotationAtSize = 0;
+  readonly #onRotateError: (error: Error) => void;
+
+  constructor(path: string, limits: RotationLimits, onRotateError: (error: Error) => void) {
+    this.path = path;
+    this.#limits = checkLimits(limits);
+    this.#onRotateError = onRotateError;
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    this.#fd = openSync(path, 'a+', 0o600);
+    this.#size = fstatSync(this.#fd).size;
+    if (this.#size > 0 && !endsWithNewline(this.#fd, this.#size)) {
+      // A previous writer stopped mid-line (killed during a write): end that line so the next one starts clean.
+      this.#append(Buffer.from('\n'));
+    }
+  }
+
+  /** Bytes in the current file. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Changes the limits; they apply from the next write. */
+  setLimits(limits: RotationLimits): void {
+    this.#limits = checkLimits(limits);
+  }
+
+  /** Appends whole lines, rotating first whenever the next lines would not fit. */
+  write(data: Buffer): void {
+    const { maxBytes } = this.#limits;
+    let rest = data;
+    while (rest.length > 0) {
+      const room = maxBytes - this.#size;
+      if (rest.length <= room) {
+        this.#append(rest);
+        return;
+      }
+      let cut = room > 0 ? rest.lastIndexOf(NEWLINE, room - 1) + 1 : 0;
+      if (cut === 0 && this.#size === 0) {
+        const end = rest.indexOf(NEWLINE);
+        cut = end === -1 ? rest.length : end + 1;
+      }
+      if (cut > 0) {
+        this.#append(rest.subarray(0, cut));
+        rest = rest.subarray(cut);
+      }
+      if (rest.length > 0 && !this.#rotate()) {
+        this.#append(rest);
+        return;
+      }
+    }
+  }
+
+  /** Closes the file; the object is not usable afterwards. */
+  close(): void {
+    if (this.#fd === -1) return;
+    closeSync(this.#fd);
+    this.#fd = -1;
+  }
+
+  #append(data: Buffer): void {
+    let offset = 0;
+    while (offset < data.length) {
+      offset += writeSync(this.#fd, data, offset, data.length - offset);
+    }
+    this.#size += data.length;
+  }
+
+  /** Returns whether a new, empty file is now current. */
+  #rotate(): boolean {
+    if (this.#size < this.#retryRotationAtSize) return false;
+    const { maxFiles } = this.#limits;
+    try {
+      removeGenerationsFrom(this.path, maxFiles);
+      for (let generation = maxFiles - 2; generation >= 1; generation--) {
+        renameIfExists(rotatedPath(this.path, generation), rotatedPath(this.path, generation + 1));
+      }
+      if (maxFiles > 1) renameSync(this.path, rotatedPath(this.path, 1));
+      else unlinkSync(this.path);
+      const fd = openSync(this.path, 'a+', 0o600);
+      closeSync(this.#fd);
+      this.#fd = fd;
+      this.#size = 0;
+      this.#retryRotationAtSize = 0;
+      return true;
+    } catch (error) {
+      // Keep appending to the file we have: a log over its size limit beats a lost line.
+      this.#retryRotationAtSize = this.#size + this.#limits.maxBytes;
+      this.#onRotateError(
+        new Error(`Could not rotate ${this.path}: ${(error as Error).message}`, { cause: error }),
+      );
+      return false;
+    }
+  }
+}
+
+function checkLimits(limits: RotationLimits): RotationLimits {
+  if (!Number.isInteger(limits.maxBytes) || limits.maxBytes < 1) {
+    throw new RangeError(`Expected maxBytes to be a positive integer, got ${limits.maxBytes}`);
+  }
+  if (!Number.isInteger(limits.maxFiles) || limits.maxFiles < 1) {
+    throw new RangeError(`Expected maxFiles to be a positive integer, got ${limits.maxFiles}`);
+  }
+  return { maxBytes: limits.maxBytes, maxFiles: limits.maxFiles };
+}
+
+function endsWithNewline(fd: number, size: number): boolean {
+  const last = Buffer.alloc(1);
+  return readSync(fd, last, 0, 1, size - 1) === 1 && last[0] === NEWLINE;
+}
+
+function renameIfExists(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+/** Deletes generations `first`, `first+1`, … left over from a larger maxFiles. */
+function removeGenerationsFrom(path: string, first: number): void {
+  for (let generation = Math.max(first, 1); ; generation++) {
+    try {
+      unlinkSync(rotatedPath(path, generation));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+  }
+}
