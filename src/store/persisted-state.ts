@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { ProgramSpecSchema } from '../config/program-spec.js';
+import { parseSignal, type SignalName } from '../process/signals.js';
+import type { InstanceStats } from '../supervisor/types.js';
+
+/** The state file format this tend writes and reads. */
+export const STATE_VERSION = 1;
+
+const epochMs = z.number().int().min(0);
+const count = z.number().int().min(0);
+
+const storedSignal = z
+  .string()
+  .refine((value) => parseSignal(value) === value, {
+    message: 'Expected a signal name such as SIGTERM',
+  })
+  .transform((value) => value as SignalName);
+
+const ExitRecordSchema = z.strictObject({
+  at: epochMs,
+  code: z.number().int().nullable(),
+  signal: storedSignal.nullable(),
+  uptimeMs: count,
+  isFailure: z.boolean(),
+});
+
+/** Health statistics of one instance, as the state file keeps them. */
+export const InstanceStatsSchema = z.strictObject({
+  restarts: count,
+  failureRestarts: count,
+  runs: count,
+  totalRunMs: count,
+  exits: z.array(ExitRecordSchema),
+}) satisfies z.ZodType<InstanceStats>;
+
+/** One instance of a persisted program: its statistics and the last process it ran. */
+export const PersistedInstanceSchema = z.strictObject({
+  index: z.number().int().min(0),
+  stats: InstanceStatsSchema,
+  lastPid: z.number().int().min(1).nullable(),
+  /** Field 22 of /proc/<pid>/stat, so a reused pid is not mistaken for ours. */
+  lastPidStartTime: z.number().int().min(0).nullable(),
+});
+
+/** Whether the user wants a program running or stopped. */
+export const DesiredStateSchema = z.enum(['running', 'stopped']);
+
+/** One managed program as the state file keeps it. */
+export const PersistedProgramSchema = z
+  .strictObject({
+    spec: ProgramSpecSchema,
+    desired: DesiredStateSchema,
+    instances: z.array(PersistedInstanceSchema),
+  })
+  .superRefine((program, ctx) => {
+    const seen = new Set<number>();
+    for (const [position, instance] of program.instances.entries()) {
+      if (seen.has(instance.index)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['instances', position, 'index'],
+          message: `Expected each instance index once, got ${instance.index} twice`,
+        });
+      }
+      seen.add(instance.index);
+    }
+  });
+
+/** The top level of the state file, before its programs are checked one by one. */
+export const StateEnvelopeSchema = z.strictObject({
+  version: z.literal(STATE_VERSION),
+  savedAt: z.iso.datetime(),
+  bootId: z.string().max(128).nullable().default(null),
+  programs: z.array(z.unknown()),
+});
+
+/** One persisted instance. */
+export type PersistedInstance = z.output<typeof PersistedInstanceSchema>;
+/** One persisted program: its definition, what the user wants, and its instances' history. */
+export type PersistedProgram = z.output<typeof PersistedProgramSchema>;
+/** Whether the user wants a program running or stopped. */
+export type PersistedDesiredState = z.output<typeof DesiredStateSchema>;
+
+/** The whole durable state of a daemon: `$TEND_HOME/state.json`. */
+export interface PersistedState {
+  version: typeof STATE_VERSION;
+  /** ISO-8601 instant of the write. */
+  savedAt: string;
+  /** The boot the pids were recorded in (/proc/sys/kernel/random/boot_id): start times only compare within one boot. */
+  bootId: string | null;
+  programs: PersistedProgram[];
+}
+
+/** What a caller hands to the store; the store stamps `version`, `savedAt` and `bootId` itself. */
+export interface StateToSave {
+  programs: PersistedProgram[];
+}
+
+/** A state with no programs, as a fresh home has. */
+export function emptyState(now: Date = new Date()): PersistedState {
+  return { version: STATE_VERSION, savedAt: now.toISOString(), bootId: null, programs: [] };
+}

@@ -1,0 +1,294 @@
+import { constants, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { TendError } from '../errors.js';
+import { readBootId } from '../process/proc-identity.js';
+import {
+  fsyncDirectory,
+  removeLeftoverTempFiles,
+  removeQuietly,
+  replaceFileAtomicSync,
+  tempPathFor,
+  writeDurableFile,
+} from './atomic-write.js';
+import { parseStateText } from './parse-state.js';
+import {
+  emptyState,
+  type PersistedState,
+  STATE_VERSION,
+  type StateToSave,
+} from './persisted-state.js';
+
+/** Name of the state file inside TEND_HOME. */
+export const STATE_FILE_NAME = 'state.json';
+/** Permissions of the state file: it holds commands and environments, so only its owner reads it. */
+export const STATE_FILE_MODE = 0o600;
+/** What a moved-aside corrupt state file's name adds, before a timestamp. */
+export const CORRUPT_FILE_INFIX = '.corrupt-';
+
+/** What `load()` found: the state to start from, and what was wrong with the file, in words. */
+export interface LoadResult {
+  state: PersistedState;
+  problems: string[];
+}
+
+/** Options of a save. */
+export interface SaveOptions {
+  /** Set when an empty program list is meant to replace a non-empty one (the last program was deleted). */
+  allowEmpty?: boolean;
+}
+
+interface PendingWrite {
+  state: StateToSave;
+  /** Order of the request; a write never replaces the content of a later request. */
+  sequence: number;
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The daemon's durable state in `$TEND_HOME/state.json`. Every write is atomic (temp file, fsync,
+ * rename, fsync of the directory), so a crash leaves the previous or the next state, never a broken one.
+ * Saves are serialized and coalesced: while one write runs, later requests collapse into one write
+ * of the latest state. Call `load()` once before saving.
+ */
+export class StateStore {
+  /** Absolute path of the state file. */
+  readonly path: string;
+  readonly #dir: string;
+  readonly #bootId: string | null = readBootId() ?? null;
+  #isLoaded = false;
+  #isDirReady = false;
+  /** Programs in the most recent accepted request, or on disk at load: what an empty save would replace. */
+  #latestProgramCount = 0;
+  #nextSequence = 1;
+  /** Sequence of the request whose content the state file's directory entry now names. */
+  #renamedSequence = 0;
+  #pending: PendingWrite | undefined;
+  #isWriting = false;
+  #writeCount = 0;
+
+  constructor(home: string) {
+    this.#dir = home;
+    this.path = join(home, STATE_FILE_NAME);
+  }
+
+  /** How many times the file was replaced since this store was made (coalesced saves count once). */
+  get writeCount(): number {
+    return this.#writeCount;
+  }
+
+  /**
+   * Reads the state at start-up. A missing file is an empty state. A file that cannot be used is
+   * moved aside to `state.json.corrupt-<timestamp>` and said so in `problems`; a program that cannot
+   * be used is left out, said so, and the original file is copied aside. Temp files of a crashed write are deleted.
+   * Pids recorded in another boot are cleared: their start times mean nothing in this one.
+   */
+  load(): LoadResult {
+    removeLeftoverTempFiles(this.path);
+    this.#isLoaded = true;
+    const result = this.#read();
+    if (this.#bootId === null || result.state.bootId !== this.#bootId) {
+      forgetProcesses(result.state);
+    }
+    this.#latestProgramCount = result.state.programs.length;
+    return result;
+  }
+
+  /**
+   * Writes a state; resolves once a write that contains it (or a later state) is on disk.
+   * Rejects, writing nothing, when an empty program list would replace a non-empty one without `allowEmpty`.
+   */
+  save(state: StateToSave, options: SaveOptions = {}): Promise<void> {
+    try {
+      this.#accept(state, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const sequence = this.#nextSequence++;
+    if (this.#pending) {
+      this.#pending.state = state;
+      this.#pending.sequence = sequence;
+      return this.#pending.promise;
+    }
+    this.#pending = makePendingWrite(state, sequence);
+    if (!this.#isWriting) {
+      this.#isWriting = true;
+      // A microtask later, so that saves made in the same tick share the first write.
+      queueMicrotask(() => void this.#drain());
+    }
+    return this.#pending.promise;
+  }
+
+  /** Writes a state before returning, for shutdown; settles every save still waiting, since this state is newer. */
+  saveSync(state: StateToSave, options: SaveOptions = {}): void {
+    this.#accept(state, options);
+    const sequence = this.#nextSequence++;
+    this.#ensureDir();
+    replaceFileAtomicSync(this.path, serializeState(state, this.#bootId), STATE_FILE_MODE);
+    this.#renamedSequence = sequence;
+    this.#writeCount += 1;
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.resolve();
+  }
+
+  #accept(state: StateToSave, options: SaveOptions): void {
+    if (!this.#isLoaded) {
+      throw new TendError(
+        'TEND_ERR_INTERNAL',
+        `StateStore.load() must run before the first save, so that ${this.path} is checked before it is replaced`,
+      );
+    }
+    if (state.programs.length === 0 && this.#latestProgramCount > 0 && !options.allowEmpty) {
+      throw new TendError(
+        'TEND_ERR_INTERNAL',
+        `Refused to replace a state of ${this.#latestProgramCount} program(s) in ${this.path} with an empty one; pass { allowEmpty: true } when every program was deleted on purpose`,
+      );
+    }
+    this.#latestProgramCount = state.programs.length;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#pending) {
+      const job = this.#pending;
+      this.#pending = undefined;
+      try {
+        await this.#write(job.state, job.sequence);
+        job.resolve();
+      } catch (error) {
+        job.reject(error);
+      }
+    }
+    this.#isWriting = false;
+  }
+
+  async #write(state: StateToSave, sequence: number): Promise<void> {
+    this.#ensureDir();
+    const temp = tempPathFor(this.path);
+    try {
+      await writeDurableFile(temp, serializeState(state, this.#bootId), STATE_FILE_MODE);
+    } catch (error) {
+      await removeQuietly(temp);
+      throw error;
+    }
+    // A saveSync ran while this write was flushing and wrote a newer state: keep that one.
+    if (sequence <= this.#renamedSequence) {
+      await removeQuietly(temp);
+      return;
+    }
+    // Renamed synchronously so that renames happen in request order, even against saveSync.
+    try {
+      renameSync(temp, this.path);
+    } catch (error) {
+      await removeQuietly(temp);
+      throw error;
+    }
+    this.#renamedSequence = sequence;
+    this.#writeCount += 1;
+    await fsyncDirectory(this.#dir);
+  }
+
+  #ensureDir(): void {
+    if (this.#isDirReady) return;
+    mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+    this.#isDirReady = true;
+  }
+
+  #read(): LoadResult {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        return { state: emptyState(), problems: [] };
+      }
+      return this.#moveAside(`could not be read (${(error as Error).message})`);
+    }
+    const parsed = parseStateText(text);
+    switch (parsed.kind) {
+      case 'valid':
+        return { state: parsed.state, problems: [] };
+      case 'corrupt':
+        return this.#moveAside(parsed.reason);
+      case 'partial':
+        return { state: parsed.state, problems: this.#reportLeftOut(parsed.leftOut) };
+    }
+  }
+
+  #moveAside(reason: string): LoadResult {
+    const aside = this.#asidePath();
+    try {
+      renameSync(this.path, aside);
+    } catch (error) {
+      return {
+        state: emptyState(),
+        problems: [
+          `State file ${this.path} ${reason}, and could not be moved aside to ${aside} (${(error as Error).message}); starting with no programs, and the next save will replace it`,
+        ],
+      };
+    }
+    return {
+      state: emptyState(),
+      problems: [
+        `State file ${this.path} ${reason}; moved it aside to ${aside} and started with no programs`,
+      ],
+    };
+  }
+
+  #reportLeftOut(leftOut: string[]): string[] {
+    const aside = this.#asidePath();
+    let whereOriginal: string;
+    try {
+      copyFileSync(this.path, aside, constants.COPYFILE_EXCL);
+      whereOriginal = `the original file was copied to ${aside}`;
+    } catch (error) {
+      whereOriginal = `the original file could not be copied to ${aside} (${(error as Error).message})`;
+    }
+    return leftOut.map(
+      (problem) => `State file ${this.path}: ${problem}; left it out, ${whereOriginal}`,
+    );
+  }
+
+  #asidePath(): string {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const base = `${this.path}${CORRUPT_FILE_INFIX}${stamp}`;
+    let candidate = base;
+    for (let attempt = 1; existsSync(candidate); attempt += 1) candidate = `${base}-${attempt}`;
+    return candidate;
+  }
+}
+
+/** The bytes of the state file for a state. */
+export function serializeState(
+  state: StateToSave,
+  bootId: string | null,
+  now: Date = new Date(),
+): string {
+  const document: PersistedState = {
+    version: STATE_VERSION,
+    savedAt: now.toISOString(),
+    bootId,
+    programs: state.programs,
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+function forgetProcesses(state: PersistedState): void {
+  for (const program of state.programs) {
+    for (const instance of program.instances) {
+      instance.lastPid = null;
+      instance.lastPidStartTime = null;
+    }
+  }
+}
+
+function makePendingWrite(state: StateToSave, sequence: number): PendingWrite {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((onResolve, onReject) => {
+    resolve = onResolve;
+    reject = onReject;
+  });
+  return { state, sequence, promise, resolve, reject };
+}
