@@ -1,0 +1,16 @@
+import type { FastifyInstance } from 'fastify';
+import type { HealthReply } from '../wire.js';
+
+/** Routes about the daemon itself: health, and stopping it. */
+export function registerDaemonRoutes(
+  app: FastifyInstance,
+  options: { health: () => HealthReply; requestStop: () => void },
+): void {
+  app.get('/v1/health', async () => options.health());
+
+  app.post('/v1/daemon/stop', async (_request, reply) => {
+    // Answer first: the shutdown closes this server, and the client waits for the socket to go away.
+    reply.raw.once('finish', () => options.requestStop());
+    return reply.status(202).send({ stopping: true });
+  });
+}

@@ -1,0 +1,66 @@
+import type { ProgramSpec } from '../config/program-spec.js';
+import type { InstanceSnapshot } from '../supervisor/types.js';
+import type { DesiredState, ExitRecordWire, InstanceDetail, ProgramDetail } from './wire.js';
+
+/** Live figures of a running process, when it could be sampled. */
+export interface LiveFigures {
+  cpu: number;
+  memoryBytes: number;
+}
+
+const RUNNING_STATES = new Set(['starting', 'online', 'stopping']);
+
+/** The wire view of one instance at `now`, with its live figures. */
+export function toInstanceDetail(
+  snapshot: InstanceSnapshot,
+  spec: ProgramSpec,
+  live: LiveFigures | undefined,
+  now: number,
+): InstanceDetail {
+  const { stats } = snapshot;
+  const isRunning = RUNNING_STATES.has(snapshot.state) && snapshot.pid !== null;
+  const uptimeMs = isRunning && snapshot.startedAt !== null ? now - snapshot.startedAt : null;
+  const downForMs = !isRunning && snapshot.downSince !== null ? now - snapshot.downSince : null;
+  return {
+    name: snapshot.name,
+    instance: snapshot.instance,
+    pid: snapshot.pid,
+    status: snapshot.state,
+    restarts: stats.restarts,
+    uptimeMs,
+    cpu: isRunning && live ? live.cpu : null,
+    memoryBytes: isRunning && live ? live.memoryBytes : null,
+    port: spec.port === undefined ? null : spec.port + snapshot.instance,
+    startedAt: toIso(snapshot.startedAt),
+    stateSince: new Date(snapshot.stateSince).toISOString(),
+    reason: snapshot.reason,
+    nextRestartAt: toIso(snapshot.nextRestartAt),
+    failureRestarts: stats.failureRestarts,
+    runs: stats.runs,
+    averageRunMs: stats.runs > 0 ? Math.round(stats.totalRunMs / stats.runs) : null,
+    upForMs: uptimeMs,
+    downForMs,
+    exits: stats.exits.map(
+      (exit): ExitRecordWire => ({
+        at: new Date(exit.at).toISOString(),
+        code: exit.code,
+        signal: exit.signal,
+        uptimeMs: exit.uptimeMs,
+        isFailure: exit.isFailure,
+      }),
+    ),
+  };
+}
+
+/** The wire view of a program. */
+export function toProgramDetail(
+  spec: ProgramSpec,
+  desired: DesiredState,
+  instances: InstanceDetail[],
+): ProgramDetail {
+  return { name: spec.name, spec, desired, instances };
+}
+
+function toIso(epochMs: number | null): string | null {
+  return epochMs === null ? null : new Date(epochMs).toISOString();
+}

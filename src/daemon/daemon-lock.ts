@@ -1,0 +1,67 @@
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { DaemonError } from '../errors.js';
+
+/** Held by the one daemon of a home; `release()` removes the pid file. */
+export interface DaemonLock {
+  release(): void;
+}
+
+/**
+ * Takes the home's pid file with O_EXCL, so that two daemons never serve one home.
+ * A pid file whose process is gone, or is not a tend daemon (pid reused), is stale and replaced.
+ * The socket bind that follows is the second line of defence (see run-daemon.ts).
+ */
+export function acquireDaemonLock(pidFile: string): DaemonLock {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(pidFile, 'wx', 0o600);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return { release: () => releaseIfOurs(pidFile) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = readPid(pidFile);
+      if (holder !== undefined && holder !== process.pid && isTendDaemon(holder)) {
+        throw new DaemonError(
+          'TEND_ERR_DAEMON_ALREADY_RUNNING',
+          `A tend daemon (pid ${holder}) already serves this home (${pidFile}); stop it with \`tend daemon stop\` or use another TEND_HOME`,
+        );
+      }
+      unlinkQuietly(pidFile);
+    }
+  }
+  throw new DaemonError(
+    'TEND_ERR_DAEMON_START_FAILED',
+    `Could not take the daemon lock ${pidFile}`,
+  );
+}
+
+function readPid(pidFile: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isTendDaemon(pid: number): boolean {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.includes('daemon') && argv.some((arg) => arg.includes('tend'));
+  } catch {
+    return false;
+  }
+}
+
+function releaseIfOurs(pidFile: string): void {
+  if (readPid(pidFile) === process.pid) unlinkQuietly(pidFile);
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,140 @@
+import { chmodSync, closeSync, mkdirSync, unlinkSync, writeSync } from 'node:fs';
+import { pino } from 'pino';
+import { createApiServer } from '../api/api-server.js';
+import type { HealthReply } from '../api/wire.js';
+import { homePaths } from '../config/home.js';
+import { TendError } from '../errors.js';
+import { TEND_VERSION } from '../version.js';
+import { acquireDaemonLock, type DaemonLock } from './daemon-lock.js';
+import { createDaemonServices } from './daemon-services.js';
+
+/** How the daemon is started. */
+export interface RunDaemonOptions {
+  home: string;
+  /** A file descriptor to write `ready\n` (or `error <message>\n`) to once the API answers, then close. */
+  notifyFd?: number;
+  /** Whether SIGTERM/SIGINT handlers are installed (false when a test runs the daemon in-process). */
+  handleSignals?: boolean;
+}
+
+/** A daemon that is running: `stopped` resolves to the exit code once it has shut down. */
+export interface RunningDaemon {
+  stopped: Promise<number>;
+  stop(): void;
+}
+
+/** Runs the daemon for a home until it is told to stop; resolves to the process exit code. */
+export async function runDaemon(options: RunDaemonOptions): Promise<number> {
+  try {
+    const daemon = await startDaemon(options);
+    return await daemon.stopped;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    notify(options.notifyFd, `error ${message.replaceAll('\n', ' ')}`);
+    process.stderr.write(`tend daemon: ${message}\n`);
+    return error instanceof TendError ? error.exitCode : 1;
+  }
+}
+
+/** Starts the daemon and returns once the API answers on the socket. */
+export async function startDaemon(options: RunDaemonOptions): Promise<RunningDaemon> {
+  const paths = homePaths(options.home);
+  // Everything the daemon creates (socket, state, logs, FIFOs) is private to its user.
+  process.umask(0o077);
+  mkdirSync(paths.home, { recursive: true, mode: 0o700 });
+  chmodSync(paths.home, 0o700);
+  const lock = acquireDaemonLock(paths.pidFile);
+  const logger = pino(
+    { base: { pid: process.pid } },
+    pino.destination({ dest: paths.daemonLog, sync: true }),
+  );
+  let services: Awaited<ReturnType<typeof createDaemonServices>> | undefined;
+  try {
+    services = await createDaemonServices(paths, logger);
+    const startedAt = new Date().toISOString();
+    let requestStop: () => void = () => {};
+    const stopRequested = new Promise<void>((resolve) => {
+      requestStop = resolve;
+    });
+    const health = (): HealthReply => ({
+      ok: true,
+      pid: process.pid,
+      version: TEND_VERSION,
+      home: paths.home,
+      startedAt,
+      problems: services?.problems ?? [],
+    });
+    const app = createApiServer({
+      registry: services.registry,
+      logs: services.logSource,
+      health,
+      requestStop: () => requestStop(),
+      logger,
+    });
+    unlinkQuietly(paths.socket);
+    await app.listen({ path: paths.socket });
+    chmodSync(paths.socket, 0o600);
+    logger.info({ home: paths.home, version: TEND_VERSION }, 'daemon ready');
+    notify(options.notifyFd, 'ready');
+
+    const removeSignalHandlers =
+      options.handleSignals === false ? () => {} : onStopSignals(requestStop, logger);
+    const runningServices = services;
+    const stopped = stopRequested.then(async () => {
+      removeSignalHandlers();
+      logger.info('daemon stopping');
+      await runningServices.shutdown();
+      await app.close();
+      unlinkQuietly(paths.socket);
+      lock.release();
+      logger.info('daemon stopped');
+      return 0;
+    });
+    return { stopped, stop: () => requestStop() };
+  } catch (error) {
+    await services?.shutdown().catch(() => {});
+    releaseAfterFailure(lock, paths.socket);
+    logger.error({ err: error }, 'daemon failed to start');
+    throw error;
+  }
+}
+
+function onStopSignals(requestStop: () => void, logger: pino.Logger): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stop signal received');
+    requestStop();
+  };
+  // A daemon started from a terminal must not die with it.
+  const onHangup = () => logger.info('SIGHUP ignored');
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGHUP', onHangup);
+  return () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    process.off('SIGHUP', onHangup);
+  };
+}
+
+function notify(fd: number | undefined, line: string): void {
+  if (fd === undefined) return;
+  try {
+    writeSync(fd, `${line}\n`);
+    closeSync(fd);
+  } catch {
+    // the starter is gone; nothing to tell
+  }
+}
+
+function releaseAfterFailure(lock: DaemonLock, socket: string): void {
+  lock.release();
+  unlinkQuietly(socket);
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}

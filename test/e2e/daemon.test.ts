@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { HealthReply } from '../../src/api/wire.js';
+import { isProcessAlive } from '../helpers/proc.js';
+import { fixture, TEND_BIN, useTend, waitFor } from './harness.js';
+
+test('the socket is private to its user and the home folder too', async (t) => {
+  const tend = useTend(t);
+  await tend.ok(['ls']);
+  assert.equal(statSync(tend.socket).mode & 0o777, 0o600);
+  assert.equal(statSync(tend.home).mode & 0o777, 0o700);
+});
+
+test('a second daemon on the same home exits 1 with a clear message', async (t) => {
+  const tend = useTend(t);
+  await tend.ok(['ls']);
+  const second = await tend.run(['daemon']);
+  assert.equal(second.code, 1);
+  assert.match(second.stderr, /already serves this home/);
+  const health = await tend.api<HealthReply>('GET', '/v1/health');
+  assert.equal(health.status, 200);
+});
+
+test('daemon stop ends every process; the next command brings the programs back as they were', async (t) => {
+  const tend = useTend(t);
+  await tend.ok(['start', '--name', 'keep', '--instances', '2', ...fixture('forever')]);
+  await tend.ok(['start', '--name', 'resting', ...fixture('forever')]);
+  await tend.ok(['stop', 'resting']);
+  const keepPid = (await tend.list()).find((row) => row.name === 'keep')?.pid;
+  assert.ok(keepPid);
+  process.kill(keepPid, 'SIGKILL');
+  await waitFor('the restart', async () => {
+    const row = (await tend.list()).find((r) => r.name === 'keep' && r.instance === 0);
+    return row?.status === 'online' && row.pid !== keepPid;
+  });
+  const pids = (await tend.list()).flatMap((row) => (row.pid === null ? [] : [row.pid]));
+  const daemonPid = tend.daemonPid();
+
+  await tend.ok(['daemon', 'stop']);
+  assert.equal(existsSync(tend.socket), false);
+  assert.ok(daemonPid && !isProcessAlive(daemonPid));
+  for (const pid of pids)
+    assert.equal(isProcessAlive(pid), false, `pid ${pid} outlived the daemon`);
+
+  const rows = await tend.list();
+  assert.deepEqual(
+    rows.map((row) => [row.name, row.instance, row.status]),
+    [
+      ['keep', 0, 'online'],
+      ['keep', 1, 'online'],
+      ['resting', 0, 'stopped'],
+    ],
+  );
+  const keep = await tend.program('keep');
+  assert.equal(
+    keep.instances[0]?.exits[0]?.signal,
+    'SIGKILL',
+    'exit history survives a daemon restart',
+  );
+});
+
+test('SIGTERM to the daemon stops it cleanly and saves state', async (t) => {
+  const tend = useTend(t);
+  await tend.ok(['start', '--name', 'calm', ...fixture('forever')]);
+  const [row] = await tend.list();
+  const daemonPid = tend.daemonPid();
+  assert.ok(daemonPid && row?.pid);
+  process.kill(daemonPid, 'SIGTERM');
+  await waitFor('the daemon to exit', async () => !isProcessAlive(daemonPid));
+  assert.equal(isProcessAlive(row.pid), false);
+  assert.equal(existsSync(tend.socket), false);
+  const [back] = await tend.list();
+  assert.equal(back?.name, 'calm');
+  assert.equal(back?.status, 'online');
+});
+
+test('a daemon killed with SIGKILL leaves a stale socket and pid file that do not stop the next one', async (t) => {
+  const tend = useTend(t);
+  await tend.ok(['start', '--name', 'orphan', ...fixture('forever')]);
+  const [row] = await tend.list();
+  const daemonPid = tend.daemonPid();
+  assert.ok(daemonPid && row?.pid);
+  process.kill(daemonPid, 'SIGKILL');
+  await waitFor('the daemon to die', async () => !isProcessAlive(daemonPid));
+  assert.ok(existsSync(tend.socket));
+
+  const [back] = await tend.list();
+  assert.equal(back?.status, 'online');
+  assert.notEqual(back?.pid, row.pid);
+  assert.notEqual(tend.daemonPid(), daemonPid);
+  // The previous daemon's instance was ended, so that two copies never run.
+  await waitFor('the leftover to be gone', async () => !isProcessAlive(row.pid as number));
+});
+
+test('a corrupt state file is moved aside and reported, never silently dropped', async (t) => {
+  const tend = useTend(t);
+  writeFileSync(join(tend.home, 'state.json'), '{"version":1,"programs":[{"oops"');
+  const health = await (async () => {
+    await tend.ok(['ls']);
+    return tend.api<HealthReply>('GET', '/v1/health');
+  })();
+  assert.equal(health.body.problems.length, 1);
+  assert.match(health.body.problems[0] ?? '', /state\.json\.corrupt-/);
+  const aside = readdirSync(tend.home).filter((file) => file.startsWith('state.json.corrupt-'));
+  assert.equal(aside.length, 1);
+  const status = await tend.ok(['status', 'all']);
+  assert.match(status, /corrupt/);
+});
+
+test('tend daemon runs in the foreground until SIGINT', async (t) => {
+  const tend = useTend(t);
+  const daemon = spawn(process.execPath, [TEND_BIN, 'daemon'], {
+    env: { ...process.env, TEND_HOME: tend.home },
+    stdio: 'ignore',
+  });
+  t.after(() => daemon.kill('SIGKILL'));
+  await waitFor('the foreground daemon to answer', async () =>
+    existsSync(tend.socket)
+      ? (await tend.api('GET', '/v1/health').catch(() => ({ status: 0 }))).status === 200
+      : false,
+  );
+  const exited = new Promise<number | null>((resolve) =>
+    daemon.once('exit', (code) => resolve(code)),
+  );
+  daemon.kill('SIGINT');
+  assert.equal(await exited, 0);
+  assert.equal(existsSync(tend.socket), false);
+});

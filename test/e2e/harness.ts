@@ -1,0 +1,166 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { InstanceSummary, ProgramDetail } from '../../src/api/wire.js';
+import { makeTempHome } from '../helpers/temp-home.js';
+
+/** The real CLI entry point. */
+export const TEND_BIN = fileURLToPath(new URL('../../../bin/tend.js', import.meta.url));
+/** Compiled fixture programs. */
+export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+/** What a CLI run printed and how it ended. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A temporary home with a CLI bound to it; the daemon it starts is stopped (and, failing that, killed) after the test. */
+export interface TendUnderTest {
+  home: string;
+  socket: string;
+  run(args: string[], options?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CliResult>;
+  /** Runs and fails the test unless the exit code is 0. */
+  ok(args: string[], options?: { cwd?: string }): Promise<string>;
+  list(): Promise<InstanceSummary[]>;
+  program(name: string): Promise<ProgramDetail>;
+  api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  daemonPid(): number | undefined;
+}
+
+type AfterHook = { after(fn: () => unknown): void };
+
+/** Sets up a temp TEND_HOME and a CLI runner for it. */
+export function useTend(t: AfterHook): TendUnderTest {
+  const home = makeTempHome(t, 'tend-e2e-');
+  const socket = join(home, 'tend.sock');
+  const env = { ...process.env, TEND_HOME: home, NO_COLOR: '1' };
+
+  const run = (args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+    new Promise<CliResult>((resolve) => {
+      execFile(
+        process.execPath,
+        [TEND_BIN, ...args],
+        {
+          env: { ...env, ...options.env },
+          cwd: options.cwd ?? home,
+          timeout: 30_000,
+          maxBuffer: 64 * 1024 * 1024,
+        },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+
+  const daemonPid = () => {
+    const pidFile = join(home, 'daemon.pid');
+    if (!existsSync(pidFile)) return undefined;
+    const pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
+    return Number.isInteger(pid) ? pid : undefined;
+  };
+
+  const tend: TendUnderTest = {
+    home,
+    socket,
+    run,
+    async ok(args, options) {
+      const result = await run(args, options);
+      if (result.code !== 0) {
+        throw new Error(
+          `tend ${args.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+        );
+      }
+      return result.stdout;
+    },
+    async list() {
+      return JSON.parse(await tend.ok(['ls', '--json'])) as InstanceSummary[];
+    },
+    async program(name) {
+      const reply = await tend.api<ProgramDetail>('GET', `/v1/programs/${name}`);
+      if (reply.status !== 200)
+        throw new Error(`GET ${name}: ${reply.status} ${JSON.stringify(reply.body)}`);
+      return reply.body;
+    },
+    api: (method, path, body) => apiCall(socket, method, path, body),
+    daemonPid,
+  };
+
+  t.after(async () => {
+    const pid = daemonPid();
+    if (pid === undefined) return;
+    await run(['daemon', 'stop']);
+    // Safety net: a daemon that did not stop is killed by pid so that no test leaks it.
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone, as it should be
+    }
+  });
+  return tend;
+}
+
+/** One HTTP request to the daemon's socket, JSON in and out. */
+export function apiCall<T>(
+  socketPath: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      {
+        socketPath,
+        method,
+        path,
+        headers:
+          payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({
+            status: res.statusCode ?? 0,
+            body: (text ? JSON.parse(text) : undefined) as T,
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/**
+ * Awaits a condition on the daemon's state, checking it every few milliseconds.
+ * tend has no event stream yet (a later issue adds one); until then this is how a test
+ * waits for a restart without a fixed sleep.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** `node <fixture>.js` as a command line for `tend start`. */
+export function fixture(name: string, ...args: string[]): string[] {
+  return [process.execPath, join(FIXTURES, `${name}.js`), ...args];
+}
