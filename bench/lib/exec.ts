@@ -61,7 +61,8 @@ export function runCommand(
       if (code !== 0 && !options.isFailureAllowed) {
         const shown = [command, ...args].join(' ');
         const why = signal ? `signal ${signal}` : `code ${code}`;
-        reject(new Error(`\`${shown}\` failed (${why}):\n${outcome.stderr || outcome.stdout}`));
+        const said = (outcome.stderr || outcome.stdout).trim();
+        reject(new Error(`\`${shown}\` failed (${why}): ${said}`));
         return;
       }
       resolve(outcome);

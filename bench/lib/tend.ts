@@ -61,6 +61,16 @@ export class TendManager implements ProcessManager {
     });
   }
 
+  /** When each recorded exit of instance 0 happened (epoch ms, oldest first), from `tend status <name> --json`. */
+  async exitTimes(name: string): Promise<number[]> {
+    const outcome = await this.#tend(['status', name, '--json']);
+    const status = JSON.parse(outcome.stdout) as unknown;
+    const program = (Array.isArray(status) ? status[0] : status) as {
+      instances?: Array<{ exits?: Array<{ at: string }> }>;
+    };
+    return (program.instances?.[0]?.exits ?? []).map((exit) => Date.parse(exit.at));
+  }
+
   delete(target: string): Promise<CommandOutcome> {
     return this.#tend(['delete', target]);
   }

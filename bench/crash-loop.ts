@@ -1,0 +1,230 @@
+/**
+ * Benchmark 4: a program that crashes at once on every start, and one that runs a while and then
+ * crashes on every later start. Samples each manager's restart count and status over a window:
+ * how fast it restarts over time, and whether and when it gives up.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { formatTable } from './lib/format.js';
+import { attempt, progress, runIfMain } from './lib/main.js';
+import type { ManagedInstance, ProcessManager } from './lib/manager.js';
+import { withManagers } from './lib/managers.js';
+import type { BenchOptions } from './lib/options.js';
+import { fixturePath } from './lib/paths.js';
+import { type BenchResult, checkTarget, type TargetCheck } from './lib/result.js';
+import { TendManager } from './lib/tend.js';
+
+const SAMPLE_INTERVAL_MS = 500;
+/** Statuses in which a manager has stopped restarting on its own. */
+const GAVE_UP_STATUSES: Readonly<Record<ProcessManager['label'], readonly string[]>> = {
+  tend: ['errored'],
+  pm2: ['errored', 'stopped'],
+};
+
+interface CrashCase {
+  name: string;
+  description: string;
+  args: (markerDir: string, manager: ProcessManager) => string[];
+}
+
+interface Sample {
+  atMs: number;
+  restarts: number;
+  status: string;
+}
+
+interface Track {
+  manager: ProcessManager;
+  crashCase: CrashCase;
+  startedAt: number;
+  samples: Sample[];
+  exitGapsMs: number[] | null;
+  error?: string;
+}
+
+/** Runs both crash programs under every manager at once and samples restarts over the window. */
+export async function runCrashLoop(options: BenchOptions): Promise<BenchResult> {
+  const windowMs = options.isQuick ? 15_000 : 40_000;
+  const firstRunMs = options.isQuick ? 5_000 : 20_000;
+  const bucketMs = options.isQuick ? 2_500 : 5_000;
+  const crash = fixturePath('crash');
+  const cases: CrashCase[] = [
+    { name: 'crash-now', description: 'exits 1 at once on every start', args: () => [crash] },
+    {
+      name: 'crash-later',
+      description: `runs ${firstRunMs / 1000} s, then exits 1 at once on every start`,
+      args: (markerDir, manager) => [
+        crash,
+        String(firstRunMs),
+        join(markerDir, `${manager.label}.marker`),
+      ],
+    },
+  ];
+  const markerDir = mkdtempSync(join(tmpdir(), 'bench-crash-'));
+  try {
+    return await withManagers(async (managers) => {
+      const tracks: Track[] = [];
+      await Promise.all(
+        managers.map(async (manager) => {
+          const ready = await attempt(manager.label, () => manager.ensureDaemon());
+          for (const crashCase of cases) {
+            const track: Track = {
+              manager,
+              crashCase,
+              startedAt: 0,
+              samples: [],
+              exitGapsMs: null,
+            };
+            tracks.push(track);
+            if (ready instanceof Error) {
+              track.error = ready.message.split('\n')[0];
+              continue;
+            }
+            const started = await attempt(manager.label, () =>
+              manager.start({
+                name: crashCase.name,
+                command: process.execPath,
+                args: crashCase.args(markerDir, manager),
+              }),
+            );
+            if (started instanceof Error) track.error = started.message.split('\n')[0];
+            track.startedAt = performance.now();
+          }
+        }),
+      );
+
+      progress(`sampling restarts every ${SAMPLE_INTERVAL_MS} ms for ${windowMs / 1000} s`);
+      const windowStart = performance.now();
+      while (performance.now() - windowStart < windowMs) {
+        await Promise.all(managers.map((manager) => sampleManager(manager, tracks)));
+        await delay(SAMPLE_INTERVAL_MS);
+      }
+      for (const track of tracks) {
+        if (track.manager instanceof TendManager && !track.error) {
+          const times = await attempt('tend status', () =>
+            (track.manager as TendManager).exitTimes(track.crashCase.name),
+          );
+          if (!(times instanceof Error))
+            track.exitGapsMs = times.slice(1).map((at, index) => at - (times[index] ?? at));
+        }
+      }
+      return summarize(tracks, windowMs, bucketMs);
+    });
+  } finally {
+    rmSync(markerDir, { recursive: true, force: true });
+  }
+}
+
+async function sampleManager(manager: ProcessManager, tracks: Track[]): Promise<void> {
+  const listed = await attempt(`${manager.label} list`, () => manager.list());
+  if (listed instanceof Error) return;
+  const now = performance.now();
+  for (const track of tracks) {
+    if (track.manager !== manager || track.error) continue;
+    const instance: ManagedInstance | undefined = listed.find(
+      (row) => row.name === track.crashCase.name,
+    );
+    if (instance)
+      track.samples.push({
+        atMs: now - track.startedAt,
+        restarts: instance.restarts,
+        status: instance.status,
+      });
+  }
+}
+
+function summarize(tracks: Track[], windowMs: number, bucketMs: number): BenchResult {
+  const bucketCount = Math.ceil(windowMs / bucketMs);
+  const bucketHeaders = Array.from(
+    { length: bucketCount },
+    (_, index) => `${(index * bucketMs) / 1000}–${((index + 1) * bucketMs) / 1000}s`,
+  );
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  const targets: TargetCheck[] = [];
+  for (const track of tracks) {
+    const label = `${track.manager.label} ${track.crashCase.name}`;
+    if (track.error) {
+      notes.push(`${label}: not measured: ${track.error}`);
+      continue;
+    }
+    const gaveUp = track.samples.find((sample) =>
+      GAVE_UP_STATUSES[track.manager.label].includes(sample.status),
+    );
+    const last = track.samples.at(-1);
+    const rates = bucketHeaders.map((_, index) => {
+      const from = restartsAt(track.samples, index * bucketMs);
+      const to = restartsAt(track.samples, (index + 1) * bucketMs);
+      return from === undefined || to === undefined
+        ? '—'
+        : ((to - from) / (bucketMs / 1000)).toFixed(1);
+    });
+    rows.push([
+      label,
+      ...rates,
+      String(last?.restarts ?? '—'),
+      last?.status ?? '—',
+      gaveUp ? `${(gaveUp.atMs / 1000).toFixed(1)} s` : 'no',
+    ]);
+    if (track.exitGapsMs && track.exitGapsMs.length > 0) {
+      notes.push(
+        `${label}: gaps between exits (ms): ${track.exitGapsMs.map((gap) => Math.round(gap)).join(', ')}`,
+      );
+    }
+    if (track.manager.label === 'tend') {
+      const gaps = track.exitGapsMs ?? [];
+      // Backoff shows as gaps between exits that keep growing; a steady loop keeps them equal.
+      const hasBackoff =
+        gaps.length >= 3 && (gaps.at(-1) ?? 0) > 2 * (gaps[0] ?? Number.POSITIVE_INFINITY);
+      targets.push({
+        target: `tend ${track.crashCase.name}: backs off`,
+        isMet: track.exitGapsMs === null ? null : hasBackoff,
+        measured:
+          gaps.length > 0
+            ? `gaps ${Math.round(gaps[0] ?? 0)} → ${Math.round(gaps.at(-1) ?? 0)} ms`
+            : 'no exit history',
+      });
+      targets.push(
+        checkTarget(
+          `tend ${track.crashCase.name}: ends errored`,
+          gaveUp ? gaveUp.atMs : last ? Number.POSITIVE_INFINITY : Number.NaN,
+          (at) => Number.isFinite(at),
+          gaveUp
+            ? `errored after ${(gaveUp.atMs / 1000).toFixed(1)} s, ${gaveUp.restarts} restarts`
+            : `still ${last?.status ?? '?'} at ${windowMs / 1000} s`,
+        ),
+      );
+    }
+  }
+  const report = [
+    `## 4. Crash loop: restarts per second over ${windowMs / 1000} s (sampled every ${SAMPLE_INTERVAL_MS} ms)`,
+    '',
+    ...tracks
+      .filter(
+        (track, index) =>
+          tracks.findIndex((other) => other.crashCase === track.crashCase) === index,
+      )
+      .map((track) => `- ${track.crashCase.name}: ${track.crashCase.description}`),
+    '',
+    formatTable(['manager / program', ...bucketHeaders, 'restarts', 'status', 'gave up at'], rows),
+    '',
+    'both managers run with their default restart settings; PM2 runs the .js file in its fork container',
+    ...notes,
+  ].join('\n');
+  console.log(`${report}\n`);
+  return { name: 'crash-loop', report, targets };
+}
+
+/** The restart count at `atMs` (that of the last sample taken by then), or undefined past the last sample. */
+function restartsAt(samples: readonly Sample[], atMs: number): number | undefined {
+  const lastAt = samples.at(-1)?.atMs ?? Number.NEGATIVE_INFINITY;
+  if (atMs > lastAt + SAMPLE_INTERVAL_MS) return undefined;
+  let found = 0;
+  for (const sample of samples) if (sample.atMs <= atMs) found = sample.restarts;
+  return found;
+}
+
+runIfMain(import.meta.url, runCrashLoop);

@@ -1,0 +1,34 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from './paths.js';
+
+/** A few lines on the machine and the versions under test, for the head of a results file. */
+export function describeMachine(): string[] {
+  const model = cpus()[0]?.model ?? 'unknown CPU';
+  return [
+    `machine: ${availableParallelism()} CPUs (${model}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Linux ${release()}`,
+    `node ${process.version}, pm2 ${packageVersion(join(REPO_ROOT, 'node_modules', 'pm2'))}, tend ${packageVersion(REPO_ROOT)} at ${gitCommit()}`,
+  ];
+}
+
+function packageVersion(dir: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string })
+      .version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    }).trim();
+  } catch {
+    return 'unknown commit';
+  }
+}

@@ -1,0 +1,60 @@
+/** Runs every benchmark in turn (`npm run bench`, or `node dist/bench/run-all.js [--quick]`) and sums up the targets. */
+import { performance } from 'node:perf_hooks';
+import { runCliLatency } from './cli-latency.js';
+import { runCrashLoop } from './crash-loop.js';
+import { runDaemonRss } from './daemon-rss.js';
+import { runCleanups } from './lib/cleanup.js';
+import { formatMs, formatTable } from './lib/format.js';
+import { describeMachine } from './lib/machine.js';
+import type { Benchmark } from './lib/main.js';
+import { parseBenchOptions } from './lib/options.js';
+import { type BenchResult, formatVerdict } from './lib/result.js';
+import { runLogFlood } from './log-flood.js';
+import { runRestart } from './restart.js';
+import { runStartStop } from './start-stop.js';
+
+const BENCHMARKS: ReadonlyArray<[string, Benchmark]> = [
+  ['cli-latency', runCliLatency],
+  ['daemon-rss', runDaemonRss],
+  ['restart', runRestart],
+  ['crash-loop', runCrashLoop],
+  ['start-stop', runStartStop],
+  ['log-flood', runLogFlood],
+];
+
+async function runAll(): Promise<void> {
+  const options = parseBenchOptions();
+  const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+  console.log(`# tend vs PM2${options.isQuick ? ' (quick run)' : ''}\n`);
+  for (const line of describeMachine()) console.log(line);
+  console.log('');
+  const startedAt = performance.now();
+  const results: BenchResult[] = [];
+  const failures: string[] = [];
+  for (const [name, benchmark] of BENCHMARKS) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    process.stderr.write(`${name}…\n`);
+    try {
+      results.push(await benchmark(options));
+    } catch (error) {
+      failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      console.log(`## ${name}: FAILED\n\n${failures.at(-1)}\n`);
+    } finally {
+      await runCleanups();
+    }
+  }
+  const rows = results.flatMap((result) =>
+    result.targets.map((check) => [
+      result.name,
+      check.target,
+      formatVerdict(check.isMet),
+      check.measured,
+    ]),
+  );
+  console.log('## Targets\n');
+  console.log(formatTable(['benchmark', 'target', 'verdict', 'measured'], rows));
+  console.log(`\nwhole run: ${formatMs(performance.now() - startedAt)}`);
+  if (failures.length > 0) process.exitCode = 1;
+}
+
+void runAll();
