@@ -1,0 +1,68 @@
+import type { RestartPolicy } from '../config/program-spec.js';
+import type { ProcessExit, SpawnOutcome } from './types.js';
+
+/** A duration in words short enough for a status line: `250ms`, `1500ms`, `60s`, `2.5s` above 10 s. */
+export function formatDuration(ms: number): string {
+  if (ms < 10_000) return `${Math.round(ms)}ms`;
+  const seconds = ms / 1000;
+  return Number.isInteger(seconds) ? `${seconds}s` : `${seconds.toFixed(1)}s`;
+}
+
+/** How a process ended, in words: `code 3` or `signal SIGSEGV`. */
+export function describeExit(exit: ProcessExit): string {
+  if (exit.signal !== null) return `signal ${exit.signal}`;
+  if (exit.code !== null) return `code ${exit.code}`;
+  return 'no code or signal';
+}
+
+/** Why an instance stayed down after its process exited on its own. */
+export function stayedDownReason(
+  exit: ProcessExit,
+  policy: RestartPolicy,
+  isDone: boolean,
+): string {
+  const how =
+    exit.signal !== null ? `killed by ${describeExit(exit)}` : `exited with ${describeExit(exit)}`;
+  if (isDone) return `${how}, listed as done in noRestartExitCodes`;
+  return `${how}; restart policy is ${policy}`;
+}
+
+/** Why an instance waits before its next start. */
+export function backoffReason(
+  exit: ProcessExit,
+  uptimeMs: number,
+  delayMs: number,
+  consecutiveYoungDeaths: number,
+): string {
+  const times = consecutiveYoungDeaths === 1 ? 'once' : `${consecutiveYoungDeaths} times in a row`;
+  return `${describeExit(exit)} ${formatDuration(uptimeMs)} after starting (${times}); restarting in ${formatDuration(delayMs)}`;
+}
+
+/** What the intensity check saw when it gave up, for the errored reason. */
+export interface GiveUpFacts {
+  name: string;
+  youngDeaths: number;
+  restartWindowMs: number;
+  minUptimeMs: number;
+  lastExit: ProcessExit;
+  isLastExitFailure: boolean;
+}
+
+/** Why an instance gave up restarting, with what to do about it. */
+export function gaveUpReason(facts: GiveUpFacts): string {
+  const verb = facts.isLastExitFailure ? 'crashed' : 'exited';
+  return (
+    `${verb} ${facts.youngDeaths} times within ${formatDuration(facts.restartWindowMs)} (backoff pauses not counted), ` +
+    `each within ${formatDuration(facts.minUptimeMs)} of starting; last exit: ${describeExit(facts.lastExit)}. ` +
+    `Run \`tend restart ${facts.name}\` after fixing it.`
+  );
+}
+
+/** Why an instance could not be started: the runtime's sentence, or the command and a bare OS reason. */
+export function spawnFailedReason(
+  command: string,
+  outcome: Extract<SpawnOutcome, { ok: false }>,
+): string {
+  const prefix = `cannot start ${command}`;
+  return outcome.message.startsWith(prefix) ? outcome.message : `${prefix}: ${outcome.message}`;
+}
