@@ -1,0 +1,434 @@
+import type { ProgramSpec } from '../config/program-spec.js';
+import { TendError } from '../errors.js';
+import { nextRestartDelay } from './backoff.js';
+import { copyInstanceStats, emptyInstanceStats, recordExit } from './instance-stats.js';
+import { addRestart } from './intensity.js';
+import { needsReadinessCheck } from './readiness.js';
+import { backoffReason, gaveUpReason, spawnFailedReason, stayedDownReason } from './reasons.js';
+import { isDoneExit, isFailureExit, shouldRestart } from './restart-policy.js';
+import { type InstanceEvent, isStateTransition, lookupTransition } from './transitions.js';
+import type {
+  InstanceSnapshot,
+  InstanceState,
+  InstanceStats,
+  ProcessExit,
+  SpawnOutcome,
+  SupervisorRuntime,
+  TimerHandle,
+} from './types.js';
+
+/** What an InstanceSupervisor needs: the program, which instance, the world, and who to tell about changes. */
+export interface InstanceSupervisorOptions {
+  spec: ProgramSpec;
+  index: number;
+  runtime: SupervisorRuntime;
+  /** Called once after each action or event that changed the instance, with its new snapshot. */
+  onChange: (snapshot: InstanceSnapshot) => void;
+  /** Statistics restored from disk. */
+  stats?: InstanceStats;
+}
+
+/** What `start()` or `restart()` resolves to when a `stop()` came before the deferred start could happen. */
+export const CANCELLED_START: SpawnOutcome = Object.freeze({
+  ok: false,
+  errno: 'ECANCELED',
+  message: 'a stop was requested before the instance could start again',
+});
+
+interface RunningProcess {
+  pid: number;
+  startedAt: number;
+  /** Whether a readiness check passed (not just "ready on spawn"): such a run counts as stable. */
+  isReadyByCheck: boolean;
+}
+
+interface SpawnCause {
+  /** An automatic restart or `restart()`, as opposed to a plain `start()`. */
+  isRestart: boolean;
+  isAfterFailure: boolean;
+}
+
+interface PendingStart {
+  isRestart: boolean;
+  waiters: Array<(outcome: SpawnOutcome) => void>;
+}
+
+interface StopWaiter {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+
+/**
+ * Supervises one instance of a program: spawns it, restarts it per policy with backoff and restart
+ * intensity, stops it with escalation. Every state change goes through the table in transitions.ts.
+ */
+export class InstanceSupervisor {
+  readonly #index: number;
+  readonly #runtime: SupervisorRuntime;
+  readonly #onChange: (snapshot: InstanceSnapshot) => void;
+  #spec: ProgramSpec;
+  #state: InstanceState = 'stopped';
+  #stateSince: number;
+  #downSince: number | null;
+  #reason: string | null = null;
+  #stats: InstanceStats;
+  #process: RunningProcess | null = null;
+  #restartTimer: TimerHandle | null = null;
+  #nextRestartAt: number | null = null;
+  #stopTimer: TimerHandle | null = null;
+  #stopWaiter: StopWaiter | null = null;
+  #pendingStart: PendingStart | null = null;
+  #consecutiveYoungDeaths = 0;
+  /** Times of recent young deaths on the run clock (see #runClock). */
+  #youngDeaths: number[] = [];
+  #pausedMs = 0;
+  #waitingSince: number | null = null;
+  #isChanged = false;
+
+  constructor(options: InstanceSupervisorOptions) {
+    this.#spec = options.spec;
+    this.#index = options.index;
+    this.#runtime = options.runtime;
+    this.#onChange = options.onChange;
+    this.#stats = options.stats ? copyInstanceStats(options.stats) : emptyInstanceStats();
+    this.#stateSince = this.#runtime.now();
+    this.#downSince = this.#stats.exits.at(-1)?.at ?? null;
+  }
+
+  /** The instance's current state. */
+  get state(): InstanceState {
+    return this.#state;
+  }
+
+  /** Pid of the current process, or null when none runs. */
+  get pid(): number | null {
+    return this.#process?.pid ?? null;
+  }
+
+  /** 0-based index of the instance within its program. */
+  get index(): number {
+    return this.#index;
+  }
+
+  /** The definition used for the next spawn and the next exit decision. */
+  get spec(): ProgramSpec {
+    return this.#spec;
+  }
+
+  /**
+   * Starts the instance: from stopped, errored or waiting it spawns before returning, forgetting past
+   * crashes (backoff, intensity, errored). While running it does nothing and resolves to the current pid;
+   * while stopping it starts once the process has exited. Resolves to the spawn result, so that an OS
+   * error reaches the caller; a failed spawn leaves the instance errored, never in a restart loop.
+   */
+  start(): Promise<SpawnOutcome> {
+    const outcome = this.#requestStart(false);
+    this.#notifyIfChanged();
+    return Promise.resolve(outcome);
+  }
+
+  /** Stops the instance if it runs, then starts it (counted as a restart); also the way out of errored. */
+  restart(): Promise<SpawnOutcome> {
+    if (lookupTransition(this.#state, 'stop') === 'stopping') this.#beginStop();
+    const outcome = this.#requestStart(true);
+    this.#notifyIfChanged();
+    return Promise.resolve(outcome);
+  }
+
+  /**
+   * Stops the instance: the stop signal to its process group, then SIGKILL to the group after
+   * stopTimeoutMs. Resolves once the process has exited. Cancels a scheduled restart and a start that
+   * was waiting for a stop to end. From waiting, errored or stopped it resolves at once, stopped.
+   */
+  stop(): Promise<void> {
+    this.#cancelPendingStart();
+    const transition = lookupTransition(this.#state, 'stop');
+    if (transition === 'stopping') {
+      this.#beginStop();
+    } else if (transition === 'stopped') {
+      this.#leaveWaiting();
+      this.#move('stop');
+      this.#reason = null;
+    }
+    this.#notifyIfChanged();
+    return this.#stopWaiter?.promise ?? Promise.resolve();
+  }
+
+  /**
+   * Tells the supervisor that the current process passed its readiness check (`starting` → `online`).
+   * With `pid`, a late answer about an earlier process is ignored. Only matters for programs where
+   * needsReadinessCheck(spec) holds; the others are online as soon as they are spawned.
+   */
+  markReady(pid?: number): void {
+    const running = this.#process;
+    if (running === null || (pid !== undefined && pid !== running.pid)) return;
+    if (lookupTransition(this.#state, 'ready') !== 'online') return;
+    running.isReadyByCheck = true;
+    this.#move('ready');
+    this.#notifyIfChanged();
+  }
+
+  /** Replaces the definition; it applies from the next spawn and the next exit on. */
+  updateSpec(spec: ProgramSpec): void {
+    this.#spec = spec;
+  }
+
+  /** A plain copy of the instance's state and statistics. */
+  snapshot(): InstanceSnapshot {
+    return {
+      name: this.#spec.name,
+      instance: this.#index,
+      state: this.#state,
+      pid: this.#process?.pid ?? null,
+      startedAt: this.#process?.startedAt ?? null,
+      stateSince: this.#stateSince,
+      downSince: this.#downSince,
+      reason: this.#reason,
+      nextRestartAt: this.#nextRestartAt,
+      stats: copyInstanceStats(this.#stats),
+    };
+  }
+
+  #requestStart(isRestart: boolean): SpawnOutcome | Promise<SpawnOutcome> {
+    const transition = lookupTransition(this.#state, 'start');
+    if (transition === 'ignored') return this.#runningOutcome();
+    if (transition === 'deferred') return this.#deferStart(isRestart);
+    this.#leaveWaiting();
+    this.#forgetCrashes();
+    this.#move('start');
+    return this.#spawn({ isRestart, isAfterFailure: false });
+  }
+
+  #spawn(cause: SpawnCause): SpawnOutcome {
+    let running: RunningProcess | undefined;
+    const outcome = this.#spawnSafely((exit) => {
+      if (running !== undefined) this.#handleExit(running, exit);
+    });
+    if (!outcome.ok) {
+      this.#move('spawn-failed');
+      this.#reason = spawnFailedReason(this.#spec.command, outcome);
+      return outcome;
+    }
+    const now = this.#runtime.now();
+    running = { pid: outcome.pid, startedAt: now, isReadyByCheck: false };
+    this.#process = running;
+    this.#stateSince = now;
+    this.#reason = null;
+    if (cause.isRestart && this.#stats.runs > 0) {
+      this.#stats.restarts += 1;
+      if (cause.isAfterFailure) this.#stats.failureRestarts += 1;
+    }
+    if (!needsReadinessCheck(this.#spec)) this.#move('ready');
+    return outcome;
+  }
+
+  /** A runtime that throws instead of answering ok:false must not leave the instance `starting` with no process. */
+  #spawnSafely(onExit: (exit: ProcessExit) => void): SpawnOutcome {
+    try {
+      return this.#runtime.spawn({ spec: this.#spec, instance: this.#index }, onExit);
+    } catch (error) {
+      const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+      return { ok: false, errno, message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  #handleExit(running: RunningProcess, exit: ProcessExit): void {
+    if (this.#process !== running) return;
+    const now = this.#runtime.now();
+    const uptimeMs = Math.max(0, now - running.startedAt);
+    this.#process = null;
+    this.#downSince = now;
+    this.#cancelStopTimer();
+    // The main process is gone, but its children may not be: orphans of a crashed server keep its
+    // port (the restart would fail with EADDRINUSE) and its files open. Each instance leads its own group.
+    this.#runtime.signal(running.pid, 'SIGKILL', 'group');
+    if (this.#state === 'stopping') this.#finishStop(exit, uptimeMs, now);
+    else this.#handleOwnExit(running, exit, uptimeMs, now);
+    this.#notifyIfChanged();
+  }
+
+  #finishStop(exit: ProcessExit, uptimeMs: number, now: number): void {
+    recordExit(this.#stats, {
+      at: now,
+      code: exit.code,
+      signal: exit.signal,
+      uptimeMs,
+      isFailure: false,
+    });
+    this.#move('exited');
+    this.#reason = null;
+    const stopWaiter = this.#stopWaiter;
+    this.#stopWaiter = null;
+    stopWaiter?.resolve();
+    const pending = this.#pendingStart;
+    this.#pendingStart = null;
+    if (pending === null) return;
+    this.#forgetCrashes();
+    this.#move('start');
+    const outcome = this.#spawn({ isRestart: pending.isRestart, isAfterFailure: false });
+    for (const resolve of pending.waiters) resolve(outcome);
+  }
+
+  #handleOwnExit(running: RunningProcess, exit: ProcessExit, uptimeMs: number, now: number): void {
+    const spec = this.#spec;
+    const isFailure = isFailureExit(exit, spec.noRestartExitCodes);
+    recordExit(this.#stats, { at: now, code: exit.code, signal: exit.signal, uptimeMs, isFailure });
+    if (!shouldRestart(spec.restart, exit, spec.noRestartExitCodes)) {
+      this.#move('exited');
+      this.#reason = stayedDownReason(
+        exit,
+        spec.restart,
+        isDoneExit(exit, spec.noRestartExitCodes),
+      );
+      return;
+    }
+    if (uptimeMs >= spec.minUptimeMs || running.isReadyByCheck) {
+      // Restart speed matters here (a server back on its port within milliseconds): no timer.
+      this.#consecutiveYoungDeaths = 0;
+      this.#move('exited-restart');
+      this.#spawn({ isRestart: true, isAfterFailure: isFailure });
+      return;
+    }
+    this.#consecutiveYoungDeaths += 1;
+    const intensity = addRestart(this.#youngDeaths, this.#runClock(now), spec);
+    this.#youngDeaths = intensity.history;
+    if (intensity.isExceeded) {
+      this.#move('exited-give-up');
+      this.#reason = gaveUpReason({
+        name: spec.name,
+        youngDeaths: intensity.history.length,
+        restartWindowMs: spec.restartWindowMs,
+        minUptimeMs: spec.minUptimeMs,
+        lastExit: exit,
+        isLastExitFailure: isFailure,
+      });
+      return;
+    }
+    const delayMs = nextRestartDelay(
+      this.#consecutiveYoungDeaths,
+      spec.backoffInitialMs,
+      spec.backoffMaxMs,
+    );
+    this.#move('exited-backoff');
+    this.#waitingSince = now;
+    this.#nextRestartAt = now + delayMs;
+    this.#reason = backoffReason(exit, uptimeMs, delayMs, this.#consecutiveYoungDeaths);
+    const timer = this.#runtime.setTimer(delayMs, () => this.#onBackoffElapsed(timer, isFailure));
+    this.#restartTimer = timer;
+  }
+
+  #onBackoffElapsed(timer: TimerHandle, isAfterFailure: boolean): void {
+    if (this.#restartTimer !== timer) return;
+    this.#restartTimer = null;
+    if (lookupTransition(this.#state, 'backoff-elapsed') !== 'starting') return;
+    this.#leaveWaiting();
+    this.#move('backoff-elapsed');
+    this.#spawn({ isRestart: true, isAfterFailure });
+    this.#notifyIfChanged();
+  }
+
+  #beginStop(): void {
+    const running = this.#requireProcess();
+    this.#move('stop');
+    this.#reason = null;
+    let resolve = (): void => {};
+    const promise = new Promise<void>((done) => {
+      resolve = done;
+    });
+    this.#stopWaiter = { promise, resolve };
+    this.#runtime.signal(running.pid, this.#spec.stopSignal, 'group');
+    const timer = this.#runtime.setTimer(this.#spec.stopTimeoutMs, () =>
+      this.#onStopTimeout(timer),
+    );
+    this.#stopTimer = timer;
+  }
+
+  #onStopTimeout(timer: TimerHandle): void {
+    if (this.#stopTimer !== timer) return;
+    this.#stopTimer = null;
+    const running = this.#process;
+    if (running === null || lookupTransition(this.#state, 'stop-timeout') !== 'stopping') return;
+    // A main process that left its group (setsid) is not reached through the group; a second SIGKILL is harmless.
+    this.#runtime.signal(running.pid, 'SIGKILL', 'group');
+    this.#runtime.signal(running.pid, 'SIGKILL', 'process');
+  }
+
+  #deferStart(isRestart: boolean): Promise<SpawnOutcome> {
+    const pending = this.#pendingStart ?? { isRestart: false, waiters: [] };
+    pending.isRestart ||= isRestart;
+    this.#pendingStart = pending;
+    return new Promise((resolve) => pending.waiters.push(resolve));
+  }
+
+  #cancelPendingStart(): void {
+    const pending = this.#pendingStart;
+    this.#pendingStart = null;
+    for (const resolve of pending?.waiters ?? []) resolve(CANCELLED_START);
+  }
+
+  #cancelStopTimer(): void {
+    this.#stopTimer?.cancel();
+    this.#stopTimer = null;
+  }
+
+  /** Cancels a scheduled restart and adds the time spent waiting to the pauses of the run clock. */
+  #leaveWaiting(): void {
+    this.#restartTimer?.cancel();
+    this.#restartTimer = null;
+    this.#nextRestartAt = null;
+    if (this.#waitingSince !== null) {
+      this.#pausedMs += this.#runtime.now() - this.#waitingSince;
+      this.#waitingSince = null;
+    }
+  }
+
+  /**
+   * Intensity is measured on a clock that stops while tend waits out a backoff. On the wall clock,
+   * doubling backoff spreads young deaths so far apart that no window ever holds maxRestarts + 1 of
+   * them (with the defaults, 100 ms doubling to 30 s against 10 in 60 s): a crash loop would never
+   * give up. OTP, which has no backoff, sees the same as this clock.
+   */
+  #runClock(now: number): number {
+    return now - this.#pausedMs;
+  }
+
+  #forgetCrashes(): void {
+    this.#consecutiveYoungDeaths = 0;
+    this.#youngDeaths = [];
+    this.#pausedMs = 0;
+  }
+
+  #runningOutcome(): SpawnOutcome {
+    return { ok: true, pid: this.#requireProcess().pid };
+  }
+
+  #requireProcess(): RunningProcess {
+    if (this.#process === null) throw this.#bug(`has no process in state ${this.#state}`);
+    return this.#process;
+  }
+
+  #move(event: InstanceEvent): void {
+    const next = lookupTransition(this.#state, event);
+    if (!isStateTransition(next)) {
+      throw this.#bug(`cannot take event ${event} in state ${this.#state} (${next})`);
+    }
+    if (next !== this.#state) {
+      this.#state = next;
+      this.#stateSince = this.#runtime.now();
+    }
+    this.#isChanged = true;
+  }
+
+  #notifyIfChanged(): void {
+    if (!this.#isChanged) return;
+    this.#isChanged = false;
+    this.#onChange(this.snapshot());
+  }
+
+  #bug(problem: string): TendError {
+    return new TendError(
+      'TEND_ERR_INTERNAL',
+      `Instance ${this.#spec.name}:${this.#index} ${problem}; this is a bug in tend`,
+    );
+  }
+}
