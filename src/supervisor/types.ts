@@ -85,3 +85,14 @@ export interface InstanceSnapshot {
   nextRestartAt: number | null;
   stats: InstanceStats;
 }
+
+/** Whether the user wants a program running or stopped (the same union as the wire's DesiredState). */
+export type DesiredState = 'running' | 'stopped';
+
+/** A plain view of a program at one moment: its definition, what the user wants, and its instances. */
+export interface ProgramSnapshot {
+  name: string;
+  spec: ProgramSpec;
+  desired: DesiredState;
+  instances: InstanceSnapshot[];
+}

@@ -1,0 +1,132 @@
+import type { ProgramSpec } from '../config/program-spec.js';
+import { InstanceSupervisor } from './instance-supervisor.js';
+import type {
+  DesiredState,
+  InstanceSnapshot,
+  InstanceStats,
+  ProgramSnapshot,
+  SpawnOutcome,
+  SupervisorRuntime,
+} from './types.js';
+
+/** What a ProgramSupervisor needs: the program, the world, and who to tell about instance changes. */
+export interface ProgramSupervisorOptions {
+  spec: ProgramSpec;
+  runtime: SupervisorRuntime;
+  /** Called with an instance's new snapshot after each change of that instance. */
+  onChange: (snapshot: InstanceSnapshot) => void;
+  /** Statistics restored from disk, by instance index. */
+  stats?: ReadonlyArray<InstanceStats | undefined>;
+  /** What the user wanted before the daemon restarted; the caller still calls `start()` to act on it. */
+  desired?: DesiredState;
+}
+
+/** Supervises one program: its definition, whether it should run, and its instances 0..n-1. */
+export class ProgramSupervisor {
+  readonly #runtime: SupervisorRuntime;
+  readonly #onChange: (snapshot: InstanceSnapshot) => void;
+  readonly #instances: InstanceSupervisor[] = [];
+  #spec: ProgramSpec;
+  #desired: DesiredState;
+
+  constructor(options: ProgramSupervisorOptions) {
+    this.#spec = options.spec;
+    this.#runtime = options.runtime;
+    this.#onChange = options.onChange;
+    this.#desired = options.desired ?? 'stopped';
+    while (this.#instances.length < this.#spec.instances) {
+      this.#addInstance(options.stats?.[this.#instances.length]);
+    }
+  }
+
+  /** The program's name. */
+  get name(): string {
+    return this.#spec.name;
+  }
+
+  /** The program's current definition. */
+  get spec(): ProgramSpec {
+    return this.#spec;
+  }
+
+  /** Whether the user wants the program running or stopped. */
+  get desired(): DesiredState {
+    return this.#desired;
+  }
+
+  /** The instances, by index. */
+  get instances(): readonly InstanceSupervisor[] {
+    return this.#instances;
+  }
+
+  /** The instance with this index, or undefined. */
+  instance(index: number): InstanceSupervisor | undefined {
+    return this.#instances[index];
+  }
+
+  /** Starts every instance that is not running; resolves to each instance's spawn result, by index. */
+  start(): Promise<SpawnOutcome[]> {
+    this.#desired = 'running';
+    return Promise.all(this.#instances.map((instance) => instance.start()));
+  }
+
+  /** Stops every instance; resolves once all their processes have exited. */
+  async stop(): Promise<void> {
+    this.#desired = 'stopped';
+    await Promise.all(this.#instances.map((instance) => instance.stop()));
+  }
+
+  /** Restarts every instance at once; resolves to each instance's spawn result, by index. */
+  restart(): Promise<SpawnOutcome[]> {
+    this.#desired = 'running';
+    return Promise.all(this.#instances.map((instance) => instance.restart()));
+  }
+
+  /**
+   * Replaces the definition. Running instances keep their process; the new definition applies from
+   * their next spawn. When `spec.instances` changed, instances are added or removed at the highest
+   * indexes (added ones start if the program should run; removed ones are stopped first).
+   * Resolves to the spawn results of the added instances. The name must not change.
+   */
+  async updateSpec(spec: ProgramSpec): Promise<SpawnOutcome[]> {
+    this.#spec = spec;
+    for (const instance of this.#instances) instance.updateSpec(spec);
+    const removals: Promise<void>[] = [];
+    while (this.#instances.length > spec.instances) removals.push(this.#removeHighestInstance());
+    const added: InstanceSupervisor[] = [];
+    while (this.#instances.length < spec.instances) added.push(this.#addInstance(undefined));
+    const outcomes =
+      this.#desired === 'running' ? Promise.all(added.map((instance) => instance.start())) : [];
+    await Promise.all(removals);
+    return outcomes;
+  }
+
+  /** A plain copy of the program and its instances. */
+  snapshot(): ProgramSnapshot {
+    return {
+      name: this.#spec.name,
+      spec: this.#spec,
+      desired: this.#desired,
+      instances: this.#instances.map((instance) => instance.snapshot()),
+    };
+  }
+
+  /** The one place where instances are created (pool scaling adds at the highest index too). */
+  #addInstance(stats: InstanceStats | undefined): InstanceSupervisor {
+    const instance = new InstanceSupervisor({
+      spec: this.#spec,
+      index: this.#instances.length,
+      runtime: this.#runtime,
+      onChange: this.#onChange,
+      ...(stats ? { stats } : {}),
+    });
+    this.#instances.push(instance);
+    return instance;
+  }
+
+  /** The one place where instances are removed: the highest index, stopped before it is forgotten. */
+  #removeHighestInstance(): Promise<void> {
+    const instance = this.#instances.pop();
+    return instance ? instance.stop() : Promise.resolve();
+  }
+}
