@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { onCleanup } from './lib/cleanup.js';
-import { killQuietly } from './lib/exec.js';
+import { killQuietly, runCommand } from './lib/exec.js';
 import { formatMs, formatRatio, formatTable } from './lib/format.js';
 import { attempt, progress, runIfMain } from './lib/main.js';
 import type { ProcessManager } from './lib/manager.js';
@@ -44,8 +44,10 @@ export async function runStartStop(options: BenchOptions): Promise<BenchResult> 
     );
     // A distinct sleep duration per round and contender tells their processes apart in /proc.
     let marker = 200_000;
+    const nodeFloor: number[] = [];
     for (let round = 0; round < rounds; round++) {
       samples.get('shell')?.push(await timeShell(String(marker++)));
+      nodeFloor.push(await timeTwoNodeStarts());
       for (const manager of managers) {
         if (failures.has(manager.label)) continue;
         const times = await attempt(manager.label, () =>
@@ -68,6 +70,14 @@ export async function runStartStop(options: BenchOptions): Promise<BenchResult> 
         formatRatio(ratio(figures.startMs + figures.deleteMs, shell.startMs + shell.deleteMs)),
       ]);
     }
+    const twoNodeStarts = median(nodeFloor);
+    rows.push([
+      '2 × node -e 0 (reference)',
+      '—',
+      '—',
+      formatMs(twoNodeStarts),
+      formatRatio(ratio(twoNodeStarts, shell.startMs + shell.deleteMs)),
+    ]);
     const tend = summarizePhases(samples.get('tend') ?? []);
     const tendRatio = ratio(tend.startMs + tend.deleteMs, shell.startMs + shell.deleteMs);
     const report = [
@@ -76,6 +86,7 @@ export async function runStartStop(options: BenchOptions): Promise<BenchResult> 
       formatTable(['what', 'start → all running', 'delete → all gone', 'total', '÷ shell'], rows),
       '',
       `managers: \`start --instances ${PROCESS_COUNT} -- sleep N\` then \`delete <name>\`; shell: \`sleep N &\` ×${PROCESS_COUNT}, then \`kill\` + \`wait\``,
+      'the reference row is what any two CLI calls written in node cost before doing anything',
       `each phase ends when the command has returned and /proc shows all ${PROCESS_COUNT} processes (or none), probed every ${PROBE_INTERVAL_MS} ms`,
       ...[...failures].map(
         ([label, message]) => `${label}: not measured (or stopped early): ${message}`,
@@ -95,6 +106,13 @@ export async function runStartStop(options: BenchOptions): Promise<BenchResult> 
       ],
     };
   });
+}
+
+/** Two `node -e 0` in a row: the least that a start and a delete through a node CLI can cost. */
+async function timeTwoNodeStarts(): Promise<number> {
+  const first = await runCommand(process.execPath, ['-e', '0']);
+  const second = await runCommand(process.execPath, ['-e', '0']);
+  return first.elapsedMs + second.elapsedMs;
 }
 
 function summarizePhases(values: readonly PhaseTimes[]): PhaseTimes {
