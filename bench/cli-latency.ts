@@ -32,7 +32,11 @@ export async function runCliLatency(options: BenchOptions): Promise<BenchResult>
       const ready = await attempt(manager.label, () => prepare(manager));
       if (ready instanceof Error)
         failures.push(`${manager.label}: ${ready.message.split('\n')[0]}`);
-      else commands.push(...manager.listCommands());
+      else
+        commands.push(
+          ...manager.listCommands(),
+          ...(manager.startupCommand ? [manager.startupCommand()] : []),
+        );
     }
 
     const samples = new Map<string, number[]>(commands.map((command) => [command.label, []]));
@@ -67,6 +71,7 @@ export async function runCliLatency(options: BenchOptions): Promise<BenchResult>
       formatTable(['command', 'median', 'p10', 'p90', '÷ floor'], rows),
       '',
       `tend ls / pm2 ls: ${formatRatio(ratio(tendRatio, pm2Ratio))}`,
+      '`tend --version` asks the daemon nothing: it is the cost of loading the CLI alone',
       ...failures.map((failure) => `not measured: ${failure}`),
     ].join('\n');
     console.log(`${report}\n`);

@@ -24,10 +24,10 @@ function packageVersion(dir: string): string {
 
 function gitCommit(): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    }).trim();
+    const git = (args: string[]) =>
+      execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const isDirty = git(['status', '--porcelain', '--', 'src', 'bin']) !== '';
+    return `${git(['rev-parse', '--short', 'HEAD'])}${isDirty ? ' (with uncommitted changes in src/)' : ''}`;
   } catch {
     return 'unknown commit';
   }

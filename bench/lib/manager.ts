@@ -42,6 +42,8 @@ export interface ProcessManager {
   delete(target: string): Promise<CommandOutcome>;
   /** The listing commands a user would type, for the latency benchmark. */
   listCommands(): TimedCommand[];
+  /** A command that starts the CLI without asking the daemon anything, to split CLI start-up from the request. */
+  startupCommand?(): TimedCommand;
   /** The files (current and rotated) that hold instance 0's stdout. */
   outLogFiles(name: string): string[];
   /** Stops the daemon and everything it manages, kills leftovers by pid, removes the home. */

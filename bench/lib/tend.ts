@@ -87,6 +87,15 @@ export class TendManager implements ProcessManager {
     ];
   }
 
+  startupCommand(): TimedCommand {
+    return {
+      label: 'tend --version',
+      command: process.execPath,
+      args: [TEND_BIN, '--version'],
+      env: this.#env,
+    };
+  }
+
   outLogFiles(name: string): string[] {
     const dir = join(this.home, 'logs', name);
     if (!existsSync(dir)) return [];
