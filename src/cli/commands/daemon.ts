@@ -1,0 +1,77 @@
+import { writeSync } from 'node:fs';
+import { UsageError } from '../../errors.js';
+import type { ParsedArgs } from '../command-types.js';
+import type { CliContext } from '../context.js';
+import { writeJson } from '../output/json.js';
+import { hasFlag } from '../parse-args.js';
+
+/** `tend daemon [stop|status|start]`. */
+export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
+  const action = args.positionals[0];
+  switch (action) {
+    case undefined:
+      return runInForeground(ctx);
+    case 'stop': {
+      const { stopDaemon } = await import('./kill.js');
+      return stopDaemon(ctx);
+    }
+    case 'status':
+      return showStatus(args, ctx, false);
+    case 'start':
+      return showStatus(args, ctx, true);
+    default:
+      throw new UsageError(
+        'TEND_ERR_USAGE_INVALID_ARGUMENT',
+        `Expected \`tend daemon\` alone, or followed by stop, status or start; got ${JSON.stringify(action)}`,
+      );
+  }
+}
+
+async function showStatus(
+  args: ParsedArgs,
+  ctx: CliContext,
+  isAutostart: boolean,
+): Promise<number> {
+  const client = await ctx.client({ isAutostart });
+  const health = await client.health();
+  if (hasFlag(args, 'json')) {
+    writeJson(ctx.stdout, health);
+    return 0;
+  }
+  ctx.stdout.write(
+    `The daemon runs: pid ${health.pid}, version ${health.version}, since ${health.startedAt}, home ${health.home}\n`,
+  );
+  for (const problem of health.problems) ctx.stdout.write(`problem at start-up: ${problem}\n`);
+  return 0;
+}
+
+/** Runs the daemon in this process until it stops; a starter waiting on TEND_NOTIFY_FD hears of any failure. */
+async function runInForeground(ctx: CliContext): Promise<number> {
+  if (ctx.isInShell) {
+    throw new UsageError(
+      'TEND_ERR_USAGE',
+      '`tend daemon` runs the daemon in the foreground: run it from a terminal, not inside `tend shell`',
+    );
+  }
+  const notifyFd = parseNotifyFd(ctx.env.TEND_NOTIFY_FD);
+  try {
+    const { runDaemon } = await import('../../daemon/run-daemon.js');
+    return await runDaemon({ home: ctx.home, ...(notifyFd === undefined ? {} : { notifyFd }) });
+  } catch (error) {
+    // runDaemon reports its own failures; this covers a daemon module that cannot even be loaded.
+    if (notifyFd !== undefined) {
+      const message = error instanceof Error ? error.message : String(error);
+      try {
+        writeSync(notifyFd, `error ${message.replaceAll('\n', ' ')}\n`);
+      } catch {
+        // the starter is gone
+      }
+    }
+    throw error;
+  }
+}
+
+function parseNotifyFd(raw: string | undefined): number | undefined {
+  if (raw === undefined || !/^\d+$/.test(raw)) return undefined;
+  return Number(raw);
+}

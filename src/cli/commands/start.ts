@@ -1,0 +1,140 @@
+import { resolve } from 'node:path';
+import type { ApiClient } from '../../api/client.js';
+import type { ProgramDetail, ProgramSpecInput } from '../../api/wire.js';
+import { TendError, UsageError } from '../../errors.js';
+import type { ParsedArgs } from '../command-types.js';
+import type { CliContext } from '../context.js';
+import { formatInstanceTable, instancesOf } from '../output/instance-table.js';
+import { writeJson } from '../output/json.js';
+import { loadPalette } from '../output/palette.js';
+import {
+  hasFlag,
+  numberListOption,
+  numberOption,
+  repeatedOption,
+  stringOption,
+} from '../parse-args.js';
+import { defaultProgramName, pickFreeName } from '../program-naming.js';
+
+/** How many times a default name is picked again when another client took it meanwhile. */
+const NAME_RACE_RETRIES = 3;
+
+/** A new program to start. */
+export interface NewProgramPlan {
+  spec: ProgramSpecInput;
+  /** The name came from the command, so another free one may be picked. */
+  isNameDefault: boolean;
+}
+
+/**
+ * The word of `tend start WORD` when it may name a managed program (or be `all`): a single word
+ * with no option but --json and no `--`. Anything else always starts a new program.
+ */
+export function existingCandidateOf(args: ParsedArgs): string | undefined {
+  const isOnlyOutputOptions = [...args.options.keys()].every((option) => option === 'json');
+  const isSingleWord = args.positionals.length === 1 && !args.hasDoubleDash && isOnlyOutputOptions;
+  return isSingleWord ? args.positionals[0] : undefined;
+}
+
+/** Turns the parsed arguments into the new program's spec; pure, so it is tested without a daemon. */
+export function planNewProgram(
+  args: ParsedArgs,
+  where: { cwd: string; env: Readonly<Record<string, string | undefined>> },
+): NewProgramPlan {
+  const [command, ...commandArgs] = args.positionals;
+  if (command === undefined || command === '') {
+    throw new UsageError(
+      'TEND_ERR_USAGE_MISSING_ARGUMENT',
+      'Expected a command to run after `tend start`',
+    );
+  }
+  const isShell = hasFlag(args, 'shell');
+  const givenName = stringOption(args, 'name');
+  const name = givenName ?? defaultProgramName(command, commandArgs, isShell);
+  if (name === undefined) {
+    throw new UsageError(
+      'TEND_ERR_PROGRAM_INVALID_NAME',
+      `Expected a program name: none can be made of ${JSON.stringify(command)}; give one with --name`,
+    );
+  }
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(where.env)) if (value !== undefined) env[key] = value;
+  for (const pair of repeatedOption(args, 'env')) {
+    const equals = pair.indexOf('=');
+    env[pair.slice(0, equals)] = pair.slice(equals + 1);
+  }
+  const spec: ProgramSpecInput = {
+    name,
+    command,
+    args: commandArgs,
+    cwd: resolve(where.cwd, stringOption(args, 'cwd') ?? '.'),
+    env,
+  };
+  if (isShell) spec.shell = true;
+  const restart = stringOption(args, 'restart');
+  if (restart !== undefined) spec.restart = restart as ProgramSpecInput['restart'];
+  const noRestartExitCodes = numberListOption(args, 'no-restart-exit-codes');
+  if (noRestartExitCodes !== undefined) spec.noRestartExitCodes = noRestartExitCodes;
+  const instances = numberOption(args, 'instances');
+  if (instances !== undefined) spec.instances = instances;
+  const port = numberOption(args, 'port');
+  if (port !== undefined) spec.port = port;
+  const stopSignal = stringOption(args, 'stop-signal');
+  if (stopSignal !== undefined) spec.stopSignal = stopSignal;
+  const stopTimeoutMs = numberOption(args, 'stop-timeout');
+  if (stopTimeoutMs !== undefined) spec.stopTimeoutMs = stopTimeoutMs;
+  const minUptimeMs = numberOption(args, 'min-uptime');
+  if (minUptimeMs !== undefined) spec.minUptimeMs = minUptimeMs;
+  return { spec, isNameDefault: givenName === undefined };
+}
+
+/** `tend start`: starts a new program, or a managed one again. */
+export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
+  const word = existingCandidateOf(args);
+  if (word === 'all') {
+    return report(ctx, args, await (await ctx.client()).startPrograms('all'), 'Started all');
+  }
+  // Bad input fails here, before the daemon is asked anything.
+  const plan = planNewProgram(args, ctx);
+  const client = await ctx.client();
+  if (word !== undefined && (await client.findProgram(word)) !== undefined) {
+    return report(ctx, args, await client.startPrograms(word), `Started ${word}`);
+  }
+  const program = await createProgram(client, plan);
+  return report(ctx, args, program, `Started ${program.name}`);
+}
+
+async function createProgram(client: ApiClient, plan: NewProgramPlan): Promise<ProgramDetail> {
+  if (!plan.isNameDefault) return client.createProgram(plan.spec);
+  for (let attempt = 0; ; attempt++) {
+    const taken = new Set((await client.listPrograms()).map((program) => program.name));
+    const spec = { ...plan.spec, name: pickFreeName(plan.spec.name, taken) };
+    try {
+      return await client.createProgram(spec);
+    } catch (error) {
+      const isRace = error instanceof TendError && error.code === 'TEND_ERR_PROGRAM_EXISTS';
+      if (!isRace || attempt >= NAME_RACE_RETRIES) throw error;
+    }
+  }
+}
+
+async function report(
+  ctx: CliContext,
+  args: ParsedArgs,
+  result: ProgramDetail | ProgramDetail[],
+  headline: string,
+): Promise<number> {
+  if (hasFlag(args, 'json')) {
+    writeJson(ctx.stdout, result);
+    return 0;
+  }
+  const programs = Array.isArray(result) ? result : [result];
+  if (programs.length === 0) {
+    ctx.stdout.write('No programs are managed; start one with `tend start <command>`\n');
+    return 0;
+  }
+  ctx.stdout.write(
+    `${headline}\n${formatInstanceTable(instancesOf(programs), await loadPalette(ctx.isColor))}`,
+  );
+  return 0;
+}

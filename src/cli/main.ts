@@ -1,0 +1,84 @@
+import { TendError, UsageError } from '../errors.js';
+import { commandWords, findCommand } from './command-table.js';
+import type { CliContext } from './context.js';
+import { type CliContextOptions, createCliContext } from './create-context.js';
+import { hasFlag, parseCommandArgs } from './parse-args.js';
+import { closestMatch } from './suggest.js';
+
+/** Exit code of a command interrupted by Ctrl-C, as a shell reports SIGINT. */
+export const INTERRUPTED_EXIT_CODE = 130;
+
+/** Runs one tend command line (without the `tend` word) and resolves to its exit code; never throws, never exits. */
+export async function main(
+  argv: readonly string[],
+  options: CliContextOptions = {},
+): Promise<number> {
+  return runCommandLine(argv, createCliContext(options));
+}
+
+/** Runs one command line in a given context (the shell calls this once per line). */
+export async function runCommandLine(argv: readonly string[], ctx: CliContext): Promise<number> {
+  try {
+    const [first, ...rest] = argv;
+    if (first === undefined || first === '--help' || first === '-h') {
+      const { showOverview } = await import('./commands/help.js');
+      return showOverview(ctx);
+    }
+    if (first === '--version' || first === '-v' || first === '-V') {
+      const { TEND_VERSION } = await import('../version.js');
+      ctx.stdout.write(`${TEND_VERSION}\n`);
+      return 0;
+    }
+    const command = findCommand(first);
+    if (!command) throw unknownCommand(first);
+    const args = parseCommandArgs(command, rest);
+    if (hasFlag(args, 'help')) {
+      const { showCommandHelp } = await import('./commands/help.js');
+      return await showCommandHelp(ctx, command);
+    }
+    const module = await command.load();
+    return await module.run(args, ctx);
+  } catch (error) {
+    return reportError(error, ctx);
+  }
+}
+
+/** Prints an error as `tend: <message>` and returns its exit code; a stack only with TEND_DEBUG set. */
+export function reportError(error: unknown, ctx: CliContext): number {
+  if (error instanceof Error && error.name === 'AbortError') return INTERRUPTED_EXIT_CODE;
+  if (error instanceof TendError) {
+    ctx.stderr.write(`tend: ${error.message}\n`);
+    if (ctx.env.TEND_DEBUG && error.cause instanceof Error)
+      ctx.stderr.write(`${error.cause.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  ctx.stderr.write(
+    `tend: internal error: ${message} (please report it; TEND_DEBUG=1 shows more)\n`,
+  );
+  if (ctx.env.TEND_DEBUG && error instanceof Error) ctx.stderr.write(`${error.stack}\n`);
+  return 1;
+}
+
+function unknownCommand(word: string): UsageError {
+  if (word.startsWith('-')) {
+    return new UsageError(
+      'TEND_ERR_USAGE_UNKNOWN_OPTION',
+      `Unknown option ${word}; options go after the command, and \`tend help\` lists the commands`,
+    );
+  }
+  const guess = closestMatch(word, commandWords());
+  return new UsageError(
+    'TEND_ERR_USAGE_UNKNOWN_COMMAND',
+    `Unknown command ${JSON.stringify(word)}; ${guess ? `did you mean \`tend ${guess}\`? ` : ''}\`tend help\` lists the commands`,
+  );
+}
+
+/** The entry of bin/tend.js: `main` on the real process, with a closed stdout pipe (`tend logs | head`) ending quietly. */
+export function runCli(argv: readonly string[]): Promise<number> {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  return main(argv);
+}

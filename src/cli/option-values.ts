@@ -1,0 +1,128 @@
+import { programNameProblem } from '../config/program-name.js';
+import { UsageError } from '../errors.js';
+import { parseSignal, type SignalName } from '../process/signals.js';
+
+/** Parser of a whole number within bounds, for an option such as `--instances`. */
+export function integerIn(min: number, max: number): (raw: string, flag: string) => number {
+  return (raw, flag) => parseInteger(raw, flag, min, max);
+}
+
+/** Parses a whole number within bounds; the message names the option and the range. */
+export function parseInteger(raw: string, what: string, min: number, max: number): number {
+  const value = /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw invalid(
+      `Expected ${what} to be a whole number ${describeRange(min, max)}, got ${quote(raw)}`,
+    );
+  }
+  return value;
+}
+
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** Parser of a duration in milliseconds: `1500`, `1500ms`, `2s`, `1.5s`, `1m`, `1h`. */
+export function durationIn(minMs: number, maxMs: number): (raw: string, flag: string) => number {
+  return (raw, flag) => {
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
+    const unitMs = DURATION_UNITS_MS[match?.[2] ?? 'ms'] ?? 1;
+    const value = match ? Math.round(Number(match[1]) * unitMs) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < minMs || value > maxMs) {
+      throw invalid(
+        `Expected ${flag} to be a duration in milliseconds ${describeRange(minMs, maxMs)} (or with a unit: 2s, 1m), got ${quote(raw)}`,
+      );
+    }
+    return value;
+  };
+}
+
+/** Parser of a value from a closed set. */
+export function oneOf(values: readonly string[]): (raw: string, flag: string) => string {
+  return (raw, flag) => {
+    if (values.includes(raw)) return raw;
+    throw invalid(`Expected ${flag} to be one of ${values.join(', ')}, got ${quote(raw)}`);
+  };
+}
+
+/** Parses `0,3` into exit codes 0–255. */
+export function parseExitCodes(raw: string, flag: string): number[] {
+  const parts = raw.split(',').map((part) => part.trim());
+  if (parts.some((part) => !/^\d+$/.test(part) || Number(part) > 255)) {
+    throw invalid(
+      `Expected ${flag} to be exit codes 0–255 separated by commas, such as 0,3; got ${quote(raw)}`,
+    );
+  }
+  return [...new Set(parts.map(Number))];
+}
+
+/** Parses a signal name (`HUP`, `SIGHUP`) or number (`1`); an unknown one is a usage error. */
+export function parseSignalArgument(raw: string, what = 'the signal'): SignalName {
+  const signal = parseSignal(raw);
+  if (!signal) {
+    throw new UsageError(
+      'TEND_ERR_SIGNAL_UNKNOWN',
+      `Expected ${what} to be a signal name or number such as HUP, SIGTERM or 9, got ${quote(raw)}`,
+    );
+  }
+  return signal;
+}
+
+/** Validates `KEY=VALUE` for `--env`. */
+export function parseEnvPair(raw: string, flag: string): string {
+  const equals = raw.indexOf('=');
+  const key = raw.slice(0, equals);
+  if (equals <= 0 || /[\0\s]/.test(key)) {
+    throw invalid(`Expected ${flag} to be KEY=VALUE with a non-empty KEY, got ${quote(raw)}`);
+  }
+  return raw;
+}
+
+/** Validates a program name for a new program. */
+export function parseProgramName(raw: string): string {
+  const problem = programNameProblem(raw);
+  if (problem) throw new UsageError('TEND_ERR_PROGRAM_INVALID_NAME', problem);
+  return raw;
+}
+
+/** Validates a target: a program name or `all`. */
+export function parseTarget(raw: string): string {
+  return raw === 'all' ? raw : parseProgramName(raw);
+}
+
+/** A program and, optionally, one of its instances: `web` or `web:1`. */
+export interface InstanceTarget {
+  name: string;
+  instance: number | undefined;
+}
+
+/** Parses `name`, `name:instance` or `all`. */
+export function parseInstanceTarget(raw: string): InstanceTarget {
+  const colon = raw.lastIndexOf(':');
+  if (colon < 0) return { name: parseTarget(raw), instance: undefined };
+  const name = parseTarget(raw.slice(0, colon));
+  if (name === 'all') {
+    throw invalid(
+      `Expected \`all\` without an instance, or a program name with one (web:0), got ${quote(raw)}`,
+    );
+  }
+  return {
+    name,
+    instance: parseInteger(raw.slice(colon + 1), 'the instance after `:`', 0, 1_000_000),
+  };
+}
+
+function describeRange(min: number, max: number): string {
+  return max >= Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+}
+
+function quote(raw: string): string {
+  return JSON.stringify(raw);
+}
+
+function invalid(message: string): UsageError {
+  return new UsageError('TEND_ERR_USAGE_INVALID_ARGUMENT', message);
+}

@@ -1,0 +1,71 @@
+const SECOND_MS = 1000;
+const MINUTE_MS = 60 * SECOND_MS;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+/** A duration in at most two units, short enough for a table: `450ms`, `1.2s`, `42s`, `5m 3s`, `3h 4m`, `2d 3h`. */
+export function formatDuration(ms: number): string {
+  const value = Math.max(0, Math.floor(ms));
+  if (value < SECOND_MS) return `${value}ms`;
+  if (value < 10 * SECOND_MS) return `${Math.floor(value / 100) / 10}s`;
+  if (value < MINUTE_MS) return `${Math.floor(value / SECOND_MS)}s`;
+  if (value < HOUR_MS) return twoUnits(value, MINUTE_MS, 'm', SECOND_MS, 's');
+  if (value < DAY_MS) return twoUnits(value, HOUR_MS, 'h', MINUTE_MS, 'm');
+  return twoUnits(value, DAY_MS, 'd', HOUR_MS, 'h');
+}
+
+function twoUnits(
+  value: number,
+  bigMs: number,
+  bigUnit: string,
+  smallMs: number,
+  smallUnit: string,
+): string {
+  const big = Math.floor(value / bigMs);
+  const small = Math.floor((value % bigMs) / smallMs);
+  return small === 0 ? `${big}${bigUnit}` : `${big}${bigUnit} ${small}${smallUnit}`;
+}
+
+const BYTE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const;
+
+/** A byte count in binary units: `512 B`, `9.8 MiB`, `120 MiB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${Math.max(0, Math.round(bytes))} B`;
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = value < 10 ? Math.floor(value * 10) / 10 : Math.round(value);
+  return `${digits} ${BYTE_UNITS[unit]}`;
+}
+
+/** CPU use in percent of one core: `0.3%`, `12%`. */
+export function formatCpu(percent: number): string {
+  return percent < 10 ? `${Math.round(percent * 10) / 10}%` : `${Math.round(percent)}%`;
+}
+
+/** An instant in local time, `2024-05-01 12:00:01`. */
+export function formatTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+/** How a run ended: `code 1`, or the signal's name. */
+export function formatExit(code: number | null, signal: string | null): string {
+  if (signal) return signal;
+  return code === null ? 'unknown' : `code ${code}`;
+}
+
+/** A value or `-` when there is none. */
+export function orDash<T>(value: T | null | undefined, format: (value: T) => string): string {
+  return value === null || value === undefined ? '-' : format(value);
+}
+
+/** `1 instance`, `2 instances`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

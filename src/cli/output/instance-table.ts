@@ -1,0 +1,50 @@
+import type { InstanceDetail, InstanceSummary, ProgramDetail } from '../../api/wire.js';
+import { formatBytes, formatCpu, formatDuration, orDash } from './format.js';
+import { colorOfState, type Palette } from './palette.js';
+import { formatTable } from './table.js';
+
+/** The fields of `tend ls --json`: an instance without the detail that `tend status` shows. */
+export function toInstanceSummary(instance: InstanceDetail | InstanceSummary): InstanceSummary {
+  return {
+    name: instance.name,
+    instance: instance.instance,
+    pid: instance.pid,
+    status: instance.status,
+    restarts: instance.restarts,
+    uptimeMs: instance.uptimeMs,
+    cpu: instance.cpu,
+    memoryBytes: instance.memoryBytes,
+  };
+}
+
+/** Every instance of every program, in program order. */
+export function instancesOf(programs: readonly ProgramDetail[]): InstanceSummary[] {
+  return programs.flatMap((program) => program.instances.map(toInstanceSummary));
+}
+
+/** The `tend ls` table: one row per instance. */
+export function formatInstanceTable(rows: readonly InstanceSummary[], palette: Palette): string {
+  return formatTable(
+    [
+      { header: 'NAME' },
+      { header: 'ID', align: 'right' },
+      { header: 'PID', align: 'right' },
+      { header: 'STATUS' },
+      { header: 'RESTARTS', align: 'right' },
+      { header: 'UPTIME', align: 'right' },
+      { header: 'CPU', align: 'right' },
+      { header: 'MEMORY', align: 'right' },
+    ],
+    rows.map((row) => [
+      palette.bold(row.name),
+      String(row.instance),
+      orDash(row.pid, String),
+      colorOfState(palette, row.status)(row.status),
+      String(row.restarts),
+      orDash(row.uptimeMs, formatDuration),
+      orDash(row.cpu, formatCpu),
+      orDash(row.memoryBytes, formatBytes),
+    ]),
+    { styleHeader: palette.dim },
+  );
+}

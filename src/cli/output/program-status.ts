@@ -1,0 +1,126 @@
+import type { InstanceDetail, ProgramDetail } from '../../api/wire.js';
+import {
+  formatBytes,
+  formatCpu,
+  formatDuration,
+  formatExit,
+  formatTime,
+  orDash,
+  plural,
+} from './format.js';
+import { colorOfState, type Palette } from './palette.js';
+import { formatFields, formatTable } from './table.js';
+
+/** How many exits `tend status` lists per instance (`--json` has them all). */
+export const STATUS_EXIT_ROWS = 10;
+
+/** `tend status` for one program: its definition, then each instance with its health statistics and recent exits. */
+export function formatProgramStatus(
+  program: ProgramDetail,
+  palette: Palette,
+  now: number = Date.now(),
+): string {
+  const { spec } = program;
+  const running = program.instances.filter((instance) => instance.pid !== null).length;
+  const head = `${palette.bold(program.name)}  ${program.desired === 'running' ? palette.green('wanted running') : palette.gray('wanted stopped')}, ${running} of ${plural(program.instances.length, 'instance')} running`;
+  const restart =
+    spec.noRestartExitCodes.length > 0
+      ? `${spec.restart}; exit codes ${spec.noRestartExitCodes.join(', ')} mean done`
+      : spec.restart;
+  const fields: Array<[string, string]> = [
+    ['command', formatCommand(spec.command, spec.args, spec.shell)],
+    ['cwd', spec.cwd],
+    ['restart', restart],
+    ['stop', `${spec.stopSignal}, then SIGKILL after ${formatDuration(spec.stopTimeoutMs)}`],
+    ['min uptime', formatDuration(spec.minUptimeMs)],
+    [
+      'crash loop',
+      `errored after ${spec.maxRestarts} restarts in ${formatDuration(spec.restartWindowMs)}; backoff ${formatDuration(spec.backoffInitialMs)} to ${formatDuration(spec.backoffMaxMs)}`,
+    ],
+  ];
+  if (spec.port !== undefined) fields.push(['port', `${spec.port} + instance (PORT)`]);
+  const sections = [`${head}\n${formatFields(fields, { indent: 2, styleLabel: palette.dim })}`];
+  for (const instance of program.instances)
+    sections.push(formatInstanceStatus(instance, palette, now));
+  return `${sections.join('\n')}`;
+}
+
+function formatInstanceStatus(instance: InstanceDetail, palette: Palette, now: number): string {
+  const state = colorOfState(palette, instance.status)(instance.status);
+  const title = [
+    palette.bold(`${instance.name}[${instance.instance}]`),
+    state,
+    instance.pid === null ? undefined : `pid ${instance.pid}`,
+    instance.port === null ? undefined : `port ${instance.port}`,
+  ]
+    .filter((part) => part !== undefined)
+    .join('  ');
+  const fields: Array<[string, string]> = [];
+  if (instance.upForMs !== null) fields.push(['up for', formatDuration(instance.upForMs)]);
+  else if (instance.downForMs !== null)
+    fields.push(['down for', formatDuration(instance.downForMs)]);
+  else fields.push(['up for', 'never started']);
+  if (instance.cpu !== null || instance.memoryBytes !== null) {
+    fields.push([
+      'cpu / memory',
+      `${orDash(instance.cpu, formatCpu)} / ${orDash(instance.memoryBytes, formatBytes)}`,
+    ]);
+  }
+  fields.push(['restarts', `${instance.restarts} (${instance.failureRestarts} after a failure)`]);
+  fields.push([
+    'runs',
+    instance.averageRunMs === null
+      ? String(instance.runs)
+      : `${instance.runs}, ${formatDuration(instance.averageRunMs)} on average`,
+  ]);
+  if (instance.nextRestartAt !== null) {
+    const inMs = Date.parse(instance.nextRestartAt) - now;
+    fields.push([
+      'next restart',
+      `in ${formatDuration(inMs)} (${formatTime(instance.nextRestartAt)})`,
+    ]);
+  }
+  if (instance.reason !== null) {
+    const style = instance.status === 'errored' ? palette.red : (text: string) => text;
+    fields.push(['reason', style(instance.reason)]);
+  }
+  fields.push(['state since', formatTime(instance.stateSince)]);
+  let text = `  ${title}\n${formatFields(fields, { indent: 4, styleLabel: palette.dim })}`;
+  if (instance.exits.length > 0) {
+    const shown = instance.exits.slice(-STATUS_EXIT_ROWS);
+    const caption =
+      shown.length < instance.exits.length
+        ? `last ${shown.length} of ${instance.exits.length} exits`
+        : plural(shown.length, 'exit');
+    const table = formatTable(
+      [
+        { header: 'TIME' },
+        { header: 'EXIT' },
+        { header: 'RAN FOR', align: 'right' },
+        { header: '' },
+      ],
+      shown.map((exit) => [
+        formatTime(exit.at),
+        formatExit(exit.code, exit.signal),
+        formatDuration(exit.uptimeMs),
+        exit.isFailure ? palette.red('failure') : palette.gray('ok'),
+      ]),
+      { indent: 6, styleHeader: palette.dim },
+    );
+    text += `    ${palette.dim(caption)}:\n${table}`;
+  }
+  return text;
+}
+
+/** A command line as a user would type it: arguments with spaces or quotes are single-quoted. */
+export function formatCommand(command: string, args: readonly string[], isShell: boolean): string {
+  const line = [command, ...args]
+    .map((word, index) => (isShell && index === 0 ? word : quoteWord(word)))
+    .join(' ');
+  return isShell ? `sh -c ${quoteWord(line)}` : line;
+}
+
+function quoteWord(word: string): string {
+  if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { findCommand } from '../../src/cli/command-table.js';
+import { planLogs } from '../../src/cli/commands/logs.js';
+import { planSignal } from '../../src/cli/commands/signal.js';
+import { existingCandidateOf, planNewProgram } from '../../src/cli/commands/start.js';
+import { parseCommandArgs } from '../../src/cli/parse-args.js';
+import { defaultProgramName, pickFreeName } from '../../src/cli/program-naming.js';
+import { TendError } from '../../src/errors.js';
+
+const WHERE = { cwd: '/srv/app', env: { PATH: '/usr/bin', HOME: '/root', UNSET: undefined } };
+
+function parse(name: string, argv: string[]) {
+  const command = findCommand(name);
+  assert.ok(command);
+  return parseCommandArgs(command, argv);
+}
+
+test('start: the spec gets the command, its args, an absolute cwd and the CLI environment plus --env', () => {
+  const plan = planNewProgram(
+    parse('start', [
+      '--cwd',
+      'sub',
+      '--env',
+      'PORT=1',
+      '--env',
+      'HOME=/h',
+      '--',
+      'node',
+      'server.js',
+      '--port',
+      '3000',
+    ]),
+    WHERE,
+  );
+  assert.deepEqual(plan.spec, {
+    name: 'server',
+    command: 'node',
+    args: ['server.js', '--port', '3000'],
+    cwd: '/srv/app/sub',
+    env: { PATH: '/usr/bin', HOME: '/h', PORT: '1' },
+  });
+  assert.equal(plan.isNameDefault, true);
+});
+
+test('start: every option lands in the spec under its API name', () => {
+  const plan = planNewProgram(
+    parse('start', [
+      '--name',
+      'web',
+      '--restart',
+      'on-failure',
+      '--no-restart-exit-codes',
+      '0,3',
+      '--instances',
+      '2',
+      '--port',
+      '3000',
+      '--stop-signal',
+      'INT',
+      '--stop-timeout',
+      '2s',
+      '--min-uptime',
+      '500',
+      '--shell',
+      'node server.js | tee out.log',
+    ]),
+    WHERE,
+  );
+  const { env: _env, ...spec } = plan.spec;
+  assert.deepEqual(spec, {
+    name: 'web',
+    command: 'node server.js | tee out.log',
+    args: [],
+    cwd: '/srv/app',
+    shell: true,
+    restart: 'on-failure',
+    noRestartExitCodes: [0, 3],
+    instances: 2,
+    port: 3000,
+    stopSignal: 'SIGINT',
+    stopTimeoutMs: 2000,
+    minUptimeMs: 500,
+  });
+  assert.equal(plan.isNameDefault, false);
+});
+
+test('start: a single word without options may name an existing program; anything more is a new one', () => {
+  assert.equal(existingCandidateOf(parse('start', ['web'])), 'web');
+  assert.equal(existingCandidateOf(parse('start', ['--json', 'web'])), 'web');
+  assert.equal(existingCandidateOf(parse('start', ['all'])), 'all');
+  assert.equal(existingCandidateOf(parse('start', ['web', 'x'])), undefined);
+  assert.equal(existingCandidateOf(parse('start', ['--', 'web'])), undefined);
+  assert.equal(existingCandidateOf(parse('start', ['--instances', '2', 'web'])), undefined);
+});
+
+test('start: a command that yields no valid name asks for --name', () => {
+  assert.throws(
+    () => planNewProgram(parse('start', ['--', '...']), WHERE),
+    (error: unknown) =>
+      error instanceof TendError &&
+      error.code === 'TEND_ERR_PROGRAM_INVALID_NAME' &&
+      /--name/.test(error.message),
+  );
+});
+
+test('default names: base name without extension, the script of an interpreter, made valid', () => {
+  assert.equal(defaultProgramName('/usr/bin/sleep', ['10'], false), 'sleep');
+  assert.equal(defaultProgramName('./worker.sh', [], false), 'worker');
+  assert.equal(defaultProgramName('node', ['src/server.mjs', '--port', '1'], false), 'server');
+  assert.equal(defaultProgramName('node', ['--inspect', 'server.js'], false), 'node');
+  assert.equal(defaultProgramName('python3', ['-m', 'http.server'], false), 'python3');
+  assert.equal(defaultProgramName('deno', ['run', '-A', 'main.ts'], false), 'deno');
+  assert.equal(defaultProgramName('bun', ['run', 'api.ts'], false), 'api');
+  assert.equal(defaultProgramName('node app.js | tee log', [], true), 'app');
+  assert.equal(defaultProgramName('./my server!', [], false), 'my-server-');
+  assert.equal(defaultProgramName('.hidden', [], false), 'hidden');
+  assert.equal(defaultProgramName('all', [], false), undefined);
+  assert.equal(defaultProgramName('x'.repeat(80), [], false)?.length, 64);
+});
+
+test('a taken default name gets the first free numeric suffix, within the length limit', () => {
+  assert.equal(pickFreeName('web', new Set()), 'web');
+  assert.equal(pickFreeName('web', new Set(['web', 'web-2'])), 'web-3');
+  const long = 'x'.repeat(64);
+  assert.equal(pickFreeName(long, new Set([long])), `${'x'.repeat(62)}-2`);
+});
+
+test('signal: the name is normalised, the instance and group are sent only when given', () => {
+  assert.deepEqual(planSignal(parse('signal', ['hup', 'web'])), {
+    target: 'web',
+    request: { signal: 'SIGHUP' },
+  });
+  assert.deepEqual(planSignal(parse('signal', ['9', 'web:1', '--group'])), {
+    target: 'web',
+    request: { signal: 'SIGKILL', instance: 1, group: true },
+  });
+  assert.throws(() => planSignal(parse('signal', ['BOGUS', 'web'])), {
+    code: 'TEND_ERR_SIGNAL_UNKNOWN',
+  });
+  assert.throws(() => planSignal(parse('signal', ['HUP', 'bad name'])), {
+    code: 'TEND_ERR_PROGRAM_INVALID_NAME',
+  });
+});
+
+test('logs: defaults, streams and the target', () => {
+  assert.deepEqual(planLogs(parse('logs', [])), {
+    target: 'all',
+    query: { lines: 20, stream: 'both', isFollowing: false },
+  });
+  assert.deepEqual(planLogs(parse('logs', ['web', '--err', '-f', '-n', '5'])), {
+    target: 'web',
+    query: { lines: 5, stream: 'err', isFollowing: true, name: 'web' },
+  });
+  assert.equal(planLogs(parse('logs', ['--out'])).query.stream, 'out');
+  assert.equal(planLogs(parse('logs', ['--out', '--err'])).query.stream, 'both');
+  assert.throws(() => planLogs(parse('logs', ['../etc'])), {
+    code: 'TEND_ERR_PROGRAM_INVALID_NAME',
+  });
+});

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  formatBytes,
+  formatCpu,
+  formatDuration,
+  formatExit,
+  formatTime,
+  orDash,
+  plural,
+} from '../../src/cli/output/format.js';
+
+test('durations use at most two units and drop a zero remainder', () => {
+  const cases: Array<[number, string]> = [
+    [0, '0ms'],
+    [-5, '0ms'],
+    [999, '999ms'],
+    [1000, '1s'],
+    [1234, '1.2s'],
+    [9999, '9.9s'],
+    [10_000, '10s'],
+    [59_999, '59s'],
+    [60_000, '1m'],
+    [61_000, '1m 1s'],
+    [3_599_000, '59m 59s'],
+    [3_600_000, '1h'],
+    [3_660_000, '1h 1m'],
+    [86_399_999, '23h 59m'],
+    [86_400_000, '1d'],
+    [90_000_000, '1d 1h'],
+    [400 * 86_400_000, '400d'],
+  ];
+  for (const [ms, text] of cases) assert.equal(formatDuration(ms), text, String(ms));
+});
+
+test('bytes use binary units with one decimal below 10', () => {
+  const cases: Array<[number, string]> = [
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1024, '1 KiB'],
+    [1536, '1.5 KiB'],
+    [10 * 1024, '10 KiB'],
+    [20_971_520, '20 MiB'],
+    [9.87 * 1024 ** 3, '9.8 GiB'],
+    [5 * 1024 ** 5, '5120 TiB'],
+  ];
+  for (const [bytes, text] of cases) assert.equal(formatBytes(bytes), text, String(bytes));
+});
+
+test('cpu, exits, dashes and plurals', () => {
+  assert.equal(formatCpu(0), '0%');
+  assert.equal(formatCpu(0.34), '0.3%');
+  assert.equal(formatCpu(12.6), '13%');
+  assert.equal(formatCpu(250), '250%');
+  assert.equal(formatExit(0, null), 'code 0');
+  assert.equal(formatExit(null, 'SIGKILL'), 'SIGKILL');
+  assert.equal(formatExit(null, null), 'unknown');
+  assert.equal(orDash(null, String), '-');
+  assert.equal(orDash(0, String), '0');
+  assert.equal(plural(1, 'instance'), '1 instance');
+  assert.equal(plural(2, 'instance'), '2 instances');
+});
+
+test('times are shown in local time, to the second', () => {
+  const date = new Date(2024, 4, 1, 9, 5, 7);
+  assert.equal(formatTime(date.toISOString()), '2024-05-01 09:05:07');
+  assert.equal(formatTime('not a time'), 'not a time');
+});
