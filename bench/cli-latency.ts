@@ -5,7 +5,7 @@
 import { runCommand } from './lib/exec.js';
 import { formatMs, formatRatio, formatTable } from './lib/format.js';
 import { startIdlePrograms } from './lib/idle.js';
-import { attempt, progress, runIfMain } from './lib/main.js';
+import { attempt, oneLine, progress, runIfMain } from './lib/main.js';
 import type { ProcessManager, TimedCommand } from './lib/manager.js';
 import { withManagers } from './lib/managers.js';
 import type { BenchOptions } from './lib/options.js';
@@ -30,8 +30,7 @@ export async function runCliLatency(options: BenchOptions): Promise<BenchResult>
     const failures: string[] = [];
     for (const manager of managers) {
       const ready = await attempt(manager.label, () => prepare(manager));
-      if (ready instanceof Error)
-        failures.push(`${manager.label}: ${ready.message.split('\n')[0]}`);
+      if (ready instanceof Error) failures.push(`${manager.label}: ${oneLine(ready)}`);
       else
         commands.push(
           ...manager.listCommands(),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { formatTable } from './lib/format.js';
-import { attempt, progress, runIfMain } from './lib/main.js';
+import { attempt, oneLine, progress, runIfMain } from './lib/main.js';
 import type { ManagedInstance, ProcessManager } from './lib/manager.js';
 import { withManagers } from './lib/managers.js';
 import type { BenchOptions } from './lib/options.js';
@@ -80,7 +80,7 @@ export async function runCrashLoop(options: BenchOptions): Promise<BenchResult> 
             };
             tracks.push(track);
             if (ready instanceof Error) {
-              track.error = ready.message.split('\n')[0];
+              track.error = oneLine(ready);
               continue;
             }
             const started = await attempt(manager.label, () =>
@@ -90,7 +90,7 @@ export async function runCrashLoop(options: BenchOptions): Promise<BenchResult> 
                 args: crashCase.args(markerDir, manager),
               }),
             );
-            if (started instanceof Error) track.error = started.message.split('\n')[0];
+            if (started instanceof Error) track.error = oneLine(started);
             track.startedAt = performance.now();
           }
         }),

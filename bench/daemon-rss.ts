@@ -6,7 +6,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { formatKib, formatRatio, formatTable } from './lib/format.js';
 import { awaitAllOnline, IDLE_COMMAND } from './lib/idle.js';
-import { attempt, progress, runIfMain } from './lib/main.js';
+import { attempt, oneLine, progress, runIfMain } from './lib/main.js';
 import type { ProcessManager } from './lib/manager.js';
 import { withManagers } from './lib/managers.js';
 import type { BenchOptions } from './lib/options.js';
@@ -42,8 +42,7 @@ export async function runDaemonRss(options: BenchOptions): Promise<BenchResult> 
     const failures: string[] = [];
     managers.forEach((manager, index) => {
       const outcome = outcomes[index];
-      if (outcome instanceof Error)
-        failures.push(`${manager.label}: ${outcome.message.split('\n')[0]}`);
+      if (outcome instanceof Error) failures.push(`${manager.label}: ${oneLine(outcome)}`);
       else if (outcome) figures.set(manager.label, outcome);
     });
 

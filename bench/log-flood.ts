@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { formatCount, formatMs, formatRatio, formatTable } from './lib/format.js';
-import { attempt, progress, runIfMain } from './lib/main.js';
+import { attempt, oneLine, progress, runIfMain } from './lib/main.js';
 import type { ProcessManager } from './lib/manager.js';
 import { withManagers } from './lib/managers.js';
 import type { BenchOptions } from './lib/options.js';
@@ -228,7 +228,7 @@ function summarize(
   const rates = new Map<string, number>();
   for (const [label, value] of figures) {
     if (value instanceof Error) {
-      notes.push(`${label}: not measured: ${value.message.split('\n')[0]}`);
+      notes.push(`${label}: not measured: ${oneLine(value)}`);
       continue;
     }
     const rate = (value.distinct / value.elapsedMs) * 1000;

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { awaitExit, killQuietly, spawnTracked } from './lib/exec.js';
 import { formatMs, formatRatio, formatTable } from './lib/format.js';
-import { attempt, progress, runIfMain } from './lib/main.js';
+import { attempt, oneLine, progress, runIfMain } from './lib/main.js';
 import type { ProcessManager } from './lib/manager.js';
 import { withManagers } from './lib/managers.js';
 import type { BenchOptions } from './lib/options.js';
@@ -25,6 +25,8 @@ const TARGET_OVER_FLOOR_MS = 15;
 /** Both managers restart at once only a process that ran at least this long (tend and PM2 default to 1 s). */
 const STABLE_UPTIME_MS = 1500;
 const ANSWER_TIMEOUT_MS = 10_000;
+/** A manager is left out of the later rounds after this many failed ones. */
+const MAX_FAILED_ROUNDS = 3;
 
 interface Contender {
   manager: ProcessManager;
@@ -32,7 +34,9 @@ interface Contender {
   answeredAt: number;
   samples: number[];
   pidReuses: number;
+  /** Setup failed: the contender is left out. */
   error?: string;
+  failedRounds: string[];
 }
 
 /** Measures restart-to-answer time of a killed HTTP program under each manager against a direct spawn. */
@@ -48,6 +52,7 @@ export async function runRestart(options: BenchOptions): Promise<BenchResult> {
         answeredAt: 0,
         samples: [],
         pidReuses: 0,
+        failedRounds: [],
       };
       const ready = await attempt(manager.label, async () => {
         await manager.ensureDaemon();
@@ -58,7 +63,7 @@ export async function runRestart(options: BenchOptions): Promise<BenchResult> {
         });
         contender.answeredAt = await awaitPortOpen(contender.port, ANSWER_TIMEOUT_MS);
       });
-      if (ready instanceof Error) contender.error = ready.message.split('\n')[0];
+      if (ready instanceof Error) contender.error = oneLine(ready);
       contenders.push(contender);
     }
 
@@ -67,9 +72,9 @@ export async function runRestart(options: BenchOptions): Promise<BenchResult> {
     for (let round = 0; round < rounds; round++) {
       floorSamples.push(await timeDirectSpawn(server));
       for (const contender of contenders) {
-        if (contender.error) continue;
+        if (contender.error || contender.failedRounds.length >= MAX_FAILED_ROUNDS) continue;
         const outcome = await attempt(contender.manager.label, () => timeRestart(contender));
-        if (outcome instanceof Error) contender.error = outcome.message.split('\n')[0];
+        if (outcome instanceof Error) contender.failedRounds.push(oneLine(outcome));
       }
     }
 
@@ -81,6 +86,7 @@ export async function runRestart(options: BenchOptions): Promise<BenchResult> {
         formatMs(percentile(floorSamples, 90)),
         '—',
         '1.00×',
+        String(floorSamples.length),
       ],
     ];
     const targets = [];
@@ -93,9 +99,13 @@ export async function runRestart(options: BenchOptions): Promise<BenchResult> {
         formatMs(percentile(contender.samples, 90)),
         formatMs(value - floor),
         formatRatio(ratio(value, floor)),
+        String(contender.samples.length),
       ]);
       if (contender.error)
-        notes.push(`${contender.manager.label}: stopped early: ${contender.error}`);
+        notes.push(`${contender.manager.label}: not measured: ${contender.error}`);
+      for (const failure of contender.failedRounds) {
+        notes.push(`${contender.manager.label}: a round failed: ${failure}`);
+      }
       if (contender.pidReuses > 0)
         notes.push(
           `${contender.manager.label}: ${contender.pidReuses} answers came from the old pid`,
@@ -114,7 +124,7 @@ export async function runRestart(options: BenchOptions): Promise<BenchResult> {
     const report = [
       `## 3. Restart: kill -9 to port answering again (${rounds} rounds, interleaved)`,
       '',
-      formatTable(['what', 'median', 'p90', '− floor', '÷ floor'], rows),
+      formatTable(['what', 'median', 'p90', '− floor', '÷ floor', 'runs'], rows),
       '',
       `a stable uptime of ≥ ${STABLE_UPTIME_MS} ms before each kill; the probe tries a connect to 127.0.0.1 every ${PORT_PROBE_INTERVAL_MS} ms`,
       'PM2 runs the .js file as `pm2 start http-server.js` (its fork container); tend runs `node http-server.js`',

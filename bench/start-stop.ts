@@ -10,7 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { onCleanup } from './lib/cleanup.js';
 import { killQuietly, runCommand } from './lib/exec.js';
 import { formatMs, formatRatio, formatTable } from './lib/format.js';
-import { attempt, progress, runIfMain } from './lib/main.js';
+import { attempt, oneLine, progress, runIfMain } from './lib/main.js';
 import type { ProcessManager } from './lib/manager.js';
 import { withManagers } from './lib/managers.js';
 import type { BenchOptions } from './lib/options.js';
@@ -37,7 +37,7 @@ export async function runStartStop(options: BenchOptions): Promise<BenchResult> 
     for (const manager of managers) {
       samples.set(manager.label, []);
       const ready = await attempt(manager.label, () => manager.ensureDaemon());
-      if (ready instanceof Error) failures.set(manager.label, ready.message.split('\n')[0] ?? '');
+      if (ready instanceof Error) failures.set(manager.label, oneLine(ready));
     }
     progress(
       `${rounds} interleaved rounds of ${PROCESS_COUNT} processes: shell, ${managers.map((m) => m.label).join(', ')}`,
@@ -53,7 +53,7 @@ export async function runStartStop(options: BenchOptions): Promise<BenchResult> 
         const times = await attempt(manager.label, () =>
           timeManager(manager, `bulk-${round}`, String(marker++)),
         );
-        if (times instanceof Error) failures.set(manager.label, times.message.split('\n')[0] ?? '');
+        if (times instanceof Error) failures.set(manager.label, oneLine(times));
         else samples.get(manager.label)?.push(times);
       }
     }

@@ -30,9 +30,17 @@ export async function attempt<T>(label: string, step: () => Promise<T>): Promise
     return await step();
   } catch (error) {
     const failure = error instanceof Error ? error : new Error(String(error));
-    console.error(`${label}: ${failure.message.split('\n')[0]}`);
+    console.error(`${label}: ${oneLine(failure)}`);
     return failure;
   }
+}
+
+const MESSAGE_LIMIT_CHARS = 400;
+
+/** An error's message on one line, shortened, for tables and notes. */
+export function oneLine(error: Error): string {
+  const flat = error.message.replace(/\s*\n\s*/g, ' ⏎ ').trim();
+  return flat.length > MESSAGE_LIMIT_CHARS ? `${flat.slice(0, MESSAGE_LIMIT_CHARS)}…` : flat;
 }
 
 /** Prints a line of progress to stderr (the reports go to stdout). */
