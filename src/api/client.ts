@@ -190,8 +190,10 @@ export class ApiClient {
       if (!this.#onUnreachable || !isNotListening(error)) throw error;
       let startError: unknown;
       try {
-        this.#starting ??= this.#onUnreachable().finally(() => {
+        // One start per client: requests that fail at the same time, or later, share it; a failed start may be tried again.
+        this.#starting ??= this.#onUnreachable().catch((error: unknown) => {
           this.#starting = undefined;
+          throw error;
         });
         await this.#starting;
       } catch (caught) {
@@ -369,13 +371,37 @@ function readRawReply(received: string): { error?: TendError; isAccepted?: boole
   const head = received.slice(0, headerEnd);
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
   if (status >= 200 && status < 300) return { isAccepted: true };
-  const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? Number.NaN);
-  const body = received.slice(headerEnd + 4);
-  if (!(Buffer.byteLength(body) >= length)) return undefined;
+  const body = /\r\ntransfer-encoding:\s*chunked/i.test(head)
+    ? decodeChunked(received.slice(headerEnd + 4))
+    : completeBody(received.slice(headerEnd + 4), /\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1]);
+  if (body === undefined) return undefined;
   try {
     parseReply(status, body);
     return { error: new TendError('TEND_ERR_INTERNAL', `The daemon answered ${status} to stop`) };
   } catch (error) {
     return { error: error as TendError };
+  }
+}
+
+function completeBody(body: string, contentLength: string | undefined): string | undefined {
+  if (contentLength === undefined) return undefined;
+  return Buffer.byteLength(body) >= Number(contentLength) ? body : undefined;
+}
+
+/** The body of a chunked reply once its last chunk arrived, else undefined. */
+function decodeChunked(raw: string): string | undefined {
+  const bytes = Buffer.from(raw);
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = bytes.indexOf('\r\n', at);
+    if (lineEnd < 0) return undefined;
+    const size = Number.parseInt(bytes.subarray(at, lineEnd).toString('latin1'), 16);
+    if (Number.isNaN(size)) return undefined;
+    if (size === 0) return Buffer.concat(parts).toString('utf8');
+    const start = lineEnd + 2;
+    if (bytes.length < start + size + 2) return undefined;
+    parts.push(bytes.subarray(start, start + size));
+    at = start + size + 2;
   }
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface, type Interface } from 'node:readline';
+import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { UsageError } from '../../errors.js';
 import type { ParsedArgs } from '../command-types.js';
@@ -63,28 +63,29 @@ export async function runShell(
   rl.prompt();
   for await (const line of rl) {
     running = new AbortController();
-    await runLine(line, ctx.fork({ signal: running.signal, isInShell: true }), rl);
+    const outcome = await runLine(line, ctx.fork({ signal: running.signal, isInShell: true }));
     running = undefined;
+    // Lines typed ahead of `exit` are still queued in the iterator: leave them unread.
+    if (outcome === 'exit') break;
     rl.prompt();
   }
+  rl.close();
   return 0;
 }
 
-async function runLine(line: string, ctx: CliContext, rl: Interface): Promise<void> {
+async function runLine(line: string, ctx: CliContext): Promise<'exit' | 'next'> {
   let words: string[];
   try {
     words = splitCommandLine(line);
   } catch (error) {
     reportError(error, ctx);
-    return;
+    return 'next';
   }
   if (words[0] === 'tend') words.shift();
-  if (words.length === 0) return;
-  if (EXIT_WORDS.has(words[0] as string)) {
-    rl.close();
-    return;
-  }
+  if (words.length === 0) return 'next';
+  if (EXIT_WORDS.has(words[0] as string)) return 'exit';
   await runCommandLine(words, ctx);
+  return 'next';
 }
 
 async function completeLine(ctx: CliContext, line: string): Promise<[string[], string]> {

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { InstanceDetail, ProgramDetail } from '../../src/api/wire.js';
+import { formatLogLine } from '../../src/cli/commands/logs.js';
+import { formatInstanceTable, instancesOf } from '../../src/cli/output/instance-table.js';
+import { PLAIN_PALETTE } from '../../src/cli/output/palette.js';
+import { formatCommand, formatProgramStatus } from '../../src/cli/output/program-status.js';
+
+const NOW = Date.parse('2024-05-01T12:00:00.000Z');
+
+function instance(overrides: Partial<InstanceDetail>): InstanceDetail {
+  return {
+    name: 'web',
+    instance: 0,
+    pid: 4242,
+    status: 'online',
+    restarts: 3,
+    uptimeMs: 65_000,
+    cpu: 1.25,
+    memoryBytes: 30 * 1024 * 1024,
+    port: 3000,
+    startedAt: '2024-05-01T11:58:55.000Z',
+    stateSince: '2024-05-01T11:58:55.000Z',
+    reason: null,
+    nextRestartAt: null,
+    failureRestarts: 2,
+    runs: 3,
+    averageRunMs: 1500,
+    upForMs: 65_000,
+    downForMs: null,
+    exits: [
+      { at: '2024-05-01T11:50:00.000Z', code: 1, signal: null, uptimeMs: 1200, isFailure: true },
+      {
+        at: '2024-05-01T11:55:00.000Z',
+        code: null,
+        signal: 'SIGKILL',
+        uptimeMs: 2300,
+        isFailure: true,
+      },
+      { at: '2024-05-01T11:58:55.000Z', code: 0, signal: null, uptimeMs: 1000, isFailure: false },
+    ],
+    ...overrides,
+  };
+}
+
+const PROGRAM: ProgramDetail = {
+  name: 'web',
+  desired: 'running',
+  spec: {
+    name: 'web',
+    command: 'node',
+    args: ['server.js', '--greeting', 'hello world'],
+    cwd: '/srv/web',
+    env: {},
+    shell: false,
+    restart: 'on-failure',
+    noRestartExitCodes: [0, 3],
+    instances: 2,
+    port: 3000,
+    stopSignal: 'SIGTERM',
+    stopTimeoutMs: 5000,
+    minUptimeMs: 1000,
+    backoffInitialMs: 100,
+    backoffMaxMs: 30_000,
+    maxRestarts: 10,
+    restartWindowMs: 60_000,
+    logMaxBytes: 10 * 1024 * 1024,
+    logMaxFiles: 5,
+  },
+  instances: [
+    instance({}),
+    instance({
+      instance: 1,
+      pid: null,
+      status: 'errored',
+      uptimeMs: null,
+      cpu: null,
+      memoryBytes: null,
+      port: 3001,
+      upForMs: null,
+      downForMs: 125_000,
+      reason: 'crashed 10 times within 1m',
+      exits: [],
+      runs: 0,
+      averageRunMs: null,
+      restarts: 0,
+      failureRestarts: 0,
+    }),
+  ],
+};
+
+test('status shows the definition, health statistics, exits with code or signal, and why an instance errored', () => {
+  const text = formatProgramStatus(PROGRAM, PLAIN_PALETTE, NOW);
+  assert.match(text, /^web {2}wanted running, 1 of 2 instances running\n/);
+  assert.match(text, /command +node server\.js --greeting 'hello world'\n/);
+  assert.match(text, /restart +on-failure; exit codes 0, 3 mean done\n/);
+  assert.match(text, /web\[0\] {2}online {2}pid 4242 {2}port 3000\n/);
+  assert.match(text, /up for +1m 5s\n/);
+  assert.match(text, /restarts +3 \(2 after a failure\)\n/);
+  assert.match(text, /runs +3, 1\.5s on average\n/);
+  assert.match(text, /code 1 +1\.2s {2}failure\n/);
+  assert.match(text, /SIGKILL +2\.3s {2}failure\n/);
+  assert.match(text, /code 0 +1s {2}ok\n/);
+  assert.match(text, /web\[1\] {2}errored {2}port 3001\n/);
+  assert.match(text, /down for +2m 5s\n/);
+  assert.match(text, /reason +crashed 10 times within 1m\n/);
+});
+
+test('status lists only the most recent exits', () => {
+  const exits = Array.from({ length: 25 }, (_, index) => ({
+    at: new Date(NOW - (25 - index) * 1000).toISOString(),
+    code: index,
+    signal: null,
+    uptimeMs: 10,
+    isFailure: true,
+  }));
+  const text = formatProgramStatus(
+    { ...PROGRAM, instances: [instance({ exits })] },
+    PLAIN_PALETTE,
+    NOW,
+  );
+  assert.match(text, /last 10 of 25 exits:/);
+  assert.match(text, /code 24 /);
+  assert.doesNotMatch(text, /code 14 /);
+});
+
+test('the list table has one row per instance, dashes where nothing runs', () => {
+  const text = formatInstanceTable(instancesOf([PROGRAM]), PLAIN_PALETTE);
+  assert.deepEqual(text.split('\n'), [
+    'NAME  ID   PID  STATUS   RESTARTS  UPTIME   CPU  MEMORY',
+    'web    0  4242  online          3   1m 5s  1.3%  30 MiB',
+    'web    1     -  errored         0       -     -       -',
+    '',
+  ]);
+});
+
+test('list --json rows carry exactly the summary fields', () => {
+  assert.deepEqual(Object.keys(instancesOf([PROGRAM])[0] ?? {}).sort(), [
+    'cpu',
+    'instance',
+    'memoryBytes',
+    'name',
+    'pid',
+    'restarts',
+    'status',
+    'uptimeMs',
+  ]);
+});
+
+test('commands are shown as they would be typed', () => {
+  assert.equal(formatCommand('node', ['a b', "it's", ''], false), `node 'a b' 'it'\\''s' ''`);
+  assert.equal(formatCommand('node a.js | tee x', [], true), `sh -c 'node a.js | tee x'`);
+});
+
+test('log lines get a name[instance] prefix only when several sources are shown', () => {
+  const line = {
+    name: 'web',
+    instance: 1,
+    stream: 'out' as const,
+    time: new Date(2024, 0, 2, 3, 4, 5).toISOString(),
+    line: 'ready',
+  };
+  assert.equal(
+    formatLogLine(line, { isPrefixed: true, hasTimestamps: false, palette: PLAIN_PALETTE }),
+    'web[1] | ready\n',
+  );
+  assert.equal(
+    formatLogLine(line, { isPrefixed: false, hasTimestamps: false, palette: PLAIN_PALETTE }),
+    'ready\n',
+  );
+  assert.equal(
+    formatLogLine(line, { isPrefixed: false, hasTimestamps: true, palette: PLAIN_PALETTE }),
+    '2024-01-02 03:04:05 ready\n',
+  );
+});
