@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { availableParallelism, cpus, release, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './paths.js';
 
@@ -9,6 +9,9 @@ export function describeMachine(): string[] {
   const model = cpus()[0]?.model ?? 'unknown CPU';
   return [
     `machine: ${availableParallelism()} CPUs (${model}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Linux ${release()}`,
+    `load average at start: ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' ')} (other work on the machine adds noise; compare ratios within one run)`,
     `node ${process.version}, pm2 ${packageVersion(join(REPO_ROOT, 'node_modules', 'pm2'))}, tend ${packageVersion(REPO_ROOT)} at ${gitCommit()}`,
   ];
 }
