@@ -1,0 +1,78 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { instanceEnv } from '../supervisor/instance-env.js';
+import type { ProcessExit, SpawnOutcome, SpawnRequest } from '../supervisor/types.js';
+import { describeErrno, errnoOf } from './describe-errno.js';
+import { checkWorkingDirectory, explainSpawnFailure } from './spawn-failure.js';
+
+/** Where a new process writes: two open file descriptors, and a hook once the child has its own copies. */
+export interface OutputTarget {
+  stdout: number;
+  stderr: number;
+  /** Called once the spawn has been tried (pid undefined when it failed), so the caller can close its fds. */
+  afterSpawn(pid: number | undefined): void;
+}
+
+/** Opens the output of the instance about to be spawned. */
+export type OpenOutput = (request: SpawnRequest) => OutputTarget;
+
+/** What spawnProcess needs besides the request. */
+export interface SpawnProcessOptions {
+  openOutput: OpenOutput;
+  /** The environment every process inherits before its own `env` and TEND_* variables. */
+  baseEnv: NodeJS.ProcessEnv;
+}
+
+/**
+ * Starts one instance of a program in its own process group (it leads the group: pgid = pid),
+ * synchronously: the outcome says at once whether it runs, or why not. `onExit` is called once,
+ * after the process has been reaped.
+ */
+export function spawnProcess(
+  request: SpawnRequest,
+  onExit: (exit: ProcessExit) => void,
+  options: SpawnProcessOptions,
+): SpawnOutcome {
+  const { spec } = request;
+  const cwdProblem = checkWorkingDirectory(spec.command, spec.cwd);
+  if (cwdProblem) return { ok: false, ...cwdProblem };
+
+  const env = { ...options.baseEnv, ...instanceEnv(spec, request.instance) };
+  let output: OutputTarget;
+  try {
+    output = options.openOutput(request);
+  } catch (error) {
+    return failure(spec.command, error, 'cannot open its output: ');
+  }
+
+  let child: ChildProcess;
+  try {
+    child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env,
+      detached: true,
+      shell: spec.shell,
+      stdio: ['ignore', output.stdout, output.stderr],
+    });
+  } catch (error) {
+    // Node throws for invalid arguments (a NUL byte) and for errors other than ENOENT/EACCES/EAGAIN/EMFILE.
+    output.afterSpawn(undefined);
+    return failure(spec.command, error, '');
+  }
+  // Node reports a failed spawn again, later, as an 'error' event; unhandled, it would crash the daemon.
+  child.on('error', () => {});
+  const { pid } = child;
+  output.afterSpawn(pid);
+  if (pid === undefined) {
+    return { ok: false, ...explainSpawnFailure(spec.command, spec.cwd, env.PATH) };
+  }
+  // 'exit', not 'close': the child's stdio is not a Node pipe, so there is nothing else to wait for.
+  child.once('exit', (code, signal) => onExit({ code, signal }));
+  return { ok: true, pid };
+}
+
+function failure(command: string, error: unknown, context: string): SpawnOutcome {
+  const errno = errnoOf(error);
+  const isOsError = errno !== undefined && !errno.startsWith('ERR_');
+  const why = isOsError ? describeErrno(errno) : String((error as Error).message ?? error);
+  return { ok: false, errno, message: `cannot start ${command}: ${context}${why}` };
+}
