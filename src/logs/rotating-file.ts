@@ -1,5 +1,6 @@
 import {
   closeSync,
+  existsSync,
   fstatSync,
   mkdirSync,
   openSync,
@@ -104,7 +105,9 @@ export class RotatingFile {
     const { maxFiles } = this.#limits;
     try {
       removeGenerationsFrom(this.path, maxFiles);
-      for (let generation = maxFiles - 2; generation >= 1; generation--) {
+      // Only existing generations are renamed: with a large maxFiles, trying every slot would cost a syscall each.
+      const oldest = Math.min(oldestGeneration(this.path), maxFiles - 2);
+      for (let generation = oldest; generation >= 1; generation--) {
         renameIfExists(rotatedPath(this.path, generation), rotatedPath(this.path, generation + 1));
       }
       if (maxFiles > 1) renameSync(this.path, rotatedPath(this.path, 1));
@@ -147,6 +150,13 @@ function renameIfExists(from: string, to: string): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+}
+
+/** The highest rotated generation n such that 1…n all exist (0 when there is none). */
+function oldestGeneration(path: string): number {
+  let generation = 0;
+  while (existsSync(rotatedPath(path, generation + 1))) generation++;
+  return generation;
 }
 
 /** Deletes generations `first`, `first+1`, … left over from a larger maxFiles. */

@@ -1,0 +1,244 @@
+import { closeSync, readdirSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { programNameProblem } from '../config/program-name.js';
+import type { ProgramSpec } from '../config/program-spec.js';
+import { DaemonError, SpawnError, UsageError } from '../errors.js';
+import type { SpawnRequest } from '../supervisor/types.js';
+import { ensureFifos, isErrno } from './fifo.js';
+import { fifoPath, logFilePath, runDirectory } from './log-paths.js';
+import type { RotationLimits } from './rotating-file.js';
+import { StreamCapture } from './stream-capture.js';
+import { tailLogs } from './tail.js';
+import {
+  LOG_STREAMS,
+  type LogRecord,
+  type LogStream,
+  type OutputHandles,
+  type TailOptions,
+} from './types.js';
+
+/** Options of a LogManager. */
+export interface LogManagerOptions {
+  /** The TEND_HOME whose `run/` holds the FIFOs and `logs/` the log files. */
+  home: string;
+  /** Called on a capture problem that loses no process (a failed log write or rotation); defaults to a process warning. */
+  onError?: (error: Error) => void;
+}
+
+/** Listener of live lines, for `tend logs -f`. */
+export type LineListener = (record: LogRecord) => void;
+
+type InstanceCapture = Record<LogStream, StreamCapture>;
+
+/**
+ * Captures every instance's stdout and stderr through named FIFOs into rotating log files,
+ * tells followers about each line as soon as it is read, and reads the last lines back.
+ */
+export class LogManager {
+  readonly #home: string;
+  readonly #onError: (error: Error) => void;
+  readonly #captures = new Map<string, Map<number, InstanceCapture>>();
+  readonly #knownNames = new Set<string>();
+  readonly #listeners = new Set<LineListener>();
+  #isClosed = false;
+
+  constructor(options: LogManagerOptions) {
+    this.#home = options.home;
+    this.#onError = options.onError ?? ((error) => process.emitWarning(error));
+  }
+
+  /** Creates the FIFOs of instances 0…instanceCount-1 that do not exist yet; await it when a program is added or scaled up. */
+  async prepare(name: string, instanceCount: number): Promise<void> {
+    checkName(name);
+    this.#knownNames.add(name);
+    const paths: string[] = [];
+    for (let instance = 0; instance < instanceCount; instance++) {
+      for (const stream of LOG_STREAMS) paths.push(fifoPath(this.#home, name, instance, stream));
+    }
+    await ensureFifos(paths);
+  }
+
+  /**
+   * Gives a spawn its stdout and stderr: the write ends of the instance's FIFOs, with the
+   * capture already reading them. Synchronous; creates the FIFOs on the spot if `prepare`
+   * did not. `afterSpawn` must be called once the child was spawned (or failed to be).
+   */
+  openOutput(request: SpawnRequest): OutputHandles {
+    if (this.#isClosed) {
+      throw new DaemonError(
+        'TEND_ERR_DAEMON_STOPPING',
+        'Output capture is closed: tend is stopping',
+      );
+    }
+    const { spec, instance } = request;
+    let stdout: number | undefined;
+    try {
+      const capture = this.#captureOf(spec, instance);
+      stdout = capture.out.openWriteEnd();
+      const stderr = capture.err.openWriteEnd();
+      return { stdout, stderr, afterSpawn: closeOnce(stdout, stderr) };
+    } catch (error) {
+      if (stdout !== undefined) closeSync(stdout);
+      const errno = (error as NodeJS.ErrnoException).code;
+      throw new SpawnError(
+        `Could not set up the output of ${spec.name}:${instance}: ${(error as Error).message}`,
+        errno,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Calls `listener` with every line as soon as it is read; returns the function that unsubscribes. */
+  onLine(listener: LineListener): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /**
+   * The last `lines` stored lines of one program, or of every program this manager knows
+   * (prepared or spawned, not removed), oldest first, merged by read time. Synchronous, so
+   * `tail` followed by `onLine` in the same tick misses no line and repeats none.
+   */
+  tail(options: TailOptions): LogRecord[] {
+    if (!Number.isInteger(options.lines) || options.lines < 0) {
+      throw new UsageError(
+        'TEND_ERR_USAGE_INVALID_ARGUMENT',
+        `Expected \`lines\` to be a whole number ≥ 0, got ${options.lines}`,
+      );
+    }
+    if (options.name !== undefined) checkName(options.name);
+    const names = options.name !== undefined ? [options.name] : [...this.#knownNames].sort();
+    return tailLogs(this.#home, names, options.lines, options.stream);
+  }
+
+  /** Resolves once every finished run of the program (or of all) has had its output read to EOF. */
+  async whenIdle(name?: string): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const [programName, instances] of this.#captures) {
+      if (name !== undefined && programName !== name) continue;
+      for (const capture of instances.values()) {
+        for (const stream of LOG_STREAMS) waits.push(capture[stream].whenIdle());
+      }
+    }
+    await Promise.all(waits);
+  }
+
+  /**
+   * Forgets a deleted program: writes what its FIFOs still hold, closes its captures and
+   * deletes its FIFOs. Its log files stay on disk. Call it once its processes have exited.
+   */
+  remove(name: string): void {
+    checkName(name);
+    for (const capture of this.#captures.get(name)?.values() ?? []) {
+      for (const stream of LOG_STREAMS) capture[stream].close();
+    }
+    this.#captures.delete(name);
+    this.#knownNames.delete(name);
+    removeFifosOf(runDirectory(this.#home), name);
+  }
+
+  /** Shutdown: writes what the FIFOs hold now, then stops reading and closes every log file. */
+  close(): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    for (const instances of this.#captures.values()) {
+      for (const capture of instances.values()) {
+        for (const stream of LOG_STREAMS) capture[stream].close();
+      }
+    }
+    this.#captures.clear();
+    this.#listeners.clear();
+  }
+
+  #captureOf(spec: ProgramSpec, instance: number): InstanceCapture {
+    this.#knownNames.add(spec.name);
+    let instances = this.#captures.get(spec.name);
+    if (!instances) {
+      instances = new Map();
+      this.#captures.set(spec.name, instances);
+    }
+    const limits: RotationLimits = { maxBytes: spec.logMaxBytes, maxFiles: spec.logMaxFiles };
+    const existing = instances.get(instance);
+    if (existing) {
+      for (const stream of LOG_STREAMS) existing[stream].setLimits(limits);
+      return existing;
+    }
+    const out = this.#createCapture(spec.name, instance, 'out', limits);
+    let err: StreamCapture;
+    try {
+      err = this.#createCapture(spec.name, instance, 'err', limits);
+    } catch (error) {
+      out.close();
+      throw error;
+    }
+    const capture: InstanceCapture = { out, err };
+    instances.set(instance, capture);
+    return capture;
+  }
+
+  #createCapture(
+    name: string,
+    instance: number,
+    stream: LogStream,
+    limits: RotationLimits,
+  ): StreamCapture {
+    return new StreamCapture({
+      fifoPath: fifoPath(this.#home, name, instance, stream),
+      logPath: logFilePath(this.#home, name, instance, stream),
+      limits,
+      onLines: (lines, time) => this.#emit(name, instance, stream, lines, time),
+      onError: this.#onError,
+    });
+  }
+
+  #emit(name: string, instance: number, stream: LogStream, lines: Buffer[], time: number): void {
+    if (this.#listeners.size === 0) return;
+    for (const bytes of lines) {
+      const record: LogRecord = { name, instance, stream, time, line: bytes.toString('utf8') };
+      for (const listener of this.#listeners) {
+        try {
+          listener(record);
+        } catch (error) {
+          this.#onError(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+    }
+  }
+}
+
+function closeOnce(...fds: number[]): (pid: number | undefined) => void {
+  let isClosed = false;
+  return () => {
+    if (isClosed) return;
+    isClosed = true;
+    for (const fd of fds) closeSync(fd);
+  };
+}
+
+function checkName(name: string): void {
+  const problem = programNameProblem(name);
+  if (problem) throw new UsageError('TEND_ERR_PROGRAM_INVALID_NAME', problem);
+}
+
+function removeFifosOf(directory: string, name: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(directory);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return;
+    throw error;
+  }
+  const prefix = `${name}.`;
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !/^\d+\.(?:out|err)$/.test(entry.slice(prefix.length))) {
+      continue;
+    }
+    try {
+      unlinkSync(join(directory, entry));
+    } catch (error) {
+      if (!isErrno(error, 'ENOENT')) throw error;
+    }
+  }
+}
