@@ -2,7 +2,7 @@ import { closeSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { programNameProblem } from '../config/program-name.js';
 import type { ProgramSpec } from '../config/program-spec.js';
-import { DaemonError, SpawnError, UsageError } from '../errors.js';
+import { DaemonError, UsageError } from '../errors.js';
 import type { SpawnRequest } from '../supervisor/types.js';
 import { ensureFifos, isErrno } from './fifo.js';
 import { fifoPath, logFilePath, runDirectory } from './log-paths.js';
@@ -45,6 +45,8 @@ export class LogManager {
   constructor(options: LogManagerOptions) {
     this.#home = options.home;
     this.#onError = options.onError ?? ((error) => process.emitWarning(error));
+    // Bound, so that `createNodeRuntime({ openOutput: logs.openOutput })` works as written.
+    this.openOutput = this.openOutput.bind(this);
   }
 
   /** Creates the FIFOs of instances 0…instanceCount-1 that do not exist yet; await it when a program is added or scaled up. */
@@ -78,13 +80,9 @@ export class LogManager {
       const stderr = capture.err.openWriteEnd();
       return { stdout, stderr, afterSpawn: closeOnce(stdout, stderr) };
     } catch (error) {
+      // Rethrown as it is: the runtime turns an OS error's code into the spawn failure's reason.
       if (stdout !== undefined) closeSync(stdout);
-      const errno = (error as NodeJS.ErrnoException).code;
-      throw new SpawnError(
-        `Could not set up the output of ${spec.name}:${instance}: ${(error as Error).message}`,
-        errno,
-        { cause: error },
-      );
+      throw error;
     }
   }
 

@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { test } from 'node:test';
+import { ProgramSpecSchema } from '../../src/config/program-spec.js';
 import { LogManager } from '../../src/logs/log-manager.js';
 import { fifoPath, logFilePath, rotatedPath } from '../../src/logs/log-paths.js';
 import type { LogRecord } from '../../src/logs/types.js';
+import { createNodeRuntime } from '../../src/process/node-runtime.js';
+import type { ProcessExit } from '../../src/supervisor/types.js';
 import { isProcessAlive } from '../helpers/proc.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 import {
@@ -26,6 +37,17 @@ function newManager(t: { after(fn: () => void): void }, home: string): LogManage
   });
   t.after(() => manager.close());
   return manager;
+}
+
+/** This process's fds open on any of `paths`. */
+function openFdsTo(paths: string[]): string[] {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return paths.includes(readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      return false;
+    }
+  });
 }
 
 function logLines(home: string, name: string, instance: number, stream: 'out' | 'err'): string[] {
@@ -71,6 +93,8 @@ test('stdout and stderr go to separate files, and every line reaches the log aft
   assert.deepEqual(out.slice(0, 2), ['out 0', 'out 1']);
   assert.equal(out.at(-1), 'the last line');
   assert.deepEqual(logLines(home, 'app', 0, 'err'), ['to stderr']);
+  const fifos = [fifoPath(home, 'app', 0, 'out'), fifoPath(home, 'app', 0, 'err')];
+  assert.deepEqual(openFdsTo(fifos), [], 'no FIFO end left open once the run is over');
 });
 
 test('a partial last line without newline is flushed as a line when the process exits', async (t) => {
@@ -379,4 +403,28 @@ test('invalid names and line counts are refused with a clear error', (t) => {
     code: 'TEND_ERR_USAGE_INVALID_ARGUMENT',
   });
   assert.throws(() => manager.remove('a/b'), { code: 'TEND_ERR_PROGRAM_INVALID_NAME' });
+});
+
+test('works as the process runtime openOutput, passed unbound', async (t) => {
+  const home = makeTempHome(t);
+  const manager = newManager(t, home);
+  const runtime = createNodeRuntime({ openOutput: manager.openOutput });
+  const spec = ProgramSpecSchema.parse({
+    name: 'runtime',
+    command: process.execPath,
+    args: ['-e', `console.log('via runtime ' + process.env.TEND_INSTANCE); console.error('err')`],
+    cwd: '/',
+  });
+  await manager.prepare('runtime', 1);
+  let onExit: (exit: ProcessExit) => void = () => {};
+  const exited = new Promise<ProcessExit>((resolve) => {
+    onExit = resolve;
+  });
+  const outcome = runtime.spawn({ spec, instance: 0 }, onExit);
+  assert.ok(outcome.ok, 'spawned');
+  t.after(() => killIfAlive(outcome.pid));
+  assert.deepEqual(await withinTimeout(exited, 'exit'), { code: 0, signal: null });
+  await withinTimeout(manager.whenIdle('runtime'), 'output drained');
+  assert.deepEqual(logLines(home, 'runtime', 0, 'out'), ['via runtime 0']);
+  assert.deepEqual(logLines(home, 'runtime', 0, 'err'), ['err']);
 });
