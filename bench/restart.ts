@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { awaitExit, killQuietly, spawnTracked } from './lib/exec.js';
-import { formatMs, formatRatio, formatTable } from './lib/format.js';
+import { formatMs, formatRatio, formatSignedMs, formatTable } from './lib/format.js';
 import { attempt, oneLine, progress, runIfMain } from './lib/main.js';
 import type { ProcessManager } from './lib/manager.js';
 import { withManagers } from './lib/managers.js';
@@ -97,7 +97,7 @@ export async function runRestart(options: BenchOptions): Promise<BenchResult> {
         `${contender.manager.label} restart`,
         formatMs(value),
         formatMs(percentile(contender.samples, 90)),
-        formatMs(value - floor),
+        formatSignedMs(value - floor),
         formatRatio(ratio(value, floor)),
         String(contender.samples.length),
       ]);
@@ -116,7 +116,7 @@ export async function runRestart(options: BenchOptions): Promise<BenchResult> {
             `tend restart within ${TARGET_OVER_FLOOR_MS} ms of the floor`,
             value - floor,
             (over) => over <= TARGET_OVER_FLOOR_MS,
-            `+${formatMs(value - floor)} (pm2 +${formatMs(median(contenders.find((c) => c.manager.label === 'pm2')?.samples ?? []) - floor)})`,
+            `${formatSignedMs(value - floor)} (pm2 ${formatSignedMs(median(contenders.find((c) => c.manager.label === 'pm2')?.samples ?? []) - floor)})`,
           ),
         );
       }

@@ -6,6 +6,11 @@ export function formatMs(ms: number): string {
   return `${ms.toFixed(1)} ms`;
 }
 
+/** A difference in milliseconds with its sign, such as `+2.1 ms` or `-0.9 ms`. */
+export function formatSignedMs(ms: number): string {
+  return Number.isFinite(ms) && ms >= 0 ? `+${formatMs(ms)}` : formatMs(ms);
+}
+
 /** A ratio such as `1.07×`. */
 export function formatRatio(value: number): string {
   return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
