@@ -1,0 +1,19 @@
+import type { Server } from 'node:net';
+import type { BoundAddress } from './proxy-listener.js';
+
+/** Binds `server`, resolving with the real address (port 0 becomes the port the kernel chose). */
+export function listenServer(server: Server, host: string, port: number): Promise<BoundAddress> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    server.once('error', onError);
+    server.listen({ host, port, exclusive: true }, () => {
+      server.off('error', onError);
+      const address = server.address();
+      if (address === null || typeof address === 'string') {
+        reject(new Error(`Expected a TCP address, got ${String(address)}`));
+        return;
+      }
+      resolve({ host: address.address, port: address.port });
+    });
+  });
+}

@@ -1,0 +1,4 @@
+import { fileURLToPath } from 'node:url';
+
+/** The compiled proxy entry point; the daemon runs `node <PROXY_MAIN_PATH> <control-socket-path>`. */
+export const PROXY_MAIN_PATH = fileURLToPath(new URL('./proxy-main.js', import.meta.url));

@@ -1,0 +1,112 @@
+import type { ConfigureMessage, InstanceProxyStats } from './control-protocol.js';
+import { HttpProxy } from './http/http-proxy.js';
+import type { BoundAddress, ProxyListener, SettingsSource } from './proxy-listener.js';
+import type { ProxySettings, UpstreamFailureReason, UpstreamMember } from './proxy-options.js';
+import { TcpProxy } from './tcp/tcp-proxy.js';
+import { UpstreamRegistry } from './upstream-registry.js';
+
+/** Told once each time an instance goes from healthy to failed, with the errno code or CLOSED. */
+export type UpstreamFailedListener = (instance: number, reason: UpstreamFailureReason) => void;
+
+/** A listener that is being replaced closes at once: its clients reconnect to the new one. */
+const REBIND_GRACE_MS = 0;
+
+/**
+ * The proxy for one pool, independent of how it is controlled: `configure` binds (or rebinds) the
+ * public listener, `setUpstreams` replaces the membership, `stats` reads the counters.
+ * Operations are applied in the order they are called.
+ */
+export class ProxyService implements SettingsSource {
+  readonly #registry: UpstreamRegistry;
+  #settings: ProxySettings | undefined;
+  #listener: ProxyListener | undefined;
+  #address: BoundAddress | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(onUpstreamFailed: UpstreamFailedListener) {
+    this.#registry = new UpstreamRegistry('round-robin', (upstream, reason) =>
+      onUpstreamFailed(upstream.instance, reason),
+    );
+  }
+
+  get settings(): ProxySettings {
+    if (this.#settings === undefined) throw new Error('The proxy has not been configured');
+    return this.#settings;
+  }
+
+  /** Where the public listener is bound, if it is. */
+  get address(): BoundAddress | undefined {
+    return this.#address;
+  }
+
+  /** Applies a configuration; binds a new listener when the address or mode changed. Rejects with the errno error when it cannot bind. */
+  configure(message: ConfigureMessage): Promise<BoundAddress> {
+    return this.#enqueue(() => this.#configure(message));
+  }
+
+  /** Replaces the membership (the full list each time). */
+  setUpstreams(members: readonly UpstreamMember[]): void {
+    this.#registry.setMembers(members, performance.now());
+  }
+
+  /** Per-instance counters, by instance number. */
+  stats(): InstanceProxyStats[] {
+    return this.#registry.stats(performance.now());
+  }
+
+  /** Stops accepting, lets in-flight work finish for up to `graceMs`, then closes everything. */
+  close(graceMs: number): Promise<void> {
+    return this.#enqueue(async () => {
+      const listener = this.#listener;
+      this.#listener = undefined;
+      this.#address = undefined;
+      await listener?.close(graceMs);
+      this.#registry.close();
+    });
+  }
+
+  #enqueue<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(operation);
+    this.#queue = result.catch(() => {});
+    return result;
+  }
+
+  async #configure(message: ConfigureMessage): Promise<BoundAddress> {
+    const previous = this.#settings;
+    const settings: ProxySettings = {
+      pool: message.pool,
+      host: message.listen.host,
+      port: message.listen.port,
+      mode: message.mode,
+      balance: message.balance,
+      waitForReadyMs: message.waitForReadyMs,
+      maxReplayBodyBytes: message.maxReplayBodyBytes,
+      retryNonIdempotent: message.retryNonIdempotent,
+    };
+    this.#settings = settings;
+    this.#registry.balance = settings.balance;
+    const address = this.#address;
+    if (
+      this.#listener !== undefined &&
+      address !== undefined &&
+      previous !== undefined &&
+      previous.mode === settings.mode &&
+      previous.host === settings.host &&
+      (settings.port === 0 || settings.port === address.port)
+    ) {
+      return address;
+    }
+    const old = this.#listener;
+    this.#listener = undefined;
+    this.#address = undefined;
+    await old?.close(REBIND_GRACE_MS);
+    const listener =
+      settings.mode === 'tcp'
+        ? new TcpProxy(this, this.#registry)
+        : new HttpProxy(this, this.#registry);
+    const bound = await listener.listen(settings.host, settings.port);
+    this.#listener = listener;
+    this.#address = bound;
+    return bound;
+  }
+}

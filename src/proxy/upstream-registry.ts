@@ -1,0 +1,186 @@
+import type { InstanceProxyStats } from './control-protocol.js';
+import {
+  type BalanceStrategy,
+  SUSPEND_INITIAL_MS,
+  SUSPEND_MAX_MS,
+  type UpstreamFailureReason,
+  type UpstreamMember,
+} from './proxy-options.js';
+import { Upstream } from './upstream.js';
+
+/** Something waiting for an instance to become usable; it tries again when told. */
+export interface UpstreamWaiter {
+  onUpstreamMaybeAvailable(): void;
+}
+
+/** Told when an instance fails, once per healthy → failed change (not for every request that hit it). */
+export type UpstreamFailureListener = (upstream: Upstream, reason: UpstreamFailureReason) => void;
+
+/**
+ * The pool's membership and who gets the next request: ready instances only, skipping for a while
+ * (doubling, capped) one that just failed, so the proxy does not hammer a dead upstream while the
+ * daemon re-checks it. A change from not ready to ready ends the skip at once.
+ */
+export class UpstreamRegistry {
+  #upstreams: Upstream[] = [];
+  #byInstance = new Map<number, Upstream>();
+  #balance: BalanceStrategy;
+  #next = 0;
+  #waiters: UpstreamWaiter[] = [];
+  #wakeTimer: NodeJS.Timeout | undefined;
+  #onFailure: UpstreamFailureListener;
+
+  constructor(balance: BalanceStrategy, onFailure: UpstreamFailureListener) {
+    this.#balance = balance;
+    this.#onFailure = onFailure;
+  }
+
+  set balance(balance: BalanceStrategy) {
+    this.#balance = balance;
+  }
+
+  /** Every member, by instance number. */
+  get upstreams(): readonly Upstream[] {
+    return this.#upstreams;
+  }
+
+  /** Replaces the membership with `members` (the full list, each time) and wakes waiting requests. */
+  setMembers(members: readonly UpstreamMember[], nowMs: number): void {
+    const next = new Map<number, Upstream>();
+    for (const member of members) {
+      const known = this.#byInstance.get(member.instance);
+      if (known !== undefined && known.host === member.host && known.port === member.port) {
+        if (member.isReady && !known.isReady) {
+          known.suspendedUntilMs = 0;
+          known.consecutiveFailures = 0;
+        }
+        known.isReady = member.isReady;
+        next.set(member.instance, known);
+      } else {
+        next.set(
+          member.instance,
+          new Upstream(member.instance, member.host, member.port, member.isReady, nowMs),
+        );
+      }
+    }
+    for (const [instance, upstream] of this.#byInstance) {
+      if (next.get(instance) !== upstream) {
+        upstream.isRemoved = true;
+        upstream.closeIdle();
+      }
+    }
+    this.#byInstance = next;
+    this.#upstreams = [...next.values()].sort((a, b) => a.instance - b.instance);
+    this.#wakeWaiters();
+  }
+
+  /**
+   * The instance for the next request or connection, or undefined when none is usable now.
+   * Instances in `tried` (those a retried request already failed on) are taken only when no other is usable.
+   */
+  pick(nowMs: number, tried: readonly Upstream[] | undefined): Upstream | undefined {
+    const chosen = this.#pickFrom(nowMs, tried);
+    if (chosen === undefined && tried !== undefined) return this.#pickFrom(nowMs, undefined);
+    return chosen;
+  }
+
+  #pickFrom(nowMs: number, tried: readonly Upstream[] | undefined): Upstream | undefined {
+    const upstreams = this.#upstreams;
+    const count = upstreams.length;
+    if (count === 0) return undefined;
+    const start = this.#next % count;
+    let chosen: Upstream | undefined;
+    let chosenIndex = 0;
+    for (let offset = 0; offset < count; offset++) {
+      const index = (start + offset) % count;
+      const upstream = upstreams[index] as Upstream;
+      if (!upstream.isEligible(nowMs) || (tried?.includes(upstream) ?? false)) continue;
+      if (this.#balance === 'round-robin') {
+        chosen = upstream;
+        chosenIndex = index;
+        break;
+      }
+      if (chosen === undefined || upstream.outstanding < chosen.outstanding) {
+        chosen = upstream;
+        chosenIndex = index;
+        if (upstream.outstanding === 0) break;
+      }
+    }
+    if (chosen !== undefined) this.#next = chosenIndex + 1;
+    return chosen;
+  }
+
+  /** A request or connection succeeded on `upstream`: its failure streak ends. */
+  recordSuccess(upstream: Upstream): void {
+    if (upstream.consecutiveFailures !== 0) upstream.consecutiveFailures = 0;
+  }
+
+  /** An attempt failed on `upstream`: skip it for a while, and tell the listener if it was healthy. */
+  recordFailure(upstream: Upstream, reason: UpstreamFailureReason, nowMs: number): void {
+    upstream.failures++;
+    const wasSuspended = upstream.suspendedUntilMs > nowMs;
+    const suspendMs = Math.min(
+      SUSPEND_MAX_MS,
+      SUSPEND_INITIAL_MS * 2 ** Math.min(upstream.consecutiveFailures, 16),
+    );
+    upstream.consecutiveFailures++;
+    upstream.suspendedUntilMs = nowMs + suspendMs;
+    upstream.closeIdle();
+    if (!wasSuspended && !upstream.isRemoved) this.#onFailure(upstream, reason);
+  }
+
+  /** Calls `waiter.onUpstreamMaybeAvailable()` once, when the membership changes or a skipped instance may be tried again. */
+  addWaiter(waiter: UpstreamWaiter, nowMs: number): void {
+    this.#waiters.push(waiter);
+    this.#armWakeTimer(nowMs);
+  }
+
+  /** Forgets a waiter (its request ended or timed out). */
+  removeWaiter(waiter: UpstreamWaiter): void {
+    const index = this.#waiters.indexOf(waiter);
+    if (index !== -1) this.#waiters.splice(index, 1);
+    if (this.#waiters.length === 0) this.#clearWakeTimer();
+  }
+
+  /** Per-instance counters, by instance number. */
+  stats(nowMs: number): InstanceProxyStats[] {
+    return this.#upstreams.map((upstream) => upstream.stats(nowMs));
+  }
+
+  /** Closes idle connections and stops the wake timer. */
+  close(): void {
+    this.#clearWakeTimer();
+    for (const upstream of this.#upstreams) upstream.closeIdle();
+  }
+
+  #wakeWaiters(): void {
+    this.#clearWakeTimer();
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) waiter.onUpstreamMaybeAvailable();
+  }
+
+  #armWakeTimer(nowMs: number): void {
+    if (this.#wakeTimer !== undefined) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const upstream of this.#upstreams) {
+      if (upstream.isReady && !upstream.isRemoved && upstream.suspendedUntilMs > nowMs) {
+        earliest = Math.min(earliest, upstream.suspendedUntilMs);
+      }
+    }
+    if (earliest === Number.POSITIVE_INFINITY) return;
+    this.#wakeTimer = setTimeout(
+      () => {
+        this.#wakeTimer = undefined;
+        this.#wakeWaiters();
+      },
+      Math.max(1, Math.ceil(earliest - nowMs)),
+    );
+  }
+
+  #clearWakeTimer(): void {
+    if (this.#wakeTimer === undefined) return;
+    clearTimeout(this.#wakeTimer);
+    this.#wakeTimer = undefined;
+  }
+}

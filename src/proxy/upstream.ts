@@ -1,0 +1,56 @@
+import type { InstanceProxyStats } from './control-protocol.js';
+import type { UpstreamConnection } from './http/upstream-connection.js';
+import { LatencyHistogram } from './latency-histogram.js';
+
+/** One instance of the pool as the proxy uses it: address, readiness, local suspension, counters, idle connections. */
+export class Upstream {
+  readonly instance: number;
+  readonly host: string;
+  readonly port: number;
+  /** Readiness as the daemon last reported it. */
+  isReady: boolean;
+  /** After a failure the proxy skips the instance until then (performance.now() ms). */
+  suspendedUntilMs = 0;
+  consecutiveFailures = 0;
+  /** Set when the instance left the membership; its idle connections are closed and none are made. */
+  isRemoved = false;
+  outstanding = 0;
+  requests = 0;
+  retries = 0;
+  failures = 0;
+  readonly latency: LatencyHistogram;
+  /** Idle keep-alive connections (http mode), most recently used last. */
+  readonly idle: UpstreamConnection[] = [];
+
+  constructor(instance: number, host: string, port: number, isReady: boolean, nowMs: number) {
+    this.instance = instance;
+    this.host = host;
+    this.port = port;
+    this.isReady = isReady;
+    this.latency = new LatencyHistogram(nowMs);
+  }
+
+  /** Whether the proxy may send it traffic now. */
+  isEligible(nowMs: number): boolean {
+    return this.isReady && !this.isRemoved && this.suspendedUntilMs <= nowMs;
+  }
+
+  /** Closes every idle connection to it. */
+  closeIdle(): void {
+    for (const connection of this.idle.splice(0)) connection.destroy();
+  }
+
+  /** Its counters as the daemon sees them. */
+  stats(nowMs: number): InstanceProxyStats {
+    return {
+      instance: this.instance,
+      requests: this.requests,
+      retries: this.retries,
+      failures: this.failures,
+      outstanding: this.outstanding,
+      isReady: this.isReady,
+      isSuspended: this.suspendedUntilMs > nowMs,
+      latencyMs: this.latency.percentiles(nowMs),
+    };
+  }
+}
