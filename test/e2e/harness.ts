@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InstanceSummary, ProgramDetail } from '../../src/api/wire.js';
-import { makeTempHome } from '../helpers/temp-home.js';
 
 /** The real CLI entry point. */
 export const TEND_BIN = fileURLToPath(new URL('../../../bin/tend.js', import.meta.url));
@@ -35,7 +35,8 @@ type AfterHook = { after(fn: () => unknown): void };
 
 /** Sets up a temp TEND_HOME and a CLI runner for it. */
 export function useTend(t: AfterHook): TendUnderTest {
-  const home = makeTempHome(t, 'tend-e2e-');
+  // One hook, in this order: stop the daemon (kill it by pid if it will not stop), then remove the home.
+  const home = mkdtempSync(join(tmpdir(), 'tend-e2e-'));
   const socket = join(home, 'tend.sock');
   const env = { ...process.env, TEND_HOME: home, NO_COLOR: '1' };
 
@@ -92,14 +93,13 @@ export function useTend(t: AfterHook): TendUnderTest {
 
   t.after(async () => {
     const pid = daemonPid();
-    if (pid === undefined) return;
-    await run(['daemon', 'stop']);
-    // Safety net: a daemon that did not stop is killed by pid so that no test leaks it.
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone, as it should be
+    if (pid !== undefined) {
+      await run(['daemon', 'stop']);
+      // Safety net: a daemon that did not stop is killed by pid, and so are its instances' groups.
+      killQuietly(pid);
+      for (const leftover of recordedInstancePids(home)) killQuietly(-leftover);
     }
+    rmSync(home, { recursive: true, force: true });
   });
   return tend;
 }
@@ -163,4 +163,28 @@ export async function waitFor<T>(
 /** `node <fixture>.js` as a command line for `tend start`. */
 export function fixture(name: string, ...args: string[]): string[] {
   return [process.execPath, join(FIXTURES, `${name}.js`), ...args];
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone, as it should be
+  }
+}
+
+/** Pids of instances the state file says were running (each leads its own process group). */
+function recordedInstancePids(home: string): number[] {
+  try {
+    const state = JSON.parse(readFileSync(join(home, 'state.json'), 'utf8')) as {
+      programs: Array<{ instances: Array<{ lastPid: number | null }> }>;
+    };
+    return state.programs.flatMap((program) =>
+      program.instances.flatMap((instance) =>
+        instance.lastPid === null ? [] : [instance.lastPid],
+      ),
+    );
+  } catch {
+    return [];
+  }
 }

@@ -150,6 +150,7 @@ test('a program that cannot be spawned is reported at once with the OS reason an
 
 test('a crash loop ends in errored with the reason, and restart resets it', async (t) => {
   const tend = useTend(t);
+  await tend.ok(['ls']); // starts the daemon
   const created = await tend.api<{ name: string }>('POST', '/v1/programs', {
     name: 'loop',
     command: process.execPath,
