@@ -86,7 +86,7 @@ export type ProxyMessage =
   | { type: 'listening'; host: string; port: number }
   | { type: 'error'; code: string; message: string }
   | { type: 'upstream-failed'; instance: number; reason: string }
-  | { type: 'stats'; id: number | string; instances: InstanceProxyStats[] };
+  | { type: 'stats'; id: number | string; waiting: number; instances: InstanceProxyStats[] };
 
 /** Longest control message accepted, in bytes; a longer line closes the connection. */
 export const MAX_CONTROL_LINE_BYTES = 4 * 1024 * 1024;

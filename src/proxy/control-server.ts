@@ -104,7 +104,12 @@ export class ControlServer {
             service.setUpstreams(message.upstreams);
             break;
           case 'stats':
-            reply({ type: 'stats', id: message.id, instances: service.stats() });
+            reply({
+              type: 'stats',
+              id: message.id,
+              waiting: service.waitingCount,
+              instances: service.stats(),
+            });
             break;
         }
       },

@@ -49,6 +49,11 @@ export class ProxyService implements SettingsSource {
     this.#registry.setMembers(members, performance.now());
   }
 
+  /** Requests (or connections) waiting for a ready instance now. */
+  get waitingCount(): number {
+    return this.#registry.waitingCount;
+  }
+
   /** Per-instance counters, by instance number. */
   stats(): InstanceProxyStats[] {
     return this.#registry.stats(performance.now());

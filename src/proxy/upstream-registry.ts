@@ -39,6 +39,11 @@ export class UpstreamRegistry {
     this.#balance = balance;
   }
 
+  /** Requests or connections waiting for an instance to become usable. */
+  get waitingCount(): number {
+    return this.#waiters.length;
+  }
+
   /** Every member, by instance number. */
   get upstreams(): readonly Upstream[] {
     return this.#upstreams;

@@ -21,6 +21,7 @@ export class ClientConnection implements ExchangeClient {
   readonly #context: HttpProxyContext;
   readonly #onGone: (connection: ClientConnection) => void;
   readonly #address: string;
+  readonly #localHost: string;
   #pending: Buffer | undefined;
   #exchange: ProxyExchange | undefined;
   readonly #bodyFramer = new BodyFramer();
@@ -28,6 +29,8 @@ export class ClientConnection implements ExchangeClient {
   #isProcessing = false;
   #isPaused = false;
   #isClosing = false;
+  /** The client half-closed: answer what it sent, then close. */
+  #hasClientEnded = false;
 
   constructor(
     socket: Socket,
@@ -38,9 +41,11 @@ export class ClientConnection implements ExchangeClient {
     this.#context = context;
     this.#onGone = onGone;
     this.#address = socket.remoteAddress ?? '';
+    this.#localHost = `${socket.localAddress ?? '127.0.0.1'}:${socket.localPort ?? 0}`;
     socket.setTimeout(CLIENT_IDLE_TIMEOUT_MS);
     socket.on('data', this.#onData);
     socket.on('drain', this.#onDrain);
+    socket.on('end', this.#onEnd);
     socket.on('timeout', this.#onTimeout);
     socket.on('error', this.#onError);
     socket.on('close', this.#onClose);
@@ -100,6 +105,7 @@ export class ClientConnection implements ExchangeClient {
     socket.setTimeout(0);
     socket.off('data', this.#onData);
     socket.off('drain', this.#onDrain);
+    socket.off('end', this.#onEnd);
     socket.off('timeout', this.#onTimeout);
     const out = Buffer.allocUnsafe(head.length + upstreamBytes.length);
     out.write(head, 0, 'latin1');
@@ -118,6 +124,18 @@ export class ClientConnection implements ExchangeClient {
 
   #onDrain = (): void => {
     this.#exchange?.onClientDrain();
+  };
+
+  #onEnd = (): void => {
+    this.#hasClientEnded = true;
+    if (this.#isBodyActive) {
+      // The body can never be completed: the exchange cannot finish either.
+      this.#exchange?.abort();
+      this.#exchange = undefined;
+      this.destroy();
+      return;
+    }
+    this.#process();
   };
 
   #onTimeout = (): void => {
@@ -149,8 +167,11 @@ export class ClientConnection implements ExchangeClient {
           if (this.#pending.length > MAX_PIPELINED_BYTES) this.pauseReading();
           return;
         } else if (!this.#readHead(this.#pending)) {
-          return;
+          break;
         }
+      }
+      if (this.#hasClientEnded && this.#exchange === undefined && !this.#isClosing) {
+        this.endGracefully();
       }
     } finally {
       this.#isProcessing = false;
@@ -192,7 +213,11 @@ export class ClientConnection implements ExchangeClient {
       this.#refuse(431, 'Request head too large');
       return false;
     }
-    const head = parseRequestHead(pending.toString('latin1', start, end), this.#address);
+    const head = parseRequestHead(
+      pending.toString('latin1', start, end),
+      this.#address,
+      this.#localHost,
+    );
     this.#pending = end + 4 < pending.length ? pending.subarray(end + 4) : undefined;
     if (head.errorStatus !== 0) {
       this.#refuse(head.errorStatus, head.message);

@@ -18,7 +18,7 @@ export class HttpProxy implements ProxyListener, HttpProxyContext {
   constructor(source: SettingsSource, registry: UpstreamRegistry) {
     this.#source = source;
     this.registry = registry;
-    this.#server = createServer({ noDelay: true }, (socket) => {
+    this.#server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
       this.#connections.add(new ClientConnection(socket, this, this.#onConnectionGone));
     });
   }

@@ -55,11 +55,13 @@ function isNotableNameLength(length: number): boolean {
 /**
  * Parses a request head (latin1 text, without its final empty line) strictly, and writes the head
  * to forward upstream: hop-by-hop headers dropped, X-Forwarded-For appended, X-Forwarded-Proto and
- * X-Forwarded-Host set unless a proxy in front already set them.
+ * X-Forwarded-Host set unless a proxy in front already set them. An HTTP/1.0 request without a
+ * Host gets `defaultHost` (the address the client connected to), since many servers require one.
  */
 export function parseRequestHead(
   head: string,
   clientAddress: string,
+  defaultHost: string,
 ): RequestHead | RequestHeadError {
   const lineEnd = head.indexOf('\r\n');
   const requestLine = REQUEST_LINE.exec(lineEnd === -1 ? head : head.slice(0, lineEnd));
@@ -75,7 +77,7 @@ export function parseRequestHead(
     return refuse(400, 'Malformed header line');
   }
 
-  let forwardHead = head.slice(0, headersStart);
+  let forwardHead = lineEnd === -1 ? `${head}\r\n` : head.slice(0, headersStart);
   let keptFrom = headersStart;
   let host: string | undefined;
   let forwardedFor = '';
@@ -197,6 +199,7 @@ export function parseRequestHead(
   if (!hasForwardedProto) forwardHead += 'x-forwarded-proto: http\r\n';
   if (!hasForwardedHost && host !== undefined && host !== '')
     forwardHead += `x-forwarded-host: ${host}\r\n`;
+  if (host === undefined) forwardHead += `host: ${defaultHost}\r\n`;
   if (isUpgrade) forwardHead += `connection: upgrade\r\nupgrade: ${upgrade}\r\n`;
   else if (isHttp10) forwardHead += 'connection: keep-alive\r\n';
   forwardHead += '\r\n';

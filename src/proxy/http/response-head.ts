@@ -29,7 +29,7 @@ export function parseResponseHead(head: string, isHeadRequest: boolean): Respons
   const status = Number(statusLine[2]);
   const headersStart = lineEnd === -1 ? head.length : lineEnd + 2;
 
-  let clientHead = head.slice(0, headersStart);
+  let clientHead = lineEnd === -1 ? `${head}\r\n` : head.slice(0, headersStart);
   let keptFrom = headersStart;
   let connection = '';
   let upgrade = '';
