@@ -1,5 +1,6 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { connect } from 'node:net';
+import { existsSync, watch } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { basename, dirname } from 'node:path';
 import { DaemonError, errorFromWire, TendError } from '../errors.js';
 import type {
   DeleteReply,
@@ -36,10 +37,18 @@ export type DaemonStopOutcome = 'stopped' | 'not-running';
 /** Longest Unix socket path Linux accepts (sun_path is 108 bytes with the NUL). */
 const MAX_SOCKET_PATH_BYTES = 107;
 
+/** How long `stopDaemon` waits, after the connection closed, for the daemon to remove its socket as it exits. */
+const SOCKET_REMOVAL_TIMEOUT_MS = 2_000;
+
 /** Errors that mean nothing was sent because nothing listens: safe to start a daemon and try again. */
 const NOT_LISTENING_ERRNOS = new Set(['ENOENT', 'ECONNREFUSED']);
 
-/** The daemon's control API over its Unix socket, one connection per request (so nothing keeps the CLI alive). */
+/**
+ * The daemon's control API over its Unix socket, one connection per request (so nothing keeps
+ * the CLI alive). It speaks the little HTTP/1.1 it needs over node:net instead of node:http:
+ * the first request through node:http costs about 10 ms of warm-up, a large part of the
+ * start-up budget of `tend ls` (see docs/cli.md).
+ */
 export class ApiClient {
   readonly socketPath: string;
   readonly #onUnreachable: (() => Promise<void>) | undefined;
@@ -54,12 +63,11 @@ export class ApiClient {
 
   /** Sends one request and returns the parsed JSON reply; an error reply becomes the TendError it names. */
   request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    return this.#withAutostart(() =>
-      this.#exchange(method, path, body, async (response) => {
-        const text = await readText(response);
-        return parseReply<T>(response.statusCode ?? 0, text);
-      }),
-    );
+    return this.#withAutostart(async () => {
+      const chunks: Buffer[] = [];
+      const head = await this.#exchange(method, path, body, (chunk) => chunks.push(chunk));
+      return parseReply<T>(head.status, Buffer.concat(chunks).toString('utf8'));
+    });
   }
 
   /** `GET /v1/health`. */
@@ -126,51 +134,79 @@ export class ApiClient {
       follow: String(query.isFollowing),
     });
     if (query.name !== undefined) search.set('name', query.name);
-    return this.#withAutostart(() =>
-      this.#exchange('GET', `/v1/logs?${search}`, undefined, async (response) => {
-        const status = response.statusCode ?? 0;
-        if (status < 200 || status >= 300) {
-          parseReply(status, await readText(response));
-          return;
-        }
-        await readNdjson(response, (value) => onLine(value as LogLine));
-      }),
-    );
+    return this.#withAutostart(async () => {
+      const lines = new LineSplitter((line) => onLine(JSON.parse(line) as LogLine));
+      const errorChunks: Buffer[] = [];
+      let head: ReplyHead;
+      try {
+        head = await this.#exchange('GET', `/v1/logs?${search}`, undefined, (chunk, replyHead) => {
+          if (isSuccess(replyHead.status)) lines.push(chunk);
+          else errorChunks.push(chunk);
+        });
+      } catch (error) {
+        // A stream cut off by the daemon (it stopped) ends like a stream it closed.
+        if (!cutOffErrors.has(error as object)) throw error;
+        lines.end();
+        return;
+      }
+      if (!isSuccess(head.status))
+        parseReply(head.status, Buffer.concat(errorChunks).toString('utf8'));
+      lines.end();
+    });
   }
 
   /**
    * `POST /v1/daemon/stop`, then waits until the daemon closes the connection, which it does
-   * when it has stopped every process and exits: an event, not a polling loop.
+   * when it has stopped every process, and removes its socket as it exits: events (the close,
+   * then an inotify watch of the home), not a polling loop. So a command run right after finds
+   * no daemon rather than one on its way out.
    */
   stopDaemon(): Promise<DaemonStopOutcome> {
     checkSocketPath(this.socketPath);
     return new Promise<DaemonStopOutcome>((resolve, reject) => {
       const socket = connect(this.socketPath);
       let isConnected = false;
-      let received = '';
-      let outcome: { error?: TendError; isAccepted?: boolean } = {};
-      const onAbort = () => socket.destroy(abortError());
+      let isAccepted = false;
+      let failure: unknown;
+      const errorChunks: Buffer[] = [];
+      const reader = new ReplyReader((chunk) => errorChunks.push(chunk));
+      const onAbort = () => socket.destroy();
       this.#signal?.addEventListener('abort', onAbort, { once: true });
-      socket.setEncoding('utf8');
       socket.on('connect', () => {
         isConnected = true;
-        socket.write('POST /v1/daemon/stop HTTP/1.1\r\nHost: tend\r\nContent-Length: 0\r\n\r\n');
+        // Keep-alive (no `Connection: close`): the connection stays open until the daemon goes away.
+        socket.write(requestText('POST', '/v1/daemon/stop', undefined, false));
       });
-      socket.on('data', (chunk: string) => {
-        received += chunk;
-        outcome = readRawReply(received) ?? outcome;
-        if (outcome.error) socket.destroy();
+      socket.on('data', (chunk: Buffer) => {
+        if (isAccepted || failure) return;
+        try {
+          reader.feed(chunk);
+        } catch (error) {
+          failure = error;
+          socket.destroy();
+          return;
+        }
+        if (reader.head && isSuccess(reader.head.status)) {
+          isAccepted = true;
+        } else if (reader.head && reader.isComplete) {
+          try {
+            parseReply(reader.head.status, Buffer.concat(errorChunks).toString('utf8'));
+          } catch (error) {
+            failure = error;
+          }
+          socket.destroy();
+        }
       });
       socket.on('error', (error: NodeJS.ErrnoException) => {
-        if (!isConnected && NOT_LISTENING_ERRNOS.has(error.code ?? '')) outcome.isAccepted = false;
-        else if (!outcome.error && !outcome.isAccepted)
-          outcome.error = connectionError(error, this.socketPath);
+        if (!isConnected && !NOT_LISTENING_ERRNOS.has(error.code ?? ''))
+          failure ??= connectionError(error, this.socketPath);
       });
       socket.on('close', () => {
         this.#signal?.removeEventListener('abort', onAbort);
         if (this.#signal?.aborted) reject(abortError());
-        else if (outcome.error) reject(outcome.error);
-        else if (outcome.isAccepted) resolve('stopped');
+        else if (isAccepted)
+          waitForRemoval(this.socketPath, SOCKET_REMOVAL_TIMEOUT_MS).then(() => resolve('stopped'));
+        else if (failure) reject(failure);
         else if (!isConnected) resolve('not-running');
         else
           reject(
@@ -208,50 +244,77 @@ export class ApiClient {
     }
   }
 
-  #exchange<T>(
+  /** One request on a fresh connection; the body arrives through `onBody`, and the head is returned once the reply is whole. */
+  #exchange(
     method: string,
     path: string,
     body: unknown,
-    onResponse: (response: IncomingMessage) => Promise<T>,
-  ): Promise<T> {
+    onBody: (chunk: Buffer, head: ReplyHead) => void,
+  ): Promise<ReplyHead> {
     checkSocketPath(this.socketPath);
-    return new Promise<T>((resolve, reject) => {
-      if (this.#signal?.aborted) {
+    const signal = this.#signal;
+    return new Promise<ReplyHead>((resolve, reject) => {
+      if (signal?.aborted) {
         reject(abortError());
         return;
       }
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers: Record<string, string | number> = { accept: 'application/json' };
-      if (payload !== undefined) {
-        headers['content-type'] = 'application/json';
-        headers['content-length'] = Buffer.byteLength(payload);
-      } else if (method !== 'GET') {
-        headers['content-length'] = 0;
-      }
-      const request = httpRequest({
-        socketPath: this.socketPath,
-        host: 'tend',
-        path,
-        method,
-        headers,
-        agent: false,
-        ...(this.#signal ? { signal: this.#signal } : {}),
+      const socket: Socket = connect(this.socketPath);
+      let isConnected = false;
+      let isSettled = false;
+      const reader = new ReplyReader((chunk) => onBody(chunk, reader.head as ReplyHead));
+      const settle = (error?: unknown) => {
+        if (isSettled) return;
+        isSettled = true;
+        signal?.removeEventListener('abort', onAbort);
+        socket.destroy();
+        if (error !== undefined) reject(error);
+        else resolve(reader.head as ReplyHead);
+      };
+      const onAbort = () => settle(abortError());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      socket.on('connect', () => {
+        isConnected = true;
+        socket.write(requestText(method, path, payload, true));
       });
-      request.on('error', (error: NodeJS.ErrnoException) => {
-        reject(
-          error.name === 'AbortError' ? abortError() : connectionError(error, this.socketPath),
-        );
+      socket.on('data', (chunk: Buffer) => {
+        try {
+          reader.feed(chunk);
+        } catch (error) {
+          settle(error);
+          return;
+        }
+        if (reader.isComplete) settle();
       });
-      request.on('response', (response) => {
-        response.on('error', () => {});
-        onResponse(response).then(
-          (value) => (this.#signal?.aborted ? reject(abortError()) : resolve(value)),
-          (error: unknown) => reject(this.#signal?.aborted ? abortError() : error),
-        );
+      socket.on('error', (error: NodeJS.ErrnoException) => {
+        settle(isConnected ? cutOff(reader, error) : connectionError(error, this.socketPath));
       });
-      request.end(payload);
+      socket.on('close', () => settle(reader.end() ? undefined : cutOff(reader)));
     });
   }
+}
+
+/** Resolves once `path` no longer exists (watched, not polled), or after `timeoutMs` (a daemon that died without cleaning up). */
+function waitForRemoval(path: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let watcher: ReturnType<typeof watch> | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      watcher?.close();
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    try {
+      watcher = watch(dirname(path), (_event, name) => {
+        if ((name === null || name === basename(path)) && !existsSync(path)) done();
+      });
+    } catch {
+      done();
+      return;
+    }
+    // Checked after the watch is set, so that a removal in between is not missed.
+    if (!existsSync(path)) done();
+  });
 }
 
 /** Whether an error means no daemon answers on the socket. */
@@ -264,7 +327,179 @@ export function isAbortError(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError';
 }
 
+/** The status and headers (lower-cased names) of an HTTP reply. */
+interface ReplyHead {
+  status: number;
+  headers: Record<string, string>;
+}
+
+const HEAD_END = Buffer.from('\r\n\r\n');
+const LINE_END = Buffer.from('\r\n');
+const MAX_HEAD_BYTES = 64 * 1024;
+
+/**
+ * Reads one HTTP/1.1 reply as it arrives: the head, then the body, framed by content-length,
+ * chunked transfer encoding, or the end of the connection.
+ */
+class ReplyReader {
+  head: ReplyHead | undefined;
+  isComplete = false;
+  readonly #onBody: (chunk: Buffer) => void;
+  #pending: Buffer = Buffer.alloc(0);
+  /** Body bytes still expected with content-length. */
+  #remaining: number | undefined;
+  #chunkState: 'size' | 'data' | 'data-end' | 'trailer' | undefined;
+  #chunkLeft = 0;
+
+  constructor(onBody: (chunk: Buffer) => void) {
+    this.#onBody = onBody;
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.isComplete) return;
+    this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    if (!this.head && !this.#readHead()) return;
+    if (this.#chunkState) this.#readChunks();
+    else if (this.#remaining !== undefined) this.#readLength();
+    else this.#emit(this.#take(this.#pending.length));
+  }
+
+  /** The connection ended: whether the reply was whole (a reply framed by the connection's end is). */
+  end(): boolean {
+    if (this.head && !this.isComplete && this.#remaining === undefined && !this.#chunkState)
+      this.isComplete = true;
+    return this.isComplete;
+  }
+
+  #readHead(): boolean {
+    const headEnd = this.#pending.indexOf(HEAD_END);
+    if (headEnd < 0) {
+      if (this.#pending.length > MAX_HEAD_BYTES) throw protocolError('a reply head over 64 KiB');
+      return false;
+    }
+    const [statusLine = '', ...fields] = this.#take(headEnd + HEAD_END.length)
+      .toString('latin1')
+      .split('\r\n');
+    const status = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1];
+    if (status === undefined)
+      throw protocolError(`a reply that is not HTTP: ${JSON.stringify(statusLine.slice(0, 80))}`);
+    const headers: Record<string, string> = {};
+    for (const field of fields) {
+      const colon = field.indexOf(':');
+      if (colon > 0)
+        headers[field.slice(0, colon).trim().toLowerCase()] = field.slice(colon + 1).trim();
+    }
+    this.head = { status: Number(status), headers };
+    if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
+      this.#chunkState = 'size';
+    } else if (headers['content-length'] !== undefined) {
+      this.#remaining = Number(headers['content-length']);
+      if (!Number.isSafeInteger(this.#remaining) || this.#remaining < 0)
+        throw protocolError('a bad content-length');
+      if (this.#remaining === 0) this.isComplete = true;
+    }
+    return true;
+  }
+
+  #readLength(): void {
+    const body = this.#take(Math.min(this.#remaining ?? 0, this.#pending.length));
+    this.#remaining = (this.#remaining ?? 0) - body.length;
+    this.#emit(body);
+    if (this.#remaining === 0) this.isComplete = true;
+  }
+
+  #readChunks(): void {
+    while (!this.isComplete) {
+      if (this.#chunkState === 'data') {
+        const data = this.#take(Math.min(this.#chunkLeft, this.#pending.length));
+        this.#chunkLeft -= data.length;
+        this.#emit(data);
+        if (this.#chunkLeft > 0) return;
+        this.#chunkState = 'data-end';
+        continue;
+      }
+      const lineEnd = this.#pending.indexOf(LINE_END);
+      if (lineEnd < 0) return;
+      const line = this.#take(lineEnd + LINE_END.length)
+        .toString('latin1')
+        .slice(0, -2);
+      if (this.#chunkState === 'data-end') {
+        this.#chunkState = 'size';
+      } else if (this.#chunkState === 'trailer') {
+        if (line === '') this.isComplete = true;
+      } else {
+        const size = Number.parseInt(line, 16);
+        if (!Number.isSafeInteger(size) || size < 0) throw protocolError('a bad chunk size');
+        this.#chunkLeft = size;
+        this.#chunkState = size === 0 ? 'trailer' : 'data';
+      }
+    }
+  }
+
+  #take(length: number): Buffer {
+    const taken = this.#pending.subarray(0, length);
+    this.#pending = this.#pending.subarray(length);
+    return taken;
+  }
+
+  #emit(chunk: Buffer): void {
+    if (chunk.length > 0) this.#onBody(chunk);
+  }
+}
+
+/** Splits a byte stream into lines (UTF-8, without the newline) as the bytes arrive. */
+class LineSplitter {
+  readonly #onLine: (line: string) => void;
+  #pending: Buffer = Buffer.alloc(0);
+
+  constructor(onLine: (line: string) => void) {
+    this.#onLine = onLine;
+  }
+
+  push(chunk: Buffer): void {
+    this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    let newline = this.#pending.indexOf(0x0a);
+    while (newline >= 0) {
+      this.#emit(this.#pending.subarray(0, newline));
+      this.#pending = this.#pending.subarray(newline + 1);
+      newline = this.#pending.indexOf(0x0a);
+    }
+  }
+
+  end(): void {
+    this.#emit(this.#pending);
+    this.#pending = Buffer.alloc(0);
+  }
+
+  #emit(bytes: Buffer): void {
+    const line = bytes.toString('utf8');
+    if (line.trim() !== '') this.#onLine(line);
+  }
+}
+
+function requestText(
+  method: string,
+  path: string,
+  payload: string | undefined,
+  isClosing: boolean,
+): string {
+  let head = `${method} ${path} HTTP/1.1\r\nHost: tend\r\nAccept: application/json\r\n`;
+  if (isClosing) head += 'Connection: close\r\n';
+  if (payload !== undefined) {
+    head += `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n`;
+  } else if (method !== 'GET') {
+    // No content-type without a body: a JSON parser would reject an empty JSON body.
+    head += 'Content-Length: 0\r\n';
+  }
+  return `${head}\r\n${payload ?? ''}`;
+}
+
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
 const notListeningErrors = new WeakSet<object>();
+const cutOffErrors = new WeakSet<object>();
 
 function isNotListening(error: unknown): boolean {
   return typeof error === 'object' && error !== null && notListeningErrors.has(error);
@@ -292,6 +527,23 @@ function connectionError(error: NodeJS.ErrnoException, socketPath: string): Tend
     `The connection to the daemon failed (${error.code ?? error.message}) on ${socketPath}`,
     { cause: error },
   );
+}
+
+/** The daemon went away after the request was sent: before its reply, or in the middle of it. */
+function cutOff(reader: ReplyReader, cause?: Error): TendError {
+  const error = new DaemonError(
+    'TEND_ERR_DAEMON_UNREACHABLE',
+    reader.head
+      ? 'The daemon closed the connection before its reply was complete'
+      : 'The daemon closed the connection before it answered',
+    { cause },
+  );
+  if (reader.head) cutOffErrors.add(error);
+  return error;
+}
+
+function protocolError(what: string): TendError {
+  return new TendError('TEND_ERR_INTERNAL', `The daemon sent ${what}`);
 }
 
 function checkSocketPath(socketPath: string): void {
@@ -323,85 +575,6 @@ function parseReply<T>(status: number, text: string): T {
       `The daemon answered ${status} with a body that is not JSON: ${text.slice(0, 200)}`,
     );
   }
-  if (status >= 200 && status < 300) return body as T;
+  if (isSuccess(status)) return body as T;
   throw errorFromWire(body, `The daemon answered ${status}: ${text.slice(0, 200)}`);
-}
-
-async function readText(response: IncomingMessage): Promise<string> {
-  response.setEncoding('utf8');
-  let text = '';
-  for await (const chunk of response) text += chunk;
-  return text;
-}
-
-async function readNdjson(
-  response: IncomingMessage,
-  onValue: (value: unknown) => void,
-): Promise<void> {
-  response.setEncoding('utf8');
-  let pending = '';
-  try {
-    for await (const chunk of response) {
-      pending += chunk;
-      let newline = pending.indexOf('\n');
-      while (newline >= 0) {
-        const line = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        if (line.trim() !== '') onValue(JSON.parse(line));
-        newline = pending.indexOf('\n');
-      }
-    }
-  } catch (error) {
-    // A stream cut off by the daemon (it stopped) ends like a stream it closed; anything else is a real error.
-    if (!isConnectionCutOff(error)) throw error;
-    return;
-  }
-  if (pending.trim() !== '') onValue(JSON.parse(pending));
-}
-
-function isConnectionCutOff(error: unknown): boolean {
-  const { code, message } = error as { code?: string; message?: string };
-  return code === 'ECONNRESET' || code === 'EPIPE' || message === 'aborted';
-}
-
-/** Reads the status of a raw HTTP reply; an error status becomes the TendError in its body once the body is complete. */
-function readRawReply(received: string): { error?: TendError; isAccepted?: boolean } | undefined {
-  const headerEnd = received.indexOf('\r\n\r\n');
-  if (headerEnd < 0) return undefined;
-  const head = received.slice(0, headerEnd);
-  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
-  if (status >= 200 && status < 300) return { isAccepted: true };
-  const body = /\r\ntransfer-encoding:\s*chunked/i.test(head)
-    ? decodeChunked(received.slice(headerEnd + 4))
-    : completeBody(received.slice(headerEnd + 4), /\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1]);
-  if (body === undefined) return undefined;
-  try {
-    parseReply(status, body);
-    return { error: new TendError('TEND_ERR_INTERNAL', `The daemon answered ${status} to stop`) };
-  } catch (error) {
-    return { error: error as TendError };
-  }
-}
-
-function completeBody(body: string, contentLength: string | undefined): string | undefined {
-  if (contentLength === undefined) return undefined;
-  return Buffer.byteLength(body) >= Number(contentLength) ? body : undefined;
-}
-
-/** The body of a chunked reply once its last chunk arrived, else undefined. */
-function decodeChunked(raw: string): string | undefined {
-  const bytes = Buffer.from(raw);
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (;;) {
-    const lineEnd = bytes.indexOf('\r\n', at);
-    if (lineEnd < 0) return undefined;
-    const size = Number.parseInt(bytes.subarray(at, lineEnd).toString('latin1'), 16);
-    if (Number.isNaN(size)) return undefined;
-    if (size === 0) return Buffer.concat(parts).toString('utf8');
-    const start = lineEnd + 2;
-    if (bytes.length < start + size + 2) return undefined;
-    parts.push(bytes.subarray(start, start + size));
-    at = start + size + 2;
-  }
 }

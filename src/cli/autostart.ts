@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { DaemonError } from '../errors.js';
 import type { DaemonLauncher } from './context.js';
 
@@ -10,6 +11,12 @@ export const DEFAULT_DAEMON_START_TIMEOUT_MS = 10_000;
 
 /** The file descriptor on which a started daemon reports `ready` or `error <message>`. */
 export const NOTIFY_FD = 3;
+
+/** `node bin/tend.js daemon`: how the CLI starts a background daemon. */
+export function defaultLauncher(): DaemonLauncher {
+  const bin = fileURLToPath(new URL('../../../bin/tend.js', import.meta.url));
+  return { file: process.execPath, args: [bin, 'daemon'] };
+}
 
 /** What starting a background daemon needs. */
 export interface BackgroundStartOptions {

@@ -258,6 +258,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [],
     details:
       'History is kept in $TEND_HOME/shell_history; Tab completes commands and program names; `exit` or Ctrl-D quits.',
+    isOffline: true,
     load: () => import('./commands/shell.js'),
   },
   {
@@ -267,6 +268,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: '[command]',
     positionals: [{ name: '[command]', isRequired: false, completes: 'command' }],
     options: [],
+    isOffline: true,
     load: () => import('./commands/help.js'),
   },
   {
@@ -277,6 +279,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: [{ name: '<bash|zsh>', isRequired: true, completes: ['bash', 'zsh'] }],
     options: [],
     examples: ['tend completion bash >> ~/.bashrc', 'source <(tend completion zsh)'],
+    isOffline: true,
     load: () => import('./commands/completion.js'),
   },
   {

@@ -55,6 +55,8 @@ export interface CommandSpec {
   details?: string;
   examples?: readonly string[];
   isHidden?: boolean;
+  /** Never talks to the daemon (help, completion scripts), so the API client is not preloaded. */
+  isOffline?: boolean;
   load(): Promise<CommandModule>;
 }
 

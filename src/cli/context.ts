@@ -31,13 +31,3 @@ export interface CliContext {
   /** The same context for one command of `tend shell`, with its own interrupt signal. */
   fork(overrides: { signal?: AbortSignal; isInShell?: boolean }): CliContext;
 }
-
-/** Whether output to a stream gets colours: a TTY, and NO_COLOR unset or empty (FORCE_COLOR forces them). */
-export function isColorWanted(
-  stream: OutputStream,
-  env: Readonly<Record<string, string | undefined>>,
-): boolean {
-  if (env.NO_COLOR) return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
-  return stream.isTTY === true;
-}

@@ -1,11 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { homePaths, resolveHome } from '../config/home.js';
-import {
-  type CliContext,
-  type DaemonLauncher,
-  isColorWanted,
-  type OutputStream,
-} from './context.js';
+import type { CliContext, DaemonLauncher, OutputStream } from './context.js';
 
 /** What a caller of the CLI may set; everything defaults to the current process. */
 export interface CliContextOptions {
@@ -19,18 +13,11 @@ export interface CliContextOptions {
   isInShell?: boolean;
 }
 
-/** `node bin/tend.js daemon`: how the CLI starts a background daemon. */
-export function defaultLauncher(): DaemonLauncher {
-  const bin = fileURLToPath(new URL('../../../bin/tend.js', import.meta.url));
-  return { file: process.execPath, args: [bin, 'daemon'] };
-}
-
 /** Builds the context commands run in. */
 export function createCliContext(options: CliContextOptions = {}): CliContext {
   const env = options.env ?? process.env;
   const stdout = options.stdout ?? process.stdout;
   const home = resolveHome(env as NodeJS.ProcessEnv);
-  const launcher = options.launcher ?? defaultLauncher();
   const startTimeoutMs = options.startTimeoutMs;
   const signal = options.signal;
   return {
@@ -39,16 +26,18 @@ export function createCliContext(options: CliContextOptions = {}): CliContext {
     cwd: options.cwd ?? process.cwd(),
     stdout,
     stderr: options.stderr ?? process.stderr,
-    isColor: isColorWanted(stdout, env),
+    get isColor() {
+      return isColorWanted(stdout, env);
+    },
     signal,
     isInShell: options.isInShell ?? false,
     async client({ isAutostart = true } = {}) {
       const { ApiClient } = await import('../api/client.js');
       const startDaemon = async () => {
-        const { startDaemonInBackground } = await import('./autostart.js');
+        const { defaultLauncher, startDaemonInBackground } = await import('./autostart.js');
         await startDaemonInBackground({
           home,
-          launcher,
+          launcher: options.launcher ?? defaultLauncher(),
           env,
           ...(startTimeoutMs === undefined ? {} : { timeoutMs: startTimeoutMs }),
         });
@@ -63,4 +52,14 @@ export function createCliContext(options: CliContextOptions = {}): CliContext {
       return createCliContext({ ...options, ...overrides });
     },
   };
+}
+
+/** Whether output to a stream gets colours: a TTY, and NO_COLOR unset or empty (FORCE_COLOR forces them). */
+export function isColorWanted(
+  stream: OutputStream,
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true;
 }

@@ -2,8 +2,8 @@ import { TendError, UsageError } from '../errors.js';
 import { commandWords, findCommand } from './command-table.js';
 import type { CliContext } from './context.js';
 import { type CliContextOptions, createCliContext } from './create-context.js';
-import { hasFlag, parseCommandArgs } from './parse-args.js';
-import { closestMatch } from './suggest.js';
+import { createFdOutput } from './fd-output.js';
+import { closestMatch, hasFlag, parseCommandArgs } from './parse-args.js';
 
 /** Exit code of a command interrupted by Ctrl-C, as a shell reports SIGINT. */
 export const INTERRUPTED_EXIT_CODE = 130;
@@ -36,7 +36,11 @@ export async function runCommandLine(argv: readonly string[], ctx: CliContext): 
       const { showCommandHelp } = await import('./commands/help.js');
       return await showCommandHelp(ctx, command);
     }
-    const module = await command.load();
+    // The client's modules load alongside the command's, not after them: start-up time matters.
+    const [module] = await Promise.all([
+      command.load(),
+      command.isOffline ? undefined : import('../api/client.js'),
+    ]);
     return await module.run(args, ctx);
   } catch (error) {
     return reportError(error, ctx);
@@ -74,11 +78,7 @@ function unknownCommand(word: string): UsageError {
   );
 }
 
-/** The entry of bin/tend.js: `main` on the real process, with a closed stdout pipe (`tend logs | head`) ending quietly. */
+/** The entry of bin/tend.js: `main` on the real process, writing to its file descriptors. */
 export function runCli(argv: readonly string[]): Promise<number> {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
-  });
-  return main(argv);
+  return main(argv, { stdout: createFdOutput(1), stderr: createFdOutput(2) });
 }

@@ -4,12 +4,13 @@
  * `error` writes `error <message>`; `exit` dies without a word; `silent` never answers.
  * Every start appends its pid to $TEND_HOME/fake.pids, so that tests can end it by pid.
  */
-import { appendFileSync, closeSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, rmSync, writeSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 
 const home = process.env.TEND_HOME as string;
 const notifyFd = Number(process.env.TEND_NOTIFY_FD);
+const socketPath = join(home, 'tend.sock');
 appendFileSync(join(home, 'fake.pids'), `${process.pid}\n`);
 console.log(`fake daemon ${process.pid} started`);
 
@@ -53,7 +54,10 @@ if (mode === 'error') {
     } else if (request.method === 'POST' && url === '/v1/daemon/stop') {
       response.once('finish', () => {
         // Like the real daemon: once its work is done it closes the server and every connection, then exits.
-        server.close(() => process.exit(0));
+        server.close(() => {
+          rmSync(socketPath, { force: true });
+          process.exit(0);
+        });
         server.closeAllConnections();
       });
       reply(202, { stopping: true });
@@ -72,7 +76,7 @@ if (mode === 'error') {
     );
     process.exit(1);
   });
-  server.listen(join(home, 'tend.sock'), () => {
+  server.listen(socketPath, () => {
     console.log(`fake daemon ${process.pid} serving`);
     notify('ready');
   });

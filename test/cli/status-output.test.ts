@@ -56,7 +56,10 @@ const PROGRAM: ProgramDetail = {
     restart: 'on-failure',
     noRestartExitCodes: [0, 3],
     instances: 2,
+    min: 1,
+    max: 4,
     port: 3000,
+    readiness: 'tcp',
     stopSignal: 'SIGTERM',
     stopTimeoutMs: 5000,
     minUptimeMs: 1000,
@@ -94,6 +97,7 @@ test('status shows the definition, health statistics, exits with code or signal,
   assert.match(text, /^web {2}wanted running, 1 of 2 instances running\n/);
   assert.match(text, /command +node server\.js --greeting 'hello world'\n/);
   assert.match(text, /restart +on-failure; exit codes 0, 3 mean done\n/);
+  assert.match(text, /instances +2 \(min 1, max 4\)\n/);
   assert.match(text, /web\[0\] {2}online {2}pid 4242 {2}port 3000\n/);
   assert.match(text, /up for +1m 5s\n/);
   assert.match(text, /restarts +3 \(2 after a failure\)\n/);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { stripAnsi, visibleWidth } from '../../src/cli/output/ansi.js';
-import { formatFields, formatTable } from '../../src/cli/output/table.js';
+import { formatFields, formatTable, stripAnsi, visibleWidth } from '../../src/cli/output/table.js';
 
 const RED = (text: string) => `\u001b[31m${text}\u001b[39m`;
 

@@ -27,9 +27,11 @@ export function formatProgramStatus(
     spec.noRestartExitCodes.length > 0
       ? `${spec.restart}; exit codes ${spec.noRestartExitCodes.join(', ')} mean done`
       : spec.restart;
+  const bounds = spec.min === spec.max ? '' : ` (min ${spec.min}, max ${spec.max})`;
   const fields: Array<[string, string]> = [
     ['command', formatCommand(spec.command, spec.args, spec.shell)],
     ['cwd', spec.cwd],
+    ['instances', `${spec.instances}${bounds}`],
     ['restart', restart],
     ['stop', `${spec.stopSignal}, then SIGKILL after ${formatDuration(spec.stopTimeoutMs)}`],
     ['min uptime', formatDuration(spec.minUptimeMs)],
