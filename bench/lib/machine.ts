@@ -28,7 +28,11 @@ function packageVersion(dir: string): string {
 function gitCommit(): string {
   try {
     const git = (args: string[]) =>
-      execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+      execFileSync('git', args, {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
     const isDirty = git(['status', '--porcelain', '--', 'src', 'bin']) !== '';
     return `${git(['rev-parse', '--short', 'HEAD'])}${isDirty ? ' (with uncommitted changes in src/)' : ''}`;
   } catch {
