@@ -1,3 +1,4 @@
+import { PROXY_READY_LINE } from './proxy-paths.js';
 import { runProxy } from './proxy-process.js';
 
 /** Entry point of the proxy process: `node dist/src/proxy/proxy-main.js <control-socket-path>`. */
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
     process.stderr.write(`tend proxy: ${(error as Error).message}\n`);
     process.exit(1);
   }
+  // One line on stdout tells a supervisor that the control socket accepts connections.
+  process.stdout.write(`${PROXY_READY_LINE}\n`);
   const onSignal = (): void => {
     void proxy.shutdown().then(() => exit(0));
   };
