@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ApiClient, isAbortError, isDaemonUnreachable } from '../../src/api/client.js';
@@ -199,4 +200,60 @@ test('stopDaemon reports an error reply, and no daemon as not-running', async (t
   assert.ok(error instanceof TendError && error.code === 'TEND_ERR_DAEMON_STOPPING');
   const nowhere = new ApiClient({ socketPath: join(makeTempHome(t), 'tend.sock') });
   assert.equal(await nowhere.stopDaemon(), 'not-running');
+});
+
+/** A server on a temp socket that answers every connection with these raw bytes, one byte per write. */
+async function rawServer(
+  t: AfterHook,
+  reply: string,
+  options: { isClosingAfter: boolean },
+): Promise<string> {
+  const socketPath = join(makeTempHome(t, 'tend-raw-'), 'tend.sock');
+  const server = createNetServer((socket) => {
+    socket.once('data', async () => {
+      for (const byte of Buffer.from(reply)) {
+        socket.write(Buffer.from([byte]));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (options.isClosingAfter) socket.end();
+    });
+  });
+  t.after(() => server.close());
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  return socketPath;
+}
+
+test('replies framed by content-length, chunked encoding or the end of the connection are read whole, byte by byte', async (t) => {
+  const body = '{"ok":true,"word":"wörld"}';
+  const length = Buffer.byteLength(body);
+  const replies = [
+    { reply: `HTTP/1.1 200 OK\r\nContent-Length: ${length}\r\n\r\n${body}`, isClosingAfter: false },
+    {
+      reply: `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n${body.slice(0, 5)}\r\n${(length - 5).toString(16)}\r\n${body.slice(5)}\r\n0\r\n\r\n`,
+      isClosingAfter: false,
+    },
+    {
+      reply: `HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n${body}`,
+      isClosingAfter: true,
+    },
+  ];
+  for (const { reply, isClosingAfter } of replies) {
+    const socketPath = await rawServer(t, reply, { isClosingAfter });
+    assert.deepEqual(await new ApiClient({ socketPath }).request('GET', '/v1/health'), {
+      ok: true,
+      word: 'wörld',
+    });
+  }
+});
+
+test('a reply that is not HTTP, or is cut off, is an error and not a hang', async (t) => {
+  const garbage = await rawServer(t, 'SSH-2.0-OpenSSH\r\n\r\n', { isClosingAfter: false });
+  const notHttp = await rejection(new ApiClient({ socketPath: garbage }).health());
+  assert.ok(notHttp instanceof TendError && notHttp.code === 'TEND_ERR_INTERNAL', String(notHttp));
+  const short = await rawServer(t, 'HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{"a":', {
+    isClosingAfter: true,
+  });
+  const cut = await rejection(new ApiClient({ socketPath: short }).health());
+  assert.ok(isDaemonUnreachable(cut));
+  assert.match(cut.message, /before its reply was complete/);
 });

@@ -5,6 +5,7 @@ import {
   formatCpu,
   formatDuration,
   formatExit,
+  formatLatency,
   formatTime,
   orDash,
   plural,
@@ -59,6 +60,9 @@ test('cpu, exits, dashes and plurals', () => {
   assert.equal(orDash(0, String), '0');
   assert.equal(plural(1, 'instance'), '1 instance');
   assert.equal(plural(2, 'instance'), '2 instances');
+  assert.equal(formatLatency(0.42), '0.4ms');
+  assert.equal(formatLatency(12.6), '13ms');
+  assert.equal(formatLatency(1500), '1.5s');
 });
 
 test('times are shown in local time, to the second', () => {

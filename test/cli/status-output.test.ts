@@ -46,6 +46,7 @@ function instance(overrides: Partial<InstanceDetail>): InstanceDetail {
 const PROGRAM: ProgramDetail = {
   name: 'web',
   desired: 'running',
+  proxy: null,
   spec: {
     name: 'web',
     command: 'node',
@@ -108,6 +109,51 @@ test('status shows the definition, health statistics, exits with code or signal,
   assert.match(text, /web\[1\] {2}errored {2}port 3001\n/);
   assert.match(text, /down for +2m 5s\n/);
   assert.match(text, /reason +crashed 10 times within 1m\n/);
+});
+
+test("status shows the pool's proxy with its counters per instance", () => {
+  const text = formatProgramStatus(
+    {
+      ...PROGRAM,
+      proxy: {
+        host: '127.0.0.1',
+        port: 8080,
+        mode: 'http',
+        balance: 'round-robin',
+        pid: 777,
+        status: 'online',
+        restarts: 0,
+        problem: null,
+        instances: [
+          {
+            instance: 0,
+            requests: 120,
+            retries: 2,
+            failures: 1,
+            outstanding: 0,
+            isReady: true,
+            isSuspended: false,
+            latencyMs: { p50: 1.2, p90: 3, p99: 9.5 },
+          },
+          {
+            instance: 1,
+            requests: 3,
+            retries: 0,
+            failures: 3,
+            outstanding: 0,
+            isReady: false,
+            isSuspended: true,
+            latencyMs: { p50: null, p90: null, p99: null },
+          },
+        ],
+      },
+    },
+    PLAIN_PALETTE,
+    NOW,
+  );
+  assert.match(text, /proxy +http on 127\.0\.0\.1:8080, round-robin; online, pid 777\n/);
+  assert.match(text, /0 +ready +120 +2 +1 +1\.2ms +3ms +9\.5ms\n/);
+  assert.match(text, /1 +suspended +3 +0 +3 +- +- +-\n/);
 });
 
 test('status lists only the most recent exits', () => {

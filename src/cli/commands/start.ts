@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { ApiClient } from '../../api/client.js';
 import type { ProgramDetail, ProgramSpecInput } from '../../api/wire.js';
+import { programNameProblem } from '../../config/program-name.js';
 import { TendError, UsageError } from '../../errors.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
@@ -97,7 +98,12 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   // Bad input fails here, before the daemon is asked anything.
   const plan = planNewProgram(args, ctx);
   const client = await ctx.client();
-  if (word !== undefined && (await client.findProgram(word)) !== undefined) {
+  // Only a valid name can be a managed program; `./server.js` is not looked up.
+  if (
+    word !== undefined &&
+    programNameProblem(word) === undefined &&
+    (await client.findProgram(word)) !== undefined
+  ) {
     return report(ctx, args, await client.startPrograms(word), `Started ${word}`);
   }
   const program = await createProgram(client, plan);

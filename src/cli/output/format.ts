@@ -26,6 +26,12 @@ function twoUnits(
   return small === 0 ? `${big}${bigUnit}` : `${big}${bigUnit} ${small}${smallUnit}`;
 }
 
+/** A latency: `0.4ms`, `12ms`, then as a duration. */
+export function formatLatency(ms: number): string {
+  if (ms < 10) return `${Math.round(ms * 10) / 10}ms`;
+  return ms < 1000 ? `${Math.round(ms)}ms` : formatDuration(ms);
+}
+
 const BYTE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const;
 
 /** A byte count in binary units: `512 B`, `9.8 MiB`, `120 MiB`. */

@@ -1,9 +1,10 @@
-import type { InstanceDetail, ProgramDetail } from '../../api/wire.js';
+import type { InstanceDetail, ProgramDetail, ProxyDetail } from '../../api/wire.js';
 import {
   formatBytes,
   formatCpu,
   formatDuration,
   formatExit,
+  formatLatency,
   formatTime,
   orDash,
   plural,
@@ -41,10 +42,47 @@ export function formatProgramStatus(
     ],
   ];
   if (spec.port !== undefined) fields.push(['port', `${spec.port} + instance (PORT)`]);
-  const sections = [`${head}\n${formatFields(fields, { indent: 2, styleLabel: palette.dim })}`];
+  let definition = `${head}\n${formatFields(fields, { indent: 2, styleLabel: palette.dim })}`;
+  if (program.proxy) definition += formatProxy(program.proxy, palette);
+  const sections = [definition];
   for (const instance of program.instances)
     sections.push(formatInstanceStatus(instance, palette, now));
   return `${sections.join('\n')}`;
+}
+
+function formatProxy(proxy: ProxyDetail, palette: Palette): string {
+  const state = colorOfState(palette, proxy.status)(proxy.status);
+  const summary = `${proxy.mode} on ${proxy.host}:${proxy.port}, ${proxy.balance}; ${state}${proxy.pid === null ? '' : `, pid ${proxy.pid}`}`;
+  const fields: Array<[string, string]> = [['proxy', summary]];
+  if (proxy.problem !== null) fields.push(['problem', palette.red(proxy.problem)]);
+  const table = formatTable(
+    [
+      { header: 'INSTANCE', align: 'right' },
+      { header: 'STATE' },
+      { header: 'REQUESTS', align: 'right' },
+      { header: 'RETRIES', align: 'right' },
+      { header: 'FAILURES', align: 'right' },
+      { header: 'P50', align: 'right' },
+      { header: 'P90', align: 'right' },
+      { header: 'P99', align: 'right' },
+    ],
+    proxy.instances.map((counters) => [
+      String(counters.instance),
+      counters.isSuspended
+        ? palette.red('suspended')
+        : counters.isReady
+          ? palette.green('ready')
+          : palette.yellow('not ready'),
+      String(counters.requests),
+      String(counters.retries),
+      String(counters.failures),
+      orDash(counters.latencyMs.p50, formatLatency),
+      orDash(counters.latencyMs.p90, formatLatency),
+      orDash(counters.latencyMs.p99, formatLatency),
+    ]),
+    { indent: 4, styleHeader: palette.dim },
+  );
+  return `${formatFields(fields, { indent: 2, styleLabel: palette.dim })}${proxy.instances.length > 0 ? table : ''}`;
 }
 
 function formatInstanceStatus(instance: InstanceDetail, palette: Palette, now: number): string {
