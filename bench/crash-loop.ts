@@ -136,10 +136,28 @@ export async function runCrashLoop(options: BenchOptions): Promise<BenchResult> 
   }
 }
 
+/**
+ * The sample from which the manager stopped restarting: every sample from it to the last is in a
+ * gave-up status with the same restart count, and there are at least two (PM2 shows `stopped`
+ * for a moment between two restarts, so one such sample proves nothing).
+ */
 function gaveUpSample(track: Track): Sample | undefined {
-  return track.samples.find((sample) =>
-    GAVE_UP_STATUSES[track.manager.label].includes(sample.status),
-  );
+  const statuses = GAVE_UP_STATUSES[track.manager.label];
+  let first: Sample | undefined;
+  let count = 0;
+  for (const sample of track.samples) {
+    const isSame = first !== undefined && sample.restarts === first.restarts;
+    if (!statuses.includes(sample.status)) {
+      first = undefined;
+      count = 0;
+    } else if (isSame) {
+      count++;
+    } else {
+      first = sample;
+      count = 1;
+    }
+  }
+  return count >= 2 ? first : undefined;
 }
 
 function haveAllTendGivenUp(tracks: readonly Track[]): boolean {
