@@ -168,3 +168,20 @@ test('kill stops the daemon and returns once it is gone; with none running it sa
   assert.match(status.stderr, /^tend: No daemon answers/);
   assert.equal(startedPids(home).length, 1, 'status does not start a daemon');
 });
+
+test("status of all shows the daemon's start-up problems; with --json on stderr, keeping stdout JSON", async (t) => {
+  const home = fakeHome(t);
+  const options = {
+    launcher: LAUNCHER,
+    env: { ...env(home, 'serve'), FAKE_PROBLEM: 'state.json was corrupt; moved aside' },
+  };
+  const text = await runTend(['status'], home, options);
+  assert.equal(text.code, 0);
+  assert.match(
+    text.stdout,
+    /^daemon: state\.json was corrupt; moved aside\n\nNo programs are managed/,
+  );
+  const json = await runTend(['status', 'all', '--json'], home, options);
+  assert.deepEqual(JSON.parse(json.stdout), []);
+  assert.match(json.stderr, /^tend: the daemon reported at start-up: state\.json was corrupt/);
+});

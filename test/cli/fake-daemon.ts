@@ -42,7 +42,7 @@ if (mode === 'error') {
         version: 'fake',
         home,
         startedAt: new Date(0).toISOString(),
-        problems: [],
+        problems: process.env.FAKE_PROBLEM ? [process.env.FAKE_PROBLEM] : [],
       });
     } else if (request.method === 'GET' && url === '/v1/programs') {
       reply(200, []);

@@ -6,12 +6,28 @@ import { loadPalette } from '../output/palette.js';
 import { formatProgramStatus } from '../output/program-status.js';
 import { hasFlag } from '../parse-args.js';
 
-/** `tend status [name|all]`: one program (an object with --json) or all (an array). */
+/**
+ * `tend status [name|all]`: one program (an object with --json) or all (an array). For all,
+ * the daemon's start-up problems (such as a corrupt state file moved aside) come first, as
+ * they may explain a missing program; with --json they go to stderr, keeping stdout JSON.
+ */
 export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   const target = parseTarget(args.positionals[0] ?? 'all');
   const client = await ctx.client();
-  const result = target === 'all' ? await client.listPrograms() : await client.getProgram(target);
-  if (hasFlag(args, 'json')) {
+  const isJson = hasFlag(args, 'json');
+  const [result, problems] =
+    target === 'all'
+      ? await Promise.all([
+          client.listPrograms(),
+          client.health().then((health) => health.problems),
+        ])
+      : [await client.getProgram(target), []];
+  const palette = await loadPalette(!isJson && ctx.isColor);
+  for (const problem of problems) {
+    if (isJson) ctx.stderr.write(`tend: the daemon reported at start-up: ${problem}\n`);
+    else ctx.stdout.write(`${palette.yellow('daemon:')} ${problem}\n\n`);
+  }
+  if (isJson) {
     writeJson(ctx.stdout, result);
     return 0;
   }
@@ -20,7 +36,6 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     ctx.stdout.write('No programs are managed; start one with `tend start <command>`\n');
     return 0;
   }
-  const palette = await loadPalette(ctx.isColor);
   const now = Date.now();
   ctx.stdout.write(
     programs.map((program) => formatProgramStatus(program, palette, now)).join('\n'),
