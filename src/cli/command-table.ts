@@ -1,13 +1,4 @@
 import type { CommandSpec, OptionSpec } from './command-types.js';
-import {
-  durationIn,
-  integerIn,
-  oneOf,
-  parseEnvPair,
-  parseExitCodes,
-  parseProgramName,
-  parseSignalArgument,
-} from './option-values.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -24,7 +15,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     valueName: 'NAME',
     description: "the program's name",
     defaultText: "the command's base name",
-    parse: parseProgramName,
+    check: { kind: 'program-name' },
   },
   {
     long: 'cwd',
@@ -38,7 +29,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     kind: 'repeatable',
     valueName: 'KEY=VALUE',
     description: 'set a variable on top of the current environment (repeat for more)',
-    parse: parseEnvPair,
+    check: { kind: 'env-pair' },
   },
   {
     long: 'restart',
@@ -46,7 +37,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     valueName: 'POLICY',
     description: 'always, on-failure or never',
     programDefault: 'restart',
-    parse: oneOf(['always', 'on-failure', 'never']),
+    check: { kind: 'choice', choices: ['always', 'on-failure', 'never'] },
   },
   {
     long: 'no-restart-exit-codes',
@@ -54,7 +45,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     valueName: 'CODES',
     description: 'exit codes that mean "done, do not restart", such as 0,3',
     defaultText: 'none',
-    parse: parseExitCodes,
+    check: { kind: 'exit-codes' },
   },
   {
     long: 'instances',
@@ -63,7 +54,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     valueName: 'N',
     description: 'how many instances to run',
     programDefault: 'instances',
-    parse: integerIn(1, Number.MAX_SAFE_INTEGER),
+    check: { kind: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER },
   },
   {
     long: 'port',
@@ -71,7 +62,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     valueName: 'P',
     description: 'base port: instance i gets PORT=P+i',
     defaultText: 'no PORT',
-    parse: integerIn(1, 65_535),
+    check: { kind: 'integer', min: 1, max: 65_535 },
   },
   {
     long: 'stop-signal',
@@ -79,7 +70,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     valueName: 'SIG',
     description: 'signal that asks the program to stop',
     programDefault: 'stopSignal',
-    parse: parseSignalArgument,
+    check: { kind: 'signal' },
   },
   {
     long: 'stop-timeout',
@@ -87,7 +78,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     valueName: 'MS',
     description: 'how long to wait after the stop signal before SIGKILL',
     programDefault: 'stopTimeoutMs',
-    parse: durationIn(1, DAY_MS),
+    check: { kind: 'duration', minMs: 1, maxMs: DAY_MS },
   },
   {
     long: 'min-uptime',
@@ -95,7 +86,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     valueName: 'MS',
     description: 'a run shorter than this counts as a crash loop (backoff)',
     programDefault: 'minUptimeMs',
-    parse: durationIn(0, DAY_MS),
+    check: { kind: 'duration', minMs: 0, maxMs: DAY_MS },
   },
   { long: 'shell', kind: 'flag', description: 'run the command through /bin/sh -c' },
   JSON_OPTION,
@@ -206,7 +197,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         valueName: 'N',
         description: 'how many past lines to show',
         defaultText: '20',
-        parse: integerIn(0, 100_000),
+        check: { kind: 'integer', min: 0, max: 100_000 },
       },
       { long: 'follow', short: 'f', kind: 'flag', description: 'keep printing new lines' },
       { long: 'err', kind: 'flag', description: 'only standard error' },

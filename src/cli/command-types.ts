@@ -21,9 +21,22 @@ export interface OptionSpec {
   defaultText?: string;
   /** The program default this option overrides; help reads it from PROGRAM_DEFAULTS. */
   programDefault?: keyof typeof PROGRAM_DEFAULTS;
-  /** Turns the raw text into the value (and throws a UsageError when it is not valid); the text itself when left out. */
-  parse?: (raw: string, flag: string) => string | number | number[];
+  /** How the text is checked and turned into the value; the text itself when left out. */
+  check?: OptionCheck;
 }
+
+/**
+ * How an option's text is checked, as data: the checks themselves (option-values.ts) are
+ * loaded only when such an option is given, so `tend ls` does not pay for them.
+ */
+export type OptionCheck =
+  | { kind: 'integer'; min: number; max: number }
+  | { kind: 'duration'; minMs: number; maxMs: number }
+  | { kind: 'choice'; choices: readonly string[] }
+  | { kind: 'exit-codes' }
+  | { kind: 'signal' }
+  | { kind: 'env-pair' }
+  | { kind: 'program-name' };
 
 /** One positional argument, as help shows it. */
 export interface PositionalSpec {

@@ -3,7 +3,7 @@ import { commandWords, findCommand } from './command-table.js';
 import type { CliContext } from './context.js';
 import { type CliContextOptions, createCliContext } from './create-context.js';
 import { createFdOutput } from './fd-output.js';
-import { closestMatch, hasFlag, parseCommandArgs } from './parse-args.js';
+import { closestMatch, hasFlag, readCommandArgs } from './parse-args.js';
 
 /** Exit code of a command interrupted by Ctrl-C, as a shell reports SIGINT. */
 export const INTERRUPTED_EXIT_CODE = 130;
@@ -31,7 +31,7 @@ export async function runCommandLine(argv: readonly string[], ctx: CliContext): 
     }
     const command = findCommand(first);
     if (!command) throw unknownCommand(first);
-    const args = parseCommandArgs(command, rest);
+    const args = await readCommandArgs(command, rest);
     if (hasFlag(args, 'help')) {
       const { showCommandHelp } = await import('./commands/help.js');
       return await showCommandHelp(ctx, command);

@@ -1,6 +1,7 @@
 import { programNameProblem } from '../config/program-name.js';
 import { UsageError } from '../errors.js';
 import { parseSignal, type SignalName } from '../process/signals.js';
+import type { OptionCheck, OptionValue, ParsedArgs } from './command-types.js';
 
 /** Parser of a whole number within bounds, for an option such as `--instances`. */
 export function integerIn(min: number, max: number): (raw: string, flag: string) => number {
@@ -125,4 +126,39 @@ function quote(raw: string): string {
 
 function invalid(message: string): UsageError {
   return new UsageError('TEND_ERR_USAGE_INVALID_ARGUMENT', message);
+}
+
+/** Turns the text of every checked option into its value, or throws the UsageError that says what was expected. */
+export function checkOptionValues(args: ParsedArgs): ParsedArgs {
+  const options = new Map<string, OptionValue>(args.options);
+  for (const option of args.command.options) {
+    const raw = options.get(option.long);
+    if (!option.check || raw === undefined) continue;
+    const check = checkerOf(option.check);
+    const flag = `--${option.long}`;
+    const value = Array.isArray(raw)
+      ? (raw as string[]).map((text) => check(text, flag))
+      : check(raw as string, flag);
+    options.set(option.long, value as OptionValue);
+  }
+  return { ...args, options };
+}
+
+function checkerOf(check: OptionCheck): (raw: string, flag: string) => string | number | number[] {
+  switch (check.kind) {
+    case 'integer':
+      return integerIn(check.min, check.max);
+    case 'duration':
+      return durationIn(check.minMs, check.maxMs);
+    case 'choice':
+      return oneOf(check.choices);
+    case 'exit-codes':
+      return parseExitCodes;
+    case 'signal':
+      return parseSignalArgument;
+    case 'env-pair':
+      return parseEnvPair;
+    case 'program-name':
+      return parseProgramName;
+  }
 }

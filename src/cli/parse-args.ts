@@ -13,7 +13,7 @@ export const HELP_OPTION: OptionSpec = {
  * Parses a command's arguments by its table entry: `--opt value`, `--opt=value`, `-o value`,
  * `-ovalue`, grouped short flags (`-fh`), and `--` after which everything is positional.
  * A command with `isCommandTail` stops reading options at its first positional.
- * Value checks are the options' own `parse`; bad input throws a UsageError.
+ * Values stay text here (readCommandArgs checks them); bad syntax throws a UsageError.
  */
 export function parseCommandArgs(command: CommandSpec, argv: readonly string[]): ParsedArgs {
   const options = new Map<string, OptionValue>();
@@ -63,7 +63,7 @@ export function parseCommandArgs(command: CommandSpec, argv: readonly string[]):
       } else {
         const { raw, consumed } = takeValue(option, flag, inline, index);
         index += consumed;
-        storeValue(options, option, flag, raw);
+        storeValue(options, option, raw);
       }
     } else if (token.startsWith('-') && token.length > 1) {
       for (let at = 1; at < token.length; at++) {
@@ -82,7 +82,7 @@ export function parseCommandArgs(command: CommandSpec, argv: readonly string[]):
           index,
         );
         index += consumed;
-        storeValue(options, option, `-${letter}`, raw);
+        storeValue(options, option, raw);
         break;
       }
     } else {
@@ -95,16 +95,9 @@ export function parseCommandArgs(command: CommandSpec, argv: readonly string[]):
   return { command, positionals, options, hasDoubleDash };
 }
 
-function storeValue(
-  options: Map<string, OptionValue>,
-  option: OptionSpec,
-  flag: string,
-  raw: string,
-): void {
-  const value = option.parse ? option.parse(raw, flag) : raw;
+function storeValue(options: Map<string, OptionValue>, option: OptionSpec, raw: string): void {
   if (option.kind === 'repeatable') {
-    const previous = (options.get(option.long) ?? []) as Array<typeof value>;
-    options.set(option.long, [...previous, value] as OptionValue);
+    options.set(option.long, [...((options.get(option.long) ?? []) as string[]), raw]);
     return;
   }
   if (options.has(option.long)) {
@@ -113,7 +106,23 @@ function storeValue(
       `Expected --${option.long} once, got it twice`,
     );
   }
-  options.set(option.long, value);
+  options.set(option.long, raw);
+}
+
+/**
+ * Parses a command's arguments and checks the option values (`--instances 2` becomes the
+ * number 2, `--instances -1` a usage error). The checks are loaded only when an option that
+ * needs one was given.
+ */
+export async function readCommandArgs(
+  command: CommandSpec,
+  argv: readonly string[],
+): Promise<ParsedArgs> {
+  const args = parseCommandArgs(command, argv);
+  const isChecked = command.options.some((option) => option.check && args.options.has(option.long));
+  if (!isChecked) return args;
+  const { checkOptionValues } = await import('./option-values.js');
+  return checkOptionValues(args);
 }
 
 function checkPositionalCount(command: CommandSpec, positionals: readonly string[]): void {

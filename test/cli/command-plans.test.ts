@@ -4,6 +4,7 @@ import { findCommand } from '../../src/cli/command-table.js';
 import { planLogs } from '../../src/cli/commands/logs.js';
 import { planSignal } from '../../src/cli/commands/signal.js';
 import { existingCandidateOf, planNewProgram } from '../../src/cli/commands/start.js';
+import { checkOptionValues } from '../../src/cli/option-values.js';
 import { parseCommandArgs } from '../../src/cli/parse-args.js';
 import { defaultProgramName, pickFreeName } from '../../src/cli/program-naming.js';
 import { TendError } from '../../src/errors.js';
@@ -13,7 +14,7 @@ const WHERE = { cwd: '/srv/app', env: { PATH: '/usr/bin', HOME: '/root', UNSET: 
 function parse(name: string, argv: string[]) {
   const command = findCommand(name);
   assert.ok(command);
-  return parseCommandArgs(command, argv);
+  return checkOptionValues(parseCommandArgs(command, argv));
 }
 
 test('start: the spec gets the command, its args, an absolute cwd and the CLI environment plus --env', () => {

@@ -5,7 +5,7 @@ import type { CommandSpec } from '../../src/cli/command-types.js';
 import {
   hasFlag,
   numberOption,
-  parseCommandArgs,
+  readCommandArgs,
   repeatedOption,
   stringOption,
 } from '../../src/cli/parse-args.js';
@@ -17,21 +17,23 @@ function command(name: string): CommandSpec {
   return spec;
 }
 
-/** Asserts that parsing throws a TendError with this code (and a message matching `message`). */
-function assertRejects(name: string, argv: string[], code: string, message?: RegExp): void {
-  assert.throws(
-    () => parseCommandArgs(command(name), argv),
-    (error: unknown) => {
-      assert.ok(error instanceof TendError, `a TendError, got ${String(error)}`);
-      assert.equal(error.code, code, error.message);
-      if (message) assert.match(error.message, message);
-      return true;
-    },
-  );
+/** Asserts that parsing rejects with a TendError with this code (and a message matching `message`). */
+async function assertRejects(
+  name: string,
+  argv: string[],
+  code: string,
+  message?: RegExp,
+): Promise<void> {
+  await assert.rejects(readCommandArgs(command(name), argv), (error: unknown) => {
+    assert.ok(error instanceof TendError, `a TendError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    if (message) assert.match(error.message, message);
+    return true;
+  });
 }
 
-test("start: options before the command are tend options, everything after it is the command's", () => {
-  const args = parseCommandArgs(command('start'), [
+test("start: options before the command are tend options, everything after it is the command's", async () => {
+  const args = await readCommandArgs(command('start'), [
     '--name',
     'web',
     'node',
@@ -47,8 +49,8 @@ test("start: options before the command are tend options, everything after it is
   assert.equal(args.hasDoubleDash, false);
 });
 
-test('start: `--` ends tend options, so the command may start with a dash or carry its own options', () => {
-  const args = parseCommandArgs(command('start'), [
+test('start: `--` ends tend options, so the command may start with a dash or carry its own options', async () => {
+  const args = await readCommandArgs(command('start'), [
     '--name',
     'web',
     '--port',
@@ -63,12 +65,12 @@ test('start: `--` ends tend options, so the command may start with a dash or car
   assert.equal(numberOption(args, 'port'), 3000);
   assert.deepEqual(args.positionals, ['node', 'server.js', '--port', '3000']);
   assert.equal(args.hasDoubleDash, true);
-  const dashed = parseCommandArgs(command('start'), ['--', '-weird-command']);
+  const dashed = await readCommandArgs(command('start'), ['--', '-weird-command']);
   assert.deepEqual(dashed.positionals, ['-weird-command']);
 });
 
-test('--env repeats and keeps every value in order; --opt=value and short options work', () => {
-  const args = parseCommandArgs(command('start'), [
+test('--env repeats and keeps every value in order; --opt=value and short options work', async () => {
+  const args = await readCommandArgs(command('start'), [
     '--env',
     'A=1',
     '--env=B=2=3',
@@ -80,61 +82,71 @@ test('--env repeats and keeps every value in order; --opt=value and short option
   ]);
   assert.deepEqual(repeatedOption(args, 'env'), ['A=1', 'B=2=3', 'A=4']);
   assert.equal(numberOption(args, 'instances'), 3);
-  const logs = parseCommandArgs(command('logs'), ['-fn50', 'web']);
+  const logs = await readCommandArgs(command('logs'), ['-fn50', 'web']);
   assert.equal(hasFlag(logs, 'follow'), true);
   assert.equal(numberOption(logs, 'lines'), 50);
   assert.deepEqual(logs.positionals, ['web']);
-  const later = parseCommandArgs(command('logs'), ['web', '-n', '0', '--timestamps']);
+  const later = await readCommandArgs(command('logs'), ['web', '-n', '0', '--timestamps']);
   assert.equal(numberOption(later, 'lines'), 0);
   assert.equal(hasFlag(later, 'timestamps'), true);
 });
 
-test('options may follow the positionals of commands without a command tail', () => {
-  const args = parseCommandArgs(command('stop'), ['web', '--json']);
+test('options may follow the positionals of commands without a command tail', async () => {
+  const args = await readCommandArgs(command('stop'), ['web', '--json']);
   assert.deepEqual(args.positionals, ['web']);
   assert.equal(hasFlag(args, 'json'), true);
 });
 
-test('--help is accepted by every command and skips the argument count check', () => {
+test('--help is accepted by every command and skips the argument count check', async () => {
   for (const name of ['start', 'stop', 'signal', 'completion']) {
-    const args = parseCommandArgs(command(name), ['--help']);
+    const args = await readCommandArgs(command(name), ['--help']);
     assert.equal(hasFlag(args, 'help'), true, name);
   }
 });
 
-test('unknown options are usage errors that name the option and suggest a near one', () => {
-  assertRejects('list', ['--jsn'], 'TEND_ERR_USAGE_UNKNOWN_OPTION', /--jsn.*did you mean --json/);
-  assertRejects('start', ['--bogus', 'cmd'], 'TEND_ERR_USAGE_UNKNOWN_OPTION', /--bogus/);
-  assertRejects('logs', ['-x'], 'TEND_ERR_USAGE_UNKNOWN_OPTION', /-x/);
+test('unknown options are usage errors that name the option and suggest a near one', async () => {
+  await assertRejects(
+    'list',
+    ['--jsn'],
+    'TEND_ERR_USAGE_UNKNOWN_OPTION',
+    /--jsn.*did you mean --json/,
+  );
+  await assertRejects('start', ['--bogus', 'cmd'], 'TEND_ERR_USAGE_UNKNOWN_OPTION', /--bogus/);
+  await assertRejects('logs', ['-x'], 'TEND_ERR_USAGE_UNKNOWN_OPTION', /-x/);
 });
 
-test('missing and extra arguments are usage errors that show the usage', () => {
-  assertRejects(
+test('missing and extra arguments are usage errors that show the usage', async () => {
+  await assertRejects(
     'stop',
     [],
     'TEND_ERR_USAGE_MISSING_ARGUMENT',
     /<name\|all>.*tend stop <name\|all>/,
   );
-  assertRejects('start', [], 'TEND_ERR_USAGE_MISSING_ARGUMENT', /<command>/);
-  assertRejects('start', ['--name', 'web'], 'TEND_ERR_USAGE_MISSING_ARGUMENT', /<command>/);
-  assertRejects('signal', ['HUP'], 'TEND_ERR_USAGE_MISSING_ARGUMENT', /name/);
-  assertRejects('stop', ['a', 'b'], 'TEND_ERR_USAGE', /Unexpected argument "b"/);
-  assertRejects('list', ['extra'], 'TEND_ERR_USAGE', /"extra"/);
+  await assertRejects('start', [], 'TEND_ERR_USAGE_MISSING_ARGUMENT', /<command>/);
+  await assertRejects('start', ['--name', 'web'], 'TEND_ERR_USAGE_MISSING_ARGUMENT', /<command>/);
+  await assertRejects('signal', ['HUP'], 'TEND_ERR_USAGE_MISSING_ARGUMENT', /name/);
+  await assertRejects('stop', ['a', 'b'], 'TEND_ERR_USAGE', /Unexpected argument "b"/);
+  await assertRejects('list', ['extra'], 'TEND_ERR_USAGE', /"extra"/);
 });
 
-test('an option without its value, a repeated single option, and a flag with a value are rejected', () => {
-  assertRejects('start', ['--name'], 'TEND_ERR_USAGE_MISSING_ARGUMENT', /--name/);
-  assertRejects('logs', ['--lines', '--follow'], 'TEND_ERR_USAGE_MISSING_ARGUMENT', /--lines/);
-  assertRejects(
+test('an option without its value, a repeated single option, and a flag with a value are rejected', async () => {
+  await assertRejects('start', ['--name'], 'TEND_ERR_USAGE_MISSING_ARGUMENT', /--name/);
+  await assertRejects(
+    'logs',
+    ['--lines', '--follow'],
+    'TEND_ERR_USAGE_MISSING_ARGUMENT',
+    /--lines/,
+  );
+  await assertRejects(
     'start',
     ['--name', 'a', '--name', 'b', 'cmd'],
     'TEND_ERR_USAGE_INVALID_ARGUMENT',
     /--name once/,
   );
-  assertRejects('list', ['--json=yes'], 'TEND_ERR_USAGE_INVALID_ARGUMENT', /takes no value/);
+  await assertRejects('list', ['--json=yes'], 'TEND_ERR_USAGE_INVALID_ARGUMENT', /takes no value/);
 });
 
-test('bad option values are rejected with what was expected', () => {
+test('bad option values are rejected with what was expected', async () => {
   const cases: Array<[string, string[], string, RegExp]> = [
     [
       'start',
@@ -182,11 +194,11 @@ test('bad option values are rejected with what was expected', () => {
     ['logs', ['--lines', '-3'], 'TEND_ERR_USAGE_INVALID_ARGUMENT', /--lines/],
     ['logs', ['-n', '100001'], 'TEND_ERR_USAGE_INVALID_ARGUMENT', /100000/],
   ];
-  for (const [name, argv, code, message] of cases) assertRejects(name, argv, code, message);
+  for (const [name, argv, code, message] of cases) await assertRejects(name, argv, code, message);
 });
 
-test('durations take milliseconds or a unit', () => {
-  const args = parseCommandArgs(command('start'), [
+test('durations take milliseconds or a unit', async () => {
+  const args = await readCommandArgs(command('start'), [
     '--stop-timeout',
     '2s',
     '--min-uptime',
@@ -195,7 +207,7 @@ test('durations take milliseconds or a unit', () => {
   ]);
   assert.equal(numberOption(args, 'stop-timeout'), 2000);
   assert.equal(numberOption(args, 'min-uptime'), 1500);
-  const more = parseCommandArgs(command('start'), [
+  const more = await readCommandArgs(command('start'), [
     '--stop-timeout',
     '1.5m',
     '--min-uptime',

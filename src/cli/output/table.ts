@@ -78,6 +78,7 @@ export function formatFields(
 
 /** Matches ANSI escape sequences (SGR colours and other CSI sequences). */
 const ESCAPE = String.fromCharCode(27);
+const PRINTABLE_ASCII = /^[ -~]*$/;
 const ANSI_PATTERN = new RegExp(`${ESCAPE}\\[[0-9;?]*[ -/]*[@-~]`, 'g');
 
 /** The text without its ANSI escape sequences. */
@@ -87,6 +88,7 @@ export function stripAnsi(text: string): string {
 
 /** How many columns a single-line text takes on a terminal, not counting escape sequences. */
 export function visibleWidth(text: string): number {
+  if (PRINTABLE_ASCII.test(text)) return text.length;
   let width = 0;
   for (const char of stripAnsi(text)) {
     const code = char.codePointAt(0) ?? 0;
