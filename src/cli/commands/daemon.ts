@@ -54,6 +54,8 @@ async function runInForeground(ctx: CliContext): Promise<number> {
     );
   }
   const notifyFd = parseNotifyFd(ctx.env.TEND_NOTIFY_FD);
+  // The programs the daemon spawns inherit its environment: the variable is for the daemon alone.
+  if (ctx.env === process.env) delete process.env.TEND_NOTIFY_FD;
   try {
     const { runDaemon } = await import('../../daemon/run-daemon.js');
     return await runDaemon({ home: ctx.home, ...(notifyFd === undefined ? {} : { notifyFd }) });
