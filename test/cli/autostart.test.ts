@@ -2,42 +2,16 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startDaemonInBackground } from '../../src/cli/autostart.js';
-import type { DaemonLauncher } from '../../src/cli/context.js';
 import { TendError } from '../../src/errors.js';
 import { isProcessAlive } from '../helpers/proc.js';
-import { makeTempHome } from '../helpers/temp-home.js';
 import { runTend } from './cli-harness.js';
-
-const FAKE_DAEMON = fileURLToPath(new URL('./fake-daemon.js', import.meta.url));
-const LAUNCHER: DaemonLauncher = { file: process.execPath, args: [FAKE_DAEMON] };
-
-type AfterHook = { after(fn: () => unknown): void };
-
-/** A temp home whose fake daemons (listed in fake.pids) are killed by pid when the test ends. */
-function fakeHome(t: AfterHook): string {
-  const home = join(makeTempHome(t, 'tend-cli-'), 'home');
-  t.after(() => {
-    for (const pid of startedPids(home)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
-  return home;
-}
-
-function startedPids(home: string): number[] {
-  const path = join(home, 'fake.pids');
-  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).map(Number) : [];
-}
-
-function env(home: string, mode: string) {
-  return { TEND_HOME: home, PATH: process.env.PATH, FAKE_DAEMON_MODE: mode };
-}
+import {
+  fakeDaemonEnv as env,
+  fakeHome,
+  FAKE_LAUNCHER as LAUNCHER,
+  startedPids,
+} from './fake-daemon-harness.js';
 
 async function rejection(promise: Promise<unknown>): Promise<TendError> {
   try {
