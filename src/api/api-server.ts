@@ -8,6 +8,9 @@ import { type LogSource, registerLogRoutes } from './routes/log-routes.js';
 import { registerProgramRoutes } from './routes/programs-routes.js';
 import type { HealthReply } from './wire.js';
 
+/** How long a client may take to send a whole request. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
 /** Largest request body the API accepts. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -29,6 +32,8 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Connections from `tend logs -f` stay open; shutdown must not wait for them.
     forceCloseConnections: true,
+    // A client that never finishes sending its request is dropped (long responses are not affected).
+    requestTimeout: REQUEST_TIMEOUT_MS,
   }) as unknown as FastifyInstance;
   app.setErrorHandler(replyWithError);
   app.setNotFoundHandler((request) => {

@@ -1,6 +1,13 @@
 import type { ProgramSpec } from '../config/program-spec.js';
+import type { PoolProxyView } from '../pool/pool-proxy.js';
 import type { InstanceSnapshot } from '../supervisor/types.js';
-import type { DesiredState, ExitRecordWire, InstanceDetail, ProgramDetail } from './wire.js';
+import type {
+  DesiredState,
+  ExitRecordWire,
+  InstanceDetail,
+  ProgramDetail,
+  ProxyDetail,
+} from './wire.js';
 
 /** Live figures of a running process, when it could be sampled. */
 export interface LiveFigures {
@@ -57,8 +64,33 @@ export function toProgramDetail(
   spec: ProgramSpec,
   desired: DesiredState,
   instances: InstanceDetail[],
+  proxy: ProxyDetail | null,
 ): ProgramDetail {
-  return { name: spec.name, spec, desired, instances };
+  return { name: spec.name, spec, desired, instances, proxy };
+}
+
+/** The wire view of a pool's proxy. */
+export function toProxyDetail(view: PoolProxyView): ProxyDetail {
+  return {
+    host: view.host,
+    port: view.port,
+    mode: view.mode,
+    balance: view.balance,
+    pid: view.process.pid,
+    status: view.process.state,
+    restarts: view.process.stats.restarts,
+    problem: view.problem,
+    instances: view.instances.map((counters) => ({
+      instance: counters.instance,
+      requests: counters.requests,
+      retries: counters.retries,
+      failures: counters.failures,
+      outstanding: counters.outstanding,
+      isReady: counters.isReady,
+      isSuspended: counters.isSuspended,
+      latencyMs: counters.latencyMs,
+    })),
+  };
 }
 
 function toIso(epochMs: number | null): string | null {

@@ -59,12 +59,44 @@ export interface InstanceDetail extends InstanceSummary {
 /** Whether the user wants a program running or stopped; the daemon restores this after a restart. */
 export type DesiredState = 'running' | 'stopped';
 
-/** Everything about one program: its definition and its instances. */
+/** Counters of one instance as the pool's proxy saw it. */
+export interface ProxyInstanceCounters {
+  instance: number;
+  /** Requests (http) or connections (tcp) sent to it, retries included. */
+  requests: number;
+  /** Of those, retries of a request that failed on another instance first. */
+  retries: number;
+  /** Attempts that failed on it: connect errors, resets or closes before or during the response. */
+  failures: number;
+  outstanding: number;
+  isReady: boolean;
+  /** Skipped by the proxy after a failure, until it is ready again. */
+  isSuspended: boolean;
+  latencyMs: { p50: number | null; p90: number | null; p99: number | null };
+}
+
+/** The reverse proxy in front of a pool. */
+export interface ProxyDetail {
+  host: string;
+  port: number;
+  mode: 'http' | 'tcp';
+  balance: 'round-robin' | 'least-outstanding';
+  pid: number | null;
+  status: InstanceState;
+  restarts: number;
+  /** Why the proxy does not serve (such as its port being in use), or null. */
+  problem: string | null;
+  instances: ProxyInstanceCounters[];
+}
+
+/** Everything about one program: its definition, its instances and its proxy. */
 export interface ProgramDetail {
   name: string;
   spec: ProgramSpec;
   desired: DesiredState;
   instances: InstanceDetail[];
+  /** The pool's proxy, when the program has one (`--proxy-port`). */
+  proxy: ProxyDetail | null;
 }
 
 /** `GET /v1/health`. */

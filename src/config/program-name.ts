@@ -20,3 +20,6 @@ export function programNameProblem(name: string): string | undefined {
   }
   return undefined;
 }
+
+/** Suffix of the name under which a pool's proxy process is supervised and logged; programs may not use it. */
+export const PROXY_NAME_SUFFIX = '.proxy';

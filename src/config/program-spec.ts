@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseSignal, type SignalName } from '../process/signals.js';
-import { programNameProblem } from './program-name.js';
+import { PROXY_NAME_SUFFIX, programNameProblem } from './program-name.js';
 
 /** Defaults for every program option, in one place. */
 export const PROGRAM_DEFAULTS = {
@@ -21,9 +21,48 @@ export const PROGRAM_DEFAULTS = {
 /** Upper bound on instances of one program (a guard against typos such as 10000). */
 export const MAX_INSTANCES = 1024;
 
+/** Defaults of the pool's proxy, in one place (the proxy process has the same ones). */
+export const PROXY_SPEC_DEFAULTS = {
+  host: '127.0.0.1',
+  mode: 'http',
+  balance: 'round-robin',
+  waitForReadyMs: 5_000,
+  maxReplayBodyBytes: 1024 * 1024,
+  retryNonIdempotent: false,
+} as const;
+
+/** A reverse proxy in front of a pool: where it listens and how it balances and retries. */
+export const ProxySpecSchema = z.strictObject({
+  port: z.number().int().min(1).max(65_535),
+  host: z.string().min(1).max(255).default(PROXY_SPEC_DEFAULTS.host),
+  mode: z.enum(['http', 'tcp']).default(PROXY_SPEC_DEFAULTS.mode),
+  balance: z.enum(['round-robin', 'least-outstanding']).default(PROXY_SPEC_DEFAULTS.balance),
+  waitForReadyMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(3_600_000)
+    .default(PROXY_SPEC_DEFAULTS.waitForReadyMs),
+  maxReplayBodyBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(1024 ** 3)
+    .default(PROXY_SPEC_DEFAULTS.maxReplayBodyBytes),
+  retryNonIdempotent: z.boolean().default(PROXY_SPEC_DEFAULTS.retryNonIdempotent),
+});
+/** A pool's proxy settings, defaults applied. */
+export type ProxySpec = z.output<typeof ProxySpecSchema>;
+
 const programName = z.string().superRefine((name, ctx) => {
   const problem = programNameProblem(name);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  else if (name.endsWith(PROXY_NAME_SUFFIX)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `Expected a program name that does not end in \`${PROXY_NAME_SUFFIX}\` (a pool's proxy is logged under that name), got ${JSON.stringify(name)}`,
+    });
+  }
 });
 
 const signalName = z.string().transform((value, ctx) => {
@@ -71,8 +110,14 @@ export const ProgramSpecSchema = z
     shell: z.boolean().default(false),
     restart: RestartPolicySchema.default(PROGRAM_DEFAULTS.restart),
     noRestartExitCodes: z.array(z.number().int().min(0).max(255)).max(256).default([]),
-    instances: z.number().int().min(1).max(MAX_INSTANCES).default(PROGRAM_DEFAULTS.instances),
+    /** The current size of the pool; with neither `min` nor `max`, min = max = instances. */
+    instances: z.number().int().min(1).max(MAX_INSTANCES).optional(),
+    min: z.number().int().min(1).max(MAX_INSTANCES).optional(),
+    max: z.number().int().min(1).max(MAX_INSTANCES).optional(),
     port: z.number().int().min(1).max(65_535).optional(),
+    /** `tcp`: an instance is `starting` until its port accepts connections (the default when `port` is set). */
+    readiness: z.enum(['none', 'tcp']).optional(),
+    proxy: ProxySpecSchema.optional(),
     stopSignal: signalName.default(PROGRAM_DEFAULTS.stopSignal),
     stopTimeoutMs: positiveMs.default(PROGRAM_DEFAULTS.stopTimeoutMs),
     minUptimeMs: nonNegativeMs.default(PROGRAM_DEFAULTS.minUptimeMs),
@@ -88,7 +133,47 @@ export const ProgramSpecSchema = z
       .default(PROGRAM_DEFAULTS.logMaxBytes),
     logMaxFiles: z.number().int().min(1).max(1000).default(PROGRAM_DEFAULTS.logMaxFiles),
   })
+  .transform(resolvePoolSize)
   .superRefine((spec, ctx) => {
+    if (spec.max < spec.min) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max'],
+        message: `Expected \`max\` to be ≥ \`min\` (${spec.min}), got ${spec.max}`,
+      });
+    } else if (spec.instances < spec.min || spec.instances > spec.max) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['instances'],
+        message: `Expected \`instances\` to be between \`min\` (${spec.min}) and \`max\` (${spec.max}), got ${spec.instances}`,
+      });
+    }
+    if (spec.readiness === 'tcp' && spec.port === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['readiness'],
+        message: 'Expected a `port` with `readiness: tcp`: the check connects to it',
+      });
+    }
+    if (spec.proxy !== undefined && spec.port === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['proxy'],
+        message: 'Expected a base `port` with `proxy`: instance i listens on port + i behind it',
+      });
+    }
+    if (
+      spec.proxy !== undefined &&
+      spec.port !== undefined &&
+      spec.proxy.port >= spec.port &&
+      spec.proxy.port < spec.port + spec.max
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['proxy', 'port'],
+        message: `Expected the proxy port outside the instances' ports ${spec.port}-${spec.port + spec.max - 1}, got ${spec.proxy.port}`,
+      });
+    }
     if (spec.backoffMaxMs < spec.backoffInitialMs) {
       ctx.addIssue({
         code: 'custom',
@@ -96,14 +181,34 @@ export const ProgramSpecSchema = z
         message: `Expected \`backoffMaxMs\` to be ≥ \`backoffInitialMs\` (${spec.backoffInitialMs}), got ${spec.backoffMaxMs}`,
       });
     }
-    if (spec.port !== undefined && spec.port + spec.instances - 1 > 65_535) {
+    if (spec.port !== undefined && spec.port + spec.max - 1 > 65_535) {
       ctx.addIssue({
         code: 'custom',
         path: ['port'],
-        message: `Expected \`port\` + \`instances\` - 1 to be at most 65535, got ${spec.port + spec.instances - 1}`,
+        message: `Expected \`port\` + \`max\` - 1 to be at most 65535, got ${spec.port + spec.max - 1}`,
       });
     }
   });
+
+/**
+ * Fills the pool size: `instances` alone means min = max = instances; `min`/`max` alone start
+ * the pool at `min`; readiness defaults to a TCP check when the program has a port.
+ */
+function resolvePoolSize<
+  Spec extends {
+    instances?: number;
+    min?: number;
+    max?: number;
+    port?: number;
+    readiness?: 'none' | 'tcp';
+  },
+>(spec: Spec): Spec & { instances: number; min: number; max: number; readiness: 'none' | 'tcp' } {
+  const instances = spec.instances ?? spec.min ?? PROGRAM_DEFAULTS.instances;
+  const min = spec.min ?? Math.min(instances, spec.max ?? instances);
+  const max = spec.max ?? Math.max(instances, min);
+  const readiness = spec.readiness ?? (spec.port === undefined ? 'none' : 'tcp');
+  return { ...spec, instances, min, max, readiness };
+}
 
 /** A fully defaulted program definition. */
 export type ProgramSpec = z.output<typeof ProgramSpecSchema>;

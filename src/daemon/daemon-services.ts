@@ -47,6 +47,7 @@ export async function createDaemonServices(
       },
     },
     identity: { startTime: readProcessStartTime },
+    runDir: paths.runDir,
     onProblem: (message, detail) => {
       logger.warn({ err: detail }, message);
     },

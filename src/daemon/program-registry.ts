@@ -1,5 +1,10 @@
 import { parseInput } from '../api/parse-input.js';
-import { type LiveFigures, toInstanceDetail, toProgramDetail } from '../api/views.js';
+import {
+  type LiveFigures,
+  toInstanceDetail,
+  toProgramDetail,
+  toProxyDetail,
+} from '../api/views.js';
 import type {
   DeleteReply,
   DesiredState,
@@ -9,15 +14,17 @@ import type {
 } from '../api/wire.js';
 import { type ProgramSpec, ProgramSpecSchema } from '../config/program-spec.js';
 import { ConflictError, NotFoundError, SpawnError, TendError, UsageError } from '../errors.js';
+import { ReadinessWatcher } from '../health/readiness-watcher.js';
+import { proxyProgramName } from '../pool/proxy-name.js';
 import { parseSignal } from '../process/signals.js';
 import type { PersistedProgram } from '../store/persisted-state.js';
-import { ProgramSupervisor } from '../supervisor/program-supervisor.js';
 import type {
   InstanceSnapshot,
   InstanceStats,
   SpawnOutcome,
   SupervisorRuntime,
 } from '../supervisor/types.js';
+import { ManagedProgram, type ScaleRequest } from './managed-program.js';
 
 /** What the registry needs from the output capture. */
 export interface OutputPort {
@@ -47,6 +54,8 @@ export interface ProgramRegistryOptions {
   live: LiveFiguresPort;
   store: PersistPort;
   identity: ProcessIdentityPort;
+  /** Where proxies put their control sockets. */
+  runDir: string;
   onProblem: (message: string, detail?: unknown) => void;
 }
 
@@ -56,7 +65,8 @@ export interface ProgramRegistryOptions {
  */
 export class ProgramRegistry {
   readonly #options: ProgramRegistryOptions;
-  readonly #programs = new Map<string, ProgramSupervisor>();
+  readonly #programs = new Map<string, ManagedProgram>();
+  readonly #readiness = new ReadinessWatcher();
   /** Names being added right now, so two concurrent adds of one name cannot both win. */
   readonly #reserved = new Set<string>();
   /** Start times of the pids we spawned, to clean them up after a daemon crash. */
@@ -73,8 +83,8 @@ export class ProgramRegistry {
   async restore(programs: PersistedProgram[]): Promise<void> {
     for (const persisted of programs) {
       this.#endLeftovers(persisted);
-      await this.#options.output.prepare(persisted.spec.name, persisted.spec.instances);
-      const program = this.#createSupervisor(persisted.spec, persisted.desired, persisted);
+      await this.#prepareOutput(persisted.spec);
+      const program = this.#createProgram(persisted.spec, persisted.desired, persisted);
       this.#programs.set(persisted.spec.name, program);
       if (persisted.desired === 'running') {
         for (const outcome of await program.start()) {
@@ -86,12 +96,12 @@ export class ProgramRegistry {
   }
 
   /** Every program, sorted by name. */
-  list(): ProgramDetail[] {
-    return [...this.#programs.keys()].sort().map((name) => this.detail(name));
+  list(): Promise<ProgramDetail[]> {
+    return this.#views([...this.#programs.keys()].sort().map((name) => this.#get(name)));
   }
 
   /** One program; throws TEND_ERR_PROGRAM_NOT_FOUND. */
-  detail(name: string): ProgramDetail {
+  detail(name: string): Promise<ProgramDetail> {
     return this.#view(this.#get(name));
   }
 
@@ -112,12 +122,12 @@ export class ProgramRegistry {
     }
     this.#reserved.add(spec.name);
     try {
-      await this.#options.output.prepare(spec.name, spec.instances);
-      const program = this.#createSupervisor(spec, 'running');
+      await this.#prepareOutput(spec);
+      const program = this.#createProgram(spec, 'running');
       const failure = (await program.start()).find((outcome) => !outcome.ok);
       if (failure && !failure.ok) {
         await program.stop();
-        await this.#options.output.remove(spec.name);
+        await this.#removeOutput(spec);
         throw new SpawnError(failure.message, failure.errno);
       }
       this.#programs.set(spec.name, program);
@@ -138,7 +148,7 @@ export class ProgramRegistry {
     }
     this.#persist();
     this.#throwSpawnFailures(failures);
-    return programs.map((program) => this.#view(program));
+    return this.#views(programs);
   }
 
   /** Stops the targeted programs; resolves once every process has exited. */
@@ -146,7 +156,7 @@ export class ProgramRegistry {
     const programs = this.#targets(target);
     await Promise.all(programs.map((program) => program.stop()));
     this.#persist();
-    return programs.map((program) => this.#view(program));
+    return this.#views(programs);
   }
 
   /** Restarts the targeted programs (an errored one starts afresh). */
@@ -158,7 +168,19 @@ export class ProgramRegistry {
     this.#throwSpawnFailures(
       outcomes.flat().flatMap((outcome: SpawnOutcome) => (outcome.ok ? [] : [outcome.message])),
     );
-    return programs.map((program) => this.#view(program));
+    return this.#views(programs);
+  }
+
+  /** Grows or shrinks a pool within its bounds; a request past a bound changes nothing. */
+  async scale(name: string, request: ScaleRequest): Promise<ProgramDetail> {
+    this.#refuseWhileClosing();
+    const program = this.#get(name);
+    const size = program.targetSize(request);
+    await this.#options.output.prepare(name, size);
+    const outcomes = await program.scale(size);
+    this.#persist();
+    this.#throwSpawnFailures(outcomes.flatMap((outcome) => (outcome.ok ? [] : [outcome.message])));
+    return this.#view(program);
   }
 
   /** Stops and forgets the targeted programs. */
@@ -167,7 +189,8 @@ export class ProgramRegistry {
     await Promise.all(programs.map((program) => program.stop()));
     for (const program of programs) {
       this.#programs.delete(program.spec.name);
-      await this.#options.output.remove(program.spec.name);
+      this.#readiness.cancel(program.spec.name);
+      await this.#removeOutput(program.spec);
     }
     this.#persist(true);
     return { deleted: programs.map((program) => program.spec.name) };
@@ -210,13 +233,15 @@ export class ProgramRegistry {
     this.#desiredAtClose = new Map(
       [...this.#programs].map(([name, program]) => [name, program.desired]),
     );
+    this.#readiness.cancel();
     await Promise.all([...this.#programs.values()].map((program) => program.stop()));
   }
 
   /** The programs in the form the state file keeps. */
   persisted(): PersistedProgram[] {
     return [...this.#programs.values()].map((program) => {
-      const snapshot = program.snapshot();
+      const snapshot = program.pool.snapshot();
+      const proxy = program.proxySnapshot();
       return {
         spec: program.spec,
         desired: this.#desiredAtClose.get(program.name) ?? program.desired,
@@ -227,30 +252,41 @@ export class ProgramRegistry {
           lastPidStartTime:
             instance.pid === null ? null : (this.#startTimes.get(instance.pid) ?? null),
         })),
+        proxyProcess:
+          proxy?.pid == null
+            ? null
+            : { pid: proxy.pid, startTime: this.#startTimes.get(proxy.pid) ?? null },
       };
     });
   }
 
-  #createSupervisor(
+  #createProgram(
     spec: ProgramSpec,
     desired: DesiredState,
     persisted?: PersistedProgram,
-  ): ProgramSupervisor {
+  ): ManagedProgram {
     const stats: Array<InstanceStats | undefined> = [];
     for (const instance of persisted?.instances ?? []) stats[instance.index] = instance.stats;
-    return new ProgramSupervisor({
+    return new ManagedProgram({
       spec,
       desired,
       stats,
       runtime: this.#options.runtime,
-      onChange: (snapshot: InstanceSnapshot) => this.#onInstanceChange(snapshot),
+      runDir: this.#options.runDir,
+      onChange: (program, snapshot, isProxy) => this.#onInstanceChange(program, snapshot, isProxy),
+      onProblem: this.#options.onProblem,
     });
   }
 
-  #onInstanceChange(snapshot: InstanceSnapshot): void {
+  #onInstanceChange(program: ManagedProgram, snapshot: InstanceSnapshot, isProxy: boolean): void {
     if (snapshot.pid !== null && !this.#startTimes.has(snapshot.pid)) {
       const startTime = this.#options.identity.startTime(snapshot.pid);
       if (startTime !== undefined) this.#startTimes.set(snapshot.pid, startTime);
+    }
+    if (!isProxy) {
+      this.#readiness.update(program.spec, snapshot, (pid) =>
+        program.pool.instance(snapshot.instance)?.markReady(pid),
+      );
     }
     if (snapshot.pid === null) this.#forgetExitedPids();
     this.#persist();
@@ -259,22 +295,45 @@ export class ProgramRegistry {
   #forgetExitedPids(): void {
     const live = new Set<number>();
     for (const program of this.#programs.values()) {
-      for (const instance of program.snapshot().instances)
+      for (const instance of program.pool.snapshot().instances)
         if (instance.pid !== null) live.add(instance.pid);
+      const proxyPid = program.proxySnapshot()?.pid;
+      if (proxyPid != null) live.add(proxyPid);
     }
     for (const pid of this.#startTimes.keys()) if (!live.has(pid)) this.#startTimes.delete(pid);
   }
 
+  async #prepareOutput(spec: ProgramSpec): Promise<void> {
+    await this.#options.output.prepare(spec.name, spec.instances);
+    if (spec.proxy) await this.#options.output.prepare(proxyProgramName(spec.name), 1);
+  }
+
+  async #removeOutput(spec: ProgramSpec): Promise<void> {
+    await this.#options.output.remove(spec.name);
+    if (spec.proxy) await this.#options.output.remove(proxyProgramName(spec.name));
+  }
+
   /** A daemon that was killed leaves its instances running: end them (by pid, verified by start time) before starting anew. */
   #endLeftovers(persisted: PersistedProgram): void {
-    for (const instance of persisted.instances) {
-      const { lastPid, lastPidStartTime } = instance;
-      if (lastPid === null || lastPidStartTime === null) continue;
-      if (this.#options.identity.startTime(lastPid) !== lastPidStartTime) continue;
+    const leftovers = persisted.instances.map((instance) => ({
+      what: `${persisted.spec.name}[${instance.index}]`,
+      pid: instance.lastPid,
+      startTime: instance.lastPidStartTime,
+    }));
+    if (persisted.proxyProcess) {
+      leftovers.push({
+        what: proxyProgramName(persisted.spec.name),
+        pid: persisted.proxyProcess.pid,
+        startTime: persisted.proxyProcess.startTime,
+      });
+    }
+    for (const { what, pid, startTime } of leftovers) {
+      if (pid === null || startTime === null) continue;
+      if (this.#options.identity.startTime(pid) !== startTime) continue;
       this.#options.onProblem(
-        `${persisted.spec.name}[${instance.index}]: pid ${lastPid} outlived the previous daemon; ending its process group`,
+        `${what}: pid ${pid} outlived the previous daemon; ending its process group`,
       );
-      this.#options.runtime.signal(lastPid, 'SIGKILL', 'group');
+      this.#options.runtime.signal(pid, 'SIGKILL', 'group');
     }
   }
 
@@ -285,9 +344,14 @@ export class ProgramRegistry {
       .catch((error: unknown) => this.#options.onProblem('could not save the state file', error));
   }
 
-  #view(program: ProgramSupervisor): ProgramDetail {
+  #views(programs: ManagedProgram[]): Promise<ProgramDetail[]> {
+    return Promise.all(programs.map((program) => this.#view(program)));
+  }
+
+  async #view(program: ManagedProgram): Promise<ProgramDetail> {
+    const proxy = await program.proxyView();
     const now = Date.now();
-    const snapshot = program.snapshot();
+    const snapshot = program.pool.snapshot();
     return toProgramDetail(
       program.spec,
       program.desired,
@@ -299,10 +363,11 @@ export class ProgramRegistry {
           now,
         ),
       ),
+      proxy && toProxyDetail(proxy),
     );
   }
 
-  #get(name: string): ProgramSupervisor {
+  #get(name: string): ManagedProgram {
     const program = this.#programs.get(name);
     if (!program) {
       throw new NotFoundError(
@@ -313,12 +378,12 @@ export class ProgramRegistry {
     return program;
   }
 
-  #targets(target: string): ProgramSupervisor[] {
+  #targets(target: string): ManagedProgram[] {
     return target === 'all' ? [...this.#programs.values()] : [this.#get(target)];
   }
 
-  #selectInstances(program: ProgramSupervisor, index: number | undefined): InstanceSnapshot[] {
-    const instances = program.snapshot().instances;
+  #selectInstances(program: ManagedProgram, index: number | undefined): InstanceSnapshot[] {
+    const instances = program.pool.snapshot().instances;
     if (index === undefined) return instances;
     const instance = instances.find((candidate) => candidate.instance === index);
     if (!instance) {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { instanceEnv } from '../supervisor/instance-env.js';
 import type { ProcessExit, SpawnOutcome, SpawnRequest } from '../supervisor/types.js';
 import { describeErrno, errnoOf } from './describe-errno.js';
+import { endProcessGroup } from './end-process-group.js';
 import { checkWorkingDirectory, explainSpawnFailure } from './spawn-failure.js';
 
 /** Where a new process writes: two open file descriptors, and a hook once the child has its own copies. */
@@ -65,8 +66,14 @@ export function spawnProcess(
   if (pid === undefined) {
     return { ok: false, ...explainSpawnFailure(spec.command, spec.cwd, env.PATH) };
   }
-  // 'exit', not 'close': the child's stdio is not a Node pipe, so there is nothing else to wait for.
-  child.once('exit', (code, signal) => onExit({ code, signal }));
+  // 'exit', not 'close': the child's stdio is not a Node pipe. The exit is reported once the rest
+  // of the group is gone too, so that a stop or a restart never overlaps with leftovers.
+  child.once('exit', (code, signal) => {
+    void endProcessGroup(pid).then(
+      () => onExit({ code, signal }),
+      () => onExit({ code, signal }),
+    );
+  });
   return { ok: true, pid };
 }
 

@@ -51,6 +51,11 @@ export const PersistedProgramSchema = z
     spec: ProgramSpecSchema,
     desired: DesiredStateSchema,
     instances: z.array(PersistedInstanceSchema),
+    /** The pool's proxy process, so that a daemon killed with SIGKILL does not leave it holding the port. */
+    proxyProcess: z
+      .strictObject({ pid: z.number().int().min(1), startTime: z.number().int().min(0).nullable() })
+      .nullable()
+      .default(null),
   })
   .superRefine((program, ctx) => {
     const seen = new Set<number>();

@@ -99,7 +99,9 @@ export function useTend(t: AfterHook): TendUnderTest {
       killQuietly(pid);
       for (const leftover of recordedInstancePids(home)) killQuietly(-leftover);
     }
-    rmSync(home, { recursive: true, force: true });
+    // TEND_TEST_KEEP_HOME=1 keeps the home (daemon.log, state, logs) to look at after a failure.
+    if (process.env.TEND_TEST_KEEP_HOME === '1') process.stderr.write(`kept TEND_HOME ${home}\n`);
+    else rmSync(home, { recursive: true, force: true });
   });
   return tend;
 }

@@ -6,6 +6,7 @@ export function makeProgram(name: string, restarts = 0): PersistedProgram {
   return {
     spec: ProgramSpecSchema.parse({ name, command: 'node', args: ['server.js'], cwd: '/srv' }),
     desired: 'running',
+    proxyProcess: null,
     instances: [
       {
         index: 0,

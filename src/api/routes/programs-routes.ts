@@ -5,6 +5,10 @@ import { parseInput } from '../parse-input.js';
 
 const NameParams = z.strictObject({ name: z.string().min(1).max(256) });
 const TargetParams = z.strictObject({ target: z.string().min(1).max(256) });
+const ScaleBody = z.union([
+  z.strictObject({ to: z.number().int().min(0).max(100_000) }),
+  z.strictObject({ by: z.number().int().min(-100_000).max(100_000) }),
+]);
 const SignalBody = z.strictObject({
   signal: z.union([z.string().min(1).max(32), z.number().int().min(1).max(64)]),
   instance: z.number().int().min(0).optional(),
@@ -43,6 +47,16 @@ export function registerProgramRoutes(app: FastifyInstance, registry: ProgramReg
   app.delete('/v1/programs/:target', async (request) => {
     const { target } = parseInput(TargetParams, request.params, 'path');
     return registry.remove(target);
+  });
+
+  app.post('/v1/programs/:name/scale', async (request) => {
+    const { name } = parseInput(NameParams, request.params, 'path');
+    const body = parseInput(
+      ScaleBody,
+      request.body ?? {},
+      'scale request (`{"to": N}` or `{"by": ±N}`)',
+    );
+    return registry.scale(name, body);
   });
 
   app.post('/v1/programs/:target/signal', async (request) => {

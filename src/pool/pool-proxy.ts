@@ -1,0 +1,244 @@
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { ProgramSpec } from '../config/program-spec.js';
+import { isAcceptingConnections } from '../health/tcp-probe.js';
+import { ProxyControlClient } from '../proxy/control-client.js';
+import type { InstanceProxyStats } from '../proxy/control-protocol.js';
+import { PROXY_MAIN_PATH } from '../proxy/proxy-paths.js';
+import { InstanceSupervisor } from '../supervisor/instance-supervisor.js';
+import type { InstanceSnapshot, SpawnOutcome, SupervisorRuntime } from '../supervisor/types.js';
+import { proxyProgramName } from './proxy-name.js';
+
+/** How long the daemon keeps trying to reach a freshly spawned proxy's control socket. */
+const CONTROL_CONNECT_TIMEOUT_MS = 10_000;
+const CONTROL_CONNECT_RETRY_MS = 5;
+const INSTANCE_HOST = '127.0.0.1';
+
+/** The proxy of a pool as `tend status` shows it. */
+export interface PoolProxyView {
+  host: string;
+  port: number;
+  mode: 'http' | 'tcp';
+  balance: 'round-robin' | 'least-outstanding';
+  /** The proxy process, supervised like an instance. */
+  process: InstanceSnapshot;
+  /** Why the proxy does not serve, such as a port already in use. */
+  problem: string | null;
+  instances: InstanceProxyStats[];
+}
+
+/** What a PoolProxy needs from the daemon. */
+export interface PoolProxyOptions {
+  spec: ProgramSpec;
+  runDir: string;
+  runtime: SupervisorRuntime;
+  onChange: (snapshot: InstanceSnapshot) => void;
+  onProblem: (message: string, detail?: unknown) => void;
+}
+
+/**
+ * The daemon's side of a pool's proxy: runs the proxy process (supervised like an instance,
+ * restarted when it dies), connects to its control socket after every spawn, configures it,
+ * and sends it the pool's membership whenever an instance changes. An instance the proxy
+ * reports as failing is marked not ready until its port accepts connections again.
+ */
+export class PoolProxy {
+  readonly #options: PoolProxyOptions;
+  readonly #supervisor: InstanceSupervisor;
+  readonly #controlSocket: string;
+  #spec: ProgramSpec;
+  #client: ProxyControlClient | null = null;
+  #members: InstanceSnapshot[] = [];
+  /** Instances the proxy saw fail, held out of rotation until a TCP check passes. */
+  readonly #suspended = new Map<number, AbortController>();
+  #problem: string | null = null;
+  #connectingPid: number | null = null;
+  /** Settles once the proxy listens (or could not) after the latest spawn. */
+  #listening: Promise<void> = Promise.resolve();
+
+  constructor(options: PoolProxyOptions) {
+    this.#options = options;
+    this.#spec = options.spec;
+    this.#controlSocket = join(options.runDir, `${options.spec.name}.proxy.sock`);
+    this.#supervisor = new InstanceSupervisor({
+      spec: proxyProcessSpec(options.spec, this.#controlSocket),
+      index: 0,
+      runtime: options.runtime,
+      onChange: (snapshot) => this.#onProcessChange(snapshot),
+    });
+  }
+
+  /** Starts the proxy process; resolves once it listens, or rejects with why it cannot. */
+  async start(): Promise<SpawnOutcome> {
+    const outcome = await this.#supervisor.start();
+    if (outcome.ok) await this.#listening;
+    if (this.#problem !== null) throw new Error(this.#problem);
+    return outcome;
+  }
+
+  /** Stops the proxy process. */
+  async stop(): Promise<void> {
+    for (const check of this.#suspended.values()) check.abort();
+    this.#suspended.clear();
+    await this.#supervisor.stop();
+    this.#client?.close();
+    this.#client = null;
+  }
+
+  /** Takes a new definition (pool size changes); the proxy settings apply from its next start. */
+  updateSpec(spec: ProgramSpec): void {
+    this.#spec = spec;
+    this.#supervisor.updateSpec(proxyProcessSpec(spec, this.#controlSocket));
+  }
+
+  /** Sends the proxy the pool's instances; call after any change of one. */
+  setMembers(members: InstanceSnapshot[]): void {
+    this.#members = members;
+    for (const instance of this.#suspended.keys()) {
+      const member = members.find((candidate) => candidate.instance === instance);
+      if (member?.state !== 'online') this.#clearSuspension(instance);
+    }
+    this.#sendMembers();
+  }
+
+  /** The proxy process as the supervisor sees it. */
+  processSnapshot(): InstanceSnapshot {
+    return this.#supervisor.snapshot();
+  }
+
+  /** The proxy's state and per-instance counters. */
+  async view(): Promise<PoolProxyView> {
+    const proxy = this.#spec.proxy;
+    const instances = this.#client ? await this.#client.stats().catch(() => []) : [];
+    return {
+      host: proxy?.host ?? INSTANCE_HOST,
+      port: proxy?.port ?? 0,
+      mode: proxy?.mode ?? 'http',
+      balance: proxy?.balance ?? 'round-robin',
+      process: this.#supervisor.snapshot(),
+      problem: this.#problem,
+      instances,
+    };
+  }
+
+  #onProcessChange(snapshot: InstanceSnapshot): void {
+    this.#options.onChange(snapshot);
+    if (
+      snapshot.pid !== null &&
+      snapshot.state === 'online' &&
+      snapshot.pid !== this.#connectingPid
+    ) {
+      this.#connectingPid = snapshot.pid;
+      this.#listening = this.#connect(snapshot.pid);
+    }
+  }
+
+  async #connect(pid: number): Promise<void> {
+    this.#client?.close();
+    this.#client = null;
+    const proxy = this.#spec.proxy;
+    if (!proxy) return;
+    const client = await this.#reachControlSocket(pid);
+    if (!client) return;
+    try {
+      await client.configure({
+        pool: this.#spec.name,
+        listen: { host: proxy.host, port: proxy.port },
+        mode: proxy.mode,
+        balance: proxy.balance,
+        waitForReadyMs: proxy.waitForReadyMs,
+        maxReplayBodyBytes: proxy.maxReplayBodyBytes,
+        retryNonIdempotent: proxy.retryNonIdempotent,
+      });
+      this.#problem = null;
+    } catch (error) {
+      this.#problem = `the proxy of ${this.#spec.name} cannot listen on ${proxy.host}:${proxy.port}: ${(error as Error).message}`;
+      this.#options.onProblem(this.#problem);
+      return;
+    }
+    this.#client = client;
+    client.onMessage((message) => {
+      if (message.type === 'upstream-failed') this.#suspend(message.instance);
+    });
+    void client.closed.then(() => {
+      if (this.#client === client) this.#client = null;
+    });
+    this.#sendMembers();
+  }
+
+  /** The control socket appears shortly after the spawn; there is no event for that, so try on a short interval. */
+  async #reachControlSocket(pid: number): Promise<ProxyControlClient | undefined> {
+    const deadline = Date.now() + CONTROL_CONNECT_TIMEOUT_MS;
+    while (this.#supervisor.pid === pid && Date.now() < deadline) {
+      try {
+        return await ProxyControlClient.connect(this.#controlSocket);
+      } catch {
+        await delay(CONTROL_CONNECT_RETRY_MS);
+      }
+    }
+    if (this.#supervisor.pid === pid) {
+      this.#problem = `the proxy of ${this.#spec.name} did not open its control socket within ${CONTROL_CONNECT_TIMEOUT_MS} ms`;
+      this.#options.onProblem(this.#problem);
+    }
+    return undefined;
+  }
+
+  #sendMembers(): void {
+    const base = this.#spec.port;
+    if (!this.#client || base === undefined) return;
+    this.#client.setUpstreams(
+      this.#members.map((member) => ({
+        instance: member.instance,
+        host: INSTANCE_HOST,
+        port: base + member.instance,
+        isReady: member.state === 'online' && !this.#suspended.has(member.instance),
+      })),
+    );
+  }
+
+  #suspend(instance: number): void {
+    const base = this.#spec.port;
+    if (this.#suspended.has(instance) || base === undefined) return;
+    const check = new AbortController();
+    this.#suspended.set(instance, check);
+    this.#sendMembers();
+    void this.#recheck(base + instance, check.signal).then((isReady) => {
+      if (isReady && this.#suspended.get(instance) === check) this.#clearSuspension(instance);
+    });
+  }
+
+  async #recheck(port: number, signal: AbortSignal): Promise<boolean> {
+    while (!signal.aborted) {
+      if (await isAcceptingConnections(INSTANCE_HOST, port)) return true;
+      await delay(CONTROL_CONNECT_RETRY_MS);
+    }
+    return false;
+  }
+
+  #clearSuspension(instance: number): void {
+    this.#suspended.get(instance)?.abort();
+    this.#suspended.delete(instance);
+    this.#sendMembers();
+  }
+}
+
+/** The proxy process's own definition: supervised like an instance, its output logged as `<name>.proxy`. */
+function proxyProcessSpec(spec: ProgramSpec, controlSocket: string): ProgramSpec {
+  return {
+    ...spec,
+    name: proxyProgramName(spec.name),
+    command: process.execPath,
+    args: [PROXY_MAIN_PATH, controlSocket],
+    env: {},
+    shell: false,
+    restart: 'always',
+    noRestartExitCodes: [],
+    instances: 1,
+    min: 1,
+    max: 1,
+    port: undefined,
+    readiness: 'none',
+    proxy: undefined,
+    stopSignal: 'SIGTERM',
+  };
+}
