@@ -3,6 +3,7 @@ import {
   type BalanceStrategy,
   SUSPEND_INITIAL_MS,
   SUSPEND_MAX_MS,
+  UPSTREAM_IDLE_TIMEOUT_MS,
   type UpstreamFailureReason,
   type UpstreamMember,
 } from './proxy-options.js';
@@ -28,6 +29,7 @@ export class UpstreamRegistry {
   #next = 0;
   #waiters: UpstreamWaiter[] = [];
   #wakeTimer: NodeJS.Timeout | undefined;
+  #sweepTimer: NodeJS.Timeout | undefined;
   #onFailure: UpstreamFailureListener;
 
   constructor(balance: BalanceStrategy, onFailure: UpstreamFailureListener) {
@@ -76,6 +78,10 @@ export class UpstreamRegistry {
     }
     this.#byInstance = next;
     this.#upstreams = [...next.values()].sort((a, b) => a.instance - b.instance);
+    this.#sweepTimer ??= setInterval(
+      () => this.#closeStaleIdle(),
+      UPSTREAM_IDLE_TIMEOUT_MS,
+    ).unref();
     this.#wakeWaiters();
   }
 
@@ -155,7 +161,25 @@ export class UpstreamRegistry {
   /** Closes idle connections and stops the wake timer. */
   close(): void {
     this.#clearWakeTimer();
+    clearInterval(this.#sweepTimer);
+    this.#sweepTimer = undefined;
     for (const upstream of this.#upstreams) upstream.closeIdle();
+  }
+
+  /** Idle connections unused for UPSTREAM_IDLE_TIMEOUT_MS are closed, oldest first (they sit at the front). */
+  #closeStaleIdle(): void {
+    const nowMs = performance.now();
+    for (const upstream of this.#upstreams) {
+      const idle = upstream.idle;
+      let stale = 0;
+      while (
+        stale < idle.length &&
+        nowMs - (idle[stale]?.idleSinceMs ?? 0) >= UPSTREAM_IDLE_TIMEOUT_MS
+      ) {
+        stale++;
+      }
+      for (const connection of idle.splice(0, stale)) connection.destroy();
+    }
   }
 
   #wakeWaiters(): void {
