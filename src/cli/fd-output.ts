@@ -1,5 +1,4 @@
 import { fstatSync, statSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { OutputStream } from './context.js';
 
 /**
@@ -9,14 +8,11 @@ import type { OutputStream } from './context.js';
  * (EAGAIN) hands the rest to the Node stream; a closed pipe (`tend logs | head`) ends the
  * process quietly, as the reader wants no more.
  */
-export function createFdOutput(fd: 1 | 2): OutputStream {
+export async function createFdOutput(fd: 1 | 2): Promise<OutputStream> {
   let stream: NodeJS.WriteStream | undefined;
-  let isTerminalFd: boolean | undefined;
+  const isTTY = await isTerminal(fd);
   return {
-    get isTTY(): boolean {
-      isTerminalFd ??= isTerminal(fd);
-      return isTerminalFd;
-    },
+    isTTY,
     write(text: string): boolean {
       if (stream) return stream.write(text);
       let pending = Buffer.from(text);
@@ -37,13 +33,13 @@ export function createFdOutput(fd: 1 | 2): OutputStream {
 }
 
 /** Whether a descriptor is a terminal; the tty module is loaded only for character devices other than /dev/null. */
-function isTerminal(fd: number): boolean {
+async function isTerminal(fd: number): Promise<boolean> {
   try {
     const stat = fstatSync(fd);
     if (!stat.isCharacterDevice() || stat.rdev === statSync('/dev/null').rdev) return false;
   } catch {
     return false;
   }
-  const tty = createRequire(import.meta.url)('node:tty') as typeof import('node:tty');
-  return tty.isatty(fd);
+  const { isatty } = await import('node:tty');
+  return isatty(fd);
 }

@@ -79,6 +79,7 @@ function unknownCommand(word: string): UsageError {
 }
 
 /** The entry of bin/tend.js: `main` on the real process, writing to its file descriptors. */
-export function runCli(argv: readonly string[]): Promise<number> {
-  return main(argv, { stdout: createFdOutput(1), stderr: createFdOutput(2) });
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const [stdout, stderr] = await Promise.all([createFdOutput(1), createFdOutput(2)]);
+  return main(argv, { stdout, stderr });
 }

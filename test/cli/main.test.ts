@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -107,4 +108,21 @@ test("bin/tend.js exits with the command's code and never prints a stack trace",
   const unknown = await runBin(['nope'], home);
   assert.equal(unknown.code, 2);
   assert.doesNotMatch(unknown.stderr, /\n\s+at /);
+});
+
+test('a closed stdout pipe (tend help | head -0) ends the CLI quietly with 0', async (t) => {
+  const home = makeTempHome(t);
+  const child = spawn(process.execPath, [TEND_BIN, 'help'], {
+    env: { PATH: process.env.PATH, TEND_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  // The reader goes away before the CLI (which takes tens of milliseconds to start) writes.
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+  assert.deepEqual({ code, signal, stderr }, { code: 0, signal: null, stderr: '' });
 });
