@@ -8,6 +8,11 @@ export function listenServer(server: Server, host: string, port: number): Promis
     server.once('error', onError);
     server.listen({ host, port, exclusive: true }, () => {
       server.off('error', onError);
+      // Once bound, an error is an accept that failed (EMFILE, ENFILE): the client it was for is
+      // lost, the listener goes on. Unhandled, it would end the process and every connection.
+      server.on('error', (error: NodeJS.ErrnoException) => {
+        process.stderr.write(`tend proxy: accept failed: ${error.code ?? error.message}\n`);
+      });
       const address = server.address();
       if (address === null || typeof address === 'string') {
         reject(new Error(`Expected a TCP address, got ${String(address)}`));

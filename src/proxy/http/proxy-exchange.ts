@@ -260,7 +260,7 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
       const end = buffer.indexOf(HEAD_END);
       if (end === -1) {
         if (buffer.length > MAX_HEAD_BYTES) this.#onAttemptFailed('EPROTO');
-        else this.#headBuffer = buffer;
+        else this.#headBuffer = Buffer.from(buffer);
         return;
       }
       const response = parseResponseHead(
@@ -325,7 +325,7 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
       isFlowing = this.#client.write(out);
     } else {
       this.#client.write(head);
-      isFlowing = this.#client.write(buffer.subarray(bodyStart, bodyEnd));
+      isFlowing = this.#client.write(Buffer.from(buffer.subarray(bodyStart, bodyEnd)));
     }
     if (framer.isDone) {
       if (bodyEnd < buffer.length) this.#isUpstreamReusable = false;
@@ -343,9 +343,7 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
       return;
     }
     if (taken > 0) {
-      const isFlowing = this.#client.write(
-        taken === chunk.length ? chunk : chunk.subarray(start, start + taken),
-      );
+      const isFlowing = this.#client.write(Buffer.from(chunk.subarray(start, start + taken)));
       if (!isFlowing) this.#connection?.socket.pause();
     }
     if (framer.isDone) {

@@ -6,9 +6,13 @@ import {
 } from '../proxy-options.js';
 import type { Upstream } from '../upstream.js';
 
+/** Upstream reads land in this one buffer (Node's `onread`): no allocation and no stream machinery per read. */
+const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
+
 /** What an upstream connection reports to the exchange that holds it. */
 export interface UpstreamConnectionOwner {
   onUpstreamConnect(): void;
+  /** `chunk` is only valid during the call: it is the shared read buffer, overwritten by the next read. */
   onUpstreamData(chunk: Buffer): void;
   /** The upstream closed its side (FIN). */
   onUpstreamEnd(): void;
@@ -31,14 +35,19 @@ export class UpstreamConnection {
   isReused = false;
   idleSinceMs = 0;
   #isDestroyed = false;
+  #isDetached = false;
 
   constructor(upstream: Upstream, owner: UpstreamConnectionOwner) {
     this.upstream = upstream;
     this.owner = owner;
-    this.socket = connect({ host: upstream.host, port: upstream.port, noDelay: true });
+    this.socket = connect({
+      host: upstream.host,
+      port: upstream.port,
+      noDelay: true,
+      onread: { buffer: sharedReadBuffer, callback: this.#onRead },
+    });
     this.socket.setTimeout(UPSTREAM_CONNECT_TIMEOUT_MS);
     this.socket.on('connect', this.#onConnect);
-    this.socket.on('data', this.#onData);
     this.socket.on('end', this.#onEnd);
     this.socket.on('error', this.#onError);
     this.socket.on('close', this.#onClose);
@@ -100,9 +109,9 @@ export class UpstreamConnection {
   detach(): Socket {
     this.owner = undefined;
     this.#isDestroyed = true;
+    this.#isDetached = true;
     this.socket.setTimeout(0);
     this.socket.off('connect', this.#onConnect);
-    this.socket.off('data', this.#onData);
     this.socket.off('end', this.#onEnd);
     this.socket.off('error', this.#onError);
     this.socket.off('close', this.#onClose);
@@ -123,9 +132,18 @@ export class UpstreamConnection {
     this.owner?.onUpstreamConnect();
   };
 
-  #onData = (chunk: Buffer): void => {
-    if (this.owner !== undefined) this.owner.onUpstreamData(chunk);
-    else this.destroy();
+  #onRead = (bytesRead: number, buffer: Uint8Array): boolean => {
+    if (this.#isDetached) {
+      // A tunnel reads 'data' events like any socket; it gets its own copy of the shared buffer.
+      this.socket.emit('data', Buffer.from(buffer.subarray(0, bytesRead)));
+      return true;
+    }
+    if (this.owner === undefined) {
+      this.destroy();
+      return false;
+    }
+    this.owner.onUpstreamData((buffer as Buffer).subarray(0, bytesRead));
+    return true;
   };
 
   #onEnd = (): void => {
