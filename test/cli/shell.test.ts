@@ -35,7 +35,7 @@ test('the shell runs each line in-process; an error ends only its command; `exit
   input.write('daemon\n');
   input.write('exit\n');
   input.write('help\n');
-  assert.equal(await done, 0);
+  assert.equal(await done, 2, 'the exit code of the last command, `daemon`');
   const errors = stderr.text.trimEnd().split('\n');
   assert.equal(errors.length, 5, stderr.text);
   assert.match(errors[0] ?? '', /^tend: Unknown command "frobnicate"/);
@@ -54,7 +54,7 @@ test('the end of input (Ctrl-D) ends the shell', async (t) => {
   const output = new PassThrough();
   output.resume();
   const done = runShell(ctx, input, output);
-  input.end('--version\n');
-  assert.equal(await done, 0);
+  input.end('frobnicate\n--version\n\n');
+  assert.equal(await done, 0, 'the exit code of the last command, `--version`');
   assert.match(stdout.text, /^\d+\.\d+\.\d+\n$/);
 });

@@ -23,7 +23,8 @@ export async function run(_args: ParsedArgs, ctx: CliContext): Promise<number> {
 
 /**
  * Reads command lines until `exit` or end of input and runs each in this process; an error
- * ends only its command. Ctrl-C interrupts the running command (such as `logs -f`), not the shell.
+ * ends only its command. Ctrl-C interrupts the running command (such as `logs -f`), not the
+ * shell. Like sh, it exits with the exit code of the last command it ran.
  */
 export async function runShell(
   ctx: CliContext,
@@ -36,7 +37,8 @@ export async function runShell(
   const rl = createInterface({
     input,
     output,
-    prompt: PROMPT,
+    // Commands piped in (`tend shell < script`) get their output without prompts in between.
+    prompt: isTerminal ? PROMPT : '',
     terminal: isTerminal,
     history: readHistory(historyPath),
     historySize: SHELL_HISTORY_SIZE,
@@ -61,31 +63,32 @@ export async function runShell(
   });
 
   rl.prompt();
+  let lastExitCode = 0;
   for await (const line of rl) {
     running = new AbortController();
     const outcome = await runLine(line, ctx.fork({ signal: running.signal, isInShell: true }));
     running = undefined;
     // Lines typed ahead of `exit` are still queued in the iterator: leave them unread.
     if (outcome === 'exit') break;
+    if (outcome !== 'empty') lastExitCode = outcome;
     rl.prompt();
   }
   rl.close();
-  return 0;
+  return lastExitCode;
 }
 
-async function runLine(line: string, ctx: CliContext): Promise<'exit' | 'next'> {
+/** Runs one line: its exit code, `empty` for a blank line, or `exit`. */
+async function runLine(line: string, ctx: CliContext): Promise<number | 'empty' | 'exit'> {
   let words: string[];
   try {
     words = splitCommandLine(line);
   } catch (error) {
-    reportError(error, ctx);
-    return 'next';
+    return reportError(error, ctx);
   }
   if (words[0] === 'tend') words.shift();
-  if (words.length === 0) return 'next';
+  if (words.length === 0) return 'empty';
   if (EXIT_WORDS.has(words[0] as string)) return 'exit';
-  await runCommandLine(words, ctx);
-  return 'next';
+  return runCommandLine(words, ctx);
 }
 
 async function completeLine(ctx: CliContext, line: string): Promise<[string[], string]> {
