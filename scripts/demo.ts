@@ -1,16 +1,18 @@
 /**
- * `npm start`: starts the daemon (in the background, through the CLI) with the example
- * program, and prints where to look. Running it again leaves a running demo as it is.
+ * `npm start`: starts the daemon (in the background, through the CLI) with the chaos demo: the
+ * process-manager lab's web server that crashes on 5 % of requests, three instances on ports
+ * 8080-8082 behind tend's proxy on 1337. Running it again leaves a running demo as it is.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { resolveHome } from '../src/config/home.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tendBin = fileURLToPath(new URL('../../bin/tend.js', import.meta.url));
-const DEMO_NAME = 'hello';
+const DEMO_NAME = 'chaos-web';
 const DEMO_PORT = 8080;
-const DEMO_INSTANCES = 2;
+const DEMO_INSTANCES = 3;
+const PROXY_PORT = 1337;
 
 function tend(args: string[], options: { quiet?: boolean } = {}): number {
   const result = spawnSync(process.execPath, [tendBin, ...args], {
@@ -22,7 +24,7 @@ function tend(args: string[], options: { quiet?: boolean } = {}): number {
 
 const isManaged = tend(['status', DEMO_NAME, '--json'], { quiet: true }) === 0;
 const exitCode = isManaged
-  ? tend(['start', DEMO_NAME])
+  ? tend(['start', DEMO_NAME], { quiet: true })
   : tend([
       'start',
       '--name',
@@ -31,21 +33,25 @@ const exitCode = isManaged
       String(DEMO_INSTANCES),
       '--port',
       String(DEMO_PORT),
+      '--proxy-port',
+      String(PROXY_PORT),
       '--',
-      'node',
-      'examples/hello/server.js',
+      process.execPath,
+      'examples/chaos-web/server.js',
     ]);
 if (exitCode !== 0) process.exit(exitCode);
 
-execFileSync(process.execPath, [tendBin, 'ls'], { cwd: root, stdio: 'inherit' });
-const home = resolveHome();
+process.stdout.write('\n');
+tend(['ls']);
 process.stdout.write(`
-tend is running the example "${DEMO_NAME}" (${DEMO_INSTANCES} instances on ports ${DEMO_PORT}-${DEMO_PORT + DEMO_INSTANCES - 1}).
+tend runs "${DEMO_NAME}": a web server that crashes on 5 % of requests, ${DEMO_INSTANCES} instances on
+ports ${DEMO_PORT}-${DEMO_PORT + DEMO_INSTANCES - 1}, behind tend's failover proxy.
 
-  curl http://127.0.0.1:${DEMO_PORT}/        talk to instance 0
-  npx tend logs ${DEMO_NAME} -f             watch its output
-  npx tend signal KILL ${DEMO_NAME}:0       crash it, then \`npx tend status ${DEMO_NAME}\`
-  npx tend daemon stop                   stop everything
+  http://127.0.0.1:${PROXY_PORT}/          through the proxy: refresh as often as you like, it never fails
+  http://127.0.0.1:${DEMO_PORT}/          one instance directly: refresh until the chaos monkey strikes
+  npx tend logs ${DEMO_NAME} -f        watch the crashes ("Chaos Monkey strikes again!")
+  npx tend status ${DEMO_NAME}         restarts, every exit, and the proxy's retries per instance
+  npx tend daemon stop               stop everything
 
-Home: ${home} (socket, state, logs/, daemon.log)
+Home: ${resolveHome()} (socket, state, logs/, daemon.log)
 `);

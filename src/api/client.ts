@@ -116,6 +116,11 @@ export class ApiClient {
     return this.request('POST', `${targetPath(target)}/restart`);
   }
 
+  /** `POST /v1/programs/:name/scale`: `{to: N}` or `{by: ±N}`; refused past the pool's bounds. */
+  scaleProgram(name: string, body: { to: number } | { by: number }): Promise<ProgramDetail> {
+    return this.request('POST', `/v1/programs/${encodeURIComponent(name)}/scale`, body);
+  }
+
   /** `DELETE /v1/programs/:target`. */
   deletePrograms(target: string): Promise<DeleteReply> {
     return this.request('DELETE', targetPath(target));

@@ -65,7 +65,8 @@ export function parseCommandArgs(command: CommandSpec, argv: readonly string[]):
         index += consumed;
         storeValue(options, option, raw);
       }
-    } else if (token.startsWith('-') && token.length > 1) {
+    } else if (token.startsWith('-') && token.length > 1 && !/^-\d+$/.test(token)) {
+      // `-2` is a number (`tend scale web -2`), never an option: no short option is a digit.
       for (let at = 1; at < token.length; at++) {
         const letter = token[at] as string;
         const option = allOptions.find((candidate) => candidate.short === letter);

@@ -86,7 +86,42 @@ export function planNewProgram(
   if (stopTimeoutMs !== undefined) spec.stopTimeoutMs = stopTimeoutMs;
   const minUptimeMs = numberOption(args, 'min-uptime');
   if (minUptimeMs !== undefined) spec.minUptimeMs = minUptimeMs;
+  const min = numberOption(args, 'min');
+  if (min !== undefined) spec.min = min;
+  const max = numberOption(args, 'max');
+  if (max !== undefined) spec.max = max;
+  const readiness = stringOption(args, 'readiness');
+  if (readiness !== undefined) spec.readiness = readiness as ProgramSpecInput['readiness'];
+  const proxy = planProxy(args);
+  if (proxy !== undefined) spec.proxy = proxy;
   return { spec, isNameDefault: givenName === undefined };
+}
+
+const PROXY_DETAIL_OPTIONS = ['proxy-host', 'proxy-mode', 'balance', 'proxy-wait'];
+
+/** The proxy settings of `tend start`, or undefined without --proxy-port. */
+function planProxy(args: ParsedArgs): ProgramSpecInput['proxy'] {
+  const port = numberOption(args, 'proxy-port');
+  if (port === undefined) {
+    const orphan = PROXY_DETAIL_OPTIONS.find((option) => args.options.has(option));
+    if (orphan !== undefined) {
+      throw new UsageError(
+        'TEND_ERR_USAGE_INVALID_ARGUMENT',
+        `Expected --proxy-port with --${orphan}`,
+      );
+    }
+    return undefined;
+  }
+  const proxy: NonNullable<ProgramSpecInput['proxy']> = { port };
+  const host = stringOption(args, 'proxy-host');
+  if (host !== undefined) proxy.host = host;
+  const mode = stringOption(args, 'proxy-mode');
+  if (mode !== undefined) proxy.mode = mode as 'http' | 'tcp';
+  const balance = stringOption(args, 'balance');
+  if (balance !== undefined) proxy.balance = balance as 'round-robin' | 'least-outstanding';
+  const waitForReadyMs = numberOption(args, 'proxy-wait');
+  if (waitForReadyMs !== undefined) proxy.waitForReadyMs = waitForReadyMs;
+  return proxy;
 }
 
 /** `tend start`: starts a new program, or a managed one again. */

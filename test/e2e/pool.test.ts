@@ -1,0 +1,260 @@
+import assert from 'node:assert/strict';
+import { Agent, request } from 'node:http';
+import { test } from 'node:test';
+import { WebSocket } from 'ws';
+import type { ProgramDetail } from '../../src/api/wire.js';
+import { findFreePortRange } from '../helpers/free-ports.js';
+import { fixture, type TendUnderTest, useTend, waitFor } from './harness.js';
+
+interface HttpAnswer {
+  status: number;
+  body: string;
+}
+
+/** One HTTP request; a connection closed without an answer resolves with status 0. */
+function httpCall(
+  port: number,
+  options: { method?: string; path?: string; body?: string; agent?: Agent } = {},
+) {
+  return new Promise<HttpAnswer>((resolve) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'GET',
+        path: options.path ?? '/',
+        agent: options.agent,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        );
+        res.on('error', () => resolve({ status: 0, body: '' }));
+      },
+    );
+    req.on('error', (error) => resolve({ status: 0, body: String(error) }));
+    req.end(options.body);
+  });
+}
+
+/** Starts a pool behind a proxy through the CLI and waits until every instance is online. */
+async function startPool(
+  tend: TendUnderTest,
+  name: string,
+  options: { instances: number; fixtureName: string; extra?: string[] },
+): Promise<{ base: number; proxyPort: number }> {
+  const base = await findFreePortRange(options.instances + 4);
+  const proxyPort = base + options.instances + 3;
+  await tend.ok([
+    'start',
+    '--name',
+    name,
+    '--instances',
+    String(options.instances),
+    '--port',
+    String(base),
+    '--proxy-port',
+    String(proxyPort),
+    ...(options.extra ?? []),
+    '--',
+    ...fixture(options.fixtureName),
+  ]);
+  await waitForOnline(tend, name, options.instances);
+  return { base, proxyPort };
+}
+
+async function waitForOnline(
+  tend: TendUnderTest,
+  name: string,
+  count: number,
+): Promise<ProgramDetail> {
+  return waitFor(`${count} instances of ${name} online`, async () => {
+    const detail = await tend.program(name);
+    const online = detail.instances.filter((instance) => instance.status === 'online');
+    return online.length === count && detail.proxy?.status === 'online' ? detail : undefined;
+  });
+}
+
+test('scaling past max or below min is refused with the pool unchanged; within bounds it grows and shrinks', async (t) => {
+  const tend = useTend(t);
+  await tend.ok([
+    'start',
+    '--name',
+    'web',
+    '--instances',
+    '3',
+    '--min',
+    '2',
+    '--max',
+    '5',
+    ...fixture('forever'),
+  ]);
+  const before = (await tend.list()).map((row) => row.pid);
+
+  const tooMany = await tend.run(['scale', 'web', '6']);
+  assert.equal(tooMany.code, 1);
+  assert.match(tooMany.stderr, /cannot scale web to 6: max is 5/);
+  const tooFew = await tend.run(['scale', 'web', '-2']);
+  assert.equal(tooFew.code, 1);
+  assert.match(tooFew.stderr, /cannot scale web to 1: min is 2/);
+  assert.deepEqual(
+    (await tend.list()).map((row) => row.pid),
+    before,
+  );
+
+  await tend.ok(['scale', 'web', '+2']);
+  const grown = await tend.list();
+  assert.deepEqual(
+    grown.map((row) => [row.instance, row.status]),
+    [0, 1, 2, 3, 4].map((index) => [index, 'online']),
+  );
+  await tend.ok(['scale', 'web', '2']);
+  const shrunk = await tend.list();
+  assert.deepEqual(
+    shrunk.map((row) => row.pid),
+    before.slice(0, 2),
+    'the highest instances go first; the others are untouched',
+  );
+});
+
+test('a restarted instance gets its own port back', async (t) => {
+  const tend = useTend(t);
+  const { base } = await startPool(tend, 'echo', { instances: 3, fixtureName: 'http-echo' });
+  const before = await tend.program('echo');
+  const victim = before.instances[1]?.pid;
+  assert.ok(victim);
+  process.kill(victim, 'SIGKILL');
+  const after = await waitFor('instance 1 back online', async () => {
+    const detail = await tend.program('echo');
+    const instance = detail.instances[1];
+    return instance?.status === 'online' && instance.pid !== victim ? instance : undefined;
+  });
+  assert.equal(after.port, base + 1);
+  const answer = await httpCall(base + 1);
+  assert.equal(answer.status, 200);
+  assert.equal(JSON.parse(answer.body).instance, '1');
+  assert.equal(JSON.parse(answer.body).pid, after.pid);
+});
+
+test('instances killed at random while requests flow: every idempotent request succeeds', async (t) => {
+  const tend = useTend(t);
+  const { proxyPort } = await startPool(tend, 'busy', { instances: 3, fixtureName: 'http-echo' });
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  t.after(() => agent.destroy());
+
+  let isLoading = true;
+  const answers: HttpAnswer[] = [];
+  const clients = Array.from({ length: 6 }, async (_, client) => {
+    let sequence = 0;
+    while (isLoading) {
+      const method = ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'][sequence++ % 5] as string;
+      answers.push(await httpCall(proxyPort, { method, path: `/c${client}/${sequence}`, agent }));
+    }
+  });
+
+  const signals = ['SIGKILL', 'SIGABRT', 'SIGILL'] as const;
+  let kills = 0;
+  for (let round = 0; round < 12; round++) {
+    const detail = await waitForOnline(tend, 'busy', 3);
+    const target = detail.instances[round % 3];
+    assert.ok(target?.pid);
+    process.kill(target.pid, signals[round % signals.length]);
+    kills++;
+    await waitFor('the proxy to have served more', async () => answers.length > (round + 1) * 20);
+  }
+  isLoading = false;
+  await Promise.all(clients);
+
+  const failures = answers.filter((answer) => answer.status !== 200);
+  assert.ok(answers.length > 240, `only ${answers.length} requests`);
+  assert.deepEqual(
+    failures.slice(0, 5),
+    [],
+    `${failures.length} of ${answers.length} requests failed`,
+  );
+  const detail = await tend.program('busy');
+  const restarts = detail.instances.reduce((sum, instance) => sum + instance.restarts, 0);
+  assert.equal(restarts, kills);
+  const signalsSeen = new Set(
+    detail.instances.flatMap((instance) => instance.exits.map((exit) => exit.signal)),
+  );
+  assert.deepEqual([...signalsSeen].sort(), ['SIGABRT', 'SIGILL', 'SIGKILL']);
+  const counters = detail.proxy?.instances ?? [];
+  assert.equal(
+    counters.reduce((sum, counter) => sum + counter.requests - counter.retries, 0),
+    answers.length,
+  );
+});
+
+test('a POST that reached an instance is not replayed when the instance dies before answering', async (t) => {
+  const tend = useTend(t);
+  const { proxyPort } = await startPool(tend, 'orders', {
+    instances: 2,
+    fixtureName: 'crash-on-post',
+  });
+  const answer = await httpCall(proxyPort, { method: 'POST', path: '/orders', body: 'order-1' });
+  assert.ok(answer.status === 502 || answer.status === 0, `got ${answer.status}`);
+
+  await waitFor('the crash to be recorded', async () => {
+    const detail = await tend.program('orders');
+    return detail.instances.some((instance) => instance.exits.length > 0);
+  });
+  const logs = await tend.ok(['logs', 'orders', '--out', '--lines', '50']);
+  assert.equal(logs.match(/received POST order-1/g)?.length, 1, logs);
+
+  await waitForOnline(tend, 'orders', 2);
+  const get = await httpCall(proxyPort);
+  assert.equal(get.status, 200);
+});
+
+test('when every instance is down, a request waits for the wait limit and then gets 503 naming the pool', async (t) => {
+  const tend = useTend(t);
+  await tend.ok(['ls']);
+  const base = await findFreePortRange(3);
+  const created = await tend.api<ProgramDetail>('POST', '/v1/programs', {
+    name: 'gone',
+    command: process.execPath,
+    args: fixture('http-echo').slice(1),
+    cwd: tend.home,
+    instances: 2,
+    port: base,
+    restart: 'never',
+    proxy: { port: base + 2, waitForReadyMs: 300 },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  await waitForOnline(tend, 'gone', 2);
+  await tend.ok(['signal', 'KILL', 'gone']);
+  await waitFor('both instances down', async () => {
+    const detail = await tend.program('gone');
+    return detail.instances.every((instance) => instance.status === 'stopped');
+  });
+
+  const startedAt = Date.now();
+  const answer = await httpCall(base + 2);
+  const waitedMs = Date.now() - startedAt;
+  assert.equal(answer.status, 503);
+  assert.match(answer.body, /gone/);
+  assert.ok(waitedMs >= 250, `answered after ${waitedMs} ms`);
+
+  await tend.ok(['start', 'gone']);
+  await waitForOnline(tend, 'gone', 2);
+  assert.equal((await httpCall(base + 2)).status, 200);
+});
+
+test('a WebSocket connection passes through the proxy and echoes', async (t) => {
+  const tend = useTend(t);
+  const { proxyPort } = await startPool(tend, 'sockets', { instances: 2, fixtureName: 'ws-echo' });
+  const socket = new WebSocket(`ws://127.0.0.1:${proxyPort}/chat`);
+  t.after(() => socket.terminate());
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  const reply = new Promise<string>((resolve) =>
+    socket.once('message', (data) => resolve(data.toString())),
+  );
+  socket.send('hello');
+  assert.match(await reply, /^[01]:hello$/);
+});
