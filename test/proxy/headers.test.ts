@@ -198,3 +198,18 @@ test('a slow upstream response is relayed without the proxy buffering it whole',
 
   assert.equal((await send(port)).body, 'firstsecond');
 });
+
+test('a response without a length is read until the upstream closes, then the client is closed', async (t) => {
+  const raw = await startRawUpstream(t, (socket) => {
+    socket.once('data', () => {
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil ');
+      setImmediate(() => socket.end('the end'));
+    });
+  });
+  const { port } = await startProxy(t, {}, members([raw.port, true]));
+
+  const answer = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+
+  assert.match(answer, /connection: close/i);
+  assert.ok(answer.endsWith('\r\n\r\nuntil the end'), answer);
+});

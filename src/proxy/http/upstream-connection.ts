@@ -4,10 +4,8 @@ import {
   UPSTREAM_CONNECT_TIMEOUT_MS,
   UPSTREAM_IDLE_TIMEOUT_MS,
 } from '../proxy-options.js';
+import { SHARED_READ_BUFFER } from '../shared-read-buffer.js';
 import type { Upstream } from '../upstream.js';
-
-/** Upstream reads land in this one buffer (Node's `onread`): no allocation and no stream machinery per read. */
-const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
 
 /** What an upstream connection reports to the exchange that holds it. */
 export interface UpstreamConnectionOwner {
@@ -44,7 +42,7 @@ export class UpstreamConnection {
       host: upstream.host,
       port: upstream.port,
       noDelay: true,
-      onread: { buffer: sharedReadBuffer, callback: this.#onRead },
+      onread: { buffer: SHARED_READ_BUFFER, callback: this.#onRead },
     });
     this.socket.setTimeout(UPSTREAM_CONNECT_TIMEOUT_MS);
     this.socket.on('connect', this.#onConnect);

@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { pipeSockets } from '../pipe-sockets.js';
 import type { SettingsSource } from '../proxy-listener.js';
 import { UPSTREAM_CONNECT_TIMEOUT_MS } from '../proxy-options.js';
+import { SHARED_READ_BUFFER } from '../shared-read-buffer.js';
 import type { Upstream } from '../upstream.js';
 import type { UpstreamRegistry, UpstreamWaiter } from '../upstream-registry.js';
 
@@ -48,11 +49,19 @@ export class TcpForward implements UpstreamWaiter {
     upstream.requests++;
     if (this.#attempts > 0) upstream.retries++;
     this.#attempts++;
+    const client = this.#client;
     const socket = connect({
       host: upstream.host,
       port: upstream.port,
       noDelay: true,
       allowHalfOpen: true,
+      // Upstream → client skips the upstream's stream machinery; returning false stops reading
+      // until the client drains (pipeSockets resumes it).
+      onread: {
+        buffer: SHARED_READ_BUFFER,
+        callback: (bytesRead: number, buffer: Uint8Array): boolean =>
+          client.write(Buffer.from(buffer.subarray(0, bytesRead))),
+      },
     });
     this.#pendingSocket = socket;
     this.#pendingUpstream = upstream;
