@@ -1,10 +1,11 @@
-import { chmodSync, closeSync, mkdirSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { pino } from 'pino';
 import { createApiServer } from '../api/api-server.js';
 import type { HealthReply } from '../api/wire.js';
 import { homePaths } from '../config/home.js';
 import { TendError } from '../errors.js';
 import { TEND_VERSION } from '../version.js';
+import { closeInheritedDescriptors } from './close-inherited-fds.js';
 import { acquireDaemonLock, type DaemonLock } from './daemon-lock.js';
 import { createDaemonServices } from './daemon-services.js';
 
@@ -25,12 +26,14 @@ export interface RunningDaemon {
 
 /** Runs the daemon for a home until it is told to stop; resolves to the process exit code. */
 export async function runDaemon(options: RunDaemonOptions): Promise<number> {
+  const notifyFd = options.notifyFd === undefined ? undefined : reopenCloseOnExec(options.notifyFd);
+  closeInheritedDescriptors();
   try {
-    const daemon = await startDaemon(options);
+    const daemon = await startDaemon({ ...options, notifyFd });
     return await daemon.stopped;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    notify(options.notifyFd, `error ${message.replaceAll('\n', ' ')}`);
+    notify(notifyFd, `error ${message.replaceAll('\n', ' ')}`);
     process.stderr.write(`tend daemon: ${message}\n`);
     return error instanceof TendError ? error.exitCode : 1;
   }
@@ -38,6 +41,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
 
 /** Starts the daemon and returns once the API answers on the socket. */
 export async function startDaemon(options: RunDaemonOptions): Promise<RunningDaemon> {
+  const { notifyFd } = options;
   const paths = homePaths(options.home);
   // Everything the daemon creates (socket, state, logs, FIFOs) is private to its user.
   process.umask(0o077);
@@ -75,7 +79,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     await app.listen({ path: paths.socket });
     chmodSync(paths.socket, 0o600);
     logger.info({ home: paths.home, version: TEND_VERSION }, 'daemon ready');
-    notify(options.notifyFd, 'ready');
+    notify(notifyFd, 'ready');
 
     const removeSignalHandlers =
       options.handleSignals === false ? () => {} : onStopSignals(requestStop, logger);
@@ -114,6 +118,22 @@ function onStopSignals(requestStop: () => void, logger: pino.Logger): () => void
     process.off('SIGINT', onSignal);
     process.off('SIGHUP', onHangup);
   };
+}
+
+/**
+ * The notify pipe comes in as an inherited fd without close-on-exec, so every process the daemon
+ * spawns would inherit it too (and keep the starter's pipe open). Node cannot set FD_CLOEXEC, but
+ * it opens every file with O_CLOEXEC: opening /proc/self/fd/N gives the same pipe on a new,
+ * close-on-exec descriptor, and the inherited one is closed.
+ */
+function reopenCloseOnExec(fd: number): number | undefined {
+  try {
+    const reopened = openSync(`/proc/self/fd/${fd}`, 'w');
+    closeSync(fd);
+    return reopened;
+  } catch {
+    return undefined;
+  }
 }
 
 function notify(fd: number | undefined, line: string): void {

@@ -62,6 +62,16 @@ test('daemon stop ends every process; the next command brings the programs back 
   );
 });
 
+test('processes started by an autostarted daemon inherit no descriptor but stdin, stdout and stderr', async (t) => {
+  const tend = useTend(t);
+  await tend.ok(['start', '--name', 'plain', '--', 'sleep', '100000']);
+  await tend.ok(['daemon', 'stop']);
+  // The next command starts a daemon through the notify pipe, and it restores `plain`.
+  const [row] = await tend.list();
+  assert.ok(row?.pid);
+  assert.deepEqual(readdirSync(`/proc/${row.pid}/fd`).sort(), ['0', '1', '2']);
+});
+
 test('SIGTERM to the daemon stops it cleanly and saves state', async (t) => {
   const tend = useTend(t);
   await tend.ok(['start', '--name', 'calm', ...fixture('forever')]);
