@@ -25,14 +25,19 @@ async function spawnProxy(t: After, socketPath: string): Promise<ChildProcess> {
     }
   });
   let stdout = '';
+  let stderr = '';
   child.stdout?.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (text: string) => {
+    stderr += text;
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (text: string) => {
       stdout += text;
       if (stdout.includes(PROXY_READY_LINE)) resolve();
     });
     child.once('exit', (code) =>
-      reject(new Error(`The proxy exited with ${code} before it was ready`)),
+      reject(new Error(`The proxy exited with ${code} before it was ready: ${stderr}`)),
     );
   });
   return child;
