@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { describeIssues, ProgramSpecSchema } from '../../src/config/program-spec.js';
+
+const base = { name: 'web', command: 'node', cwd: '/srv' };
+
+function parse(extra: Record<string, unknown>) {
+  return ProgramSpecSchema.parse({ ...base, ...extra });
+}
+
+function problemOf(extra: Record<string, unknown>): string {
+  const result = ProgramSpecSchema.safeParse({ ...base, ...extra });
+  assert.equal(result.success, false, `expected ${JSON.stringify(extra)} to be refused`);
+  return result.success ? '' : describeIssues(result.error);
+}
+
+test('the pool size: instances alone means min = max = instances; min/max alone start at min', () => {
+  assert.deepEqual(pick(parse({})), { instances: 1, min: 1, max: 1 });
+  assert.deepEqual(pick(parse({ instances: 3 })), { instances: 3, min: 3, max: 3 });
+  assert.deepEqual(pick(parse({ min: 2, max: 5 })), { instances: 2, min: 2, max: 5 });
+  assert.deepEqual(pick(parse({ instances: 3, max: 5 })), { instances: 3, min: 3, max: 5 });
+  assert.deepEqual(pick(parse({ instances: 3, min: 1 })), { instances: 3, min: 1, max: 3 });
+  assert.deepEqual(pick(parse({ max: 4 })), { instances: 1, min: 1, max: 4 });
+});
+
+test('bounds that contradict each other are refused with a message that names them', () => {
+  assert.match(problemOf({ min: 3, max: 2 }), /Expected `max` to be ≥ `min` \(3\), got 2/);
+  assert.match(
+    problemOf({ instances: 6, min: 1, max: 5 }),
+    /between `min` \(1\) and `max` \(5\), got 6/,
+  );
+  assert.match(
+    problemOf({ instances: 1, min: 2, max: 5 }),
+    /between `min` \(2\) and `max` \(5\), got 1/,
+  );
+  assert.match(problemOf({ port: 65_534, max: 3 }), /at most 65535/);
+});
+
+test('readiness is a TCP check by default with a port, and needs one', () => {
+  assert.equal(parse({}).readiness, 'none');
+  assert.equal(parse({ port: 8080 }).readiness, 'tcp');
+  assert.equal(parse({ port: 8080, readiness: 'none' }).readiness, 'none');
+  assert.match(problemOf({ readiness: 'tcp' }), /`port`/);
+});
+
+test('a proxy needs a base port, a port of its own, and gets its defaults', () => {
+  const spec = parse({ port: 8080, instances: 3, proxy: { port: 1337 } });
+  assert.deepEqual(spec.proxy, {
+    port: 1337,
+    host: '127.0.0.1',
+    mode: 'http',
+    balance: 'round-robin',
+    waitForReadyMs: 5000,
+    maxReplayBodyBytes: 1024 * 1024,
+    retryNonIdempotent: false,
+  });
+  assert.match(problemOf({ proxy: { port: 1337 } }), /base `port`/);
+  assert.match(
+    problemOf({ port: 8080, max: 4, proxy: { port: 8083 } }),
+    /outside the instances' ports 8080-8083/,
+  );
+  assert.match(problemOf({ port: 8080, proxy: { port: 1337, mode: 'udp' } }), /proxy\.mode/);
+});
+
+test('names ending in .proxy are kept for pool proxies', () => {
+  assert.match(problemOf({ name: 'web.proxy' }), /\.proxy/);
+});
+
+function pick(spec: { instances: number; min: number; max: number }) {
+  return { instances: spec.instances, min: spec.min, max: spec.max };
+}

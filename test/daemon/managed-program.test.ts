@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ProgramSpecSchema } from '../../src/config/program-spec.js';
+import { ManagedProgram } from '../../src/daemon/managed-program.js';
+import { TendError } from '../../src/errors.js';
+import { FakeRuntime } from '../supervisor/fake-runtime.js';
+
+function makePool(runtime: FakeRuntime, pool: { instances: number; min: number; max: number }) {
+  return new ManagedProgram({
+    spec: ProgramSpecSchema.parse({ name: 'web', command: 'server', cwd: '/srv', ...pool }),
+    desired: 'running',
+    stats: [],
+    runtime,
+    runDir: '/nonexistent',
+    onChange: () => {},
+    onProblem: () => {},
+  });
+}
+
+function refusal(action: () => unknown): TendError {
+  try {
+    action();
+  } catch (error) {
+    assert.ok(error instanceof TendError);
+    return error;
+  }
+  assert.fail('expected a refusal');
+}
+
+test('a scale request resolves to a size within the bounds, or is refused naming the bound', () => {
+  const program = makePool(new FakeRuntime(), { instances: 3, min: 2, max: 5 });
+  assert.equal(program.targetSize({ to: 5 }), 5);
+  assert.equal(program.targetSize({ to: 2 }), 2);
+  assert.equal(program.targetSize({ by: 2 }), 5);
+  assert.equal(program.targetSize({ by: -1 }), 2);
+  assert.equal(program.targetSize({ by: 0 }), 3);
+
+  const tooMany = refusal(() => program.targetSize({ to: 6 }));
+  assert.equal(tooMany.code, 'TEND_ERR_SCALE_OUT_OF_BOUNDS');
+  assert.equal(tooMany.message, 'cannot scale web to 6: max is 5');
+  assert.equal(
+    refusal(() => program.targetSize({ by: -2 })).message,
+    'cannot scale web to 1: min is 2',
+  );
+  assert.equal(
+    refusal(() => program.targetSize({ to: 0 })).message,
+    'cannot scale web to 0: min is 2',
+  );
+  assert.equal(program.spec.instances, 3, 'a refused request changes nothing');
+});
+
+test('growing adds the next indexes; shrinking stops the highest first, gracefully, and keeps the others', async () => {
+  const runtime = new FakeRuntime();
+  const program = makePool(runtime, { instances: 2, min: 1, max: 4 });
+  await program.start();
+  const [first, second] = program.pool.snapshot().instances.map((instance) => instance.pid);
+
+  await program.scale(4);
+  const grown = program.pool.snapshot().instances;
+  assert.deepEqual(
+    grown.map((instance) => [instance.instance, instance.state]),
+    [0, 1, 2, 3].map((index) => [index, 'online']),
+  );
+  assert.deepEqual(
+    runtime.spawns.map((spawn) => spawn.request.instance),
+    [0, 1, 2, 3],
+  );
+  const third = grown[2]?.pid;
+  const fourth = grown[3]?.pid;
+  assert.ok(third && fourth);
+
+  const shrinking = program.scale(2);
+  assert.deepEqual(runtime.signalsTo(fourth), ['SIGTERM/group']);
+  assert.deepEqual(runtime.signalsTo(third), ['SIGTERM/group']);
+  runtime.exit(fourth, { signal: 'SIGTERM' });
+  runtime.exit(third, { signal: 'SIGTERM' });
+  await shrinking;
+  assert.deepEqual(
+    program.pool.snapshot().instances.map((instance) => instance.pid),
+    [first, second],
+  );
+  assert.equal(program.spec.instances, 2);
+  assert.deepEqual(runtime.signalsTo(first as number), []);
+});
