@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { TEND_BIN, useTend, waitFor } from './harness.js';
+
+const ECHO_ON_USR1 =
+  "let n=0;process.on('SIGUSR1',()=>console.log('poke '+(++n)));process.on('SIGUSR2',()=>console.error('oops'));console.log('ready');setInterval(()=>{},1e9)";
+
+test('tend logs shows the last lines by stream, and -f shows each new line as it is written', async (t) => {
+  const tend = useTend(t);
+  await tend.ok(['start', '--name', 'poke', '--', process.execPath, '-e', ECHO_ON_USR1]);
+  await waitFor('ready', async () => (await tend.ok(['logs', 'poke'])).includes('ready'));
+  const [row] = await tend.list();
+  assert.ok(row?.pid);
+
+  const follower = spawn(process.execPath, [TEND_BIN, 'logs', 'poke', '-f', '--lines', '0'], {
+    env: { ...process.env, TEND_HOME: tend.home, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  t.after(() => follower.kill('SIGKILL'));
+  let seen = '';
+  follower.stdout.setEncoding('utf8');
+  const lineArrives = (text: string) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (seen.includes(text)) {
+          follower.stdout.off('data', onData);
+          resolve();
+        }
+      };
+      const onData = (chunk: string) => {
+        seen += chunk;
+        check();
+      };
+      follower.stdout.on('data', onData);
+      check();
+    });
+
+  // The follower has subscribed once the daemon has its connection; poke until the first line shows.
+  await waitFor('the follower to receive a line', async () => {
+    process.kill(row.pid as number, 'SIGUSR1');
+    return Promise.race([
+      lineArrives('poke'),
+      new Promise((resolve) => setTimeout(resolve, 200)),
+    ]).then(() => seen.includes('poke'));
+  });
+  const before = (seen.match(/poke \d+/g) ?? []).length;
+  process.kill(row.pid, 'SIGUSR1');
+  await lineArrives(`poke ${before + 1}`);
+  assert.doesNotMatch(seen, /ready/, '--lines 0 shows no past line');
+
+  const last = await tend.ok(['logs', 'poke', '--lines', '2', '--out']);
+  assert.equal(last.trim().split('\n').length, 2);
+  process.kill(row.pid, 'SIGUSR2');
+  await waitFor('the stderr line', async () =>
+    (await tend.ok(['logs', 'poke', '--err'])).includes('oops'),
+  );
+  assert.doesNotMatch(await tend.ok(['logs', 'poke', '--err']), /poke/);
+  assert.match(
+    await tend.ok(['logs', 'poke', '--timestamps', '--lines', '1']),
+    /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d.* oops$/m,
+  );
+
+  follower.kill('SIGTERM');
+  await once(follower, 'exit');
+});
