@@ -86,6 +86,120 @@ test('start: every option lands in the spec under its API name', () => {
   assert.equal(plan.isNameDefault, false);
 });
 
+test('start: pool and proxy options land in the spec; the proxy settings under `proxy`', () => {
+  const plan = planNewProgram(
+    parse('start', [
+      '--name',
+      'web',
+      '--min',
+      '2',
+      '--max',
+      '5',
+      '--port',
+      '8080',
+      '--readiness',
+      'tcp',
+      '--proxy-port',
+      '1337',
+      '--proxy-host',
+      '0.0.0.0',
+      '--proxy-mode',
+      'tcp',
+      '--balance',
+      'least-outstanding',
+      '--proxy-wait',
+      '2s',
+      'node',
+      'server.js',
+    ]),
+    WHERE,
+  );
+  const { env: _env, ...spec } = plan.spec;
+  assert.deepEqual(spec, {
+    name: 'web',
+    command: 'node',
+    args: ['server.js'],
+    cwd: '/srv/app',
+    port: 8080,
+    min: 2,
+    max: 5,
+    readiness: 'tcp',
+    proxy: {
+      port: 1337,
+      host: '0.0.0.0',
+      mode: 'tcp',
+      balance: 'least-outstanding',
+      waitForReadyMs: 2000,
+    },
+  });
+});
+
+test('start: options not given stay out of the spec, so the daemon applies its defaults', () => {
+  const bare = planNewProgram(parse('start', ['--port', '8080', 'node', 'server.js']), WHERE).spec;
+  for (const key of ['min', 'max', 'instances', 'readiness', 'proxy']) {
+    assert.equal(key in bare, false, key);
+  }
+  const proxied = planNewProgram(
+    parse('start', [
+      '--port',
+      '8080',
+      '--proxy-port',
+      '1337',
+      '--readiness',
+      'none',
+      'node',
+      's.js',
+    ]),
+    WHERE,
+  ).spec;
+  assert.deepEqual(proxied.proxy, { port: 1337 });
+  assert.equal(proxied.readiness, 'none');
+});
+
+test('start: a proxy setting without --proxy-port is a usage error that names it', () => {
+  const cases: string[][] = [
+    ['--proxy-mode', 'http'],
+    ['--proxy-host', '0.0.0.0'],
+    ['--balance', 'round-robin'],
+    ['--proxy-wait', '1s'],
+  ];
+  for (const option of cases) {
+    assert.throws(
+      () => planNewProgram(parse('start', ['--port', '8080', ...option, 'node', 's.js']), WHERE),
+      (error: unknown) =>
+        error instanceof TendError &&
+        error.code === 'TEND_ERR_USAGE_INVALID_ARGUMENT' &&
+        error.exitCode === 2 &&
+        error.message === `Expected --proxy-port with ${option[0]}`,
+      option.join(' '),
+    );
+  }
+});
+
+test('start: bad pool and proxy option values are usage errors before any plan', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--min', '0'], /--min/],
+    [['--max', '1025'], /--max/],
+    [['--max', 'many'], /--max/],
+    [['--readiness', 'http'], /--readiness.*tcp, none/],
+    [['--proxy-port', '0'], /--proxy-port/],
+    [['--proxy-port', '70000'], /--proxy-port/],
+    [['--proxy-mode', 'udp'], /--proxy-mode.*http, tcp/],
+    [['--balance', 'random'], /--balance.*round-robin, least-outstanding/],
+    [['--proxy-wait', 'soon'], /--proxy-wait/],
+  ];
+  for (const [option, message] of cases) {
+    assert.throws(
+      () => parse('start', [...option, 'node', 's.js']),
+      (error: unknown) =>
+        error instanceof TendError &&
+        error.code === 'TEND_ERR_USAGE_INVALID_ARGUMENT' &&
+        message.test(error.message),
+      option.join(' '),
+    );
+  }
+});
+
 test('start: a single word without options may name an existing program; anything more is a new one', () => {
   assert.equal(existingCandidateOf(parse('start', ['web'])), 'web');
   assert.equal(existingCandidateOf(parse('start', ['--json', 'web'])), 'web');
