@@ -61,6 +61,9 @@ export class UpstreamRegistry {
           known.suspendedUntilMs = 0;
           known.consecutiveFailures = 0;
         }
+        // A change of readiness means the instance's process died or was replaced: its idle
+        // keep-alive connections lead to a process that is gone.
+        if (member.isReady !== known.isReady) known.closeIdle();
         known.isReady = member.isReady;
         next.set(member.instance, known);
       } else {

@@ -388,6 +388,11 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
     if (phase === DONE || phase === IDLE || phase === WAITING) return;
     const upstream = this.#upstream as Upstream;
     upstream.outstanding--;
+    // A pooled connection that the instance had already closed (it died, or timed the connection
+    // out) fails before the request could be read: that attempt does not count as a delivery.
+    if (this.#connection?.isReused === true && phase === SENT && !this.#hasResponseBytes) {
+      this.#deliveries--;
+    }
     this.#connection?.destroy();
     this.#connection = undefined;
     this.#context.registry.recordFailure(upstream, code, performance.now());
