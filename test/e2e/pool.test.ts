@@ -158,11 +158,17 @@ test('instances killed at random while requests flow: every idempotent request s
   let kills = 0;
   for (let round = 0; round < 12; round++) {
     const detail = await waitForOnline(tend, 'busy', 3);
-    const target = detail.instances[round % 3];
-    assert.ok(target?.pid);
-    process.kill(target.pid, signals[round % signals.length]);
+    const index = round % 3;
+    const victim = detail.instances[index]?.pid;
+    assert.ok(victim);
+    const answeredBefore = answers.length;
+    process.kill(victim, signals[round % signals.length]);
     kills++;
-    await waitFor('the proxy to have served more', async () => answers.length > (round + 1) * 20);
+    await waitFor(`instance ${index} restarted`, async () => {
+      const instance = (await tend.program('busy')).instances[index];
+      return instance?.status === 'online' && instance.pid !== victim;
+    });
+    await waitFor('the proxy to have served more', async () => answers.length > answeredBefore + 20);
   }
   isLoading = false;
   await Promise.all(clients);
