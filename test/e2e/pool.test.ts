@@ -172,7 +172,10 @@ test('instances killed at random while requests flow: every idempotent request s
       const instance = (await tend.program('busy')).instances[index];
       return instance?.status === 'online' && instance.pid !== victim;
     });
-    await waitFor('the proxy to have served more', async () => answers.length > answeredBefore + 20);
+    await waitFor(
+      'the proxy to have served more',
+      async () => answers.length > answeredBefore + 20,
+    );
   }
   isLoading = false;
   await Promise.all(clients);
