@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DaemonLauncher } from '../../src/cli/context.js';
-import { makeTempHome } from '../helpers/temp-home.js';
 
 /** Starts fake-daemon.js instead of the real daemon. */
 export const FAKE_LAUNCHER: DaemonLauncher = {
@@ -12,9 +12,14 @@ export const FAKE_LAUNCHER: DaemonLauncher = {
 
 type AfterHook = { after(fn: () => unknown): void };
 
-/** A temp home whose fake daemons (listed in fake.pids) are killed by pid when the test ends. */
+/**
+ * A temp home whose fake daemons (listed in fake.pids) are killed by pid when the test ends.
+ * One hook does both, in this order: after hooks run in registration order, and a home removed
+ * first would hide the pids to kill.
+ */
 export function fakeHome(t: AfterHook): string {
-  const home = join(makeTempHome(t, 'tend-cli-'), 'home');
+  const parent = mkdtempSync(join(tmpdir(), 'tend-cli-'));
+  const home = join(parent, 'home');
   t.after(() => {
     for (const pid of startedPids(home)) {
       try {
@@ -23,6 +28,7 @@ export function fakeHome(t: AfterHook): string {
         // already gone
       }
     }
+    rmSync(parent, { recursive: true, force: true });
   });
   return home;
 }
