@@ -44,14 +44,34 @@ test('start spawns every instance with its own TEND_INSTANCE and PORT', async ()
       ['2', '3002'],
     ],
   );
-  assert.deepEqual(
-    program.snapshot().instances.map((instance) => [instance.instance, instance.state]),
-    [
-      [0, 'online'],
-      [1, 'online'],
-      [2, 'online'],
-    ],
-  );
+  // With a port, an instance is `starting` until its readiness check passes (readiness: tcp).
+  const states = () =>
+    program.snapshot().instances.map((instance) => [instance.instance, instance.state]);
+  assert.deepEqual(states(), [
+    [0, 'starting'],
+    [1, 'starting'],
+    [2, 'starting'],
+  ]);
+  for (const instance of program.instances) instance.markReady(instance.pid ?? undefined);
+  assert.deepEqual(states(), [
+    [0, 'online'],
+    [1, 'online'],
+    [2, 'online'],
+  ]);
+});
+
+test('without a port, or with readiness none, an instance is online as soon as it is spawned', async () => {
+  for (const overrides of [
+    { instances: 2 },
+    { instances: 2, port: 3000, readiness: 'none' as const },
+  ]) {
+    const { program } = makeProgram(overrides);
+    await program.start();
+    assert.deepEqual(
+      program.snapshot().instances.map((instance) => instance.state),
+      ['online', 'online'],
+    );
+  }
 });
 
 test('a failed spawn is reported for its instance only', async () => {
