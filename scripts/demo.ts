@@ -14,34 +14,41 @@ const DEMO_PORT = 8080;
 const DEMO_INSTANCES = 3;
 const PROXY_PORT = 1337;
 
+/** Runs the CLI; `quiet` hides its output but still shows its errors. */
 function tend(args: string[], options: { quiet?: boolean } = {}): number {
   const result = spawnSync(process.execPath, [tendBin, ...args], {
     cwd: root,
-    stdio: options.quiet ? 'ignore' : 'inherit',
+    stdio: options.quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
   });
   return result.status ?? 1;
 }
 
-const isManaged = tend(['status', DEMO_NAME, '--json'], { quiet: true }) === 0;
+const isManaged =
+  spawnSync(process.execPath, [tendBin, 'status', DEMO_NAME, '--json'], {
+    cwd: root,
+    stdio: 'ignore',
+  }).status === 0;
 const exitCode = isManaged
   ? tend(['start', DEMO_NAME], { quiet: true })
-  : tend([
-      'start',
-      '--name',
-      DEMO_NAME,
-      '--instances',
-      String(DEMO_INSTANCES),
-      '--port',
-      String(DEMO_PORT),
-      '--proxy-port',
-      String(PROXY_PORT),
-      '--',
-      process.execPath,
-      'examples/chaos-web/server.js',
-    ]);
+  : tend(
+      [
+        'start',
+        '--name',
+        DEMO_NAME,
+        '--instances',
+        String(DEMO_INSTANCES),
+        '--port',
+        String(DEMO_PORT),
+        '--proxy-port',
+        String(PROXY_PORT),
+        '--',
+        process.execPath,
+        'examples/chaos-web/server.js',
+      ],
+      { quiet: true },
+    );
 if (exitCode !== 0) process.exit(exitCode);
 
-process.stdout.write('\n');
 tend(['ls']);
 process.stdout.write(`
 tend runs "${DEMO_NAME}": a web server that crashes on 5 % of requests, ${DEMO_INSTANCES} instances on
