@@ -271,3 +271,24 @@ test('a WebSocket connection passes through the proxy and echoes', async (t) => 
   socket.send('hello');
   assert.match(await reply, /^[01]:hello$/);
 });
+
+test('--proxy-mode tcp balances connections across the instances', async (t) => {
+  const tend = useTend(t);
+  const { proxyPort } = await startPool(tend, 'raw', {
+    instances: 2,
+    fixtureName: 'http-echo',
+    extra: ['--proxy-mode', 'tcp'],
+  });
+  const instances = new Set<string>();
+  // A new connection for each request: TCP mode balances connections, not requests.
+  const agent = new Agent({ keepAlive: false });
+  t.after(() => agent.destroy());
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const answer = await httpCall(proxyPort, { agent });
+    assert.equal(answer.status, 200);
+    instances.add(JSON.parse(answer.body).instance);
+  }
+  assert.deepEqual([...instances].sort(), ['0', '1']);
+  const detail = await tend.program('raw');
+  assert.equal(detail.proxy?.mode, 'tcp');
+});
