@@ -58,12 +58,16 @@ const TARGET_PEER_MULTIPLE = 3;
  * under real traffic is older than that, so the load starts once PM2's apps are past it.
  */
 const PM2_UNSTABLE_WINDOW_MS = 16_000;
+/** Statuses in which a manager no longer restarts an instance by itself. */
+const GAVE_UP_STATUSES = ['errored', 'stopped'];
 /** How long a pool may take to be whole again between runs. */
 const SETTLE_TIMEOUT_MS = 15_000;
 
 interface Contender {
   label: string;
   isTend: boolean;
+  /** A peer run with settings tuned for this test rather than its defaults. */
+  isTuned: boolean;
   port: number;
   manager: ProcessManager;
   /** Program names of its instances start with this. */
@@ -128,6 +132,7 @@ async function setUpContenders(managers: ProcessManager[], dir: string): Promise
     const contender: Contender = {
       label,
       isTend: manager.label === 'tend',
+      isTuned: false,
       port: 0,
       manager,
       programPrefix: '',
@@ -194,6 +199,7 @@ async function setUpContenders(managers: ProcessManager[], dir: string): Promise
   ];
   for (const variant of nginxVariants) {
     await add(variant.label, pm2, async (contender) => {
+      contender.isTuned = variant.maxFails !== undefined;
       if (forks?.error) throw new Error(`the PM2 fork apps did not start: ${forks.error}`);
       contender.programPrefix = 'chaos-fork';
       const nginx = await startNginx({
@@ -269,8 +275,8 @@ async function driveContender(
     if (proxyAfter.pid !== proxyBefore.pid)
       contender.notes.push(`the proxy's pid changed during the run at ${connections} connections`);
   }
-  const notOnline = restartsAfter.statuses.filter((status) => status !== 'online');
-  if (notOnline.length > 0)
+  const gaveUp = restartsAfter.statuses.filter((status) => GAVE_UP_STATUSES.includes(status));
+  if (gaveUp.length > 0)
     contender.notes.push(
       `right after the run at ${connections} connections: ${restartsAfter.statuses.join(', ')}`,
     );
@@ -387,10 +393,14 @@ function reportResults(contenders: Contender[], durationMs: number): BenchResult
       }
     }
     sections.push('');
-    const peers = measured.filter((contender) => !contender.isTend);
-    const best = peers.reduce<Contender | undefined>(
-      (top, contender) => (top && rate(top) >= rate(contender) ? top : contender),
-      undefined,
+    const bestOf = (peers: Contender[]): Contender | undefined =>
+      peers.reduce<Contender | undefined>(
+        (top, contender) => (top && rate(top) >= rate(contender) ? top : contender),
+        undefined,
+      );
+    const best = bestOf(measured.filter((contender) => !contender.isTend));
+    const bestUntuned = bestOf(
+      measured.filter((contender) => !contender.isTend && !contender.isTuned),
     );
     const tendFailures = tendRun ? countFailures(tendRun.tally) : Number.NaN;
     targets.push(
@@ -410,7 +420,14 @@ function reportResults(contenders: Contender[], durationMs: number): BenchResult
         multiple,
         (value) => value >= TARGET_PEER_MULTIPLE,
         tend && best
-          ? `${formatRatio(multiple)} (${formatCount(rate(tend))} vs ${best.label} ${formatCount(rate(best))})`
+          ? [
+              `${formatRatio(multiple)} (${formatCount(rate(tend))} vs ${best.label} ${formatCount(rate(best))})`,
+              ...(bestUntuned && bestUntuned !== best
+                ? [
+                    `; peers with their defaults: ${formatRatio(ratio(rate(tend), rate(bestUntuned)))} (${bestUntuned.label} ${formatCount(rate(bestUntuned))})`,
+                  ]
+                : []),
+            ].join('')
           : 'not measured',
       ),
     );

@@ -19,8 +19,6 @@ export interface CpuSnapshot {
   processes: Map<number, ProcCpu>;
   /** Busy (non-idle, non-iowait) CPU time of the whole machine, all cores, in ms. */
   machineBusyMs: number;
-  /** Of that, time in interrupts and softirqs (loopback TCP is processed there), charged to no process. */
-  machineIrqMs: number;
 }
 
 /** A group of processes whose CPU a report shows on one line. */
@@ -56,7 +54,7 @@ export function snapshotCpu(): CpuSnapshot {
   return { at: performance.now(), processes, ...readMachineCpu() };
 }
 
-/** CPU ms each role used between two snapshots, plus `machine` (all cores, everything), `irq` and `wall`. */
+/** CPU ms each role used between two snapshots, plus `machine` (all cores, everything) and `wall`. */
 export function cpuBetween(
   before: CpuSnapshot,
   after: CpuSnapshot,
@@ -73,7 +71,6 @@ export function cpuBetween(
     used.set(role.label, ms);
   }
   used.set('machine', after.machineBusyMs - before.machineBusyMs);
-  used.set('irq', after.machineIrqMs - before.machineIrqMs);
   used.set('wall', after.at - before.at);
   return used;
 }
@@ -99,23 +96,23 @@ function readProcCpu(pid: number): ProcCpu | undefined {
 }
 
 /** The first line of /proc/stat: user nice system idle iowait irq softirq steal, in clock ticks. */
-function readMachineCpu(): { machineBusyMs: number; machineIrqMs: number } {
+function readMachineCpu(): { machineBusyMs: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
   const [, ...values] = line.trim().split(/\s+/);
   const ticks = values.map(Number);
   const total = ticks.slice(0, 8).reduce((sum, value) => sum + value, 0);
   const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-  const irq = (ticks[5] ?? 0) + (ticks[6] ?? 0);
-  const msPerTick = 1000 / CLOCK_TICKS_PER_S;
-  return { machineBusyMs: (total - idle) * msPerTick, machineIrqMs: irq * msPerTick };
+  return { machineBusyMs: ((total - idle) * 1000) / CLOCK_TICKS_PER_S };
 }
 
 /** Columns that follow the roles' in a CPU table. */
-export const CPU_TOTAL_HEADERS = ['irq', 'rest of machine', 'machine'] as const;
+export const CPU_TOTAL_HEADERS = ['rest of machine', 'machine'] as const;
 
 /**
- * Table cells for CPU used between snapshots, as % of one core: each role, then interrupts,
- * everything else (other work on the machine), and the whole machine. `—` for a role not measured.
+ * Table cells for CPU used between snapshots, as % of one core: each role, everything else
+ * (other work on the machine, interrupts not charged to a process), and the whole machine.
+ * `—` for a role not measured. Accounting is by clock tick, so the rest can come out a few %
+ * below zero; it is shown as 0.
  */
 export function formatCpuShares(
   used: Map<string, number>,
@@ -123,7 +120,6 @@ export function formatCpuShares(
 ): string[] {
   const wallMs = used.get('wall') ?? Number.NaN;
   const machineMs = used.get('machine') ?? Number.NaN;
-  const irqMs = used.get('irq') ?? 0;
   const rolesMs = roleLabels.reduce((sum, label) => sum + (used.get(label) ?? 0), 0);
   const share = (ms: number): string =>
     Number.isFinite(ms) && Number.isFinite(wallMs) && wallMs > 0
@@ -131,8 +127,7 @@ export function formatCpuShares(
       : 'n/a';
   return [
     ...roleLabels.map((label) => (used.has(label) ? share(used.get(label) ?? 0) : '—')),
-    share(irqMs),
-    share(machineMs - rolesMs - irqMs),
+    share(Math.max(0, machineMs - rolesMs)),
     share(machineMs),
   ];
 }

@@ -14,7 +14,8 @@ export interface WrkOutcome {
   non2xx: number;
   /**
    * wrk's socket errors. `read` includes a connection closed (FIN or RST) before the response
-   * ended: wrk counts it there, checked against a server that closes every other request.
+   * ended (checked against a server that closes every other request); a refused connection
+   * shows up as `write` (its connect is non-blocking), not `connect`.
    */
   errors: { connect: number; read: number; write: number; timeout: number };
   durationMs: number;
