@@ -36,6 +36,7 @@ import { findFreePort } from './lib/probes.js';
 import { type BenchResult, checkTarget, type TargetCheck } from './lib/result.js';
 import { median, ratio } from './lib/stats.js';
 import { INSTALL_HINT } from './lib/system-tools.js';
+import { formatTargetTable } from './lib/target-table.js';
 import { countWrkFailures, findWrk, runWrk, type WrkOutcome, wrkVersion } from './lib/wrk.js';
 
 const INSTANCES = 3;
@@ -309,6 +310,10 @@ function reportResults(contenders: Contender[], rounds: number, durationS: numbe
     'CPU during the rounds, % of one core (2 cores: 200 % is all of the machine):',
     '',
     formatTable(['through', ...cpuRoles, ...CPU_TOTAL_HEADERS], cpuRows),
+    '',
+    'targets:',
+    '',
+    formatTargetTable(targets),
     '',
     "req/s counts 2xx/3xx responses; p50/p99 are medians of the rounds' percentiles; failures are wrk's socket errors and non-2xx over all rounds.",
     `${nginxVersion()}, ${wrkVersion()}, node ${process.version}`,
