@@ -12,6 +12,11 @@ export class Upstream {
   /** After a failure the proxy skips the instance until then (performance.now() ms). */
   suspendedUntilMs = 0;
   consecutiveFailures = 0;
+  /**
+   * How many requests were in flight on the instance when the current burst of failures began
+   * (an instance that dies fails all of them at once); see ProxyExchange's failure share.
+   */
+  requestsInFailedBurst = 1;
   /** Set when the instance left the membership; its idle connections are closed and none are made. */
   isRemoved = false;
   outstanding = 0;

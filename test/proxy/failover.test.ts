@@ -161,3 +161,21 @@ test('a request that fails on every instance gets 502 after at most three delive
   assert.equal(response.status, 502);
   assert.equal(receipts, 3);
 });
+
+test('a request that alone breaks every instance it reaches stops after three deliveries with 502', async (t) => {
+  const breakers = await Promise.all([
+    startRawUpstream(t),
+    startRawUpstream(t),
+    startRawUpstream(t),
+  ]);
+  const { port } = await startProxy(
+    t,
+    {},
+    members(...breakers.map((upstream): [number, boolean] => [upstream.port, true])),
+  );
+  const response = await send(port, { path: '/poison' });
+  assert.equal(response.status, 502);
+  assert.match(response.body, /failed on 3 attempts/);
+  const connections = breakers.reduce((sum, upstream) => sum + upstream.connections(), 0);
+  assert.equal(connections, 3, 'each instance was tried once, and no more');
+});

@@ -60,6 +60,14 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
   #connection: UpstreamConnection | undefined;
   #attempts = 0;
   #deliveries = 0;
+  /**
+   * This request's share of the failures it met: an instance that dies fails every request in
+   * flight on it, and at most one of them killed it, so each is charged 1/K of a delivery (K in
+   * flight). A request that alone kills every instance it reaches is charged 1 each time and stops
+   * at MAX_DELIVERIES_PER_REQUEST; one that only shares crashes goes on until it is served or its
+   * wait runs out.
+   */
+  #failureShare = 0;
   #tried: Upstream[] | undefined;
   #attemptStartMs = 0;
   #hasResponseBytes = false;
@@ -387,15 +395,22 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
     const phase = this.#phase;
     if (phase === DONE || phase === IDLE || phase === WAITING) return;
     const upstream = this.#upstream as Upstream;
+    const nowMs = performance.now();
+    // The first failure of a burst (the instance is not suspended yet) counts the victims.
+    if (upstream.suspendedUntilMs <= nowMs) {
+      upstream.requestsInFailedBurst = Math.max(1, upstream.outstanding);
+    }
     upstream.outstanding--;
     // A pooled connection that the instance had already closed (it died, or timed the connection
     // out) fails before the request could be read: that attempt does not count as a delivery.
-    if (this.#connection?.isReused === true && phase === SENT && !this.#hasResponseBytes) {
-      this.#deliveries--;
+    const isStaleConnection =
+      this.#connection?.isReused === true && phase === SENT && !this.#hasResponseBytes;
+    if (!isStaleConnection && phase !== CONNECTING) {
+      this.#failureShare += 1 / upstream.requestsInFailedBurst;
     }
     this.#connection?.destroy();
     this.#connection = undefined;
-    this.#context.registry.recordFailure(upstream, code, performance.now());
+    this.#context.registry.recordFailure(upstream, code, nowMs);
     if (phase === RESPONDING) {
       this.#phase = DONE;
       this.#client.destroy();
@@ -428,7 +443,8 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
     if (!this.#request.isIdempotent && !this.#context.settings.retryNonIdempotent) {
       return `a ${this.#request.method} request is not retried once sent`;
     }
-    if (this.#deliveries >= MAX_DELIVERIES_PER_REQUEST) {
+    // A small epsilon: three shares of 1/3 must add up to one whole delivery.
+    if (this.#failureShare >= MAX_DELIVERIES_PER_REQUEST - 1e-9) {
       return `it failed on ${this.#deliveries} attempts`;
     }
     return undefined;
