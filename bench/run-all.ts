@@ -1,5 +1,6 @@
 /** Runs every benchmark in turn (`npm run bench`, or `node dist/bench/run-all.js [--quick]`) and sums up the targets. */
 import { performance } from 'node:perf_hooks';
+import { runChaosAvailability } from './chaos-availability.js';
 import { runCliLatency } from './cli-latency.js';
 import { runCrashLoop } from './crash-loop.js';
 import { runDaemonRss } from './daemon-rss.js';
@@ -10,6 +11,7 @@ import type { Benchmark } from './lib/main.js';
 import { parseBenchOptions } from './lib/options.js';
 import { type BenchResult, formatVerdict } from './lib/result.js';
 import { runLogFlood } from './log-flood.js';
+import { runProxyThroughput } from './proxy-throughput.js';
 import { runRestart } from './restart.js';
 import { runStartStop } from './start-stop.js';
 
@@ -20,6 +22,8 @@ const BENCHMARKS: ReadonlyArray<[string, Benchmark]> = [
   ['crash-loop', runCrashLoop],
   ['start-stop', runStartStop],
   ['log-flood', runLogFlood],
+  ['chaos-availability', runChaosAvailability],
+  ['proxy-throughput', runProxyThroughput],
 ];
 
 async function runAll(): Promise<void> {
