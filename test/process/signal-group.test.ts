@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { signalProcess } from '../../src/process/signal-process.js';
 import { fixturePath } from '../fixtures/fixture-path.js';
 import { childrenOf, isProcessAlive, processGroupMembers, procState } from '../helpers/proc.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 import { createTestRuntime, makeSpec, startProcess, waitForText, waitUntil } from './harness.js';
 
-test('a group signal reaches a grandchild, and SIGKILL to the group leaves no process and no zombie', async (t) => {
+/** Starts spawn-grandchild as an instance and waits until it reports its grandchild's pid. */
+async function startFamily(t: TestContext) {
   const dir = makeTempHome(t);
   const { runtime, stdoutPath } = createTestRuntime(dir);
   const started = startProcess(
@@ -18,7 +19,11 @@ test('a group signal reaches a grandchild, and SIGKILL to the group leaves no pr
     stdoutPath('tree'),
     /grandchild (\d+)\n/,
   )) as string[];
-  const grandchild = Number(grandchildText);
+  return { runtime, started, grandchild: Number(grandchildText) };
+}
+
+test('a group signal reaches a grandchild, and SIGKILL to the group leaves no process and no zombie', async (t) => {
+  const { runtime, started, grandchild } = await startFamily(t);
   assert.deepEqual(processGroupMembers(started.pid).sort(), [started.pid, grandchild].sort());
 
   runtime.signal(started.pid, 'SIGTERM', 'group');
@@ -33,18 +38,7 @@ test('a group signal reaches a grandchild, and SIGKILL to the group leaves no pr
 });
 
 test('a process signal reaches only the leader; the exit is reported once its group is gone', async (t) => {
-  const dir = makeTempHome(t);
-  const { runtime, stdoutPath } = createTestRuntime(dir);
-  const started = startProcess(
-    t,
-    runtime,
-    makeSpec(dir, { name: 'tree', args: [fixturePath('spawn-grandchild')] }),
-  );
-  const [, grandchildText] = (await waitForText(
-    stdoutPath('tree'),
-    /grandchild (\d+)\n/,
-  )) as string[];
-  const grandchild = Number(grandchildText);
+  const { runtime, started, grandchild } = await startFamily(t);
   runtime.signal(started.pid, 'SIGSTOP', 'process');
   // The leader alone is stopped (state T); the grandchild still runs.
   await waitUntil(() => procState(started.pid) === 'T', 'the leader to stop');
