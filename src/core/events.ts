@@ -1,0 +1,92 @@
+/**
+ * The typed events the daemon's core emits: one stream that persistence, the proxy feed, the
+ * API's event stream, metrics and the dashboard all read. A closed, discriminated union on
+ * `kind`; every event carries a sequence number (strictly increasing within one daemon run,
+ * continued across runs from the state file) and an ISO-8601 time.
+ */
+import type { ProgramSpec } from '../config/program-spec.js';
+import type { SignalName } from '../process/signals.js';
+import type { InstanceState } from '../supervisor/types.js';
+
+/** Which process of a program an instance event is about: a pool member or the pool's proxy. */
+export type InstanceRole = 'instance' | 'proxy';
+
+/** Why an instance was restarted, for metrics and history. */
+export type RestartCause = 'exit-code' | 'signal' | 'manual' | 'hung';
+
+/** The events, without the envelope (`seq`, `time`) that the bus adds. */
+export type TendEventBody =
+  | { kind: 'daemon.started'; pid: number; version: string }
+  | { kind: 'daemon.stopping'; pid: number }
+  | { kind: 'program.added'; program: string; spec: ProgramSpec }
+  | { kind: 'program.updated'; program: string; spec: ProgramSpec }
+  | { kind: 'program.removed'; program: string }
+  | { kind: 'program.scaled'; program: string; from: number; to: number }
+  | {
+      kind: 'instance.state';
+      program: string;
+      instance: number;
+      role: InstanceRole;
+      state: InstanceState;
+      previous: InstanceState;
+      pid: number | null;
+      reason: string | null;
+    }
+  | { kind: 'instance.spawned'; program: string; instance: number; role: InstanceRole; pid: number }
+  | { kind: 'instance.ready'; program: string; instance: number; role: InstanceRole; pid: number }
+  | {
+      kind: 'instance.exited';
+      program: string;
+      instance: number;
+      role: InstanceRole;
+      pid: number;
+      code: number | null;
+      signal: SignalName | null;
+      uptimeMs: number;
+      isFailure: boolean;
+      /** Why it ended in words when tend knows more than the code or signal (stopped, hung). */
+      reason: string | null;
+    }
+  | {
+      kind: 'instance.restarted';
+      program: string;
+      instance: number;
+      role: InstanceRole;
+      pid: number;
+      cause: RestartCause;
+    }
+  | {
+      kind: 'instance.errored';
+      program: string;
+      instance: number;
+      role: InstanceRole;
+      reason: string;
+    }
+  | {
+      kind: 'proxy.membership';
+      program: string;
+      members: Array<{ instance: number; port: number; isReady: boolean }>;
+    };
+
+/** Every event kind, for validating filters. */
+export const EVENT_KINDS = [
+  'daemon.started',
+  'daemon.stopping',
+  'program.added',
+  'program.updated',
+  'program.removed',
+  'program.scaled',
+  'instance.state',
+  'instance.spawned',
+  'instance.ready',
+  'instance.exited',
+  'instance.restarted',
+  'instance.errored',
+  'proxy.membership',
+] as const satisfies ReadonlyArray<TendEventBody['kind']>;
+
+/** One kind of event. */
+export type TendEventKind = TendEventBody['kind'];
+
+/** An event as subscribers and the wire see it. */
+export type TendEvent = TendEventBody & { seq: number; time: string };
