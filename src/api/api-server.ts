@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, LogController, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { ProgramRegistry } from '../daemon/program-registry.js';
 import { NotFoundError } from '../errors.js';
@@ -21,6 +21,8 @@ export interface ApiServerOptions {
   health: () => HealthReply;
   requestStop: () => void;
   logger?: Logger;
+  /** Told of every route as it is registered (the docs test checks each is in docs/api.md). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** Builds the control API (not yet listening), so tests can use `inject()` without a socket. */
@@ -35,6 +37,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     // A client that never finishes sending its request is dropped (long responses are not affected).
     requestTimeout: REQUEST_TIMEOUT_MS,
   }) as unknown as FastifyInstance;
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setErrorHandler(replyWithError);
   app.setNotFoundHandler((request) => {
     throw new NotFoundError(
