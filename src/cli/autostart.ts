@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { DaemonError } from '../errors.js';
 import type { DaemonLauncher } from './context.js';
+import { tendCommand } from './tend-command.js';
 
 /** How long the CLI waits for a daemon it started to say `ready`. */
 export const DEFAULT_DAEMON_START_TIMEOUT_MS = 10_000;
@@ -14,8 +14,8 @@ export const NOTIFY_FD = 3;
 
 /** `node bin/tend.js daemon`: how the CLI starts a background daemon. */
 export function defaultLauncher(): DaemonLauncher {
-  const bin = fileURLToPath(new URL('../../../bin/tend.js', import.meta.url));
-  return { file: process.execPath, args: [bin, 'daemon'] };
+  const { node, bin } = tendCommand();
+  return { file: node, args: [bin, 'daemon'] };
 }
 
 /** What starting a background daemon needs. */
