@@ -1,5 +1,5 @@
 import type { SupervisorRuntime } from '../supervisor/types.js';
-import { openCgroupProvider } from './cgroup-provider.js';
+import { type CgroupHierarchy, openCgroupProvider } from './cgroup-provider.js';
 import type { Containment, ContainmentProvider } from './containment.js';
 import { ProcWalkProvider } from './descendant-tracker.js';
 import { signalProcess } from './signal-process.js';
@@ -18,6 +18,8 @@ export interface NodeRuntimeOptions {
    */
   home?: string;
   useCgroups?: boolean;
+  /** The cgroup hierarchies to try, most preferred first; those mounted here by default (tests pick v1). */
+  cgroupHierarchies?: readonly CgroupHierarchy[];
   /** How often the /proc path looks for descendants (tests shorten it). */
   descendantScanIntervalMs?: number;
 }
@@ -75,7 +77,7 @@ function chooseContainment(options: NodeRuntimeOptions): ContainmentProvider {
   if (options.home === undefined || options.useCgroups === false) {
     return new ProcWalkProvider('cgroups not asked for', options.descendantScanIntervalMs);
   }
-  const opened = openCgroupProvider(options.home);
+  const opened = openCgroupProvider(options.home, options.cgroupHierarchies);
   if ('provider' in opened) return opened.provider;
   return new ProcWalkProvider(opened.problem, options.descendantScanIntervalMs);
 }

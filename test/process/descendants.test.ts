@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import {
+  type CgroupHierarchy,
   findCgroupHierarchies,
   homeCgroupName,
   openCgroupProvider,
@@ -21,18 +23,39 @@ import {
   waitForText,
 } from './harness.js';
 
-/** Why this machine cannot hold instances in cgroups (not root, none mounted), or undefined when it can. */
-function cgroupProblem(): string | undefined {
+/** Why this machine cannot hold instances in cgroups of these hierarchies, or undefined when it can. */
+function cgroupProblem(hierarchies: readonly CgroupHierarchy[]): string | undefined {
+  if (hierarchies.length === 0) return 'no such cgroup hierarchy is mounted';
   const home = makeTempHome({ after: () => {} });
-  const opened = openCgroupProvider(home);
+  const opened = openCgroupProvider(home, hierarchies);
+  rmSync(home, { recursive: true, force: true });
   return 'problem' in opened ? opened.problem : undefined;
 }
-const NO_CGROUP = cgroupProblem();
+const HIERARCHIES = findCgroupHierarchies();
+const V1_FREEZER = HIERARCHIES.filter((hierarchy) => hierarchy.kind === 'v1-freezer');
+const NO_CGROUP = cgroupProblem(HIERARCHIES);
 
-const PATHS: { name: string; containment(home: string): ContainmentOptions; skip?: string }[] = [
-  { name: 'cgroup', containment: (home) => ({ home }), skip: NO_CGROUP },
-  { name: '/proc walk', containment: (home) => ({ home, useCgroups: false }) },
+const PATHS: {
+  name: string;
+  containment(home: string): ContainmentOptions;
+  isInCgroup: boolean;
+  skip?: string;
+}[] = [
+  { name: 'cgroup', containment: (home) => ({ home }), isInCgroup: true, skip: NO_CGROUP },
+  {
+    name: 'cgroup v1 freezer',
+    containment: (home) => ({ home, cgroupHierarchies: V1_FREEZER }),
+    isInCgroup: true,
+    skip: cgroupProblem(V1_FREEZER),
+  },
+  { name: '/proc walk', containment: (home) => ({ home, useCgroups: false }), isInCgroup: false },
 ];
+
+/** Whether a process is in the cgroup tend made for instance 0 of `esc` in this home. */
+function isInInstanceCgroup(pid: number, home: string): boolean {
+  const membership = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  return membership.split('\n').some((line) => line.endsWith(`/${homeCgroupName(home)}/esc.0`));
+}
 
 /** Starts spawn-escapee as an instance and waits until it reports the pid of the child that left its group. */
 async function startEscapeeFamily(
@@ -59,7 +82,8 @@ for (const path of PATHS) {
   test(`${path.name}: a stop ends a process that left the group with setsid (regression: stop left it running under PID 1)`, {
     skip: path.skip,
   }, async (t) => {
-    const { runtime, started, escapee } = await startEscapeeFamily(t, path.containment);
+    const { dir, runtime, started, escapee } = await startEscapeeFamily(t, path.containment);
+    assert.equal(isInInstanceCgroup(escapee, dir), path.isInCgroup);
     runtime.signal(started.pid, 'SIGTERM', 'group');
     await started.exited;
     assert.equal(isProcessAlive(escapee), false, 'a zombie is not alive; a running escapee is');
@@ -91,7 +115,7 @@ test('cgroup: each run gets its own cgroup under one directory per home, and non
   skip: NO_CGROUP,
 }, async (t) => {
   const { dir, runtime, started, escapee } = await startEscapeeFamily(t, (home) => ({ home }));
-  const [hierarchy] = findCgroupHierarchies();
+  const [hierarchy] = HIERARCHIES;
   assert.ok(hierarchy);
   const homeDir = join(hierarchy.ownDir, homeCgroupName(dir));
   const instanceDir = join(homeDir, 'esc.0');
@@ -132,4 +156,21 @@ test('a run whose spawn failed owns no process: a walk before track finds nothin
     { pid: 501, ppid: 500, pgrp: 0, state: 'S', startTime: 11 },
   ];
   assert.deepEqual(tracker.update(table), []);
+});
+
+test('a daemon that may not write cgroups (not root) falls back to the /proc walk and says why', {
+  skip: process.getuid?.() === 0 ? undefined : 'needs root to run a process as nobody',
+}, (t) => {
+  const home = makeTempHome(t);
+  const runtimeModule = new URL('../../src/process/node-runtime.js', import.meta.url).href;
+  const script = `import(${JSON.stringify(runtimeModule)}).then((m) => process.stdout.write(m.createNodeRuntime({ home: ${JSON.stringify(home)}, openOutput() {} }).containment))`;
+  const said = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    uid: 65534,
+    gid: 65534,
+    encoding: 'utf8',
+  });
+  assert.match(
+    said,
+    /^a walk of \/proc for descendants every \d+ ms \(no cgroup could be used .*EACCES/,
+  );
 });

@@ -39,7 +39,7 @@ export interface TestRuntime {
 /** How the runtime holds descendants: cgroups for a home, or the /proc walk (the default without a home). */
 export type ContainmentOptions = Pick<
   NodeRuntimeOptions,
-  'home' | 'useCgroups' | 'descendantScanIntervalMs'
+  'home' | 'useCgroups' | 'cgroupHierarchies' | 'descendantScanIntervalMs'
 >;
 
 /** Builds the real runtime over temp-file fds (opened for each spawn, closed in afterSpawn). */
