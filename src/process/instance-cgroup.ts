@@ -51,8 +51,7 @@ export class InstanceCgroup implements Containment {
     try {
       return spawn();
     } finally {
-      if (this.#isChildPlaced)
-        writeFileSync(join(this.#options.daemonDir, 'cgroup.procs'), String(process.pid));
+      if (this.#isChildPlaced) this.#stepOut();
     }
   }
 
@@ -94,6 +93,11 @@ export class InstanceCgroup implements Containment {
     }
   }
 
+  /** Moves the daemon back to its own cgroup. */
+  #stepOut(): void {
+    writeFileSync(join(this.#options.daemonDir, 'cgroup.procs'), String(process.pid));
+  }
+
   #moveIn(pid: number): void {
     writeFileSync(join(this.#options.dir, 'cgroup.procs'), String(pid));
   }
@@ -124,6 +128,8 @@ export class InstanceCgroup implements Containment {
 
   /** SIGKILL to every member: one write where the kernel has cgroup.kill, else frozen first so that none forks meanwhile. */
   #killAll(): void {
+    // Never with the daemon inside: that happens only if stepping back out after a spawn failed.
+    if (this.#pids().includes(process.pid)) this.#stepOut();
     if (this.#hasKillFile()) {
       writeFileSync(join(this.#options.dir, 'cgroup.kill'), '1');
       return;

@@ -53,7 +53,7 @@ export function spawnProcess(
     containment = options.contain();
   } catch (error) {
     output.afterSpawn(undefined);
-    return failure(spec.command, error, 'cannot prepare its cgroup: ');
+    return failure(spec.command, error, 'cannot contain its processes: ');
   }
   let child: ChildProcess;
   try {
