@@ -81,6 +81,8 @@ export class InstanceSupervisor {
   #consecutiveYoungDeaths = 0;
   /** Times of recent young deaths on the run clock (see #runClock). */
   #youngDeaths: number[] = [];
+  /** Why the latest runs of this crash loop were not ready (another process on the port), for the reasons. */
+  #notReadyBecause: string | null = null;
   #pausedMs = 0;
   #waitingSince: number | null = null;
   #isChanged = false;
@@ -164,7 +166,23 @@ export class InstanceSupervisor {
     if (running === null || (pid !== undefined && pid !== running.pid)) return;
     if (lookupTransition(this.#state, 'ready') !== 'online') return;
     running.isReadyByCheck = true;
+    this.#notReadyBecause = null;
+    this.#reason = null;
     this.#move('ready');
+    this.#notifyIfChanged();
+  }
+
+  /**
+   * Tells the supervisor why the current `starting` process is not ready, such as another process
+   * listening on its port: shown as the reason meanwhile, and named when the instance backs off or
+   * gives up. With a pid that is no longer current, it is ignored.
+   */
+  noteNotReady(pid: number, problem: string): void {
+    const running = this.#process;
+    if (running === null || pid !== running.pid || this.#state !== 'starting') return;
+    this.#notReadyBecause = problem;
+    this.#reason = problem;
+    this.#isChanged = true;
     this.#notifyIfChanged();
   }
 
@@ -285,6 +303,7 @@ export class InstanceSupervisor {
     if (uptimeMs >= spec.minUptimeMs || running.isReadyByCheck) {
       // Restart speed matters here (a server back on its port within milliseconds): no timer.
       this.#consecutiveYoungDeaths = 0;
+      this.#notReadyBecause = null;
       this.#move('exited-restart');
       this.#spawn({ isRestart: true, isAfterFailure: isFailure });
       return;
@@ -301,6 +320,7 @@ export class InstanceSupervisor {
         minUptimeMs: spec.minUptimeMs,
         lastExit: exit,
         isLastExitFailure: isFailure,
+        notReadyBecause: this.#notReadyBecause,
       });
       return;
     }
@@ -312,7 +332,13 @@ export class InstanceSupervisor {
     this.#move('exited-backoff');
     this.#waitingSince = now;
     this.#nextRestartAt = now + delayMs;
-    this.#reason = backoffReason(exit, uptimeMs, delayMs, this.#consecutiveYoungDeaths);
+    this.#reason = backoffReason(
+      exit,
+      uptimeMs,
+      delayMs,
+      this.#consecutiveYoungDeaths,
+      this.#notReadyBecause,
+    );
     const timer = this.#runtime.setTimer(delayMs, () => this.#onBackoffElapsed(timer, isFailure));
     this.#restartTimer = timer;
   }
@@ -393,6 +419,7 @@ export class InstanceSupervisor {
   }
 
   #forgetCrashes(): void {
+    this.#notReadyBecause = null;
     this.#consecutiveYoungDeaths = 0;
     this.#youngDeaths = [];
     this.#pausedMs = 0;
