@@ -10,7 +10,7 @@ import {
   processFamily,
   socketInodesOf,
 } from '../../src/health/listening-owner.js';
-import { listenHere, startIdleProcess, startListeningFamily } from './listening-processes.js';
+import { listenHere, startIdleProcess, startListeningFamily } from '../helpers/listeners.js';
 
 test('a socket this process listens on is found by port and owned by this process; closed, it is gone', async (t) => {
   const { server, port } = await listenHere(t);

@@ -4,7 +4,7 @@ import { type ProgramSpecInput, ProgramSpecSchema } from '../../src/config/progr
 import { TendError } from '../../src/errors.js';
 import { type PortClaimant, refuseTakenPorts } from '../../src/health/port-check.js';
 import { findFreePortRange } from '../helpers/free-ports.js';
-import { startIdleProcess, startListeningFamily } from './listening-processes.js';
+import { startIdleProcess, startListeningFamily } from '../helpers/listeners.js';
 
 function spec(input: Partial<ProgramSpecInput>) {
   return ProgramSpecSchema.parse({ name: 'web', command: 'node', cwd: '/', ...input });

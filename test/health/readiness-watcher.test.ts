@@ -6,7 +6,7 @@ import { probeInstancePort } from '../../src/health/tcp-probe.js';
 import { emptyInstanceStats } from '../../src/supervisor/instance-stats.js';
 import type { InstanceSnapshot } from '../../src/supervisor/types.js';
 import { findFreePortRange } from '../helpers/free-ports.js';
-import { startIdleProcess, startListeningFamily } from './listening-processes.js';
+import { startIdleProcess, startListeningFamily } from '../helpers/listeners.js';
 
 function starting(pid: number): InstanceSnapshot {
   return {
