@@ -42,7 +42,10 @@ export class ReadinessWatcher {
     this.#checks.set(key, { pid, abort });
     const port = spec.port + snapshot.instance;
     const onHeldByOther = async () => {
-      const holder = await findSocketHolder(await findListeningInodes(port));
+      // Naming the holder is a courtesy: a failure to read /proc must not end the daemon.
+      const holder = await findListeningInodes(port)
+        .then(findSocketHolder)
+        .catch(() => undefined);
       if (abort.signal.aborted) return;
       listener.onBlocked(
         pid,
