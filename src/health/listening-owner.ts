@@ -128,7 +128,7 @@ async function childrenOf(pid: number): Promise<number[] | undefined> {
 }
 
 /** Descendants of `root` from the parent pid in every /proc/<pid>/stat: the slow way, for kernels without children files. */
-async function descendantsByParentScan(root: number): Promise<number[]> {
+export async function descendantsByParentScan(root: number): Promise<number[]> {
   const childrenByParent = new Map<number, number[]>();
   for (const pid of await listPids()) {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
+  descendantsByParentScan,
   describePortInUse,
   findListeningInodes,
   findSocketHolder,
@@ -37,6 +38,8 @@ test('a process whose forked child listens owns the port (a server with workers)
   const family = await startListeningFamily(t, { viaChild: true });
   assert.notEqual(family.listenerPid, family.pid);
   assert.deepEqual(await processFamily(family.pid), [family.pid, family.listenerPid]);
+  // The fallback for kernels without /proc/<pid>/task/<tid>/children finds the same.
+  assert.deepEqual(await descendantsByParentScan(family.pid), [family.listenerPid]);
   assert.equal(await ownsListeningSocket(family.pid, family.port), true);
   // This test process is an ancestor of both: descendants count, so it owns the port too.
   assert.equal(await ownsListeningSocket(process.pid, family.port), true);
