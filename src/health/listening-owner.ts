@@ -68,13 +68,25 @@ export async function processFamily(pid: number): Promise<number[]> {
  */
 export async function ownsListeningSocket(pid: number, port: number): Promise<boolean | undefined> {
   const listening = await findListeningInodes(port);
-  if (listening.size === 0) return false;
+  return listening.size === 0 ? false : familiesHoldAny([pid], listening);
+}
+
+/**
+ * Whether one of `pids`, or a descendant of one, holds one of the sockets `inodes`. Undefined when
+ * no descriptor of theirs is readable by this process (another user's processes).
+ */
+export async function familiesHoldAny(
+  pids: number[],
+  inodes: Set<number>,
+): Promise<boolean | undefined> {
   let isReadable = false;
-  for (const member of await processFamily(pid)) {
-    const sockets = await socketInodesOf(member);
-    if (sockets === undefined) continue;
-    isReadable = true;
-    for (const inode of listening) if (sockets.has(inode)) return true;
+  for (const pid of pids) {
+    for (const member of await processFamily(pid)) {
+      const sockets = await socketInodesOf(member);
+      if (sockets === undefined) continue;
+      isReadable = true;
+      for (const inode of inodes) if (sockets.has(inode)) return true;
+    }
   }
   return isReadable ? false : undefined;
 }

@@ -2,10 +2,9 @@ import type { ProgramSpec } from '../config/program-spec.js';
 import { ConflictError } from '../errors.js';
 import {
   describePortInUse,
+  familiesHoldAny,
   findListeningInodes,
   findSocketHolder,
-  processFamily,
-  socketInodesOf,
 } from './listening-owner.js';
 
 /** A program as the port check sees it: its definition and its live processes (a ManagedProgram). */
@@ -38,7 +37,7 @@ export async function refuseTakenPorts(
   const own = 'spec' in program ? ownPids(program) : [];
   for (const { port, user, option } of neededPorts(spec, range)) {
     const listening = await findListeningInodes(port);
-    if (listening.size === 0 || (await isAnyHeldBy(own, listening))) continue;
+    if (listening.size === 0 || (await familiesHoldAny(own, listening)) === true) continue;
     const holder = await findSocketHolder(listening);
     throw new ConflictError(
       'TEND_ERR_PORT_IN_USE',
@@ -67,14 +66,4 @@ function ownPids(program: PortClaimant): number[] {
   const pids = program.pool.snapshot().instances.map((instance) => instance.pid);
   pids.push(program.proxySnapshot()?.pid ?? null);
   return pids.filter((pid): pid is number => pid !== null);
-}
-
-async function isAnyHeldBy(pids: number[], inodes: Set<number>): Promise<boolean> {
-  for (const pid of pids) {
-    for (const member of await processFamily(pid)) {
-      const sockets = await socketInodesOf(member);
-      for (const inode of inodes) if (sockets?.has(inode)) return true;
-    }
-  }
-  return false;
 }
