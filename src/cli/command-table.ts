@@ -1,3 +1,9 @@
+import {
+  BALANCE_STRATEGIES,
+  PROXY_DEFAULTS,
+  PROXY_LIMITS,
+  PROXY_MODES,
+} from '../config/proxy-defaults.js';
 import type { CommandSpec, OptionSpec } from './command-types.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -126,31 +132,31 @@ const START_OPTIONS: readonly OptionSpec[] = [
     kind: 'value',
     valueName: 'HOST',
     description: 'address the proxy listens on',
-    defaultText: '127.0.0.1',
+    defaultText: PROXY_DEFAULTS.host,
   },
   {
     long: 'proxy-mode',
     kind: 'value',
     valueName: 'MODE',
     description: 'http: balance and retry requests; tcp: balance connections',
-    defaultText: 'http',
-    check: { kind: 'choice', choices: ['http', 'tcp'] },
+    defaultText: PROXY_DEFAULTS.mode,
+    check: { kind: 'choice', choices: PROXY_MODES },
   },
   {
     long: 'balance',
     kind: 'value',
     valueName: 'STRATEGY',
-    description: 'round-robin or least-outstanding',
-    defaultText: 'round-robin',
-    check: { kind: 'choice', choices: ['round-robin', 'least-outstanding'] },
+    description: BALANCE_STRATEGIES.join(' or '),
+    defaultText: PROXY_DEFAULTS.balance,
+    check: { kind: 'choice', choices: BALANCE_STRATEGIES },
   },
   {
     long: 'proxy-wait',
     kind: 'value',
     valueName: 'MS',
     description: 'how long a request waits for a ready instance before a 503',
-    defaultText: '5s',
-    check: { kind: 'duration', minMs: 0, maxMs: 3_600_000 },
+    defaultText: `${PROXY_DEFAULTS.waitForReadyMs / 1000}s`,
+    check: { kind: 'duration', minMs: 0, maxMs: PROXY_LIMITS.waitForReadyMsMax },
   },
   JSON_OPTION,
 ];

@@ -1,3 +1,4 @@
+import { instancePort } from '../config/instance-port.js';
 import type { ProgramSpec } from '../config/program-spec.js';
 import type { InstanceSnapshot } from '../supervisor/types.js';
 import { waitUntilAccepting } from './tcp-probe.js';
@@ -17,26 +18,24 @@ export class ReadinessWatcher {
   update(spec: ProgramSpec, snapshot: InstanceSnapshot, onReady: (pid: number) => void): void {
     const key = `${snapshot.name}:${snapshot.instance}`;
     const current = this.#checks.get(key);
+    const port = instancePort(spec, snapshot.instance);
     const isWanted =
       spec.readiness === 'tcp' &&
-      spec.port !== undefined &&
+      port !== null &&
       snapshot.state === 'starting' &&
       snapshot.pid !== null;
     if (current && (!isWanted || current.pid !== snapshot.pid)) {
       current.abort.abort();
       this.#checks.delete(key);
     }
-    if (!isWanted || spec.port === undefined || snapshot.pid === null || this.#checks.has(key))
-      return;
+    if (!isWanted || port === null || snapshot.pid === null || this.#checks.has(key)) return;
     const pid = snapshot.pid;
     const abort = new AbortController();
     this.#checks.set(key, { pid, abort });
-    void waitUntilAccepting(INSTANCE_HOST, spec.port + snapshot.instance, abort.signal).then(
-      (isReady) => {
-        if (this.#checks.get(key)?.abort === abort) this.#checks.delete(key);
-        if (isReady) onReady(pid);
-      },
-    );
+    void waitUntilAccepting(INSTANCE_HOST, port, abort.signal).then((isReady) => {
+      if (this.#checks.get(key)?.abort === abort) this.#checks.delete(key);
+      if (isReady) onReady(pid);
+    });
   }
 
   /** Cancels every check of a program (deleted) or of all (shutdown). */

@@ -1,30 +1,9 @@
-/** How the proxy balances: per request (http) or per connection (tcp). */
-export type ProxyMode = 'http' | 'tcp';
+import type { ProxyTuning } from '../config/proxy-settings.js';
 
-/** Which ready instance gets the next request or connection. */
-export type BalanceStrategy = 'round-robin' | 'least-outstanding';
+export type { BalanceStrategy, ProxyMode } from '../config/proxy-defaults.js';
 
 /** What the proxy needs to serve one pool: everything a `configure` message sets. */
-export interface ProxySettings {
-  pool: string;
-  host: string;
-  port: number;
-  mode: ProxyMode;
-  balance: BalanceStrategy;
-  waitForReadyMs: number;
-  maxReplayBodyBytes: number;
-  retryNonIdempotent: boolean;
-}
-
-/** Defaults for every optional proxy setting, in one place. */
-export const PROXY_DEFAULTS = {
-  host: '127.0.0.1',
-  mode: 'http' as ProxyMode,
-  balance: 'round-robin' as BalanceStrategy,
-  waitForReadyMs: 5_000,
-  maxReplayBodyBytes: 1024 * 1024,
-  retryNonIdempotent: false,
-} as const;
+export type ProxySettings = { pool: string; host: string; port: number } & ProxyTuning;
 
 /** One instance of the pool as the daemon sees it. */
 export interface UpstreamMember {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ProgramSpecSchema } from '../../src/config/program-spec.js';
-import { ManagedProgram } from '../../src/daemon/managed-program.js';
+import { EventBus } from '../../src/core/event-bus.js';
+import { ManagedProgram } from '../../src/core/managed-program.js';
 import { TendError } from '../../src/errors.js';
 import { FakeRuntime } from '../supervisor/fake-runtime.js';
 
@@ -12,7 +13,7 @@ function makePool(runtime: FakeRuntime, pool: { instances: number; min: number; 
     stats: [],
     runtime,
     runDir: '/nonexistent',
-    onChange: () => {},
+    bus: new EventBus(),
     onProblem: () => {},
   });
 }
