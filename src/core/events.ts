@@ -1,8 +1,8 @@
 /**
  * The typed events the daemon's core emits: one stream that persistence, the proxy feed, the
  * API's event stream, metrics and the dashboard all read. A closed, discriminated union on
- * `kind`; every event carries a sequence number (strictly increasing within one daemon run,
- * continued across runs from the state file) and an ISO-8601 time.
+ * `kind`; every event carries a sequence number (strictly increasing, continued across daemon
+ * runs through the state file) and an ISO-8601 time.
  */
 import type { ProgramSpec } from '../config/program-spec.js';
 import type { SignalName } from '../process/signals.js';

@@ -11,7 +11,7 @@ import { readProcessStartTime } from '../process/proc-identity.js';
 import { StateStore } from '../store/state-file.js';
 import { TEND_VERSION } from '../version.js';
 import { endLeftovers } from './leftovers.js';
-import { persistOnEvents, toPersisted } from './persistence.js';
+import { persistOnEvents, toStateToSave } from './persistence.js';
 import { PidTracker } from './pid-tracker.js';
 import { feedProxies } from './proxy-feed.js';
 import { wireReadiness } from './readiness-wiring.js';
@@ -55,6 +55,7 @@ export async function createDaemonServices(
   const runtime = createNodeRuntime({ openOutput: (request) => logs.openOutput(request) });
   const onProblem = (message: string, detail?: unknown) => logger.warn({ err: detail }, message);
   const bus = new EventBus({
+    firstSeq: loaded.state.nextEventSeq,
     onListenerError: (error, event) =>
       logger.error({ err: error, kind: event.kind, seq: event.seq }, 'event subscriber failed'),
   });
@@ -69,14 +70,8 @@ export async function createDaemonServices(
   await core.restore(loaded.state.programs);
   // Saving starts after the restore: a crash half-way must not leave a state file with half the programs.
   const saveState = (allowEmpty: boolean) =>
-    store.save({ programs: toPersisted(core, pids) }, { allowEmpty });
-  persistOnEvents({
-    bus,
-    core,
-    pids,
-    store: { save: (programs, options) => store.save({ programs }, options) },
-    onProblem,
-  });
+    store.save(toStateToSave(bus, core, pids), { allowEmpty });
+  persistOnEvents({ bus, core, pids, store, onProblem });
   saveState(false).catch((error: unknown) => onProblem('could not save the state file', error));
 
   let isShutDown = false;

@@ -1,11 +1,16 @@
 import type { EventBus } from '../core/event-bus.js';
 import type { ProgramCore } from '../core/program-core.js';
-import type { PersistedProgram } from '../store/persisted-state.js';
+import type { PersistedProgram, StateToSave } from '../store/persisted-state.js';
 import type { PidTracker } from './pid-tracker.js';
 
 /** What persistence needs from the durable store. */
 export interface PersistPort {
-  save(programs: PersistedProgram[], options: { allowEmpty: boolean }): Promise<void>;
+  save(state: StateToSave, options: { allowEmpty: boolean }): Promise<void>;
+}
+
+/** What the state file keeps: the programs, and where the event numbers go on. */
+export function toStateToSave(bus: EventBus, core: ProgramCore, pids: PidTracker): StateToSave {
+  return { programs: toPersisted(core, pids), nextEventSeq: bus.nextSeq };
 }
 
 /** The programs in the form the state file keeps. */
@@ -42,9 +47,8 @@ export function persistOnEvents(options: {
 }): () => void {
   const { bus, core, pids, store, onProblem } = options;
   return bus.subscribe((event) => {
-    if (event.kind === 'daemon.started' || event.kind === 'daemon.stopping') return;
     store
-      .save(toPersisted(core, pids), { allowEmpty: event.kind === 'program.removed' })
+      .save(toStateToSave(bus, core, pids), { allowEmpty: event.kind === 'program.removed' })
       .catch((error: unknown) => onProblem('could not save the state file', error));
   });
 }
