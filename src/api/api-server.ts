@@ -5,6 +5,7 @@ import type { ProgramCore } from '../core/program-core.js';
 import { NotFoundError } from '../errors.js';
 import { replyWithError } from './error-reply.js';
 import { registerDaemonRoutes } from './routes/daemon-routes.js';
+import { type EventStreamOptions, registerEventRoutes } from './routes/event-routes.js';
 import { type LogSource, registerLogRoutes } from './routes/log-routes.js';
 import { registerProgramRoutes } from './routes/programs-routes.js';
 import type { LiveFiguresSource } from './views.js';
@@ -24,6 +25,8 @@ export interface ApiServerOptions {
   bus: EventBus;
   live: LiveFiguresSource;
   logs: LogSource;
+  /** Tunables of `GET /v1/events` (tests shorten the keep-alive and the backlog bound). */
+  events?: EventStreamOptions;
   health: () => HealthReply;
   requestStop: () => void;
   logger?: Logger;
@@ -51,5 +54,6 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   registerDaemonRoutes(app, options);
   registerProgramRoutes(app, options);
   registerLogRoutes(app, options.logs);
+  registerEventRoutes(app, options);
   return app;
 }
