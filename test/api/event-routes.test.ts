@@ -295,3 +295,18 @@ test('a consumer that does not read is told why and cut off once its backlog pas
     /event: stream\.closed\ndata: \{"reason":"the client read too slowly: more than 65536 bytes/,
   );
 });
+
+test('a replay larger than the backlog bound is sent whole: the bound counts live events on top of it', async (t) => {
+  const { bus, client } = await serve(t, { events: { maxBacklogBytes: 16 * 1024 } });
+  const spec = makeSpec({ env: { BIG: 'x'.repeat(8 * 1024) } });
+  for (let round = 0; round < 40; round++)
+    bus.emit({ kind: 'program.added', program: 'web', spec });
+  const messages = await collect(
+    client,
+    { since: 0 },
+    () => {},
+    (received) => seqsOf(received).at(-1) === 40,
+  );
+  assert.equal(seqsOf(messages).length, 40);
+  assert.ok(!messages.some((message) => message.kind === 'stream.closed'));
+});

@@ -54,10 +54,12 @@ export function registerEventRoutes(
     let isOpen = true;
     let unsubscribe = () => {};
     let keepAlive: NodeJS.Timeout | undefined;
+    // The replay is bounded by the ring and may be larger than the bound: the bound counts on top of it.
+    let backlogLimit = Number.POSITIVE_INFINITY;
     const write = (text: string) => {
       if (!isOpen) return;
       raw.write(text);
-      if (raw.writableLength > maxBacklogBytes) cutOff();
+      if (raw.writableLength > backlogLimit) cutOff();
     };
     const send = (event: TendEvent) => {
       if (matchesEventQuery(query, event)) {
@@ -92,7 +94,7 @@ export function registerEventRoutes(
       }
       if (replay.ok) for (const event of replay.events) send(event);
     }
-    if (!isOpen) return;
+    backlogLimit = raw.writableLength + maxBacklogBytes;
     // Same synchronous step as the replay: no event can fall between the two.
     unsubscribe = bus.subscribe(send);
     keepAlive = setInterval(() => write(': keep-alive\n\n'), keepAliveMs);
