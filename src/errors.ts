@@ -35,6 +35,21 @@ export const ERROR_TABLE = {
     exitCode: 2,
     meaning: 'a request body is not application/json',
   },
+  TEND_ERR_API_REQUEST_TIMEOUT: {
+    status: 408,
+    exitCode: 1,
+    meaning: 'a request was not received whole within the request timeout',
+  },
+  TEND_ERR_API_HEADERS_TOO_LARGE: {
+    status: 431,
+    exitCode: 2,
+    meaning: 'the request headers are over the size limit',
+  },
+  TEND_ERR_API_MALFORMED_REQUEST: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'bytes on the socket that are not an HTTP/1.1 request',
+  },
   TEND_ERR_API_ROUTE_NOT_FOUND: { status: 404, exitCode: 1, meaning: 'no such API route' },
   TEND_ERR_API_UNAUTHORIZED: {
     status: 401,

@@ -155,6 +155,11 @@ const START_OPTIONS: readonly OptionSpec[] = [
   JSON_OPTION,
 ];
 
+const SEVERAL_NAMES_DETAILS = [
+  'Takes one or more program names, or `all`. Every name is checked first: when one is not',
+  'managed, the command fails naming it and no program is touched.',
+].join('\n');
+
 /** Every command, in the order help lists them. Modules are loaded only when their command runs. */
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -223,28 +228,37 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'stop',
     aliases: [],
-    summary: 'stop a program (it stays managed)',
-    usage: '<name|all> [--json]',
-    positionals: [{ name: '<name|all>', isRequired: true, completes: 'program' }],
+    summary: 'stop programs (they stay managed)',
+    usage: '<name...|all> [--json]',
+    positionals: [
+      { name: '<name...|all>', isRequired: true, isVariadic: true, completes: 'program' },
+    ],
     options: [JSON_OPTION],
+    details: SEVERAL_NAMES_DETAILS,
     load: () => import('./commands/stop.js'),
   },
   {
     name: 'restart',
     aliases: [],
-    summary: 'restart a program',
-    usage: '<name|all> [--json]',
-    positionals: [{ name: '<name|all>', isRequired: true, completes: 'program' }],
+    summary: 'restart programs',
+    usage: '<name...|all> [--json]',
+    positionals: [
+      { name: '<name...|all>', isRequired: true, isVariadic: true, completes: 'program' },
+    ],
     options: [JSON_OPTION],
+    details: SEVERAL_NAMES_DETAILS,
     load: () => import('./commands/restart.js'),
   },
   {
     name: 'delete',
     aliases: ['rm', 'unmanage'],
-    summary: 'stop a program and forget it',
-    usage: '<name|all> [--json]',
-    positionals: [{ name: '<name|all>', isRequired: true, completes: 'program' }],
+    summary: 'stop programs and forget them',
+    usage: '<name...|all> [--json]',
+    positionals: [
+      { name: '<name...|all>', isRequired: true, isVariadic: true, completes: 'program' },
+    ],
     options: [JSON_OPTION],
+    details: SEVERAL_NAMES_DETAILS,
     load: () => import('./commands/delete.js'),
   },
   {
@@ -319,6 +333,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: '',
     positionals: [],
     options: [],
+    hintForArguments: (words) =>
+      words.length === 2
+        ? `\`tend kill\` takes no argument: it stops the daemon and every program; to send ${words[0]} to ${words[1]}, use \`tend signal ${words.join(' ')}\``
+        : '`tend kill` takes no argument: it stops the daemon and every program; to send a signal to a program, use `tend signal <signal> <name>`',
     load: () => import('./commands/kill.js'),
   },
   {

@@ -1,12 +1,12 @@
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
-import { parseTarget } from '../option-values.js';
+import { parseTargets } from '../option-values.js';
 import { writeJson } from '../output/json.js';
 import { hasFlag } from '../parse-args.js';
 
-/** `tend restart <name|all>`: returns once every instance was spawned again. */
+/** `tend restart <name...|all>`: returns once every instance was spawned again. */
 export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
-  const target = parseTarget(args.positionals[0] as string);
+  const target = parseTargets(args.positionals);
   const programs = await (await ctx.client()).restartPrograms(target);
   if (hasFlag(args, 'json')) {
     writeJson(ctx.stdout, programs);

@@ -1,10 +1,18 @@
 import { resolve } from 'node:path';
 import type { ApiClient } from '../../api/client.js';
-import type { ProgramDetail, ProgramSpecInput } from '../../api/wire.js';
+import {
+  MAX_BODY_BYTES,
+  type ProgramActionResult,
+  type ProgramDetail,
+  type ProgramSpecInput,
+} from '../../api/wire.js';
 import { programNameProblem } from '../../config/program-name.js';
+import { reservedEnvKeys } from '../../config/reserved-env.js';
 import { TendError, UsageError } from '../../errors.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
+import { describeEffects } from '../output/action-effect.js';
+import { formatBytes } from '../output/format.js';
 import { formatInstanceTable, instancesOf } from '../output/instance-table.js';
 import { writeJson } from '../output/json.js';
 import { loadPalette } from '../output/palette.js';
@@ -58,8 +66,13 @@ export function planNewProgram(
       `Expected a program name: none can be made of ${JSON.stringify(command)}; give one with --name`,
     );
   }
+  const port = numberOption(args, 'port');
+  // What tend sets itself is not inherited (a `tend start` run inside an instance has TEND_NAME);
+  // given with --env, the daemon refuses it, saying why.
+  const notInherited = new Set(reservedEnvKeys(port !== undefined));
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(where.env)) if (value !== undefined) env[key] = value;
+  for (const [key, value] of Object.entries(where.env))
+    if (value !== undefined && !notInherited.has(key)) env[key] = value;
   for (const pair of repeatedOption(args, 'env')) {
     const equals = pair.indexOf('=');
     env[pair.slice(0, equals)] = pair.slice(equals + 1);
@@ -78,7 +91,6 @@ export function planNewProgram(
   if (noRestartExitCodes !== undefined) spec.noRestartExitCodes = noRestartExitCodes;
   const instances = numberOption(args, 'instances');
   if (instances !== undefined) spec.instances = instances;
-  const port = numberOption(args, 'port');
   if (port !== undefined) spec.port = port;
   const stopSignal = stringOption(args, 'stop-signal');
   if (stopSignal !== undefined) spec.stopSignal = stopSignal;
@@ -94,7 +106,31 @@ export function planNewProgram(
   if (readiness !== undefined) spec.readiness = readiness as ProgramSpecInput['readiness'];
   const proxy = planProxy(args);
   if (proxy !== undefined) spec.proxy = proxy;
+  checkRequestSize(spec);
   return { spec, isNameDefault: givenName === undefined };
+}
+
+/**
+ * Refuses, before anything is sent, a definition over the daemon's body limit: the environment is
+ * sent whole, so a large one (or a long command line) is the usual cause, and the message says which.
+ */
+function checkRequestSize(spec: ProgramSpecInput): void {
+  const total = Buffer.byteLength(JSON.stringify(spec));
+  if (total <= MAX_BODY_BYTES) return;
+  const envBytes = Buffer.byteLength(JSON.stringify(spec.env ?? {}));
+  const argsBytes = Buffer.byteLength(JSON.stringify([spec.command, ...(spec.args ?? [])]));
+  const [largestKey, largestValue] = Object.entries(spec.env ?? {}).reduce(
+    (largest, entry) => (entry[1].length > largest[1].length ? entry : largest),
+    ['', ''],
+  );
+  const culprit =
+    envBytes >= argsBytes
+      ? `the environment is ${formatBytes(envBytes)} (${Object.keys(spec.env ?? {}).length} variables, the largest ${largestKey} at ${formatBytes(Buffer.byteLength(largestValue))}); start tend from a smaller environment (\`env -u ${largestKey} tend start …\`)`
+      : `the command line is ${formatBytes(argsBytes)}; pass large data in a file instead`;
+  throw new UsageError(
+    'TEND_ERR_API_BODY_TOO_LARGE',
+    `The program definition is ${formatBytes(total)}, over the daemon's limit of ${formatBytes(MAX_BODY_BYTES)}: ${culprit}`,
+  );
 }
 
 const PROXY_DETAIL_OPTIONS = ['proxy-host', 'proxy-mode', 'balance', 'proxy-wait'];
@@ -127,9 +163,7 @@ function planProxy(args: ParsedArgs): ProgramSpecInput['proxy'] {
 /** `tend start`: starts a new program, or a managed one again. */
 export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   const word = existingCandidateOf(args);
-  if (word === 'all') {
-    return report(ctx, args, await (await ctx.client()).startPrograms('all'), 'Started all');
-  }
+  if (word === 'all') return report(ctx, args, await (await ctx.client()).startPrograms('all'));
   // Bad input fails here, before the daemon is asked anything.
   const plan = planNewProgram(args, ctx);
   const client = await ctx.client();
@@ -139,10 +173,10 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     programNameProblem(word) === undefined &&
     (await client.findProgram(word)) !== undefined
   ) {
-    return report(ctx, args, await client.startPrograms(word), `Started ${word}`);
+    return report(ctx, args, await client.startPrograms(word));
   }
   const program = await createProgram(client, plan);
-  return report(ctx, args, program, `Started ${program.name}`);
+  return report(ctx, args, program);
 }
 
 async function createProgram(client: ApiClient, plan: NewProgramPlan): Promise<ProgramDetail> {
@@ -159,11 +193,11 @@ async function createProgram(client: ApiClient, plan: NewProgramPlan): Promise<P
   }
 }
 
+/** Prints what was started (or found already running) and a row per instance. */
 async function report(
   ctx: CliContext,
   args: ParsedArgs,
-  result: ProgramDetail | ProgramDetail[],
-  headline: string,
+  result: ProgramDetail | ProgramActionResult[],
 ): Promise<number> {
   if (hasFlag(args, 'json')) {
     writeJson(ctx.stdout, result);
@@ -174,8 +208,11 @@ async function report(
     ctx.stdout.write('No programs are managed; start one with `tend start <command>`\n');
     return 0;
   }
+  const headline = Array.isArray(result)
+    ? describeEffects(result, 'start')
+    : `Started ${result.name}\n`;
   ctx.stdout.write(
-    `${headline}\n${formatInstanceTable(instancesOf(programs), await loadPalette(ctx.isColor))}`,
+    `${headline}${formatInstanceTable(instancesOf(programs), await loadPalette(ctx.isColor))}`,
   );
   return 0;
 }
