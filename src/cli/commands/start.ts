@@ -12,7 +12,6 @@ import { TendError, UsageError } from '../../errors.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
 import { describeEffects } from '../output/action-effect.js';
-import { formatBytes } from '../output/format.js';
 import { formatInstanceTable, instancesOf } from '../output/instance-table.js';
 import { writeJson } from '../output/json.js';
 import { loadPalette } from '../output/palette.js';
@@ -125,12 +124,17 @@ function checkRequestSize(spec: ProgramSpecInput): void {
   );
   const culprit =
     envBytes >= argsBytes
-      ? `the environment is ${formatBytes(envBytes)} (${Object.keys(spec.env ?? {}).length} variables, the largest ${largestKey} at ${formatBytes(Buffer.byteLength(largestValue))}); start tend from a smaller environment (\`env -u ${largestKey} tend start …\`)`
-      : `the command line is ${formatBytes(argsBytes)}; pass large data in a file instead`;
+      ? `the environment is ${kibibytes(envBytes)} (${Object.keys(spec.env ?? {}).length} variables, the largest ${largestKey} at ${kibibytes(Buffer.byteLength(largestValue))}); start tend from a smaller environment (\`env -u ${largestKey} tend start …\`)`
+      : `the command line is ${kibibytes(argsBytes)}; pass large data in a file instead`;
   throw new UsageError(
     'TEND_ERR_API_BODY_TOO_LARGE',
-    `The program definition is ${formatBytes(total)}, over the daemon's limit of ${formatBytes(MAX_BODY_BYTES)}: ${culprit}`,
+    `The program definition is ${kibibytes(total)}, over the daemon's limit of ${kibibytes(MAX_BODY_BYTES)}: ${culprit}`,
   );
+}
+
+/** A size in whole KiB, rounded up: precise enough that the size and the limit never print alike. */
+function kibibytes(bytes: number): string {
+  return `${Math.ceil(bytes / 1024)} KiB`;
 }
 
 const PROXY_DETAIL_OPTIONS = ['proxy-host', 'proxy-mode', 'balance', 'proxy-wait'];
