@@ -68,7 +68,13 @@ export async function replyWithError(
   const { status, body } = toWireError(error, (bug) =>
     request.log.error({ err: bug }, 'unhandled error'),
   );
-  if (!request.raw.complete) await drain(request.raw);
+  if (!request.raw.complete) {
+    await drain(request.raw);
+    // Fastify asks to close a connection whose body it left unread; once it is read, the
+    // connection is clean and stays open if the client wants it (closing right after the answer
+    // races the client's last write, which then fails with EPIPE before it reads the answer).
+    reply.removeHeader('connection');
+  }
   return reply.status(status).send(body);
 }
 

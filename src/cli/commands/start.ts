@@ -105,7 +105,6 @@ export function planNewProgram(
   if (readiness !== undefined) spec.readiness = readiness as ProgramSpecInput['readiness'];
   const proxy = planProxy(args);
   if (proxy !== undefined) spec.proxy = proxy;
-  checkRequestSize(spec);
   return { spec, isNameDefault: givenName === undefined };
 }
 
@@ -179,6 +178,8 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   ) {
     return report(ctx, args, await client.startPrograms(word));
   }
+  // Only a new program's definition is sent: `tend start web` from a large environment is fine.
+  checkRequestSize(plan.spec);
   const program = await createProgram(client, plan);
   return report(ctx, args, program);
 }
