@@ -24,6 +24,8 @@ export interface PoolProxyView {
   process: InstanceSnapshot;
   /** Why the proxy does not serve, such as a port already in use. */
   problem: string | null;
+  /** Requests answered 503 (tcp: connections closed) because no instance was ready in time. */
+  unavailable: number;
   instances: InstanceProxyStats[];
 }
 
@@ -109,7 +111,7 @@ export class PoolProxy {
   /** The proxy's state and per-instance counters. */
   async view(): Promise<PoolProxyView> {
     const proxy = this.#spec.proxy;
-    const instances = this.#client ? await this.#client.stats().catch(() => []) : [];
+    const stats = this.#client ? await this.#client.poolStats().catch(() => undefined) : undefined;
     return {
       host: proxy?.host ?? INSTANCE_HOST,
       port: proxy?.port ?? 0,
@@ -117,7 +119,8 @@ export class PoolProxy {
       balance: proxy?.balance ?? 'round-robin',
       process: this.#supervisor.snapshot(),
       problem: this.#problem,
-      instances,
+      unavailable: stats?.unavailable ?? 0,
+      instances: stats?.instances ?? [],
     };
   }
 
