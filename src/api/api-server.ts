@@ -5,6 +5,7 @@ import { NotFoundError } from '../errors.js';
 import { replyWithError } from './error-reply.js';
 import { registerDaemonRoutes } from './routes/daemon-routes.js';
 import { type LogSource, registerLogRoutes } from './routes/log-routes.js';
+import { type MetricsExposition, registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerProgramRoutes } from './routes/programs-routes.js';
 import type { HealthReply } from './wire.js';
 
@@ -20,6 +21,8 @@ export interface ApiServerOptions {
   logs: LogSource;
   health: () => HealthReply;
   requestStop: () => void;
+  /** `GET /metrics`; left out, the route does not exist. */
+  metrics?: MetricsExposition;
   logger?: Logger;
 }
 
@@ -42,6 +45,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       `No route ${request.method} ${request.url.split('?')[0]}; docs/api.md lists the routes`,
     );
   });
+  if (options.metrics) registerMetricsRoutes(app, options.metrics);
   registerDaemonRoutes(app, options);
   registerProgramRoutes(app, options.registry);
   registerLogRoutes(app, options.logs);

@@ -1,17 +1,24 @@
 import type { Logger } from 'pino';
 import type { LogSource } from '../api/routes/log-routes.js';
 import type { HomePaths } from '../config/home.js';
+import { EventBus } from '../core/event-bus.js';
 import { LogManager } from '../logs/log-manager.js';
 import { MetricsSampler } from '../metrics/metrics-sampler.js';
+import { TendMetrics } from '../metrics/prometheus/tend-metrics.js';
 import { createNodeRuntime } from '../process/node-runtime.js';
 import { readProcessStartTime } from '../process/proc-identity.js';
 import { StateStore } from '../store/state-file.js';
 import { ProgramRegistry } from './program-registry.js';
+import { SnapshotEvents } from './snapshot-events.js';
 
 /** The daemon's parts, wired together, and how to take them down in order. */
 export interface DaemonServices {
   registry: ProgramRegistry;
   logSource: LogSource;
+  /** The daemon's event stream. */
+  bus: EventBus;
+  /** The Prometheus metrics behind `GET /metrics`. */
+  metrics: TendMetrics;
   /** Problems found at start-up (a corrupt state file moved aside, a program that could not start). */
   problems: string[];
   /** Stops every process, saves the state for the next start, and closes the log files. */
@@ -35,6 +42,11 @@ export async function createDaemonServices(
     onError: (error) => logger.error({ err: error }, 'log capture problem'),
   });
   const metrics = new MetricsSampler();
+  const bus = new EventBus({
+    onListenerError: (error, event) =>
+      logger.error({ err: error, kind: event.kind }, 'event listener failed'),
+  });
+  const snapshotEvents = new SnapshotEvents(bus);
   const runtime = createNodeRuntime({ openOutput: (request) => logs.openOutput(request) });
   const registry = new ProgramRegistry({
     runtime,
@@ -51,12 +63,16 @@ export async function createDaemonServices(
     onProblem: (message, detail) => {
       logger.warn({ err: detail }, message);
     },
+    observer: snapshotEvents,
   });
+  const prometheus = new TendMetrics({ bus, source: registry });
   await registry.restore(loaded.state.programs);
 
   let isShutDown = false;
   return {
     registry,
+    bus,
+    metrics: prometheus,
     problems,
     logSource: {
       tail: (query) => logs.tail(query),
@@ -72,6 +88,7 @@ export async function createDaemonServices(
       await store.save({ programs: registry.persisted() }, { allowEmpty: true });
       await logs.whenIdle();
       logs.close();
+      prometheus.close();
     },
   };
 }

@@ -57,6 +57,11 @@ export interface ProgramRegistryOptions {
   /** Where proxies put their control sockets. */
   runDir: string;
   onProblem: (message: string, detail?: unknown) => void;
+  /** Told of every instance or proxy snapshot change, and of each deleted program (for the event stand-in). */
+  observer?: {
+    onInstanceChange(snapshot: InstanceSnapshot, isProxy: boolean): void;
+    onProgramRemoved(name: string): void;
+  };
 }
 
 /**
@@ -189,6 +194,7 @@ export class ProgramRegistry {
     await Promise.all(programs.map((program) => program.stop()));
     for (const program of programs) {
       this.#programs.delete(program.spec.name);
+      this.#options.observer?.onProgramRemoved(program.spec.name);
       this.#readiness.cancel(program.spec.name);
       await this.#removeOutput(program.spec);
     }
@@ -289,6 +295,7 @@ export class ProgramRegistry {
       );
     }
     if (snapshot.pid === null) this.#forgetExitedPids();
+    this.#options.observer?.onInstanceChange(snapshot, isProxy);
     this.#persist();
   }
 

@@ -73,6 +73,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       logs: services.logSource,
       health,
       requestStop: () => requestStop(),
+      metrics: services.metrics,
       logger,
     });
     unlinkQuietly(paths.socket);

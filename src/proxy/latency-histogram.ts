@@ -52,7 +52,10 @@ export class LatencyHistogram {
     this.#current[bucket] = (this.#current[bucket] ?? 0) + 1;
     const seconds = micros / 1_000_000;
     let total = 0;
-    while (total < LATENCY_BUCKET_BOUNDS_SECONDS.length && seconds > LATENCY_BUCKET_BOUNDS_SECONDS[total]!) total++;
+    for (const bound of LATENCY_BUCKET_BOUNDS_SECONDS) {
+      if (seconds <= bound) break;
+      total++;
+    }
     this.#totalBuckets[total] = (this.#totalBuckets[total] ?? 0) + 1;
     this.#totalSeconds += seconds;
     this.#totalCount++;
@@ -60,7 +63,11 @@ export class LatencyHistogram {
 
   /** Every sample since the histogram was made, in the buckets of LATENCY_BUCKET_BOUNDS_SECONDS. */
   totals(): LatencyTotals {
-    return { buckets: [...this.#totalBuckets], sumSeconds: this.#totalSeconds, count: this.#totalCount };
+    return {
+      buckets: [...this.#totalBuckets],
+      sumSeconds: this.#totalSeconds,
+      count: this.#totalCount,
+    };
   }
 
   /** p50, p90 and p99 in milliseconds (to the bucket's midpoint), null when there are no samples. */

@@ -50,7 +50,8 @@ export class Upstream {
 
   /** Counts one response relayed from it, by status class. */
   countResponse(status: number): void {
-    const key = `${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx` as keyof StatusClassCounts;
+    const key =
+      `${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx` as keyof StatusClassCounts;
     this.responses[key]++;
   }
 
