@@ -27,6 +27,7 @@ export interface BucketHistogramOptions<L extends string> {
  */
 export class BucketHistogram<L extends string> extends Histogram<L> {
   readonly #name: string;
+  readonly #help: string;
   readonly #bounds: readonly number[];
   readonly #read: () => Iterable<BucketSeries<L>>;
 
@@ -39,11 +40,13 @@ export class BucketHistogram<L extends string> extends Histogram<L> {
       registers: [options.registry],
     });
     this.#name = options.name;
+    this.#help = options.help;
     this.#bounds = options.bounds;
     this.#read = options.read;
   }
 
-  override async get() {
+  /** What the registry formats (prom-client calls it instead of get() for text, and get() calls it too). */
+  async getForPromString() {
     type Labels = Record<string, string | number | undefined>;
     const values: Array<{ labels: Labels; value: number; metricName: string }> = [];
     const name = this.#name;
@@ -65,12 +68,6 @@ export class BucketHistogram<L extends string> extends Histogram<L> {
       values.push({ labels: series.labels, value: series.sum, metricName: `${name}_sum` });
       values.push({ labels: series.labels, value: series.count, metricName: `${name}_count` });
     }
-    const base = await super.get();
-    return { ...base, values: values as typeof base.values };
-  }
-
-  /** The registry prefers this over get() when formatting text. */
-  async getForPromString() {
-    return this.get();
+    return { name, help: this.#help, type: 'histogram', values, aggregator: 'sum' };
   }
 }
