@@ -8,6 +8,7 @@ import { replyWithError } from './error-reply.js';
 import { registerDaemonRoutes } from './routes/daemon-routes.js';
 import { type EventStreamOptions, registerEventRoutes } from './routes/event-routes.js';
 import { type LogSource, registerLogRoutes } from './routes/log-routes.js';
+import { type MetricsExposition, registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerProgramRoutes } from './routes/programs-routes.js';
 import type { LiveFiguresSource } from './views.js';
 import { type HealthReply, MAX_BODY_BYTES } from './wire.js';
@@ -32,6 +33,8 @@ export interface ApiServerOptions {
   events?: EventStreamOptions;
   health: () => HealthReply;
   requestStop: () => void;
+  /** `GET /metrics`; left out, the route does not exist. */
+  metrics?: MetricsExposition;
   logger?: Logger;
   /** Told of every route as it is registered (the docs test checks each is in docs/api.md). */
   onRoute?: (route: RouteOptions) => void;
@@ -71,6 +74,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       `No route ${request.method} ${request.url.split('?')[0]}; docs/api.md lists the routes`,
     );
   });
+  if (options.metrics) registerMetricsRoutes(app, options.metrics);
   registerDaemonRoutes(app, options);
   registerProgramRoutes(app, options);
   registerLogRoutes(app, options.logs);

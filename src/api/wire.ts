@@ -82,6 +82,14 @@ export interface ProxyInstanceCounters {
   /** Skipped by the proxy after a failure, until it is ready again. */
   isSuspended: boolean;
   latencyMs: { p50: number | null; p90: number | null; p99: number | null };
+  /** Responses relayed from it by status class (http mode). */
+  responses: { '1xx': number; '2xx': number; '3xx': number; '4xx': number; '5xx': number };
+  /** Failures on it that a retry then hid from the client. */
+  failuresHidden: number;
+  /** 502 answers after a failure on it that could not be retried. */
+  badGateway: number;
+  /** Every upstream latency since the proxy started: per-bucket counts (bounds in LATENCY_BUCKET_BOUNDS_SECONDS, then +Inf), sum, count. */
+  latencyTotals: { buckets: number[]; sumSeconds: number; count: number };
 }
 
 /** The reverse proxy in front of a pool. */
@@ -95,6 +103,8 @@ export interface ProxyDetail {
   restarts: number;
   /** Why the proxy does not serve (such as its port being in use), or null. */
   problem: string | null;
+  /** Requests answered 503 (tcp: connections closed) because no instance was ready in time. */
+  unavailable: number;
   instances: ProxyInstanceCounters[];
 }
 

@@ -33,6 +33,7 @@ interface Observed {
   spawnedAt: number;
   isReady: boolean;
   failure: StartFailure | null;
+  hasEndedWell: boolean;
 }
 
 /**
@@ -68,11 +69,18 @@ export async function actAndWatchStarts<T>(
           spawnedAt: Date.now(),
           isReady: false,
           failure: null,
+          hasEndedWell: false,
         });
     } else if (message.kind === 'instance.ready') {
       if (seen?.pid === message.pid) seen.isReady = true;
     } else if (message.kind === 'instance.exited') {
       if (seen?.pid !== message.pid || seen.failure) return;
+      // An exit that is no failure (a one-shot that finished, a "done" exit code) settles it well.
+      if (!message.isFailure) {
+        seen.hasEndedWell = true;
+        onChange();
+        return;
+      }
       seen.failure = {
         name: message.program,
         instance: message.instance,
@@ -146,7 +154,7 @@ function keyOf(name: string, instance: number): string {
 /** Whether an instance's first new process has exited, or passed its check, or run minUptime. */
 function isSettled(seen: Observed | undefined, spec: ProgramSpec): boolean {
   if (!seen) return false;
-  if (seen.failure) return true;
+  if (seen.failure || seen.hasEndedWell) return true;
   if (!seen.isReady) return false;
   return spec.readiness === 'tcp' || Date.now() - seen.spawnedAt >= spec.minUptimeMs;
 }
