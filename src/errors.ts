@@ -36,6 +36,16 @@ export const ERROR_TABLE = {
     meaning: 'a request body is not application/json',
   },
   TEND_ERR_API_ROUTE_NOT_FOUND: { status: 404, exitCode: 1, meaning: 'no such API route' },
+  TEND_ERR_API_REQUEST_TIMEOUT: {
+    status: 408,
+    exitCode: 1,
+    meaning: 'a TCP client took too long to send its request',
+  },
+  TEND_ERR_API_HEADERS_TOO_LARGE: {
+    status: 431,
+    exitCode: 2,
+    meaning: "a TCP request's headers are over the size limit",
+  },
   TEND_ERR_API_UNAUTHORIZED: {
     status: 401,
     exitCode: 1,
@@ -84,6 +94,11 @@ export const ERROR_TABLE = {
     meaning: 'another daemon already serves this TEND_HOME',
   },
   TEND_ERR_DAEMON_START_FAILED: { status: 500, exitCode: 1, meaning: 'the daemon could not start' },
+  TEND_ERR_DAEMON_LISTEN_FAILED: {
+    status: 409,
+    exitCode: 1,
+    meaning: 'the TCP listener could not bind its address',
+  },
   TEND_ERR_DAEMON_STOPPING: {
     status: 503,
     exitCode: 1,

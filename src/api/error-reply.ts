@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode, WireError } from '../errors.js';
 import { TendError } from '../errors.js';
 
@@ -64,4 +66,42 @@ export function replyWithError(
     request.log.error({ err: bug }, 'unhandled error'),
   );
   return reply.status(status).send(body);
+}
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node gave up on before any route saw it (too slow,
+ * headers too large, not HTTP) is answered in tend's error shape, and its connection closed.
+ */
+export function replyToClientError(
+  requestTimeoutMs: number,
+): (this: FastifyInstance, error: NodeJS.ErrnoException, socket: Duplex) => void {
+  return function onClientError(error, socket) {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const { status, body } = describeClientError(error, requestTimeoutMs);
+    this.log.warn({ code: error.code, status }, 'client error');
+    if (socket.writable) {
+      const text = JSON.stringify(body);
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+      );
+    }
+    socket.destroy(error);
+  };
+}
+
+function describeClientError(
+  error: NodeJS.ErrnoException,
+  requestTimeoutMs: number,
+): { status: number; body: WireError } {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    const message = `Expected the whole request within ${requestTimeoutMs} ms; it was still arriving, so the connection is closed`;
+    return { status: 408, body: { error: { code: 'TEND_ERR_API_REQUEST_TIMEOUT', message } } };
+  }
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    const message = 'Expected request headers of at most 16 KiB in all';
+    return { status: 431, body: { error: { code: 'TEND_ERR_API_HEADERS_TOO_LARGE', message } } };
+  }
+  const message = 'Expected an HTTP/1.1 request; what arrived does not parse as one';
+  return { status: 400, body: { error: { code: 'TEND_ERR_API_INVALID_BODY', message } } };
 }
