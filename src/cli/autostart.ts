@@ -1,9 +1,20 @@
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  unlinkSync,
+  watch,
+} from 'node:fs';
+import { connect, Socket } from 'node:net';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { homePaths } from '../config/home.js';
 import { DaemonError } from '../errors.js';
+import { ensureFifosSync } from '../logs/fifo.js';
 import type { DaemonLauncher } from './context.js';
 
 /** How long the CLI waits for a daemon it started to say `ready`. */
@@ -39,40 +50,42 @@ export async function startDaemonInBackground(
   const outPath = join(home, 'daemon.out');
   const outFd = openSync(outPath, 'a', 0o600);
   const outOffset = fstatSync(outFd).size;
+  const notifyPipe = openNotifyPipe(home);
   let child: ReturnType<typeof spawn>;
   try {
     child = spawn(launcher.file, launcher.args, {
       detached: true,
       cwd: home,
-      stdio: ['ignore', outFd, outFd, 'pipe'],
+      stdio: ['ignore', outFd, outFd, notifyPipe.writeFd],
       env: { ...options.env, TEND_HOME: home, TEND_NOTIFY_FD: String(NOTIFY_FD) },
     });
   } finally {
     closeSync(outFd);
+    closeSync(notifyPipe.writeFd);
   }
-  const notifications = child.stdio[NOTIFY_FD] as Readable;
-  const outcome = await new Promise<{ isReady: boolean; problem: string }>((resolve) => {
+  const notifications = new Socket({ fd: notifyPipe.readFd, readable: true, writable: false });
+  const outcome = await new Promise<StartOutcome>((resolve) => {
     let received = '';
     const timer = setTimeout(
       () =>
-        resolve({ isReady: false, problem: `did not report ready within ${timeoutMs / 1000} s` }),
+        settle({ kind: 'failed', problem: `did not report ready within ${timeoutMs / 1000} s` }),
       timeoutMs,
     );
     let isSettled = false;
-    const settle = (result: { isReady: boolean; problem: string }) => {
+    const settle = (result: StartOutcome) => {
       if (isSettled) return;
       isSettled = true;
       clearTimeout(timer);
       resolve(result);
     };
     child.once('error', (error) =>
-      settle({ isReady: false, problem: `could not be run: ${error.message}` }),
+      settle({ kind: 'failed', problem: `could not be run: ${error.message}` }),
     );
     child.once('exit', (code, signal) => {
       // A line written just before the exit is read in the same poll phase: let it win.
       setImmediate(() =>
         settle({
-          isReady: false,
+          kind: 'failed',
           problem: `exited (${signal ?? `code ${code}`}) before it was ready`,
         }),
       );
@@ -81,21 +94,19 @@ export async function startDaemonInBackground(
     notifications.on('data', (chunk: string) => {
       received += chunk;
       const newline = received.indexOf('\n');
-      if (newline < 0) return;
-      const line = received.slice(0, newline);
-      if (line === 'ready') settle({ isReady: true, problem: '' });
-      else
-        settle({
-          isReady: false,
-          problem: line.replace(/^error\s*/, '') || 'reported an empty error',
-        });
+      if (newline >= 0) settle(parseNotification(received.slice(0, newline)));
     });
     notifications.on('error', () => {});
   });
   notifications.destroy();
   child.removeAllListeners();
   child.unref();
-  if (!outcome.isReady) {
+  if (outcome.kind === 'other-daemon') {
+    // Another CLI started a daemon at the same moment and it won the home's lock: use it.
+    await waitForSocket(homePaths(home).socket, timeoutMs);
+    return { pid: outcome.pid };
+  }
+  if (outcome.kind === 'failed') {
     const output = readNewOutput(outPath, outOffset);
     throw new DaemonError(
       'TEND_ERR_DAEMON_START_FAILED',
@@ -103,6 +114,97 @@ export async function startDaemonInBackground(
     );
   }
   return { pid: child.pid as number };
+}
+
+/** What a starting daemon told us. */
+type StartOutcome =
+  | { kind: 'ready' }
+  | { kind: 'other-daemon'; pid: number }
+  | { kind: 'failed'; problem: string };
+
+/** Reads the one line a starting daemon writes: `ready`, `running <pid>` or `error <message>`. */
+function parseNotification(line: string): StartOutcome {
+  if (line === 'ready') return { kind: 'ready' };
+  const running = /^running (\d+)$/.exec(line);
+  if (running) return { kind: 'other-daemon', pid: Number(running[1]) };
+  return { kind: 'failed', problem: line.replace(/^error\s*/, '') || 'reported an empty error' };
+}
+
+/**
+ * Resolves once something accepts connections on the socket: watched, not polled; each change
+ * in its folder is a cue to try a connection. Rejects after `timeoutMs`.
+ */
+function waitForSocket(socketPath: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let isDone = false;
+    let isTrying = false;
+    let isTryAgain = false;
+    const finish = (error?: Error) => {
+      if (isDone) return;
+      isDone = true;
+      clearTimeout(timer);
+      watcher.close();
+      if (error) reject(error);
+      else resolve();
+    };
+    const timer = setTimeout(
+      () =>
+        finish(
+          new DaemonError(
+            'TEND_ERR_DAEMON_START_FAILED',
+            `Another tend daemon took this home but did not answer on ${socketPath} within ${timeoutMs / 1000} s`,
+          ),
+        ),
+      timeoutMs,
+    );
+    const tryConnect = () => {
+      if (isDone) return;
+      if (isTrying) {
+        isTryAgain = true;
+        return;
+      }
+      isTrying = true;
+      const socket = connect(socketPath);
+      const settle = (isOpen: boolean) => {
+        socket.destroy();
+        isTrying = false;
+        if (isOpen) finish();
+        else if (isTryAgain) {
+          isTryAgain = false;
+          tryConnect();
+        }
+      };
+      socket.once('connect', () => settle(true));
+      socket.once('error', () => settle(false));
+    };
+    const watcher = watch(dirname(socketPath), tryConnect);
+    // Tried after the watch is set, so that a socket created in between is not missed.
+    tryConnect();
+  });
+}
+
+/**
+ * A FIFO whose write end becomes the daemon's fd 3. Not Node's `'pipe'` stdio: that is a
+ * socketpair, and the daemon moves the descriptor to a close-on-exec one by reopening
+ * /proc/self/fd/3, which works for a FIFO but fails for a socket (ENXIO); the CLI then waited
+ * out its whole timeout (the 10 s first command). The path is unlinked at once: both ends are
+ * open, and the reopen goes through /proc, not the path.
+ */
+function openNotifyPipe(home: string): { readFd: number; writeFd: number } {
+  const path = join(home, `notify.${process.pid}.${Date.now()}.fifo`);
+  ensureFifosSync([path]);
+  try {
+    const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      // A reader exists, so this open returns at once; blocking mode, as the daemon inherits it.
+      return { readFd, writeFd: openSync(path, constants.O_WRONLY) };
+    } catch (error) {
+      closeSync(readFd);
+      throw error;
+    }
+  } finally {
+    unlinkSync(path);
+  }
 }
 
 /** The last few hundred characters the daemon wrote to daemon.out since `offset`, on one line. */

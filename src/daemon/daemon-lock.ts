@@ -6,6 +6,19 @@ export interface DaemonLock {
   release(): void;
 }
 
+/** The home's lock is held by another live daemon, `holderPid`. */
+export class DaemonAlreadyRunningError extends DaemonError {
+  readonly holderPid: number;
+
+  constructor(holderPid: number, pidFile: string) {
+    super(
+      'TEND_ERR_DAEMON_ALREADY_RUNNING',
+      `A tend daemon (pid ${holderPid}) already serves this home (${pidFile}); stop it with \`tend daemon stop\` or use another TEND_HOME`,
+    );
+    this.holderPid = holderPid;
+  }
+}
+
 /**
  * Takes the home's pid file with O_EXCL, so that two daemons never serve one home.
  * A pid file whose process is gone, or is not a tend daemon (pid reused), is stale and replaced.
@@ -22,10 +35,7 @@ export function acquireDaemonLock(pidFile: string): DaemonLock {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = readPid(pidFile);
       if (holder !== undefined && holder !== process.pid && isTendDaemon(holder)) {
-        throw new DaemonError(
-          'TEND_ERR_DAEMON_ALREADY_RUNNING',
-          `A tend daemon (pid ${holder}) already serves this home (${pidFile}); stop it with \`tend daemon stop\` or use another TEND_HOME`,
-        );
+        throw new DaemonAlreadyRunningError(holder, pidFile);
       }
       unlinkQuietly(pidFile);
     }

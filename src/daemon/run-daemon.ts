@@ -1,4 +1,14 @@
-import { chmodSync, closeSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+
 import { pino } from 'pino';
 import { createApiServer } from '../api/api-server.js';
 import type { HealthReply } from '../api/wire.js';
@@ -7,7 +17,7 @@ import type { ListenSetting } from '../config/listen-address.js';
 import { TendError } from '../errors.js';
 import { TEND_VERSION } from '../version.js';
 import { closeInheritedDescriptors } from './close-inherited-fds.js';
-import { acquireDaemonLock, type DaemonLock } from './daemon-lock.js';
+import { acquireDaemonLock, DaemonAlreadyRunningError, type DaemonLock } from './daemon-lock.js';
 import { createDaemonServices } from './daemon-services.js';
 import { openSavedListener, TcpListener } from './tcp-listener.js';
 
@@ -31,12 +41,18 @@ export interface RunningDaemon {
 /** Runs the daemon for a home until it is told to stop; resolves to the process exit code. */
 export async function runDaemon(options: RunDaemonOptions): Promise<number> {
   const notifyFd = options.notifyFd === undefined ? undefined : reopenCloseOnExec(options.notifyFd);
-  closeInheritedDescriptors();
+  closeInheritedDescriptors(notifyFd === undefined ? new Set() : new Set([notifyFd]));
   try {
     const daemon = await startDaemon({ ...options, notifyFd });
     return await daemon.stopped;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof DaemonAlreadyRunningError) {
+      // Two first commands raced to start a daemon: the loser's starter is pointed to the winner.
+      notify(notifyFd, `running ${error.holderPid}`);
+      process.stderr.write(`tend daemon: ${message}\n`);
+      return error.exitCode;
+    }
     notify(notifyFd, `error ${message.replaceAll('\n', ' ')}`);
     process.stderr.write(`tend daemon: ${message}\n`);
     return error instanceof TendError ? error.exitCode : 1;
@@ -151,11 +167,23 @@ function onStopSignals(requestStop: () => void, logger: pino.Logger): () => void
  */
 function reopenCloseOnExec(fd: number): number | undefined {
   try {
-    const reopened = openSync(`/proc/self/fd/${fd}`, 'w');
+    // O_NONBLOCK: a FIFO whose reader (the starter) is gone fails with ENXIO instead of blocking.
+    const reopened = openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NONBLOCK);
     closeSync(fd);
     return reopened;
   } catch {
-    return undefined;
+    // A socket cannot be reopened through /proc: keep it as it is (processes started before
+    // `ready` inherit it, which is harmless) rather than leave the starter waiting. A FIFO whose
+    // reader is gone has nobody to tell.
+    return isSocket(fd) ? fd : undefined;
+  }
+}
+
+function isSocket(fd: number): boolean {
+  try {
+    return fstatSync(fd).isSocket();
+  } catch {
+    return false;
   }
 }
 

@@ -4,7 +4,13 @@ import { nextRestartDelay } from './backoff.js';
 import { copyInstanceStats, emptyInstanceStats, recordExit } from './instance-stats.js';
 import { addRestart } from './intensity.js';
 import { needsReadinessCheck } from './readiness.js';
-import { backoffReason, gaveUpReason, spawnFailedReason, stayedDownReason } from './reasons.js';
+import {
+  backoffReason,
+  gaveUpReason,
+  notReadyReason,
+  spawnFailedReason,
+  stayedDownReason,
+} from './reasons.js';
 import { isDoneExit, isFailureExit, shouldRestart } from './restart-policy.js';
 import { type InstanceEvent, isStateTransition, lookupTransition } from './transitions.js';
 import type {
@@ -40,6 +46,10 @@ interface RunningProcess {
   startedAt: number;
   /** Whether a readiness check passed (not just "ready on spawn"): such a run counts as stable. */
   isReadyByCheck: boolean;
+  /** Fires when the process has not become ready within startTimeoutMs. */
+  startTimer: TimerHandle | null;
+  /** Whether it was stopped for not becoming ready in time: its exit is a young death, whatever its uptime. */
+  isStartTimedOut: boolean;
 }
 
 interface SpawnCause {
@@ -164,6 +174,8 @@ export class InstanceSupervisor {
     if (running === null || (pid !== undefined && pid !== running.pid)) return;
     if (lookupTransition(this.#state, 'ready') !== 'online') return;
     running.isReadyByCheck = true;
+    running.startTimer?.cancel();
+    running.startTimer = null;
     this.#move('ready');
     this.#notifyIfChanged();
   }
@@ -210,7 +222,13 @@ export class InstanceSupervisor {
       return outcome;
     }
     const now = this.#runtime.now();
-    running = { pid: outcome.pid, startedAt: now, isReadyByCheck: false };
+    running = {
+      pid: outcome.pid,
+      startedAt: now,
+      isReadyByCheck: false,
+      startTimer: null,
+      isStartTimedOut: false,
+    };
     this.#process = running;
     this.#stateSince = now;
     this.#reason = null;
@@ -219,7 +237,34 @@ export class InstanceSupervisor {
       if (cause.isAfterFailure) this.#stats.failureRestarts += 1;
     }
     if (!needsReadinessCheck(this.#spec)) this.#move('ready');
+    else {
+      const started = running;
+      started.startTimer = this.#runtime.setTimer(this.#spec.startTimeoutMs, () =>
+        this.#onStartTimeout(started),
+      );
+    }
     return outcome;
+  }
+
+  /**
+   * A process that never becomes ready must not stay `starting` for ever: it is stopped (stop
+   * signal, SIGKILL after the stop timeout) and its exit counts as a young death, so it is
+   * restarted with backoff and ends `errored` if it never gets there.
+   */
+  #onStartTimeout(running: RunningProcess): void {
+    running.startTimer = null;
+    if (this.#process !== running || this.#state !== 'starting') return;
+    running.isStartTimedOut = true;
+    this.#reason = notReadyReason(this.#spec, this.#index);
+    this.#runtime.signal(running.pid, this.#spec.stopSignal, 'group');
+    const timer = this.#runtime.setTimer(this.#spec.stopTimeoutMs, () => {
+      if (this.#stopTimer !== timer) return;
+      this.#stopTimer = null;
+      if (this.#process === running) this.#runtime.signal(running.pid, 'SIGKILL', 'group');
+    });
+    this.#stopTimer = timer;
+    this.#isChanged = true;
+    this.#notifyIfChanged();
   }
 
   /** A runtime that throws instead of answering ok:false must not leave the instance `starting` with no process. */
@@ -239,6 +284,7 @@ export class InstanceSupervisor {
     this.#process = null;
     this.#downSince = now;
     this.#cancelStopTimer();
+    running.startTimer?.cancel();
     // The main process is gone, but its children may not be: orphans of a crashed server keep its
     // port (the restart would fail with EADDRINUSE) and its files open. Each instance leads its own group.
     this.#runtime.signal(running.pid, 'SIGKILL', 'group');
@@ -271,7 +317,7 @@ export class InstanceSupervisor {
 
   #handleOwnExit(running: RunningProcess, exit: ProcessExit, uptimeMs: number, now: number): void {
     const spec = this.#spec;
-    const isFailure = isFailureExit(exit, spec.noRestartExitCodes);
+    const isFailure = running.isStartTimedOut || isFailureExit(exit, spec.noRestartExitCodes);
     recordExit(this.#stats, { at: now, code: exit.code, signal: exit.signal, uptimeMs, isFailure });
     if (!shouldRestart(spec.restart, exit, spec.noRestartExitCodes)) {
       this.#move('exited');
@@ -282,7 +328,9 @@ export class InstanceSupervisor {
       );
       return;
     }
-    if (uptimeMs >= spec.minUptimeMs || running.isReadyByCheck) {
+    const isStable =
+      !running.isStartTimedOut && (uptimeMs >= spec.minUptimeMs || running.isReadyByCheck);
+    if (isStable) {
       // Restart speed matters here (a server back on its port within milliseconds): no timer.
       this.#consecutiveYoungDeaths = 0;
       this.#move('exited-restart');
@@ -302,6 +350,8 @@ export class InstanceSupervisor {
         lastExit: exit,
         isLastExitFailure: isFailure,
       });
+      if (running.isStartTimedOut)
+        this.#reason = `${notReadyReason(spec, this.#index)}; ${this.#reason}`;
       return;
     }
     const delayMs = nextRestartDelay(
@@ -313,6 +363,8 @@ export class InstanceSupervisor {
     this.#waitingSince = now;
     this.#nextRestartAt = now + delayMs;
     this.#reason = backoffReason(exit, uptimeMs, delayMs, this.#consecutiveYoungDeaths);
+    if (running.isStartTimedOut)
+      this.#reason = `${notReadyReason(spec, this.#index)}; ${this.#reason}`;
     const timer = this.#runtime.setTimer(delayMs, () => this.#onBackoffElapsed(timer, isFailure));
     this.#restartTimer = timer;
   }

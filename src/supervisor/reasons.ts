@@ -1,4 +1,5 @@
-import type { RestartPolicy } from '../config/program-spec.js';
+import type { ProgramSpec, RestartPolicy } from '../config/program-spec.js';
+import { instancePort } from './instance-env.js';
 import type { ProcessExit, SpawnOutcome } from './types.js';
 
 /** A duration in words short enough for a status line: `250ms`, `1500ms`, `60s`, `2.5s` above 10 s. */
@@ -65,4 +66,11 @@ export function spawnFailedReason(
 ): string {
   const prefix = `cannot start ${command}`;
   return outcome.message.startsWith(prefix) ? outcome.message : `${prefix}: ${outcome.message}`;
+}
+
+/** Why an instance was stopped while starting: it did not become ready in time. */
+export function notReadyReason(spec: ProgramSpec, index: number): string {
+  const port = instancePort(spec, index);
+  const what = port === null ? 'its readiness check' : `port ${port}`;
+  return `not ready within ${formatDuration(spec.startTimeoutMs)} (${what} never answered)`;
 }

@@ -64,6 +64,7 @@ const PROGRAM: ProgramDetail = {
     stopSignal: 'SIGTERM',
     stopTimeoutMs: 5000,
     minUptimeMs: 1000,
+    startTimeoutMs: 30_000,
     backoffInitialMs: 100,
     backoffMaxMs: 30_000,
     maxRestarts: 10,

@@ -86,6 +86,12 @@ export function planNewProgram(
   if (stopTimeoutMs !== undefined) spec.stopTimeoutMs = stopTimeoutMs;
   const minUptimeMs = numberOption(args, 'min-uptime');
   if (minUptimeMs !== undefined) spec.minUptimeMs = minUptimeMs;
+  const startTimeoutMs = numberOption(args, 'start-timeout');
+  if (startTimeoutMs !== undefined) spec.startTimeoutMs = startTimeoutMs;
+  const maxRestarts = numberOption(args, 'max-restarts');
+  if (maxRestarts !== undefined) spec.maxRestarts = maxRestarts;
+  const restartWindowMs = numberOption(args, 'restart-window');
+  if (restartWindowMs !== undefined) spec.restartWindowMs = restartWindowMs;
   const min = numberOption(args, 'min');
   if (min !== undefined) spec.min = min;
   const max = numberOption(args, 'max');

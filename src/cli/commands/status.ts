@@ -4,6 +4,7 @@ import { parseTarget } from '../option-values.js';
 import { writeJson } from '../output/json.js';
 import { loadPalette } from '../output/palette.js';
 import { formatProgramStatus } from '../output/program-status.js';
+import { formatStderrTail, isFailing, readStderrTail } from '../output/stderr-tail.js';
 import { hasFlag } from '../parse-args.js';
 
 /**
@@ -37,8 +38,17 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     return 0;
   }
   const now = Date.now();
+  const tails = await Promise.all(
+    programs.map((program) => (isFailing(program) ? readStderrTail(client, program.name) : [])),
+  );
   ctx.stdout.write(
-    programs.map((program) => formatProgramStatus(program, palette, now)).join('\n'),
+    programs
+      .map(
+        (program, index) =>
+          formatProgramStatus(program, palette, now) +
+          formatStderrTail(tails[index] ?? [], palette.dim),
+      )
+      .join('\n'),
   );
   return 0;
 }
