@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import type { ListenerReply } from '../../src/api/wire.js';
+import { launchBrowser } from './browser.js';
+import { fixture, type TendUnderTest, useTend, waitFor } from './harness.js';
+
+/** The dashboard's URL with the token, on a free port, as `tend dashboard` prints it. */
+async function openDashboard(tend: TendUnderTest): Promise<{ url: string; token: string }> {
+  const listener = await tend.api<ListenerReply>('PUT', '/v1/daemon/listener', { port: 0 });
+  assert.equal(listener.status, 200);
+  const printed = JSON.parse(await tend.ok(['dashboard', '--no-open', '--json'])) as {
+    dashboardUrl: string;
+  };
+  const token = readFileSync(join(tend.home, 'token'), 'utf8').trim();
+  return { url: printed.dashboardUrl, token };
+}
+
+/** One cell of a `web` instance's row in the live table, once it shows exactly `value`. */
+function instanceCell(page: Page, instance: number, name: string, value: string | number) {
+  return page.locator(
+    `tbody[data-program="web"] tr[data-instance="${instance}"] td[data-cell="${name}"]`,
+    {
+      hasText: new RegExp(`^${value}$`),
+    },
+  );
+}
+
+function pidCell(page: Page, instance: number, pid: number | null) {
+  return instanceCell(page, instance, 'pid', String(pid));
+}
+
+/** The text of one cell of an instance's row in the live table. */
+function cell(page: Page, program: string, instance: number, name: string) {
+  return page
+    .locator(
+      `tbody[data-program="${program}"] tr[data-instance="${instance}"] td[data-cell="${name}"]`,
+    )
+    .innerText();
+}
+
+async function startPool(tend: TendUnderTest): Promise<void> {
+  await tend.ok([
+    'start',
+    '--name',
+    'web',
+    '--instances',
+    '2',
+    '--min',
+    '1',
+    '--max',
+    '3',
+    ...fixture('forever'),
+  ]);
+}
+
+test('the dashboard shows the programs, and drops the token from the address bar into sessionStorage', async (t) => {
+  const tend = useTend(t);
+  await startPool(tend);
+  const { url, token } = await openDashboard(tend);
+  const browser = await launchBrowser(t);
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.locator('tbody[data-program="web"] tr[data-instance="1"]').waitFor();
+  const web = await tend.program('web');
+  assert.equal(await cell(page, 'web', 0, 'pid'), String(web.instances[0]?.pid));
+  assert.equal(await cell(page, 'web', 1, 'pid'), String(web.instances[1]?.pid));
+  assert.equal(new URL(page.url()).hash, '', 'the token is gone from the address bar');
+  assert.equal(await page.evaluate('sessionStorage.getItem("tend.token")'), token);
+  assert.doesNotMatch(readFileSync(join(tend.home, 'daemon.log'), 'utf8'), new RegExp(token));
+});
+
+test('an instance killed from outside shows its exit and its restart within a second', async (t) => {
+  const tend = useTend(t);
+  await startPool(tend);
+  const { url } = await openDashboard(tend);
+  const browser = await launchBrowser(t);
+  const page = await browser.newPage();
+  await page.goto(url);
+  // A run past min uptime is restarted at once (a younger one would wait out a backoff).
+  const before = await waitFor('instance 0 to be past its min uptime', async () => {
+    const program = await tend.program('web');
+    const instance = program.instances[0];
+    return instance?.uptimeMs != null && instance.uptimeMs > program.spec.minUptimeMs
+      ? instance
+      : undefined;
+  });
+  await pidCell(page, 0, before.pid).waitFor();
+
+  const killedAt = Date.now();
+  process.kill(before.pid as number, 'SIGKILL');
+  const withinASecond = { timeout: 1_000 };
+  await Promise.all([
+    instanceCell(page, 0, 'restarts', before.restarts + 1).waitFor(withinASecond),
+    page.locator('table.exits', { hasText: 'SIGKILL' }).waitFor(withinASecond),
+  ]);
+  const after = await tend.program('web');
+  assert.notEqual(after.instances[0]?.pid, before.pid);
+  await pidCell(page, 0, after.instances[0]?.pid ?? null).waitFor({ timeout: 1_000 });
+  assert.ok(Date.now() - killedAt < 1_000);
+});
+
+test('the restart and scale buttons work, and a scale past max shows the refusal', async (t) => {
+  const tend = useTend(t);
+  await startPool(tend);
+  const { url } = await openDashboard(tend);
+  const browser = await launchBrowser(t);
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.locator('tbody[data-program="web"] tr[data-instance="1"]').waitFor();
+  const before = await tend.program('web');
+
+  await page.getByRole('button', { name: 'Restart', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'Restarted web' }).waitFor();
+  const restarted = await tend.program('web');
+  for (const [index, instance] of restarted.instances.entries()) {
+    assert.notEqual(instance.pid, before.instances[index]?.pid, `instance ${index} has a new pid`);
+    await pidCell(page, index, instance.pid).waitFor();
+  }
+
+  await page.getByRole('button', { name: 'Scale up by one' }).click();
+  await page.locator('tbody[data-program="web"] tr[data-instance="2"]').waitFor();
+  assert.equal((await tend.program('web')).instances.length, 3);
+  assert.match(await page.locator('#scale-label').innerText(), /Pool: 3 \(min 1, max 3\)/);
+
+  await page.getByRole('button', { name: 'Scale up by one' }).click();
+  const refusal = page.getByRole('alert').filter({ hasText: 'TEND_ERR_SCALE_OUT_OF_BOUNDS' });
+  await refusal.waitFor();
+  assert.match(await refusal.innerText(), /max/);
+  assert.equal((await tend.program('web')).instances.length, 3, 'nothing changed');
+  assert.equal(await page.locator('tbody[data-program="web"] tr').count(), 3);
+});
+
+test('a wrong token is refused: the page says so and forgets it', async (t) => {
+  const tend = useTend(t);
+  await tend.ok(['daemon', 'start']);
+  const { url, token } = await openDashboard(tend);
+  const browser = await launchBrowser(t);
+  const page = await browser.newPage();
+  const wrong = `${token.slice(0, -2)}xx`;
+  await page.goto(url.replace(/#token=.*$/, `#token=${wrong}`));
+  await page.getByText("tend refused this page's token").waitFor();
+  assert.match(await page.getByRole('alert').innerText(), /the one sent is not it/);
+  assert.equal(await page.evaluate('sessionStorage.getItem("tend.token")'), null);
+  assert.equal(await page.locator('table.programs').count(), 0);
+});
