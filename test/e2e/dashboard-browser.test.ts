@@ -38,7 +38,7 @@ function cell(page: Page, program: string, instance: number, name: string) {
     .locator(
       `tbody[data-program="${program}"] tr[data-instance="${instance}"] td[data-cell="${name}"]`,
     )
-    .innerText();
+    .textContent();
 }
 
 async function startPool(tend: TendUnderTest): Promise<void> {
@@ -123,12 +123,15 @@ test('the restart and scale buttons work, and a scale past max shows the refusal
   await page.getByRole('button', { name: 'Scale up by one' }).click();
   await page.locator('tbody[data-program="web"] tr[data-instance="2"]').waitFor();
   assert.equal((await tend.program('web')).instances.length, 3);
-  assert.match(await page.locator('#scale-label').innerText(), /Pool: 3 \(min 1, max 3\)/);
+  assert.match(
+    String(await page.locator('#scale-label').textContent()),
+    /Pool: 3 \(min 1, max 3\)/,
+  );
 
   await page.getByRole('button', { name: 'Scale up by one' }).click();
   const refusal = page.getByRole('alert').filter({ hasText: 'TEND_ERR_SCALE_OUT_OF_BOUNDS' });
   await refusal.waitFor();
-  assert.match(await refusal.innerText(), /max/);
+  assert.match(String(await refusal.textContent()), /max/);
   assert.equal((await tend.program('web')).instances.length, 3, 'nothing changed');
   assert.equal(await page.locator('tbody[data-program="web"] tr').count(), 3);
 });
@@ -142,7 +145,7 @@ test('a wrong token is refused: the page says so and forgets it', async (t) => {
   const wrong = `${token.slice(0, -2)}xx`;
   await page.goto(url.replace(/#token=.*$/, `#token=${wrong}`));
   await page.getByText("tend refused this page's token").waitFor();
-  assert.match(await page.getByRole('alert').innerText(), /the one sent is not it/);
+  assert.match(String(await page.getByRole('alert').textContent()), /the one sent is not it/);
   assert.equal(await page.evaluate('sessionStorage.getItem("tend.token")'), null);
   assert.equal(await page.locator('table.programs').count(), 0);
 });
