@@ -48,3 +48,8 @@ export function formatClock(iso: string): string {
 export function orDash<T>(value: T | null | undefined, format: (value: T) => string): string {
   return value === null || value === undefined ? '–' : format(value);
 }
+
+/** `1 instance`, `2 instances`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

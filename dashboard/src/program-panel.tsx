@@ -1,5 +1,5 @@
 import type { Api } from './api.js';
-import { formatClock, formatDuration, formatExit, orDash } from './format.js';
+import { formatClock, formatDuration, formatExit, orDash, plural } from './format.js';
 import type { ProgramSeries } from './history.js';
 import { LogView } from './log-view.js';
 import { ProgramActions } from './program-actions.js';
@@ -57,7 +57,7 @@ function Definition(props: { program: ProgramDetail }) {
     <dl class="fields">
       <dt>pool</dt>
       <dd>
-        {props.program.instances.length} instances, min {spec.min}, max {spec.max}
+        {plural(props.program.instances.length, 'instance')}, min {spec.min}, max {spec.max}
       </dd>
       <dt>restart</dt>
       <dd>
