@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -123,4 +123,45 @@ test('`tend daemon --listen 127.0.0.1:0` serves the API on TCP from the start, a
   assert.equal(saved.listen.port, listener.port, 'the bound port is saved, not 0');
   await tend.ok(['daemon', 'stop']);
   await exited;
+});
+
+test('`tend dashboard` takes a free port when 7650 is taken, and saves it', async (t) => {
+  const tend = useTend(t);
+  // Taken by this test, or already by something else: either way tend must look elsewhere.
+  const blocker = createServer();
+  await new Promise<void>((resolve) => {
+    blocker.once('error', () => resolve());
+    blocker.listen(7650, '127.0.0.1', resolve);
+  });
+  t.after(() => blocker.close());
+  const printed = JSON.parse(await tend.ok(['dashboard', '--no-open', '--json'])) as ListenerReply;
+  assert.equal(printed.isListening, true);
+  assert.notEqual(printed.port, 7650);
+  const saved = JSON.parse(readFileSync(join(tend.home, 'settings.json'), 'utf8'));
+  assert.equal(saved.listen.port, printed.port);
+});
+
+test('with a desktop, `tend dashboard` opens the URL with xdg-open (no shell); --no-open never does', async (t) => {
+  const tend = useTend(t);
+  await listenOnFreePort(tend);
+  const bin = join(tend.home, 'fake-bin');
+  const opened = join(tend.home, 'opened-url');
+  mkdirSync(bin);
+  // Appends each URL it is given: a --no-open run that opened anyway would add a line.
+  writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$1" >> '${opened}'\n`);
+  chmodSync(join(bin, 'xdg-open'), 0o755);
+  const env = { DISPLAY: ':0', PATH: `${bin}:${process.env.PATH}` };
+
+  const quiet = await tend.run(['dashboard', '--no-open'], { env });
+  assert.equal(quiet.code, 0);
+  const loud = await tend.run(['dashboard'], { env });
+  assert.equal(loud.code, 0);
+  const urls = await waitFor('xdg-open to be run', async () =>
+    existsSync(opened) && readFileSync(opened, 'utf8').endsWith('\n')
+      ? readFileSync(opened, 'utf8').trimEnd().split('\n')
+      : undefined,
+  );
+  assert.equal(urls.length, 1, 'xdg-open ran once, for the run without --no-open');
+  assert.equal(`The dashboard: ${urls[0]}\n`, loud.stdout);
+  assert.equal(quiet.stdout, loud.stdout, '--no-open printed the same URL');
 });
