@@ -11,14 +11,18 @@ import { build } from 'esbuild';
 const SOURCE = fileURLToPath(new URL('../../dashboard/', import.meta.url));
 const OUT = fileURLToPath(new URL('../dashboard/', import.meta.url));
 
-/** Builds into a fresh folder and swaps it in, so a daemon serving meanwhile never sees half a build. */
+/**
+ * Builds into a fresh folder and swaps the assets in, so a daemon serving meanwhile never sees
+ * half a build. Only index.html and assets/ are replaced: tsc also emits the dashboard's
+ * framework-free modules under dist/dashboard/src/ for the node tests (test/dashboard/).
+ */
 async function bundleDashboard(): Promise<void> {
-  const next = `${OUT.replace(/\/$/, '')}.${process.pid}.part`;
+  const next = join(OUT, `assets.${process.pid}.part`);
   rmSync(next, { recursive: true, force: true });
-  mkdirSync(join(next, 'assets'), { recursive: true });
+  mkdirSync(next, { recursive: true });
   const result = await build({
     entryPoints: { app: join(SOURCE, 'src', 'main.tsx'), style: join(SOURCE, 'src', 'style.css') },
-    outdir: join(next, 'assets'),
+    outdir: next,
     entryNames: '[name]',
     bundle: true,
     format: 'esm',
@@ -35,10 +39,10 @@ async function bundleDashboard(): Promise<void> {
     throw new Error(`The dashboard was built with warnings: ${messages}`);
   }
   // One stylesheet name for the page: the CSS entry point is written as style.css.
-  renameSync(join(next, 'assets', 'style.css'), join(next, 'assets', 'app.css'));
-  copyFileSync(join(SOURCE, 'index.html'), join(next, 'index.html'));
-  rmSync(OUT, { recursive: true, force: true });
-  renameSync(next, OUT);
+  renameSync(join(next, 'style.css'), join(next, 'app.css'));
+  rmSync(join(OUT, 'assets'), { recursive: true, force: true });
+  renameSync(next, join(OUT, 'assets'));
+  copyFileSync(join(SOURCE, 'index.html'), join(OUT, 'index.html'));
 }
 
 try {
