@@ -53,3 +53,9 @@ export function orDash<T>(value: T | null | undefined, format: (value: T) => str
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
+
+/** A latency: `4.2ms`, `35ms`, `1.2s`. */
+export function formatLatency(ms: number): string {
+  if (ms < 10) return `${Math.round(ms * 10) / 10}ms`;
+  return ms < 1000 ? `${Math.round(ms)}ms` : formatDuration(ms);
+}

@@ -1,5 +1,12 @@
 import type { Api } from './api.js';
-import { formatClock, formatDuration, formatExit, orDash, plural } from './format.js';
+import {
+  formatClock,
+  formatDuration,
+  formatExit,
+  formatLatency,
+  orDash,
+  plural,
+} from './format.js';
 import type { ProgramSeries } from './history.js';
 import { LogView } from './log-view.js';
 import { ProgramActions } from './program-actions.js';
@@ -209,8 +216,8 @@ function ProxyTable(props: { proxy: ProxyDetail }) {
             <td class="num">{counters.requests}</td>
             <td class="num">{counters.retries}</td>
             <td class="num">{counters.failures}</td>
-            <td class="num">{orDash(counters.latencyMs.p50, (ms) => `${ms}ms`)}</td>
-            <td class="num">{orDash(counters.latencyMs.p99, (ms) => `${ms}ms`)}</td>
+            <td class="num">{orDash(counters.latencyMs.p50, formatLatency)}</td>
+            <td class="num">{orDash(counters.latencyMs.p99, formatLatency)}</td>
           </tr>
         ))}
       </tbody>

@@ -39,7 +39,7 @@ export function TimeChart(props: {
             stroke: '#9aa4b2',
             grid: { stroke: '#2a3140' },
             ticks: { stroke: '#2a3140' },
-            size: 56,
+            size: 72,
             values: (_u, ticks) => ticks.map((tick) => `${round(tick)}${props.unit}`),
           },
         ],
