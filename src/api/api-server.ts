@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, LogController, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { ProgramRegistry } from '../daemon/program-registry.js';
 import { NotFoundError, UsageError } from '../errors.js';
@@ -24,6 +24,8 @@ export interface ApiServerOptions {
   health: () => HealthReply;
   requestStop: () => void;
   logger?: Logger;
+  /** Told of every route as it is registered (the docs test checks each is in docs/api.md). */
+  onRoute?: (route: RouteOptions) => void;
   /** On the Unix socket: the TCP listener that `/v1/daemon/listener` turns on and off. */
   listener?: ListenerControl;
   /** On TCP: the token every request but the dashboard's files needs, and the dashboard. */
@@ -55,6 +57,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     http: { connectionsCheckingInterval: checkingIntervalMs(requestTimeoutMs) },
     clientErrorHandler: replyToClientError(requestTimeoutMs),
   }) as unknown as FastifyInstance;
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setErrorHandler(replyWithError);
   app.setNotFoundHandler((request) => {
     throw new NotFoundError(

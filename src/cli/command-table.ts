@@ -300,7 +300,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         short: 'n',
         kind: 'value',
         valueName: 'N',
-        description: 'how many past lines to show',
+        description: 'how many past lines of each instance to show',
         defaultText: '20',
         check: { kind: 'integer', min: 0, max: 100_000 },
       },

@@ -1,4 +1,4 @@
-import type { SupervisorRuntime } from '../supervisor/types.js';
+import type { SupervisorRuntime } from './runtime.js';
 import { signalProcess } from './signal-process.js';
 import { type OpenOutput, spawnProcess } from './spawn-process.js';
 import { startTimer } from './timer.js';

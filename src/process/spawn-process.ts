@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { instanceEnv } from '../supervisor/instance-env.js';
-import type { ProcessExit, SpawnOutcome, SpawnRequest } from '../supervisor/types.js';
 import { describeErrno, errnoOf } from './describe-errno.js';
 import { endProcessGroup } from './end-process-group.js';
+import { instanceEnv } from './instance-env.js';
+import type { ProcessExit, SpawnOutcome, SpawnRequest } from './runtime.js';
 import { checkWorkingDirectory, explainSpawnFailure } from './spawn-failure.js';
 
 /** Where a new process writes: two open file descriptors, and a hook once the child has its own copies. */

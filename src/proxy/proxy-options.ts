@@ -24,7 +24,17 @@ export const PROXY_DEFAULTS = {
   waitForReadyMs: 5_000,
   maxReplayBodyBytes: 1024 * 1024,
   retryNonIdempotent: false,
+  /** After a failure an instance is skipped for this long, doubling on each further failure up to the cap. */
+  suspendInitialMs: 250,
+  /** The cap on how long a failing instance is skipped before the proxy tries it again by itself. */
+  suspendMaxMs: 5_000,
 } as const;
+
+/** How long a failed instance is skipped; set by whoever creates the proxy (tests), not by `configure`. */
+export interface ProxySuspension {
+  suspendInitialMs: number;
+  suspendMaxMs: number;
+}
 
 /** One instance of the pool as the daemon sees it. */
 export interface UpstreamMember {
@@ -54,11 +64,6 @@ export const CLIENT_IDLE_TIMEOUT_MS = 65_000;
 
 /** Largest request or response head accepted (Node's default too). */
 export const MAX_HEAD_BYTES = 16 * 1024;
-
-/** After a failure an instance is skipped for this long, doubling on each further failure up to the cap. */
-export const SUSPEND_INITIAL_MS = 250;
-/** The cap on how long a failing instance is skipped before the proxy tries it again by itself. */
-export const SUSPEND_MAX_MS = 5_000;
 
 /** On SIGTERM, in-flight requests get this long to finish before their connections are closed. */
 export const SHUTDOWN_GRACE_MS = 3_000;

@@ -65,3 +65,31 @@ test('tend logs shows the last lines by stream, and -f shows each new line as it
   follower.kill('SIGTERM');
   await once(follower, 'exit');
 });
+
+// Regression: `tend logs` showed 20 lines in total, while README and docs/logs.md promised 20 per instance.
+test('tend logs --lines N shows the last N lines of each instance', async (t) => {
+  const tend = useTend(t);
+  const threeLines =
+    "for(let i=1;i<=3;i++)console.log('i'+process.env.TEND_INSTANCE+' line '+i);setInterval(()=>{},1e9)";
+  await tend.ok([
+    'start',
+    '--name',
+    'pair',
+    '--instances',
+    '2',
+    '--',
+    process.execPath,
+    '-e',
+    threeLines,
+  ]);
+  await waitFor('both instances to log three lines', async () => {
+    const all = await tend.ok(['logs', 'pair']);
+    return all.includes('i0 line 3') && all.includes('i1 line 3');
+  });
+  const shown = (await tend.ok(['logs', 'pair', '--lines', '2']))
+    .trim()
+    .split('\n')
+    .map((line) => line.replace(/^.*\| /, ''))
+    .sort();
+  assert.deepEqual(shown, ['i0 line 2', 'i0 line 3', 'i1 line 2', 'i1 line 3']);
+});
