@@ -149,3 +149,24 @@ test('a wrong token is refused: the page says so and forgets it', async (t) => {
   assert.equal(await page.evaluate('sessionStorage.getItem("tend.token")'), null);
   assert.equal(await page.locator('table.programs').count(), 0);
 });
+
+test('a lost connection is shown, retried, and the page recovers when the daemon is back', async (t) => {
+  const tend = useTend(t);
+  await startPool(tend);
+  const { url } = await openDashboard(tend);
+  const browser = await launchBrowser(t);
+  const page = await browser.newPage();
+  await page.goto(url);
+  const before = await tend.program('web');
+  await pidCell(page, 0, before.instances[0]?.pid ?? null).waitFor();
+
+  await tend.ok(['daemon', 'stop']);
+  await page.locator('.connection', { hasText: 'connection lost' }).waitFor();
+
+  // The listener's address and the token are saved: the new daemon answers the same page.
+  await tend.ok(['daemon', 'start']);
+  const after = await tend.program('web');
+  assert.notEqual(after.instances[0]?.pid, before.instances[0]?.pid);
+  await pidCell(page, 0, after.instances[0]?.pid ?? null).waitFor({ timeout: 15_000 });
+  await page.locator('.connection:not(:has-text("connection lost"))').waitFor();
+});
