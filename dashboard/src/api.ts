@@ -43,9 +43,15 @@ export class Api {
     handlers.onOpen?.();
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      handlers.onText(value);
+      let chunk: ReadableStreamReadResult<string>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        if (signal.aborted) throw error;
+        throw new ApiError(0, 'CONNECTION_LOST', 'The connection to the daemon broke');
+      }
+      if (chunk.done) return;
+      handlers.onText(chunk.value);
     }
   }
 

@@ -49,11 +49,18 @@ export class EventStream {
     while (!signal.aborted) {
       if (attempt === 0) this.#handlers.onState({ kind: 'connecting' });
       let reason = 'The daemon closed the event stream';
+      let closedBecause: string | null = null;
       try {
         const since = this.#lastSeq === null ? '' : `?since=${this.#lastSeq}`;
         const parser = new SseParser((message) => {
+          // Control messages of the stream itself, not daemon events.
+          if (message.event === 'stream.open') return;
           if (message.event === 'stream.gap') {
             this.#handlers.onResync();
+            return;
+          }
+          if (message.event === 'stream.closed') {
+            closedBecause = (JSON.parse(message.data) as { reason?: string }).reason ?? null;
             return;
           }
           const event = JSON.parse(message.data) as TendEvent;
@@ -72,6 +79,8 @@ export class EventStream {
           },
           signal,
         );
+        if (closedBecause !== null)
+          reason = `The daemon cut the event stream off: ${closedBecause}`;
       } catch (error) {
         if (signal.aborted) return;
         if (error instanceof ApiError && error.isUnauthorized) {
@@ -81,6 +90,10 @@ export class EventStream {
         if (error instanceof ApiError && error.code === 'TEND_ERR_API_ROUTE_NOT_FOUND') {
           this.#handlers.onState({ kind: 'polling' });
           return;
+        }
+        // A daemon whose numbering is behind the page's (its state was lost): start afresh.
+        if (error instanceof ApiError && error.code === 'TEND_ERR_EVENTS_SINCE_AHEAD') {
+          this.#lastSeq = null;
         }
         reason = error instanceof Error ? error.message : String(error);
       }
