@@ -35,7 +35,11 @@ export async function createDaemonServices(
     onError: (error) => logger.error({ err: error }, 'log capture problem'),
   });
   const metrics = new MetricsSampler();
-  const runtime = createNodeRuntime({ openOutput: (request) => logs.openOutput(request) });
+  const runtime = createNodeRuntime({
+    openOutput: (request) => logs.openOutput(request),
+    home: paths.home,
+  });
+  logger.info(`instances are held together by ${runtime.containment}`);
   const registry = new ProgramRegistry({
     runtime,
     output: logs,
