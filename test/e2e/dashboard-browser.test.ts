@@ -56,7 +56,7 @@ async function startPool(tend: TendUnderTest): Promise<void> {
   ]);
 }
 
-test('the dashboard shows the programs, and drops the token from the address bar into sessionStorage', async (t) => {
+test('the dashboard shows the programs, drops the token from the address bar into sessionStorage, and works with the keyboard', async (t) => {
   const tend = useTend(t);
   await startPool(tend);
   const { url, token } = await openDashboard(tend);
@@ -70,6 +70,14 @@ test('the dashboard shows the programs, and drops the token from the address bar
   assert.equal(new URL(page.url()).hash, '', 'the token is gone from the address bar');
   assert.equal(await page.evaluate('sessionStorage.getItem("tend.token")'), token);
   assert.doesNotMatch(readFileSync(join(tend.home, 'daemon.log'), 'utf8'), new RegExp(token));
+
+  // Keyboard: Tab reaches the program's name first, Enter selects it, the next Tab its actions.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.locator(':focus').getAttribute('title'), 'Show web');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.locator(':focus').getAttribute('aria-pressed'), 'true');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.locator(':focus').textContent(), 'Start');
 });
 
 test('an instance killed from outside shows its exit and its restart within a second', async (t) => {
