@@ -137,7 +137,11 @@ export function ProgramActions(props: {
       >
         <label>
           Signal{' '}
-          <select value={signal} onChange={(event) => setSignal(event.currentTarget.value)}>
+          <select
+            aria-label="Signal to send"
+            value={signal}
+            onChange={(event) => setSignal(event.currentTarget.value)}
+          >
             {SIGNALS.map((name) => (
               <option key={name} value={name}>
                 SIG{name}
@@ -148,6 +152,7 @@ export function ProgramActions(props: {
         <label>
           to{' '}
           <select
+            aria-label="Instances to signal"
             value={signalTarget}
             onChange={(event) => setSignalTarget(event.currentTarget.value)}
           >

@@ -178,3 +178,35 @@ test('a lost connection is shown, retried, and the page recovers when the daemon
   await pidCell(page, 0, after.instances[0]?.pid ?? null).waitFor({ timeout: 15_000 });
   await page.locator('.connection:not(:has-text("connection lost"))').waitFor();
 });
+
+test('signal and delete (after a confirmation that Cancel and Escape back out of) work from the page', async (t) => {
+  const tend = useTend(t);
+  await startPool(tend);
+  const { url } = await openDashboard(tend);
+  const browser = await launchBrowser(t);
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.locator('tbody[data-program="web"] tr[data-instance="1"]').waitFor();
+
+  await page.getByLabel('Signal to send').selectOption('USR2');
+  await page.getByLabel('Instances to signal').selectOption('1');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('status').filter({ hasText: 'Sent SIGUSR2 to web:1' }).waitFor();
+
+  await page.getByRole('button', { name: 'Delete…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete web?' });
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await page.getByRole('button', { name: 'Delete…' }).click();
+  await dialog.waitFor();
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal((await tend.program('web')).name, 'web', 'still there after Cancel and Escape');
+
+  await page.getByRole('button', { name: 'Delete…' }).click();
+  await dialog.getByRole('button', { name: 'Delete web' }).click();
+  await page.locator('tbody[data-program="web"]').waitFor({ state: 'detached' });
+  const gone = await tend.api('GET', '/v1/programs/web');
+  assert.equal(gone.status, 404);
+});
