@@ -83,6 +83,11 @@ export const ERROR_TABLE = {
     exitCode: 1,
     meaning: 'a scale request past the pool minimum or maximum',
   },
+  TEND_ERR_PORT_IN_USE: {
+    status: 409,
+    exitCode: 1,
+    meaning: 'a port the program needs is held by another process',
+  },
   TEND_ERR_DAEMON_UNREACHABLE: {
     status: 503,
     exitCode: 1,

@@ -14,6 +14,7 @@ import type {
 } from '../api/wire.js';
 import { type ProgramSpec, ProgramSpecSchema } from '../config/program-spec.js';
 import { ConflictError, NotFoundError, SpawnError, TendError, UsageError } from '../errors.js';
+import { refuseTakenPorts } from '../health/port-check.js';
 import { ReadinessWatcher } from '../health/readiness-watcher.js';
 import { proxyProgramName } from '../pool/proxy-name.js';
 import { parseSignal } from '../process/signals.js';
@@ -122,6 +123,7 @@ export class ProgramRegistry {
     }
     this.#reserved.add(spec.name);
     try {
+      await refuseTakenPorts(spec);
       await this.#prepareOutput(spec);
       const program = this.#createProgram(spec, 'running');
       const failure = (await program.start()).find((outcome) => !outcome.ok);
@@ -142,6 +144,7 @@ export class ProgramRegistry {
   async start(target: string): Promise<ProgramDetail[]> {
     this.#refuseWhileClosing();
     const programs = this.#targets(target);
+    for (const program of programs) await refuseTakenPorts(program);
     const failures: string[] = [];
     for (const program of programs) {
       for (const outcome of await program.start()) if (!outcome.ok) failures.push(outcome.message);
@@ -163,6 +166,7 @@ export class ProgramRegistry {
   async restart(target: string): Promise<ProgramDetail[]> {
     this.#refuseWhileClosing();
     const programs = this.#targets(target);
+    for (const program of programs) await refuseTakenPorts(program);
     const outcomes = await Promise.all(programs.map((program) => program.restart()));
     this.#persist();
     this.#throwSpawnFailures(
@@ -176,6 +180,7 @@ export class ProgramRegistry {
     this.#refuseWhileClosing();
     const program = this.#get(name);
     const size = program.targetSize(request);
+    await refuseTakenPorts(program, { from: program.spec.instances, size });
     await this.#options.output.prepare(name, size);
     const outcomes = await program.scale(size);
     this.#persist();
@@ -284,9 +289,11 @@ export class ProgramRegistry {
       if (startTime !== undefined) this.#startTimes.set(snapshot.pid, startTime);
     }
     if (!isProxy) {
-      this.#readiness.update(program.spec, snapshot, (pid) =>
-        program.pool.instance(snapshot.instance)?.markReady(pid),
-      );
+      const instance = () => program.pool.instance(snapshot.instance);
+      this.#readiness.update(program.spec, snapshot, {
+        onReady: (pid) => instance()?.markReady(pid),
+        onBlocked: (pid, problem) => instance()?.noteNotReady(pid, problem),
+      });
     }
     if (snapshot.pid === null) this.#forgetExitedPids();
     this.#persist();

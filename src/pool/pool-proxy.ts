@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ProgramSpec } from '../config/program-spec.js';
-import { isAcceptingConnections } from '../health/tcp-probe.js';
+import { probeInstancePort } from '../health/tcp-probe.js';
 import { ProxyControlClient } from '../proxy/control-client.js';
 import type { InstanceProxyStats } from '../proxy/control-protocol.js';
 import { PROXY_MAIN_PATH } from '../proxy/proxy-paths.js';
@@ -40,7 +40,8 @@ export interface PoolProxyOptions {
  * The daemon's side of a pool's proxy: runs the proxy process (supervised like an instance,
  * restarted when it dies), connects to its control socket after every spawn, configures it,
  * and sends it the pool's membership whenever an instance changes. An instance the proxy
- * reports as failing is marked not ready until its port accepts connections again.
+ * reports as failing is marked not ready until it accepts connections on its port again (the
+ * instance itself, not another process that took the port).
  */
 export class PoolProxy {
   readonly #options: PoolProxyOptions;
@@ -202,14 +203,16 @@ export class PoolProxy {
     const check = new AbortController();
     this.#suspended.set(instance, check);
     this.#sendMembers();
-    void this.#recheck(base + instance, check.signal).then((isReady) => {
+    void this.#recheck(instance, base + instance, check.signal).then((isReady) => {
       if (isReady && this.#suspended.get(instance) === check) this.#clearSuspension(instance);
     });
   }
 
-  async #recheck(port: number, signal: AbortSignal): Promise<boolean> {
+  async #recheck(instance: number, port: number, signal: AbortSignal): Promise<boolean> {
     while (!signal.aborted) {
-      if (await isAcceptingConnections(INSTANCE_HOST, port)) return true;
+      const pid = this.#members.find((member) => member.instance === instance)?.pid ?? null;
+      if (pid !== null && (await probeInstancePort(pid, INSTANCE_HOST, port)) === 'own')
+        return true;
       await delay(CONTROL_CONNECT_RETRY_MS);
     }
     return false;

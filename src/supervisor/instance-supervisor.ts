@@ -91,6 +91,8 @@ export class InstanceSupervisor {
   #consecutiveYoungDeaths = 0;
   /** Times of recent young deaths on the run clock (see #runClock). */
   #youngDeaths: number[] = [];
+  /** Why the latest runs of this crash loop were not ready (another process on the port), for the reasons. */
+  #notReadyBecause: string | null = null;
   #pausedMs = 0;
   #waitingSince: number | null = null;
   #isChanged = false;
@@ -176,7 +178,23 @@ export class InstanceSupervisor {
     running.isReadyByCheck = true;
     running.startTimer?.cancel();
     running.startTimer = null;
+    this.#notReadyBecause = null;
+    this.#reason = null;
     this.#move('ready');
+    this.#notifyIfChanged();
+  }
+
+  /**
+   * Tells the supervisor why the current `starting` process is not ready, such as another process
+   * listening on its port: shown as the reason meanwhile, and named when the instance backs off or
+   * gives up. With a pid that is no longer current, it is ignored.
+   */
+  noteNotReady(pid: number, problem: string): void {
+    const running = this.#process;
+    if (running === null || pid !== running.pid || this.#state !== 'starting') return;
+    this.#notReadyBecause = problem;
+    this.#reason = problem;
+    this.#isChanged = true;
     this.#notifyIfChanged();
   }
 
@@ -333,6 +351,7 @@ export class InstanceSupervisor {
     if (isStable) {
       // Restart speed matters here (a server back on its port within milliseconds): no timer.
       this.#consecutiveYoungDeaths = 0;
+      this.#notReadyBecause = null;
       this.#move('exited-restart');
       this.#spawn({ isRestart: true, isAfterFailure: isFailure });
       return;
@@ -349,6 +368,7 @@ export class InstanceSupervisor {
         minUptimeMs: spec.minUptimeMs,
         lastExit: exit,
         isLastExitFailure: isFailure,
+        notReadyBecause: this.#notReadyBecause,
       });
       if (running.isStartTimedOut)
         this.#reason = `${notReadyReason(spec, this.#index)}; ${this.#reason}`;
@@ -362,7 +382,13 @@ export class InstanceSupervisor {
     this.#move('exited-backoff');
     this.#waitingSince = now;
     this.#nextRestartAt = now + delayMs;
-    this.#reason = backoffReason(exit, uptimeMs, delayMs, this.#consecutiveYoungDeaths);
+    this.#reason = backoffReason(
+      exit,
+      uptimeMs,
+      delayMs,
+      this.#consecutiveYoungDeaths,
+      this.#notReadyBecause,
+    );
     if (running.isStartTimedOut)
       this.#reason = `${notReadyReason(spec, this.#index)}; ${this.#reason}`;
     const timer = this.#runtime.setTimer(delayMs, () => this.#onBackoffElapsed(timer, isFailure));
@@ -445,6 +471,7 @@ export class InstanceSupervisor {
   }
 
   #forgetCrashes(): void {
+    this.#notReadyBecause = null;
     this.#consecutiveYoungDeaths = 0;
     this.#youngDeaths = [];
     this.#pausedMs = 0;
