@@ -4,6 +4,7 @@ import type { ProgramRegistry } from '../daemon/program-registry.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { hasBearerToken } from './bearer-auth.js';
 import { replyToClientError, replyWithError } from './error-reply.js';
+import { RefusalLog } from './refusal-log.js';
 import { registerDaemonRoutes } from './routes/daemon-routes.js';
 import { isPublicRoute, registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { type ListenerControl, registerListenerRoutes } from './routes/listener-routes.js';
@@ -76,16 +77,17 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
 
 /**
  * Every request on TCP needs `Authorization: Bearer <token>`, except the dashboard's own files;
- * a refusal is logged (without what was sent). Checked on arrival, before any body is read.
+ * a refusal is logged (without what was sent; a flood only counted). Checked on arrival, before any body is read.
  * No CORS headers are ever sent, so a page of another origin cannot read a reply.
  */
 function protectWithToken(app: FastifyInstance, token: string): void {
+  const refusals = new RefusalLog((fields, message) => app.log.warn(fields, message));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
     if (isPublicRoute(request.routeOptions.config)) return;
     if (hasBearerToken(request.headers.authorization, token)) return;
     const hasHeader = request.headers.authorization !== undefined;
-    request.log.warn(
+    refusals.refused(
       { remote: request.ip, method: request.method, path: request.url.split('?')[0] },
       hasHeader ? 'TCP request refused: wrong token' : 'TCP request refused: no token',
     );
