@@ -51,6 +51,16 @@ export const ERROR_TABLE = {
     exitCode: 1,
     meaning: 'a TCP request without the right token',
   },
+  TEND_ERR_EVENTS_INVALID_FILTER: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'an event stream filter (kind, program or since) is not valid',
+  },
+  TEND_ERR_EVENTS_SINCE_AHEAD: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'an event stream resume point is past the newest event',
+  },
   TEND_ERR_PROGRAM_NOT_FOUND: { status: 404, exitCode: 1, meaning: 'no program by that name' },
   TEND_ERR_PROGRAM_EXISTS: {
     status: 409,

@@ -1,15 +1,18 @@
 import Fastify, { type FastifyInstance, LogController, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
-import type { ProgramRegistry } from '../daemon/program-registry.js';
+import type { EventBus } from '../core/event-bus.js';
+import type { ProgramCore } from '../core/program-core.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { hasBearerToken } from './bearer-auth.js';
 import { replyToClientError, replyWithError } from './error-reply.js';
 import { RefusalLog } from './refusal-log.js';
 import { registerDaemonRoutes } from './routes/daemon-routes.js';
 import { isPublicRoute, registerDashboardRoutes } from './routes/dashboard-routes.js';
+import { type EventStreamOptions, registerEventRoutes } from './routes/event-routes.js';
 import { type ListenerControl, registerListenerRoutes } from './routes/listener-routes.js';
 import { type LogSource, registerLogRoutes } from './routes/log-routes.js';
 import { registerProgramRoutes } from './routes/programs-routes.js';
+import type { LiveFiguresSource } from './views.js';
 import type { HealthReply } from './wire.js';
 
 /** How long a client may take to send a whole request. */
@@ -20,8 +23,14 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** What the API serves. */
 export interface ApiServerOptions {
-  registry: ProgramRegistry;
+  /** The domain core: every program action goes through it. */
+  core: ProgramCore;
+  /** The daemon's event bus: the event stream (and metrics) read it. */
+  bus: EventBus;
+  live: LiveFiguresSource;
   logs: LogSource;
+  /** Tunables of `GET /v1/events` (tests shorten the keep-alive and the backlog bound). */
+  events?: EventStreamOptions;
   health: () => HealthReply;
   requestStop: () => void;
   logger?: Logger;
@@ -70,8 +79,9 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   if (options.tcp) registerDashboardRoutes(app, options.tcp.dashboardDir);
   if (options.listener) registerListenerRoutes(app, options.listener);
   registerDaemonRoutes(app, options);
-  registerProgramRoutes(app, options.registry);
+  registerProgramRoutes(app, options);
   registerLogRoutes(app, options.logs);
+  registerEventRoutes(app, options);
   return app;
 }
 

@@ -90,7 +90,9 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       problems: services?.problems ?? [],
     });
     const apiOptions = {
-      registry: services.registry,
+      core: services.core,
+      bus: services.bus,
+      live: services.live,
       logs: services.logSource,
       health,
       requestStop: () => requestStop(),
@@ -116,6 +118,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       }
     }
     logger.info({ home: paths.home, version: TEND_VERSION }, 'daemon ready');
+    services.announceStarted();
     notify(notifyFd, 'ready');
 
     const removeSignalHandlers =
@@ -124,8 +127,9 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     const stopped = stopRequested.then(async () => {
       removeSignalHandlers();
       logger.info('daemon stopping');
-      await listener.shutdown();
       await runningServices.shutdown();
+      // After the services: dashboards see the programs stop and the daemon's last events.
+      await listener.shutdown();
       await app.close();
       unlinkQuietly(paths.socket);
       lock.release();

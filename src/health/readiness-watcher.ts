@@ -1,3 +1,4 @@
+import { instancePort } from '../config/instance-port.js';
 import type { ProgramSpec } from '../config/program-spec.js';
 import type { InstanceSnapshot } from '../supervisor/types.js';
 import { describePortInUse, findListeningInodes, findSocketHolder } from './listening-owner.js';
@@ -26,21 +27,20 @@ export class ReadinessWatcher {
   update(spec: ProgramSpec, snapshot: InstanceSnapshot, listener: ReadinessListener): void {
     const key = `${snapshot.name}:${snapshot.instance}`;
     const current = this.#checks.get(key);
+    const port = instancePort(spec, snapshot.instance);
     const isWanted =
       spec.readiness === 'tcp' &&
-      spec.port !== undefined &&
+      port !== null &&
       snapshot.state === 'starting' &&
       snapshot.pid !== null;
     if (current && (!isWanted || current.pid !== snapshot.pid)) {
       current.abort.abort();
       this.#checks.delete(key);
     }
-    if (!isWanted || spec.port === undefined || snapshot.pid === null || this.#checks.has(key))
-      return;
+    if (!isWanted || port === null || snapshot.pid === null || this.#checks.has(key)) return;
     const pid = snapshot.pid;
     const abort = new AbortController();
     this.#checks.set(key, { pid, abort });
-    const port = spec.port + snapshot.instance;
     const onHeldByOther = async () => {
       // Naming the holder is a courtesy: a failure to read /proc must not end the daemon.
       const holder = await findListeningInodes(port)

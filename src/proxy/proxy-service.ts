@@ -28,7 +28,7 @@ export class ProxyService implements SettingsSource {
   #address: BoundAddress | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
-  /** `suspension` defaults to PROXY_DEFAULTS; tests set it rather than race the real clock. */
+  /** `suspension` defaults to PROXY_SUSPENSION_DEFAULTS; tests set it rather than race the real clock. */
   constructor(onUpstreamFailed: UpstreamFailedListener, suspension: Partial<ProxySuspension> = {}) {
     this.#registry = new UpstreamRegistry(
       'round-robin',

@@ -1,7 +1,7 @@
 import type { InstanceProxyStats } from './control-protocol.js';
 import {
   type BalanceStrategy,
-  PROXY_DEFAULTS,
+  PROXY_SUSPENSION_DEFAULTS,
   type ProxySuspension,
   UPSTREAM_IDLE_TIMEOUT_MS,
   type UpstreamFailureReason,
@@ -39,8 +39,8 @@ export class UpstreamRegistry {
     suspension: Partial<ProxySuspension> = {},
   ) {
     this.#suspension = {
-      suspendInitialMs: suspension.suspendInitialMs ?? PROXY_DEFAULTS.suspendInitialMs,
-      suspendMaxMs: suspension.suspendMaxMs ?? PROXY_DEFAULTS.suspendMaxMs,
+      suspendInitialMs: suspension.suspendInitialMs ?? PROXY_SUSPENSION_DEFAULTS.suspendInitialMs,
+      suspendMaxMs: suspension.suspendMaxMs ?? PROXY_SUSPENSION_DEFAULTS.suspendMaxMs,
     };
     this.#balance = balance;
     this.#onFailure = onFailure;

@@ -1,5 +1,5 @@
+import { instancePort } from '../config/instance-port.js';
 import type { ProgramSpec, RestartPolicy } from '../config/program-spec.js';
-import { instancePort } from '../process/instance-env.js';
 import type { ProcessExit, SpawnOutcome } from './types.js';
 
 /** A duration in words short enough for a status line: `250ms`, `1500ms`, `60s`, `2.5s` above 10 s. */

@@ -13,6 +13,35 @@ export type {
 /** The closed set of states an instance can be in. */
 export type InstanceState = 'starting' | 'online' | 'stopping' | 'stopped' | 'waiting' | 'errored';
 
+/** Why an instance was restarted, for metrics and history. */
+export type RestartCause = 'exit-code' | 'signal' | 'manual' | 'hung';
+
+/**
+ * What happened to an instance, in order, as the supervisor knows it: the raw material of the
+ * daemon's typed events. Delivered together just before the change's snapshot.
+ */
+export type InstanceFact =
+  | {
+      type: 'state';
+      state: InstanceState;
+      previous: InstanceState;
+      pid: number | null;
+      reason: string | null;
+    }
+  | { type: 'spawned'; pid: number }
+  | { type: 'restarted'; pid: number; cause: RestartCause }
+  | { type: 'ready'; pid: number }
+  | {
+      type: 'exited';
+      pid: number;
+      code: number | null;
+      signal: SignalName | null;
+      uptimeMs: number;
+      isFailure: boolean;
+      reason: string | null;
+    }
+  | { type: 'errored'; reason: string };
+
 /** One ended run of an instance. */
 export interface ExitRecord {
   /** Epoch ms of the exit. */

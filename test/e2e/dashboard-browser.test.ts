@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { ListenerReply } from '../../src/api/wire.js';
 import { launchBrowser } from './browser.js';
-import { fixture, type TendUnderTest, useTend, waitFor } from './harness.js';
+import { fixture, pollUntil, type TendUnderTest, useTend } from './harness.js';
 
 /** The dashboard's URL with the token, on a free port, as `tend dashboard` prints it. */
 async function openDashboard(tend: TendUnderTest): Promise<{ url: string; token: string }> {
@@ -88,7 +88,7 @@ test('an instance killed from outside shows its exit and its restart within a se
   const page = await browser.newPage();
   await page.goto(url);
   // A run past min uptime is restarted at once (a younger one would wait out a backoff).
-  const before = await waitFor('instance 0 to be past its min uptime', async () => {
+  const before = await pollUntil('instance 0 to be past its min uptime', async () => {
     const program = await tend.program('web');
     const instance = program.instances[0];
     return instance?.uptimeMs != null && instance.uptimeMs > program.spec.minUptimeMs

@@ -9,7 +9,7 @@ import {
 } from '../../src/process/cgroup-provider.js';
 import { readProcStat } from '../../src/process/proc-table.js';
 import { childrenOf, isProcessAlive } from '../helpers/proc.js';
-import { useTend, waitFor } from './harness.js';
+import { pollUntil, useTend } from './harness.js';
 
 /** The argv of a process, or undefined once it is gone. */
 function commandLine(pid: number): string[] | undefined {
@@ -27,7 +27,7 @@ test('stop ends what left the group with setsid (regression: `setsid sleep 1234 
   const [row] = await tend.list();
   const pid = row?.pid;
   assert.ok(typeof pid === 'number');
-  const escapee = await waitFor('sleep 1234 to start', async () =>
+  const escapee = await pollUntil('sleep 1234 to start', async () =>
     childrenOf(pid).find((child) => commandLine(child)?.join(' ') === 'sleep 1234'),
   );
   t.after(() => {

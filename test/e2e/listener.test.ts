@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ListenerReply } from '../../src/api/wire.js';
-import { TEND_BIN, type TendUnderTest, useTend, waitFor } from './harness.js';
+import { pollUntil, TEND_BIN, type TendUnderTest, useTend } from './harness.js';
 
 /** Turns the listener on at a free loopback port through the socket, as `tend dashboard` does. */
 async function listenOnFreePort(tend: TendUnderTest): Promise<ListenerReply> {
@@ -112,7 +112,7 @@ test('`tend daemon --listen 127.0.0.1:0` serves the API on TCP from the start, a
   });
   t.after(() => daemon.kill('SIGKILL'));
   const exited = new Promise((resolve) => daemon.once('exit', resolve));
-  const listener = await waitFor('the daemon to listen on TCP', async () => {
+  const listener = await pollUntil('the daemon to listen on TCP', async () => {
     const reply = await tend.api<ListenerReply>('GET', '/v1/daemon/listener').catch(() => null);
     return reply?.body.isListening ? reply.body : undefined;
   });
@@ -156,7 +156,7 @@ test('with a desktop, `tend dashboard` opens the URL with xdg-open (no shell); -
   assert.equal(quiet.code, 0);
   const loud = await tend.run(['dashboard'], { env });
   assert.equal(loud.code, 0);
-  const urls = await waitFor('xdg-open to be run', async () =>
+  const urls = await pollUntil('xdg-open to be run', async () =>
     existsSync(opened) && readFileSync(opened, 'utf8').endsWith('\n')
       ? readFileSync(opened, 'utf8').trimEnd().split('\n')
       : undefined,

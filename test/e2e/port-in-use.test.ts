@@ -7,7 +7,7 @@ import type { InstanceDetail } from '../../src/api/wire.js';
 import { formatDuration } from '../../src/supervisor/reasons.js';
 import { findFreePortRange } from '../helpers/free-ports.js';
 import { listenHere, startListeningFamily } from '../helpers/listeners.js';
-import { fixture, type TendUnderTest, useTend, waitFor } from './harness.js';
+import { fixture, pollUntil, type TendUnderTest, useTend } from './harness.js';
 
 /** The status code and body of one GET, or status 0 when the connection failed. */
 function get(port: number): Promise<{ status: number; body: string }> {
@@ -97,7 +97,7 @@ test('regression: scale and a start of a stopped program refuse a port another p
     '--',
     ...fixture('http-echo'),
   ]);
-  await waitFor('web online', async () => (await instanceOf(tend, 'web')).status === 'online');
+  await tend.until('web online', async () => (await instanceOf(tend, 'web')).status === 'online');
 
   const second = await startListeningFamily(t, { port: base + 1 });
   const scaled = await tend.run(['scale', 'web', '2']);
@@ -138,7 +138,8 @@ test('regression: a port taken by another process while the program runs is not 
   // The instance has not listened yet; now another process takes its port.
   const foreign = await startListeningFamily(t, { port: base });
   const held = `port ${base} is already in use by pid ${foreign.pid} \\(node\\)`;
-  const noticed = await waitFor('the port held by another process to be noticed', async () => {
+  // The reason changes without a change of state, so no event tells: poll.
+  const noticed = await pollUntil('the port held by another process to be noticed', async () => {
     const instance = await instanceOf(tend, 'clash');
     return instance.reason !== null && new RegExp(held).test(instance.reason) && instance;
   });
@@ -149,7 +150,7 @@ test('regression: a port taken by another process while the program runs is not 
   // Now the instance tries to listen, fails with EADDRINUSE and exits 1 on every start.
   writeFileSync(gate, '');
   // Polls may miss a short wait under load, so any state from the second young death on will do.
-  const backingOff = await waitFor('two or more young deaths in a row', async () => {
+  const backingOff = await tend.until('two or more young deaths in a row', async () => {
     const instance = await instanceOf(tend, 'clash');
     return (
       instance.status === 'waiting' && /\d+ times in a row/.test(instance.reason ?? '') && instance
@@ -183,11 +184,11 @@ test('regression: an instance whose port another process holds ends errored, wit
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const foreign = await startListeningFamily(t, { port: base });
-  await waitFor('the port held by another process to be noticed', async () =>
+  await pollUntil('the port held by another process to be noticed', async () =>
     /already in use/.test((await instanceOf(tend, 'clash')).reason ?? ''),
   );
   writeFileSync(gate, '');
-  const errored = await waitFor('errored', async () => {
+  const errored = await tend.until('errored', async () => {
     const instance = await instanceOf(tend, 'clash');
     return instance.status === 'errored' && instance;
   });
