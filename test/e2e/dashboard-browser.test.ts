@@ -67,6 +67,7 @@ test('the dashboard shows the programs, drops the token from the address bar int
   const web = await tend.program('web');
   assert.equal(await cell(page, 'web', 0, 'pid'), String(web.instances[0]?.pid));
   assert.equal(await cell(page, 'web', 1, 'pid'), String(web.instances[1]?.pid));
+  await page.locator('.connection[data-state="live"]').waitFor();
   assert.equal(new URL(page.url()).hash, '', 'the token is gone from the address bar');
   assert.equal(await page.evaluate('sessionStorage.getItem("tend.token")'), token);
   assert.doesNotMatch(readFileSync(join(tend.home, 'daemon.log'), 'utf8'), new RegExp(token));
@@ -103,6 +104,7 @@ test('an instance killed from outside shows its exit and its restart within a se
   await Promise.all([
     instanceCell(page, 0, 'restarts', before.restarts + 1).waitFor(withinASecond),
     page.locator('table.exits', { hasText: 'SIGKILL' }).waitFor(withinASecond),
+    page.locator('.feed li', { hasText: 'web:0 exited SIGKILL' }).waitFor(withinASecond),
   ]);
   const after = await tend.program('web');
   assert.notEqual(after.instances[0]?.pid, before.pid);
