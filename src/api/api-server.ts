@@ -4,7 +4,8 @@ import type { EventBus } from '../core/event-bus.js';
 import type { ProgramCore } from '../core/program-core.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { hasBearerToken } from './bearer-auth.js';
-import { replyToClientError, replyWithError } from './error-reply.js';
+import { clientErrorAnswerer } from './client-error-reply.js';
+import { replyWithError } from './error-reply.js';
 import { RefusalLog } from './refusal-log.js';
 import { registerDaemonRoutes } from './routes/daemon-routes.js';
 import { isPublicRoute, registerDashboardRoutes } from './routes/dashboard-routes.js';
@@ -13,13 +14,15 @@ import { type ListenerControl, registerListenerRoutes } from './routes/listener-
 import { type LogSource, registerLogRoutes } from './routes/log-routes.js';
 import { registerProgramRoutes } from './routes/programs-routes.js';
 import type { LiveFiguresSource } from './views.js';
-import type { HealthReply } from './wire.js';
+import { type HealthReply, MAX_BODY_BYTES } from './wire.js';
 
-/** How long a client may take to send a whole request. */
+export { MAX_BODY_BYTES } from './wire.js';
+
+/** How long a client may take to send a whole request (headers and body). */
 export const REQUEST_TIMEOUT_MS = 10_000;
 
-/** Largest request body the API accepts. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+/** How often, at most, the server looks for requests past their timeout. */
+const MAX_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 /** What the API serves. */
 export interface ApiServerOptions {
@@ -36,24 +39,24 @@ export interface ApiServerOptions {
   logger?: Logger;
   /** Told of every route as it is registered (the docs test checks each is in docs/api.md). */
   onRoute?: (route: RouteOptions) => void;
+  /** How long a client may take to send a whole request; REQUEST_TIMEOUT_MS unless a test sets it. */
+  requestTimeoutMs?: number;
   /** On the Unix socket: the TCP listener that `/v1/daemon/listener` turns on and off. */
   listener?: ListenerControl;
   /** On TCP: the token every request but the dashboard's files needs, and the dashboard. */
   tcp?: TcpOptions;
 }
 
-/** What the API on a TCP port adds: a bearer token, the dashboard's files, stricter limits. */
+/** What the API on a TCP port adds: a bearer token and the dashboard's files. */
 export interface TcpOptions {
   token: string;
-  /** How long a client may take to send a whole request (REQUEST_TIMEOUT_MS by default). */
-  requestTimeoutMs?: number;
   /** Where the built dashboard is (dist/dashboard by default). */
   dashboardDir?: string;
 }
 
 /** Builds the control API (not yet listening), so tests can use `inject()` without a socket. */
 export function createApiServer(options: ApiServerOptions): FastifyInstance {
-  const requestTimeoutMs = options.tcp?.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const app = Fastify({
     bodyLimit: MAX_BODY_BYTES,
     // One log line per request would drown the daemon log; errors are still logged.
@@ -61,11 +64,19 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Connections from `tend logs -f` stay open; shutdown must not wait for them.
     forceCloseConnections: true,
-    // A client that never finishes sending its request is dropped (long responses are not affected).
+    // A client that never finishes sending its request gets a 408 (long responses are not affected).
     requestTimeout: requestTimeoutMs,
-    // Node checks for slow requests every 30 s by default: far too late to answer one in 10 s.
-    http: { connectionsCheckingInterval: checkingIntervalMs(requestTimeoutMs) },
-    clientErrorHandler: replyToClientError(requestTimeoutMs),
+    http: {
+      // Node checks for late requests only every connectionsCheckingInterval (30 s by default),
+      // and the headers have their own 60 s timeout: together a slow body took 62 s to refuse.
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(
+        1,
+        Math.min(MAX_TIMEOUT_CHECK_INTERVAL_MS, Math.floor(requestTimeoutMs / 4)),
+      ),
+    },
+    clientErrorHandler: clientErrorAnswerer(requestTimeoutMs),
   }) as unknown as FastifyInstance;
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setErrorHandler(replyWithError);
@@ -108,9 +119,4 @@ function protectWithToken(app: FastifyInstance, token: string): void {
         : 'Expected `Authorization: Bearer <token>` with the token in $TEND_HOME/token (`tend dashboard` prints a URL that carries it)',
     );
   });
-}
-
-/** How often Node looks for requests past their time: often enough to answer within a quarter of it. */
-function checkingIntervalMs(requestTimeoutMs: number): number {
-  return Math.max(10, Math.min(1_000, Math.floor(requestTimeoutMs / 4)));
 }

@@ -1,8 +1,7 @@
-import { STATUS_CODES } from 'node:http';
-import type { Duplex } from 'node:stream';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode, WireError } from '../errors.js';
 import { TendError } from '../errors.js';
+import { MAX_BODY_BYTES } from './wire.js';
 
 /** Fastify's own client errors (bad JSON, too large, wrong media type), mapped onto tend's codes. */
 const FASTIFY_CODES: Readonly<Record<string, { code: ErrorCode; message: string }>> = {
@@ -16,7 +15,7 @@ const FASTIFY_CODES: Readonly<Record<string, { code: ErrorCode; message: string 
   },
   FST_ERR_CTP_BODY_TOO_LARGE: {
     code: 'TEND_ERR_API_BODY_TOO_LARGE',
-    message: 'Expected a body of at most 1 MiB',
+    message: `Expected a body of at most 1 MiB (${MAX_BODY_BYTES} bytes)`,
   },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     code: 'TEND_ERR_API_UNSUPPORTED_MEDIA_TYPE',
@@ -56,52 +55,39 @@ export function toWireError(
   };
 }
 
-/** Fastify error handler that answers every error with `{"error":{code,message}}`. */
-export function replyWithError(
+/**
+ * Fastify error handler that answers every error with `{"error":{code,message}}`. A body refused
+ * before it was read whole (too large) is read and discarded first: a connection closed with
+ * unread bytes is reset, and the client then gets ECONNRESET or EPIPE instead of the answer.
+ */
+export async function replyWithError(
   error: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
-): FastifyReply {
+): Promise<FastifyReply> {
   const { status, body } = toWireError(error, (bug) =>
     request.log.error({ err: bug }, 'unhandled error'),
   );
+  if (!request.raw.complete) {
+    await drain(request.raw);
+    // Fastify asks to close a connection whose body it left unread; once it is read, the
+    // connection is clean and stays open if the client wants it (closing right after the answer
+    // races the client's last write, which then fails with EPIPE before it reads the answer).
+    reply.removeHeader('connection');
+  }
   return reply.status(status).send(body);
 }
 
-/**
- * Fastify's `clientErrorHandler`: a request Node gave up on before any route saw it (too slow,
- * headers too large, not HTTP) is answered in tend's error shape, and its connection closed.
- */
-export function replyToClientError(
-  requestTimeoutMs: number,
-): (this: FastifyInstance, error: NodeJS.ErrnoException, socket: Duplex) => void {
-  return function onClientError(error, socket) {
-    if (error.code === 'ECONNRESET' || socket.destroyed) return;
-    const { status, body } = describeClientError(error, requestTimeoutMs);
-    this.log.warn({ code: error.code, status }, 'client error');
-    if (socket.writable) {
-      const text = JSON.stringify(body);
-      socket.write(
-        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
-          `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
-      );
+/** Reads the rest of a request body into nothing; resolves at its end, or when the client goes away. */
+function drain(stream: FastifyRequest['raw']): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.readableEnded) {
+      resolve();
+      return;
     }
-    socket.destroy(error);
-  };
-}
-
-function describeClientError(
-  error: NodeJS.ErrnoException,
-  requestTimeoutMs: number,
-): { status: number; body: WireError } {
-  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    const message = `Expected the whole request within ${requestTimeoutMs} ms; it was still arriving, so the connection is closed`;
-    return { status: 408, body: { error: { code: 'TEND_ERR_API_REQUEST_TIMEOUT', message } } };
-  }
-  if (error.code === 'HPE_HEADER_OVERFLOW') {
-    const message = 'Expected request headers of at most 16 KiB in all';
-    return { status: 431, body: { error: { code: 'TEND_ERR_API_HEADERS_TOO_LARGE', message } } };
-  }
-  const message = 'Expected an HTTP/1.1 request; what arrived does not parse as one';
-  return { status: 400, body: { error: { code: 'TEND_ERR_API_INVALID_BODY', message } } };
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', resolve);
+    stream.resume();
+  });
 }

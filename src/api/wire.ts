@@ -15,6 +15,12 @@ export type { InstanceState } from '../supervisor/types.js';
 /** API version prefix of every route. */
 export const API_PREFIX = '/v1';
 
+/** Largest request body the API accepts; the CLI checks a program definition against it before sending. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Separates the program names of a `:target` that names several programs (`a,b`); a name cannot hold one. */
+export const TARGET_SEPARATOR = ',';
+
 /** One row of `tend ls`: an instance with its live figures. */
 export interface InstanceSummary {
   name: string;
@@ -100,6 +106,20 @@ export interface ProgramDetail {
   instances: InstanceDetail[];
   /** The pool's proxy, when the program has one (`--proxy-port`). */
   proxy: ProxyDetail | null;
+}
+
+/**
+ * What a start, stop or restart did to one program: the instances it changed, and those that were
+ * already as asked (running for a start, stopped for a stop), by index.
+ */
+export interface ActionEffect {
+  changed: number[];
+  unchanged: number[];
+}
+
+/** One program in the reply of a start, stop or restart: its detail after the action, and what the action changed. */
+export interface ProgramActionResult extends ProgramDetail {
+  effect: ActionEffect;
 }
 
 /** `GET /v1/health`. */

@@ -7,7 +7,11 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { type ApiServerOptions, createApiServer } from '../../src/api/api-server.js';
+import {
+  type ApiServerOptions,
+  createApiServer,
+  REQUEST_TIMEOUT_MS,
+} from '../../src/api/api-server.js';
 import type { HealthReply } from '../../src/api/wire.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 
@@ -50,7 +54,8 @@ function tcpApi(
     requestStop: () => {},
     logger: pino(sink),
     listener: undefined,
-    tcp: { token: TOKEN, dashboardDir, ...options },
+    tcp: { token: TOKEN, dashboardDir },
+    requestTimeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
   };
   // The daemon's other parts are never reached by these requests: any stand-in does.
   const options_ = new Proxy(given, {
