@@ -119,6 +119,11 @@ export const ERROR_TABLE = {
     meaning: 'another daemon already serves this TEND_HOME',
   },
   TEND_ERR_DAEMON_START_FAILED: { status: 500, exitCode: 1, meaning: 'the daemon could not start' },
+  TEND_ERR_DAEMON_LISTEN_FAILED: {
+    status: 409,
+    exitCode: 1,
+    meaning: 'the TCP listener could not bind its address',
+  },
   TEND_ERR_DAEMON_STOPPING: {
     status: 503,
     exitCode: 1,

@@ -2,11 +2,15 @@ import Fastify, { type FastifyInstance, LogController, type RouteOptions } from 
 import type { Logger } from 'pino';
 import type { EventBus } from '../core/event-bus.js';
 import type { ProgramCore } from '../core/program-core.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { hasBearerToken } from './bearer-auth.js';
 import { clientErrorAnswerer } from './client-error-reply.js';
 import { replyWithError } from './error-reply.js';
+import { RefusalLog } from './refusal-log.js';
 import { registerDaemonRoutes } from './routes/daemon-routes.js';
+import { isPublicRoute, registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { type EventStreamOptions, registerEventRoutes } from './routes/event-routes.js';
+import { type ListenerControl, registerListenerRoutes } from './routes/listener-routes.js';
 import { type LogSource, registerLogRoutes } from './routes/log-routes.js';
 import { type MetricsExposition, registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerProgramRoutes } from './routes/programs-routes.js';
@@ -40,6 +44,17 @@ export interface ApiServerOptions {
   onRoute?: (route: RouteOptions) => void;
   /** How long a client may take to send a whole request; REQUEST_TIMEOUT_MS unless a test sets it. */
   requestTimeoutMs?: number;
+  /** On the Unix socket: the TCP listener that `/v1/daemon/listener` turns on and off. */
+  listener?: ListenerControl;
+  /** On TCP: the token every request but the dashboard's files needs, and the dashboard. */
+  tcp?: TcpOptions;
+}
+
+/** What the API on a TCP port adds: a bearer token and the dashboard's files. */
+export interface TcpOptions {
+  token: string;
+  /** Where the built dashboard is (dist/dashboard by default). */
+  dashboardDir?: string;
 }
 
 /** Builds the control API (not yet listening), so tests can use `inject()` without a socket. */
@@ -74,10 +89,38 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       `No route ${request.method} ${request.url.split('?')[0]}; docs/api.md lists the routes`,
     );
   });
+  if (options.tcp) protectWithToken(app, options.tcp.token);
+  if (options.tcp) registerDashboardRoutes(app, options.tcp.dashboardDir);
+  if (options.listener) registerListenerRoutes(app, options.listener);
   if (options.metrics) registerMetricsRoutes(app, options.metrics);
   registerDaemonRoutes(app, options);
   registerProgramRoutes(app, options);
   registerLogRoutes(app, options.logs);
   registerEventRoutes(app, options);
   return app;
+}
+
+/**
+ * Every request on TCP needs `Authorization: Bearer <token>`, except the dashboard's own files;
+ * a refusal is logged (without what was sent; a flood only counted). Checked on arrival, before any body is read.
+ * No CORS headers are ever sent, so a page of another origin cannot read a reply.
+ */
+function protectWithToken(app: FastifyInstance, token: string): void {
+  const refusals = new RefusalLog((fields, message) => app.log.warn(fields, message));
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
+    if (isPublicRoute(request.routeOptions.config)) return;
+    if (hasBearerToken(request.headers.authorization, token)) return;
+    const hasHeader = request.headers.authorization !== undefined;
+    refusals.refused(
+      { remote: request.ip, method: request.method, path: request.url.split('?')[0] },
+      hasHeader ? 'TCP request refused: wrong token' : 'TCP request refused: no token',
+    );
+    throw new UsageError(
+      'TEND_ERR_API_UNAUTHORIZED',
+      hasHeader
+        ? 'Expected the token of this tend home in `Authorization: Bearer <token>`; the one sent is not it'
+        : 'Expected `Authorization: Bearer <token>` with the token in $TEND_HOME/token (`tend dashboard` prints a URL that carries it)',
+    );
+  });
 }

@@ -7,6 +7,8 @@ import type {
   DeleteReply,
   EventStreamMessage,
   HealthReply,
+  ListenerReply,
+  ListenRequest,
   LogLine,
   ProgramActionResult,
   ProgramDetail,
@@ -142,6 +144,21 @@ export class ApiClient {
   /** `POST /v1/programs/:target/signal`. */
   signalPrograms(target: string, body: SignalRequest): Promise<SignalReply> {
     return this.request('POST', `${targetPath(target)}/signal`, body);
+  }
+
+  /** `GET /v1/daemon/listener`: whether the API listens on TCP, and where. */
+  getListener(): Promise<ListenerReply> {
+    return this.request('GET', '/v1/daemon/listener');
+  }
+
+  /** `PUT /v1/daemon/listener`: listens on TCP there (saved for later starts). */
+  setListener(body: ListenRequest): Promise<ListenerReply> {
+    return this.request('PUT', '/v1/daemon/listener', body);
+  }
+
+  /** `DELETE /v1/daemon/listener`: stops listening on TCP (saved too). */
+  closeListener(): Promise<ListenerReply> {
+    return this.request('DELETE', '/v1/daemon/listener');
   }
 
   /** `GET /v1/logs`: calls `onLine` for every line; resolves when the daemon ends the stream. */

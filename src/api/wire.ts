@@ -172,6 +172,25 @@ export interface LogLine {
   line: string;
 }
 
+/** `/v1/daemon/listener` (on the Unix socket only): the daemon's TCP listener. */
+export interface ListenerReply {
+  isListening: boolean;
+  host: string | null;
+  /** The bound port (the real one when port 0 was asked for). */
+  port: number | null;
+  /** Whether a non-loopback address was explicitly allowed. */
+  isPublic: boolean;
+  /** `http://host:port/`, without the token. */
+  url: string | null;
+}
+
+/** `PUT /v1/daemon/listener` body: where to listen (127.0.0.1 and 7650 when left out). */
+export interface ListenRequest {
+  host?: string;
+  port?: number;
+  isPublic?: boolean;
+}
+
 /**
  * One message of `GET /v1/events`: a daemon event, or a message about the stream itself
  * (`stream.open` first, with the sequence number live events start at; `stream.gap` when the

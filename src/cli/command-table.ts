@@ -389,18 +389,53 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'daemon',
     aliases: [],
     summary: 'run the daemon in the foreground; `daemon stop|status|start` control it',
-    usage: '[stop|status|start] [--json]',
+    usage: '[--listen HOST:PORT [--listen-public]]\n[stop|status|start] [--json]',
     positionals: [
       { name: '[stop|status|start]', isRequired: false, completes: ['stop', 'status', 'start'] },
     ],
-    options: [JSON_OPTION],
+    options: [
+      {
+        long: 'listen',
+        kind: 'value',
+        valueName: 'HOST:PORT',
+        description:
+          'also serve the API and the dashboard on TCP with a token; saved (`off` clears it)',
+        defaultText: 'the saved address, else none',
+      },
+      {
+        long: 'listen-public',
+        kind: 'flag',
+        description: 'allow --listen on an address other than loopback (prints a warning)',
+      },
+      JSON_OPTION,
+    ],
     details: [
       '`tend daemon` runs the daemon in the foreground (for systemd or a container) until SIGTERM.',
+      'With --listen it also serves the API and the dashboard on TCP; every request needs the',
+      'token in $TEND_HOME/token. The address is saved and used again at every start.',
       '`tend daemon start` starts it in the background if none answers (any command does that).',
       '`tend daemon stop` stops every program and the daemon, and waits until it has exited.',
       '`tend daemon status` shows its pid, version, home and start-up problems.',
     ].join('\n'),
     load: () => import('./commands/daemon.js'),
+  },
+  {
+    name: 'dashboard',
+    aliases: [],
+    summary: 'open the web dashboard (turns on the TCP listener on 127.0.0.1 if it is off)',
+    usage: '[--no-open] [--json]',
+    positionals: [],
+    options: [
+      { long: 'no-open', kind: 'flag', description: 'only print the URL, never open a browser' },
+      JSON_OPTION,
+    ],
+    details: [
+      'Prints the URL, with the token in its fragment (#token=…, never sent to a server), and',
+      'opens it with xdg-open when a desktop is there (DISPLAY or WAYLAND_DISPLAY is set).',
+      'The listener binds 127.0.0.1:7650, or a free port when 7650 is taken; see docs/dashboard.md.',
+    ].join('\n'),
+    examples: ['tend dashboard', 'tend dashboard --no-open'],
+    load: () => import('./commands/dashboard.js'),
   },
   {
     name: 'kill',

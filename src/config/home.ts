@@ -19,6 +19,10 @@ export interface HomePaths {
   daemonLog: string;
   /** stdout/stderr of a daemon started in the background (start-up crashes land here). */
   daemonOut: string;
+  /** The bearer token every TCP request must carry (mode 0600). */
+  tokenFile: string;
+  /** The daemon's own settings that outlive it, such as the TCP listener's address. */
+  settingsFile: string;
 }
 
 /** The paths of a home. */
@@ -32,5 +36,7 @@ export function homePaths(home: string): HomePaths {
     runDir: join(home, 'run'),
     daemonLog: join(home, 'daemon.log'),
     daemonOut: join(home, 'daemon.out'),
+    tokenFile: join(home, 'token'),
+    settingsFile: join(home, 'settings.json'),
   };
 }

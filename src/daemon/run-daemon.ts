@@ -13,11 +13,13 @@ import { pino } from 'pino';
 import { createApiServer } from '../api/api-server.js';
 import type { HealthReply } from '../api/wire.js';
 import { homePaths } from '../config/home.js';
+import type { ListenSetting } from '../config/listen-address.js';
 import { TendError } from '../errors.js';
 import { TEND_VERSION } from '../version.js';
 import { closeInheritedDescriptors } from './close-inherited-fds.js';
 import { acquireDaemonLock, DaemonAlreadyRunningError, type DaemonLock } from './daemon-lock.js';
 import { createDaemonServices } from './daemon-services.js';
+import { openSavedListener, TcpListener } from './tcp-listener.js';
 
 /** How the daemon is started. */
 export interface RunDaemonOptions {
@@ -26,6 +28,8 @@ export interface RunDaemonOptions {
   notifyFd?: number;
   /** Whether SIGTERM/SIGINT handlers are installed (false when a test runs the daemon in-process). */
   handleSignals?: boolean;
+  /** Listen on TCP there (and save it for later starts); null: none, and none saved; left out: the saved one, if any. */
+  listen?: ListenSetting | null;
 }
 
 /** A daemon that is running: `stopped` resolves to the exit code once it has shut down. */
@@ -69,6 +73,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     pino.destination({ dest: paths.daemonLog, sync: true }),
   );
   let services: Awaited<ReturnType<typeof createDaemonServices>> | undefined;
+  let tcpListener: TcpListener | undefined;
   try {
     services = await createDaemonServices(paths, logger);
     const startedAt = new Date().toISOString();
@@ -84,7 +89,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       startedAt,
       problems: services?.problems ?? [],
     });
-    const app = createApiServer({
+    const apiOptions = {
       core: services.core,
       bus: services.bus,
       live: services.live,
@@ -93,10 +98,26 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       requestStop: () => requestStop(),
       metrics: services.metrics,
       logger,
+    };
+    const listener = new TcpListener({
+      createApp: (token) => createApiServer({ ...apiOptions, tcp: { token } }),
+      tokenFile: paths.tokenFile,
+      settingsFile: paths.settingsFile,
+      logger,
     });
+    tcpListener = listener;
+    const app = createApiServer({ ...apiOptions, listener });
     unlinkQuietly(paths.socket);
     await app.listen({ path: paths.socket });
     chmodSync(paths.socket, 0o600);
+    if (options.listen) await listener.listen(options.listen);
+    else if (options.listen === null) await listener.close();
+    else {
+      for (const problem of await openSavedListener(listener, paths.settingsFile)) {
+        logger.error({ problem }, 'TCP listener problem');
+        services.problems.push(problem);
+      }
+    }
     logger.info({ home: paths.home, version: TEND_VERSION }, 'daemon ready');
     services.announceStarted();
     notify(notifyFd, 'ready');
@@ -108,6 +129,8 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       removeSignalHandlers();
       logger.info('daemon stopping');
       await runningServices.shutdown();
+      // After the services: dashboards see the programs stop and the daemon's last events.
+      await listener.shutdown();
       await app.close();
       unlinkQuietly(paths.socket);
       lock.release();
@@ -116,6 +139,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     });
     return { stopped, stop: () => requestStop() };
   } catch (error) {
+    await tcpListener?.shutdown().catch(() => {});
     await services?.shutdown().catch(() => {});
     releaseAfterFailure(lock, paths.socket);
     logger.error({ err: error }, 'daemon failed to start');

@@ -22,7 +22,12 @@ test("program arguments complete to program names and all; options to the comman
   assert.deepEqual(await completeWords(['signal', 'HUP', 'we'], names), ['web']);
   assert.equal(asked, 3);
   assert.deepEqual(await completeWords(['signal', 'US'], names), ['USR1', 'USR2']);
-  assert.deepEqual(await completeWords(['help', 'd'], names), ['describe', 'delete', 'daemon']);
+  assert.deepEqual(await completeWords(['help', 'd'], names), [
+    'describe',
+    'delete',
+    'daemon',
+    'dashboard',
+  ]);
   assert.deepEqual(await completeWords(['completion', ''], names), ['bash', 'zsh']);
   assert.deepEqual(
     await completeWords(['stop', 'web', ''], names),

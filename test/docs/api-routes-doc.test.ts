@@ -31,6 +31,8 @@ async function registeredRoutes(): Promise<Set<string>> {
   const routes = new Set<string>();
   const given: Partial<ApiServerOptions> = {
     logger: undefined,
+    // As on TCP, so that the dashboard's routes are registered too (the listener's come from the proxy).
+    tcp: { token: 'unused' },
     requestTimeoutMs: 1_000,
     onRoute: (route) => {
       for (const method of [route.method].flat()) routes.add(`${method} ${route.url}`);

@@ -2,8 +2,12 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
 import { sampleValue } from '../helpers/exposition.js';
+import { missingToolReason } from '../helpers/external-tool.js';
 import { findFreePortRange } from '../helpers/free-ports.js';
 import { checkWithPromtool } from '../helpers/promtool.js';
+
+const NO_PROMTOOL = missingToolReason('promtool', 'prometheus');
+
 import { fixture, type TendUnderTest, useTend } from './harness.js';
 
 /** One request to the daemon's socket, with the reply as text (the exposition is not JSON). */
@@ -81,8 +85,7 @@ test('an instance killed with SIGKILL shows as an exit by signal KILL and a rest
     (value('tend_api_requests_total{method="POST",route="/v1/programs",class="2xx"}') ?? 0) >= 1,
     'the start request was counted under its route pattern',
   );
-  const verdict = await checkWithPromtool(text);
-  assert.equal(verdict.problems, '');
+  await assertPromtoolAccepts(t, text);
 });
 
 test('a pool behind a proxy exposes its requests, status classes and latency histogram', async (t) => {
@@ -119,8 +122,7 @@ test('a pool behind a proxy exposes its requests, status classes and latency his
   assert.equal(total(text, 'tend_proxy_upstream_latency_seconds_count', 'program="web"'), 6);
   assert.equal(total(text, 'tend_proxy_upstream_latency_seconds_bucket', 'le="+Inf"'), 6);
   assert.equal(sampleValue(text, 'tend_proxy_unavailable_total{program="web"}'), 0);
-  const verdict = await checkWithPromtool(text);
-  assert.equal(verdict.problems, '');
+  await assertPromtoolAccepts(t, text);
 });
 
 test('a wrong method or path next to /metrics gets a clear 404 and changes nothing', async (t) => {
@@ -149,3 +151,13 @@ test('a wrong method or path next to /metrics gets a clear 404 and changes nothi
   );
   assert.equal((await tend.list())[0]?.pid, pid, 'the program was not touched');
 });
+
+/** promtool's check of a real daemon's exposition; noted and left out where promtool is not installed (never under CI). */
+async function assertPromtoolAccepts(t: { diagnostic(message: string): void }, text: string) {
+  if (NO_PROMTOOL) {
+    t.diagnostic(`promtool check left out: ${NO_PROMTOOL}`);
+    return;
+  }
+  const verdict = await checkWithPromtool(text);
+  assert.equal(verdict.problems, '');
+}

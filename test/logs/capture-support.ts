@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { type ProgramSpec, ProgramSpecSchema } from '../../src/config/program-spec.js';
 import type { LogManager } from '../../src/logs/log-manager.js';
@@ -65,6 +66,23 @@ export function blockUntilExited(pid: number): void {
   const deadline = Date.now() + EVENT_TIMEOUT_MS;
   while (procState(pid) !== 'Z') {
     if (Date.now() > deadline) throw new Error(`process ${pid} did not exit`);
+  }
+}
+
+/**
+ * Resolves once `pid` catches `signalNumber` (its SigCgt mask in /proc/<pid>/status), so that a
+ * signal sent next reaches the handler rather than the default action. Nothing reports this as
+ * an event, so /proc is read every 10 ms, up to the safety timeout.
+ */
+export async function untilCatching(pid: number, signalNumber: number): Promise<void> {
+  const deadline = Date.now() + EVENT_TIMEOUT_MS;
+  const bit = 1n << BigInt(signalNumber - 1);
+  for (;;) {
+    const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    if (mask !== undefined && (BigInt(`0x${mask}`) & bit) !== 0n) return;
+    if (Date.now() > deadline)
+      throw new Error(`process ${pid} never caught signal ${signalNumber}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 

@@ -9,6 +9,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { constants } from 'node:os';
 import { test } from 'node:test';
 import { ProgramSpecSchema } from '../../src/config/program-spec.js';
 import { LogManager } from '../../src/logs/log-manager.js';
@@ -25,6 +26,7 @@ import {
   nodeProgram,
   runCaptured,
   storedTexts,
+  untilCatching,
   withinTimeout,
 } from './capture-support.js';
 
@@ -199,6 +201,8 @@ test('output of a descendant that outlives its parent is still captured, and idl
   await withinTimeout(restarted.exited, 'restarted exit');
   assert.equal(isIdle, false, 'not idle while the grandchild holds the FIFO');
   const lastLine = nextLine(manager, (r) => r.line === 'from the grandchild');
+  // Under load the grandchild may still be starting: SIGUSR2 before its handler would kill it.
+  await untilCatching(grandchildPid, constants.signals.SIGUSR2);
   process.kill(grandchildPid, 'SIGUSR2');
   await withinTimeout(lastLine, 'grandchild line');
   await withinTimeout(idle, 'output drained');

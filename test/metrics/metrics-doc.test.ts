@@ -6,7 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { EventBus } from '../../src/core/event-bus.js';
 import { TendMetrics } from '../../src/metrics/prometheus/tend-metrics.js';
 import { LATENCY_BUCKET_BOUNDS_SECONDS } from '../../src/proxy/control-protocol.js';
+import { missingToolReason } from '../helpers/external-tool.js';
 import { runPromtool } from '../helpers/promtool.js';
+
+const NO_PROMTOOL = missingToolReason('promtool', 'prometheus');
+
 import { makeTempHome } from '../helpers/temp-home.js';
 
 const DOC = readFileSync(
@@ -63,7 +67,9 @@ test('docs/metrics.md documents exactly the metric families the daemon exposes',
   assert.deepEqual([...documented].sort(), [...exposed].sort());
 });
 
-test('the alert rules in docs/metrics.md pass promtool check rules', async (t) => {
+test('the alert rules in docs/metrics.md pass promtool check rules', {
+  skip: NO_PROMTOOL,
+}, async (t) => {
   const rules = yamlBlocks()[1] ?? '';
   assert.ok(rules.includes('TendCrashLoop') && rules.includes('TendInstanceErrored'));
   const file = join(makeTempHome(t), 'rules.yml');
@@ -73,7 +79,9 @@ test('the alert rules in docs/metrics.md pass promtool check rules', async (t) =
   assert.match(output, /SUCCESS: 2 rules found/);
 });
 
-test('the scrape config in docs/metrics.md passes promtool check config', async (t) => {
+test('the scrape config in docs/metrics.md passes promtool check config', {
+  skip: NO_PROMTOOL,
+}, async (t) => {
   const [scrape] = yamlBlocks();
   const home = makeTempHome(t);
   writeFileSync(join(home, 'token'), 'a-token\n', { mode: 0o600 });

@@ -13,7 +13,10 @@ import {
   LATENCY_BUCKET_BOUNDS_SECONDS,
 } from '../../src/proxy/control-protocol.js';
 import { sampleValue } from '../helpers/exposition.js';
+import { missingToolReason } from '../helpers/external-tool.js';
 import { checkWithPromtool } from '../helpers/promtool.js';
+
+const NO_PROMTOOL = missingToolReason('promtool', 'prometheus');
 
 const FIXED_DAEMON: DaemonFigures = {
   cpuSeconds: () => 2.5,
@@ -385,7 +388,7 @@ test('scrapes that arrive together share one read of the programs', async (t) =>
   assert.equal(lists(), 2, 'a later scrape reads again');
 });
 
-test('promtool accepts the whole exposition', async (t) => {
+test('promtool accepts the whole exposition', { skip: NO_PROMTOOL }, async (t) => {
   const { bus, metrics } = setUp(t);
   bus.emit(exited('web', 0, { code: null, signal: 'SIGKILL' }));
   bus.emit({
@@ -411,7 +414,9 @@ test('promtool accepts the whole exposition', async (t) => {
   assert.ok(verdict.ok);
 });
 
-test('promtool is really consulted: it rejects a counter without _total and a broken line', async () => {
+test('promtool is really consulted: it rejects a counter without _total and a broken line', {
+  skip: NO_PROMTOOL,
+}, async () => {
   const verdict = await checkWithPromtool(
     '# HELP tend_things Things.\n# TYPE tend_things counter\ntend_things 1\n',
   );

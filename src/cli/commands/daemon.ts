@@ -1,16 +1,28 @@
 import { writeSync } from 'node:fs';
+import {
+  isLoopbackHost,
+  type ListenSetting,
+  parseListenAddress,
+} from '../../config/listen-address.js';
 import { UsageError } from '../../errors.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
 import { writeJson } from '../output/json.js';
-import { hasFlag } from '../parse-args.js';
+import { hasFlag, stringOption } from '../parse-args.js';
 
 /** `tend daemon [stop|status|start]`. */
 export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   const action = args.positionals[0];
+  const listen = stringOption(args, 'listen');
+  if (action !== undefined && (listen !== undefined || hasFlag(args, 'listen-public'))) {
+    throw new UsageError(
+      'TEND_ERR_USAGE_INVALID_ARGUMENT',
+      `Expected --listen only with \`tend daemon\` alone (\`tend dashboard\` turns the listener on in a running daemon), got it with ${action}`,
+    );
+  }
   switch (action) {
     case undefined:
-      return runInForeground(ctx);
+      return runInForeground(ctx, listen, hasFlag(args, 'listen-public'));
     case 'stop': {
       const { stopDaemon } = await import('./kill.js');
       return stopDaemon(ctx);
@@ -46,11 +58,30 @@ async function showStatus(
 }
 
 /** Runs the daemon in this process until it stops; a starter waiting on TEND_NOTIFY_FD hears of any failure. */
-async function runInForeground(ctx: CliContext): Promise<number> {
+async function runInForeground(
+  ctx: CliContext,
+  listen: string | undefined,
+  isPublic: boolean,
+): Promise<number> {
   if (ctx.isInShell) {
     throw new UsageError(
       'TEND_ERR_USAGE',
       '`tend daemon` runs the daemon in the foreground: run it from a terminal, not inside `tend shell`',
+    );
+  }
+  if (isPublic && listen === undefined) {
+    throw new UsageError(
+      'TEND_ERR_USAGE_MISSING_ARGUMENT',
+      'Expected --listen HOST:PORT with --listen-public',
+    );
+  }
+  // null (`--listen off`): no listener now, and none saved for later starts.
+  let setting: ListenSetting | null | undefined;
+  if (listen === 'off') setting = null;
+  else if (listen !== undefined) setting = parseListenAddress(listen, isPublic);
+  if (setting && !isLoopbackHost(setting.host)) {
+    ctx.stderr.write(
+      `warning: the API will listen on ${setting.host}, beyond this machine: anyone who can reach it and has the token controls every program (no TLS)\n`,
     );
   }
   const notifyFd = parseNotifyFd(ctx.env.TEND_NOTIFY_FD);
@@ -58,7 +89,11 @@ async function runInForeground(ctx: CliContext): Promise<number> {
   if (ctx.env === process.env) delete process.env.TEND_NOTIFY_FD;
   try {
     const { runDaemon } = await import('../../daemon/run-daemon.js');
-    return await runDaemon({ home: ctx.home, ...(notifyFd === undefined ? {} : { notifyFd }) });
+    return await runDaemon({
+      home: ctx.home,
+      ...(notifyFd === undefined ? {} : { notifyFd }),
+      ...(setting === undefined ? {} : { listen: setting }),
+    });
   } catch (error) {
     // runDaemon reports its own failures; this covers a daemon module that cannot even be loaded.
     if (notifyFd !== undefined) {

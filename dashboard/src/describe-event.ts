@@ -1,0 +1,48 @@
+import { formatDuration, formatExit } from './format.js';
+import type { TendEvent } from './wire.js';
+
+/** Who an event is about: `web`, `web:1`, `web:proxy`, or `daemon`. */
+export function eventSubject(event: TendEvent): string {
+  if (!('program' in event)) return 'daemon';
+  if (!('instance' in event)) return event.program;
+  return event.role === 'proxy' ? `${event.program}:proxy` : `${event.program}:${event.instance}`;
+}
+
+/** What happened, in a few words, as `tend events` prints it. */
+export function describeEvent(event: TendEvent): string {
+  switch (event.kind) {
+    case 'daemon.started':
+      return `daemon started (pid ${event.pid}, ${event.version})`;
+    case 'daemon.stopping':
+      return 'daemon stopping';
+    case 'program.added':
+      return 'added';
+    case 'program.updated':
+      return 'definition changed';
+    case 'program.removed':
+      return 'deleted';
+    case 'program.scaled':
+      return `scaled from ${event.from} to ${event.to}`;
+    case 'instance.state':
+      return `${event.previous} → ${event.state}${event.reason ? ` (${event.reason})` : ''}`;
+    case 'instance.spawned':
+      return `spawned, pid ${event.pid}`;
+    case 'instance.ready':
+      return `ready, pid ${event.pid}`;
+    case 'instance.exited':
+      return `exited ${formatExit(event.code, event.signal)} after ${formatDuration(event.uptimeMs)}${event.reason ? ` (${event.reason})` : ''}`;
+    case 'instance.restarted':
+      return `restarted (${event.cause}), pid ${event.pid}`;
+    case 'instance.errored':
+      return `errored: ${event.reason}`;
+    case 'proxy.membership':
+      return `proxy members: ${event.members.filter((member) => member.isReady).length} of ${event.members.length} ready`;
+    default:
+      return (event as { kind: string }).kind;
+  }
+}
+
+/** Whether an event is bad news (shown in red). */
+export function isBadEvent(event: TendEvent): boolean {
+  return event.kind === 'instance.errored' || (event.kind === 'instance.exited' && event.isFailure);
+}
