@@ -3,6 +3,7 @@ import type { ApiClient } from '../../api/client.js';
 import type { ProgramDetail, ProgramSpecInput } from '../../api/wire.js';
 import { programNameProblem } from '../../config/program-name.js';
 import { TendError, UsageError } from '../../errors.js';
+import { checkProbeCommands } from '../../health/probe-command.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
 import { formatInstanceTable, instancesOf } from '../output/instance-table.js';
@@ -15,6 +16,7 @@ import {
   repeatedOption,
   stringOption,
 } from '../parse-args.js';
+import { planProbes } from '../probe-options.js';
 import { defaultProgramName, pickFreeName } from '../program-naming.js';
 
 /** How many times a default name is picked again when another client took it meanwhile. */
@@ -96,8 +98,7 @@ export function planNewProgram(
   if (min !== undefined) spec.min = min;
   const max = numberOption(args, 'max');
   if (max !== undefined) spec.max = max;
-  const readiness = stringOption(args, 'readiness');
-  if (readiness !== undefined) spec.readiness = readiness as ProgramSpecInput['readiness'];
+  Object.assign(spec, planProbes(args));
   const proxy = planProxy(args);
   if (proxy !== undefined) spec.proxy = proxy;
   return { spec, isNameDefault: givenName === undefined };
@@ -138,6 +139,7 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   }
   // Bad input fails here, before the daemon is asked anything.
   const plan = planNewProgram(args, ctx);
+  checkProbeCommands(plan.spec);
   const client = await ctx.client();
   // Only a valid name can be a managed program; `./server.js` is not looked up.
   if (
