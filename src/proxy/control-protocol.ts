@@ -19,6 +19,18 @@ export const ConfigureMessageSchema = z.object({
     .max(1024 ** 3)
     .default(PROXY_DEFAULTS.maxReplayBodyBytes),
   retryNonIdempotent: z.boolean().default(PROXY_DEFAULTS.retryNonIdempotent),
+  responseHeaderTimeoutMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(3_600_000)
+    .default(PROXY_DEFAULTS.responseHeaderTimeoutMs),
+  responseIdleTimeoutMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(3_600_000)
+    .default(PROXY_DEFAULTS.responseIdleTimeoutMs),
 });
 
 /** `upstreams`: the full membership of the pool, each time. */
@@ -86,6 +98,8 @@ export type ProxyMessage =
   | { type: 'listening'; host: string; port: number }
   | { type: 'error'; code: string; message: string }
   | { type: 'upstream-failed'; instance: number; reason: string }
+  /** The instance took a request and stopped answering (a response timeout): it may be hung. The daemon ignores it for now (docs/health.md). */
+  | { type: 'upstream-suspect'; instance: number; reason: string }
   | { type: 'stats'; id: number | string; waiting: number; instances: InstanceProxyStats[] };
 
 /** Longest control message accepted, in bytes; a longer line closes the connection. */

@@ -14,6 +14,10 @@ export interface ProxySettings {
   waitForReadyMs: number;
   maxReplayBodyBytes: number;
   retryNonIdempotent: boolean;
+  /** How long an instance may stay silent after a request was sent whole before it counts as failed. */
+  responseHeaderTimeoutMs: number;
+  /** How long an instance may stay silent in the middle of a response before the response is cut. */
+  responseIdleTimeoutMs: number;
 }
 
 /** Defaults for every optional proxy setting, in one place. */
@@ -24,6 +28,10 @@ export const PROXY_DEFAULTS = {
   waitForReadyMs: 5_000,
   maxReplayBodyBytes: 1024 * 1024,
   retryNonIdempotent: false,
+  /** nginx's proxy_read_timeout: long enough for slow endpoints, short enough that a frozen instance does not hold a client for ever. */
+  responseHeaderTimeoutMs: 60_000,
+  /** The same for silence within a response body (a stream that sends nothing for a minute is cut). */
+  responseIdleTimeoutMs: 60_000,
   /** After a failure an instance is skipped for this long, doubling on each further failure up to the cap. */
   suspendInitialMs: 250,
   /** The cap on how long a failing instance is skipped before the proxy tries it again by itself. */
@@ -46,6 +54,16 @@ export interface UpstreamMember {
 
 /** Why an upstream could not serve: an errno code (ECONNREFUSED, ECONNRESET, …) or CLOSED. */
 export type UpstreamFailureReason = string;
+
+/** The failure reason of an instance that sent no response head within responseHeaderTimeoutMs. */
+export const RESPONSE_TIMEOUT_REASON = 'RESPONSE_TIMEOUT';
+/** The failure reason of an instance that went silent within a response for responseIdleTimeoutMs. */
+export const RESPONSE_IDLE_TIMEOUT_REASON = 'RESPONSE_IDLE_TIMEOUT';
+
+/** Whether a failure means the instance accepted the work but stopped answering: it may be hung, not dead. */
+export function isSuspectReason(reason: UpstreamFailureReason): boolean {
+  return reason === RESPONSE_TIMEOUT_REASON || reason === RESPONSE_IDLE_TIMEOUT_REASON;
+}
 
 /** A request (http) is delivered to upstreams at most this many times, so a request that kills its instance cannot kill them all. */
 export const MAX_DELIVERIES_PER_REQUEST = 3;
