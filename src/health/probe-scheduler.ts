@@ -167,7 +167,7 @@ export class ProbeScheduler {
           return true;
         }
         if (streak.failures >= failureThreshold) {
-          this.#hang(`hung: startup failed ${streak.failures} times (${reason})`);
+          this.#hang(`hung: startup failed ${times(streak.failures)} (${reason})`);
           return true;
         }
         return false;
@@ -176,13 +176,13 @@ export class ProbeScheduler {
         else if (this.#isReady && streak.failures >= failureThreshold) {
           this.#isReady = false;
           this.#options.events.onNotReady?.(
-            `not ready: readiness failed ${streak.failures} times (${reason})`,
+            `not ready: readiness failed ${times(streak.failures)} (${reason})`,
           );
         }
         return false;
       case 'liveness':
         if (streak.failures >= failureThreshold) {
-          this.#hang(`hung: liveness failed ${streak.failures} times (${reason})`);
+          this.#hang(`hung: liveness failed ${times(streak.failures)} (${reason})`);
           return true;
         }
         return false;
@@ -198,4 +198,8 @@ export class ProbeScheduler {
     this.stop();
     this.#options.events.onHung?.(reason);
   }
+}
+
+function times(count: number): string {
+  return count === 1 ? 'once' : `${count} times`;
 }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Server } from 'node:net';
@@ -8,6 +10,7 @@ import { runExecProbe } from '../../src/health/exec-probe.js';
 import { runHttpProbe } from '../../src/health/http-probe.js';
 import { probeCheckFor } from '../../src/health/probe-runner.js';
 import { runTcpProbe } from '../../src/health/tcp-check.js';
+import { fixturePath } from '../fixtures/fixture-path.js';
 import { isProcessAlive } from '../helpers/proc.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 import { waitUntil } from '../process/harness.js';
@@ -164,4 +167,34 @@ test('the check of an http or tcp probe uses the probe port, else the instance p
       .reason ?? '',
     /GET \/ failed/,
   );
+});
+
+test('a server frozen by SIGSTOP still accepts TCP connections, but its http probe times out', async (t) => {
+  const server = spawn(process.execPath, [fixturePath('http-echo')], {
+    env: { ...process.env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = once(server, 'exit');
+  t.after(async () => {
+    if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+    await exited;
+  });
+  server.stdout.setEncoding('utf8');
+  let output = '';
+  while (!/listening \d+\n/.test(output)) {
+    const [chunk] = (await once(server.stdout, 'data')) as [string];
+    output += chunk;
+  }
+  const port = Number(/listening (\d+)/.exec(output)?.[1]);
+  assert.deepEqual(await runHttpProbe({ port, path: '/healthz', timeoutMs: 2000 }, never), {
+    ok: true,
+    reason: null,
+  });
+  server.kill('SIGSTOP');
+  // The kernel completes the handshake from the listen backlog: connecting proves nothing.
+  assert.equal((await runTcpProbe({ port, timeoutMs: 2000 }, never)).ok, true);
+  assert.deepEqual(await runHttpProbe({ port, path: '/healthz', timeoutMs: 300 }, never), {
+    ok: false,
+    reason: 'GET /healthz timed out after 300 ms',
+  });
 });

@@ -273,6 +273,6 @@ test('a check that throws counts as a failure with the error in its reason', asy
   scheduler.start();
   await flush();
   assert.deepEqual(reports, [
-    'hung: liveness failed 1 times (the liveness probe could not run: spawn EMFILE)',
+    'hung: liveness failed once (the liveness probe could not run: spawn EMFILE)',
   ]);
 });
