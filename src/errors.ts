@@ -87,6 +87,11 @@ export const ERROR_TABLE = {
     exitCode: 1,
     meaning: 'the action needs a running process and there is none',
   },
+  TEND_ERR_PROBE_COMMAND_NOT_FOUND: {
+    status: 400,
+    exitCode: 2,
+    meaning: "an exec probe's command cannot be run",
+  },
   TEND_ERR_SIGNAL_UNKNOWN: { status: 400, exitCode: 2, meaning: 'no such signal' },
   TEND_ERR_PROGRAM_START_FAILED: {
     status: 500,

@@ -5,6 +5,7 @@ import {
   PROXY_MODES,
 } from '../config/proxy-defaults.js';
 import type { CommandSpec, OptionSpec } from './command-types.js';
+import { PROBE_OPTIONS } from './probe-option-table.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -143,14 +144,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     defaultText: 'the number of instances',
     check: { kind: 'integer', min: 1, max: 1024 },
   },
-  {
-    long: 'readiness',
-    kind: 'value',
-    valueName: 'CHECK',
-    description: 'tcp: starting until PORT accepts connections; none: online once spawned',
-    defaultText: 'tcp with --port, else none',
-    check: { kind: 'choice', choices: ['tcp', 'none'] },
-  },
+  ...PROBE_OPTIONS,
   {
     long: 'proxy-port',
     kind: 'value',

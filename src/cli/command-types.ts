@@ -36,7 +36,8 @@ export type OptionCheck =
   | { kind: 'exit-codes' }
   | { kind: 'signal' }
   | { kind: 'env-pair' }
-  | { kind: 'program-name' };
+  | { kind: 'program-name' }
+  | { kind: 'probe'; allowsNone: boolean };
 
 /** One positional argument, as help shows it. */
 export interface PositionalSpec {

@@ -1,8 +1,10 @@
 import { TARGET_SEPARATOR } from '../api/wire.js';
+import type { ProbeSpecInput } from '../config/probe-spec.js';
 import { programNameProblem } from '../config/program-name.js';
 import { UsageError } from '../errors.js';
 import { parseSignal, type SignalName } from '../process/signals.js';
 import type { OptionCheck, OptionValue, ParsedArgs } from './command-types.js';
+import { splitCommandLine } from './split-command-line.js';
 
 /** Parser of a whole number within bounds, for an option such as `--instances`. */
 export function integerIn(min: number, max: number): (raw: string, flag: string) => number {
@@ -71,6 +73,40 @@ export function parseSignalArgument(raw: string, what = 'the signal'): SignalNam
     );
   }
   return signal;
+}
+
+/**
+ * Parses one probe as the CLI writes it: `http`, `http:/healthz`, `http:8080/healthz`, `tcp`,
+ * `tcp:8080`, or `exec:COMMAND ARGS…` (split into words like a shell would, but never run by one).
+ */
+export function parseProbeArgument(raw: string, flag: string): ProbeSpecInput {
+  const match = /^(http|tcp|exec)(?::([\s\S]*))?$/.exec(raw);
+  const expected = `Expected ${flag} to be http[:PORT][/PATH], tcp[:PORT] or exec:COMMAND${flag === '--readiness' ? ' (or none)' : ''}`;
+  if (!match) throw invalid(`${expected}, got ${JSON.stringify(raw)}`);
+  const kind = match[1] as 'http' | 'tcp' | 'exec';
+  const rest = match[2];
+  if (kind === 'exec') {
+    const [command, ...args] = splitCommandLine(rest ?? '');
+    if (command === undefined) throw invalid(`Expected a command after exec: in ${flag}`);
+    return args.length > 0 ? { kind, command, args } : { kind, command };
+  }
+  if (rest === undefined || rest === '') return { kind };
+  const parts = /^(\d*)(\/.*)?$/.exec(rest);
+  if (!parts || (kind === 'tcp' && parts[2] !== undefined)) {
+    const hint =
+      kind === 'http' && /^[^\d/]/.test(rest) ? ` (a path starts with /: http:/${rest})` : '';
+    throw invalid(`${expected}, got ${JSON.stringify(raw)}${hint}`);
+  }
+  const probe: ProbeSpecInput = { kind };
+  if (parts[1]) probe.port = parseInteger(parts[1], `the port of ${flag}`, 1, 65_535);
+  if (parts[2] !== undefined) probe.path = parts[2];
+  return probe;
+}
+
+/** Validates a probe option's text (or `none`, where allowed); the plan parses it again to build the probe. */
+function checkProbeArgument(raw: string, flag: string, allowsNone: boolean): string {
+  if (!(allowsNone && raw === 'none')) parseProbeArgument(raw, flag);
+  return raw;
 }
 
 /** Validates `KEY=VALUE` for `--env`. */
@@ -173,5 +209,7 @@ function checkerOf(check: OptionCheck): (raw: string, flag: string) => string | 
       return parseEnvPair;
     case 'program-name':
       return parseProgramName;
+    case 'probe':
+      return (raw, flag) => checkProbeArgument(raw, flag, check.allowsNone);
   }
 }

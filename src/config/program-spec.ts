@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseSignal, type SignalName } from '../process/signals.js';
 import { instancePort } from './instance-port.js';
+import { ProbeSpecSchema, probeRoleProblems } from './probe-spec.js';
 import { PROXY_NAME_SUFFIX, programNameProblem } from './program-name.js';
 import { ProxyHostSchema, ProxyTuningSchema } from './proxy-settings.js';
 import { reservedEnvProblem } from './reserved-env.js';
@@ -98,6 +99,12 @@ export const ProgramSpecSchema = z
     /** `tcp`: an instance is `starting` until its port accepts connections (the default when `port` is set). */
     readiness: z.enum(['none', 'tcp']).optional(),
     proxy: ProxySpecSchema.optional(),
+    /** Until it passes, the other probes wait (see docs/health.md; not yet run by the daemon). */
+    startupProbe: ProbeSpecSchema.optional(),
+    /** While it fails, the instance is not ready (see docs/health.md; not yet run by the daemon). */
+    readinessProbe: ProbeSpecSchema.optional(),
+    /** When it fails failureThreshold times in a row, the instance is hung (see docs/health.md; not yet run by the daemon). */
+    livenessProbe: ProbeSpecSchema.optional(),
     stopSignal: signalName.default(PROGRAM_DEFAULTS.stopSignal),
     stopTimeoutMs: positiveMs.default(PROGRAM_DEFAULTS.stopTimeoutMs),
     minUptimeMs: nonNegativeMs.default(PROGRAM_DEFAULTS.minUptimeMs),
@@ -137,6 +144,7 @@ export const ProgramSpecSchema = z
         message: 'Expected a `port` with `readiness: tcp`: the check connects to it',
       });
     }
+    for (const problem of probeRoleProblems(spec)) ctx.addIssue({ code: 'custom', ...problem });
     if (spec.proxy !== undefined && spec.port === undefined) {
       ctx.addIssue({
         code: 'custom',

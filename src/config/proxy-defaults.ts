@@ -21,10 +21,15 @@ export const PROXY_DEFAULTS = {
   waitForReadyMs: 5_000,
   maxReplayBodyBytes: 1024 * 1024,
   retryNonIdempotent: false,
+  /** nginx's proxy_read_timeout: long enough for slow endpoints, short enough that a frozen instance does not hold a client for ever. */
+  responseHeaderTimeoutMs: 60_000,
+  /** The same for silence within a response body (a stream that sends nothing for a minute is cut). */
+  responseIdleTimeoutMs: 60_000,
 } as const;
 
 /** Bounds of the numeric settings, shared by the schema and the CLI's option checks. */
 export const PROXY_LIMITS = {
   waitForReadyMsMax: 3_600_000,
   maxReplayBodyBytesMax: 1024 ** 3,
+  responseTimeoutMsMax: 3_600_000,
 } as const;

@@ -25,6 +25,20 @@ export const ProxyTuningSchema = z.object({
     .max(PROXY_LIMITS.maxReplayBodyBytesMax)
     .default(PROXY_DEFAULTS.maxReplayBodyBytes),
   retryNonIdempotent: z.boolean().default(PROXY_DEFAULTS.retryNonIdempotent),
+  /** How long an instance may stay silent after a request was sent whole before it counts as failed. */
+  responseHeaderTimeoutMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(PROXY_LIMITS.responseTimeoutMsMax)
+    .default(PROXY_DEFAULTS.responseHeaderTimeoutMs),
+  /** How long an instance may stay silent in the middle of a response before the response is cut. */
+  responseIdleTimeoutMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(PROXY_LIMITS.responseTimeoutMsMax)
+    .default(PROXY_DEFAULTS.responseIdleTimeoutMs),
 });
 /** The balancing and retry settings, defaults applied. */
 export type ProxyTuning = z.output<typeof ProxyTuningSchema>;

@@ -51,9 +51,7 @@ export function explainSpawnFailure(
   cwd: string,
   searchPath: string | undefined,
 ): SpawnProblem {
-  const candidates = command.includes('/')
-    ? [resolve(cwd, command)]
-    : (searchPath ?? DEFAULT_SEARCH_PATH).split(':').map((dir) => resolve(cwd, dir, command));
+  const candidates = executableCandidates(command, cwd, searchPath);
   let sawDenied = false;
   for (const candidate of candidates) {
     const problem = executableProblem(candidate);
@@ -79,7 +77,19 @@ export function explainSpawnFailure(
   return { errno, message: `cannot start ${command}: ${describeErrno(errno)}` };
 }
 
-function executableProblem(path: string): 'ENOENT' | 'EACCES' | undefined {
+/** Where execvp looks for `command`, in order: itself when it has a slash, else each PATH entry, relative to `cwd`. */
+export function executableCandidates(
+  command: string,
+  cwd: string,
+  searchPath: string | undefined,
+): string[] {
+  return command.includes('/')
+    ? [resolve(cwd, command)]
+    : (searchPath ?? DEFAULT_SEARCH_PATH).split(':').map((dir) => resolve(cwd, dir, command));
+}
+
+/** Why `path` cannot be executed (missing, or not allowed), or undefined when it can. */
+export function executableProblem(path: string): 'ENOENT' | 'EACCES' | undefined {
   try {
     if (statSync(path).isDirectory()) return 'EACCES';
     accessSync(path, constants.X_OK);

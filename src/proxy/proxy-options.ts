@@ -30,6 +30,16 @@ export interface UpstreamMember {
 /** Why an upstream could not serve: an errno code (ECONNREFUSED, ECONNRESET, …) or CLOSED. */
 export type UpstreamFailureReason = string;
 
+/** The failure reason of an instance that sent no response head within responseHeaderTimeoutMs. */
+export const RESPONSE_TIMEOUT_REASON = 'RESPONSE_TIMEOUT';
+/** The failure reason of an instance that went silent within a response for responseIdleTimeoutMs. */
+export const RESPONSE_IDLE_TIMEOUT_REASON = 'RESPONSE_IDLE_TIMEOUT';
+
+/** Whether a failure means the instance accepted the work but stopped answering: it may be hung, not dead. */
+export function isSuspectReason(reason: UpstreamFailureReason): boolean {
+  return reason === RESPONSE_TIMEOUT_REASON || reason === RESPONSE_IDLE_TIMEOUT_REASON;
+}
+
 /** A request (http) is delivered to upstreams at most this many times, so a request that kills its instance cannot kill them all. */
 export const MAX_DELIVERIES_PER_REQUEST = 3;
 

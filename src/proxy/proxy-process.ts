@@ -1,5 +1,5 @@
 import { ControlServer } from './control-server.js';
-import { SHUTDOWN_GRACE_MS } from './proxy-options.js';
+import { isSuspectReason, SHUTDOWN_GRACE_MS } from './proxy-options.js';
 import { ProxyService } from './proxy-service.js';
 
 /** A running proxy process: its service and control socket, and how to stop it. */
@@ -19,9 +19,10 @@ export async function runProxy(
   onExit: (code: number) => void,
 ): Promise<RunningProxy> {
   let control: ControlServer | undefined;
-  const service = new ProxyService((instance, reason) =>
-    control?.broadcast({ type: 'upstream-failed', instance, reason }),
-  );
+  const service = new ProxyService((instance, reason) => {
+    control?.broadcast({ type: 'upstream-failed', instance, reason });
+    if (isSuspectReason(reason)) control?.broadcast({ type: 'upstream-suspect', instance, reason });
+  });
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     shuttingDown ??= (async () => {

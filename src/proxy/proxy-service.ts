@@ -100,6 +100,8 @@ export class ProxyService implements SettingsSource {
       waitForReadyMs: message.waitForReadyMs,
       maxReplayBodyBytes: message.maxReplayBodyBytes,
       retryNonIdempotent: message.retryNonIdempotent,
+      responseHeaderTimeoutMs: message.responseHeaderTimeoutMs,
+      responseIdleTimeoutMs: message.responseIdleTimeoutMs,
     };
     this.#settings = settings;
     this.#registry.balance = settings.balance;

@@ -398,6 +398,9 @@ export class InstanceSupervisor {
       this.#consecutiveYoungDeaths = 0;
       this.#notReadyBecause = null;
       this.#move('exited-restart');
+      // The exit is told before the replacement is spawned: a spawn from a large process takes
+      // milliseconds that the event stream (and `tend events`, the dashboard) should not wait for.
+      this.#notifyIfChanged();
       this.#spawn({ restartCause, isAfterFailure: isFailure });
       return;
     }

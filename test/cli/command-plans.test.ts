@@ -124,6 +124,7 @@ test('start: pool and proxy options land in the spec; the proxy settings under `
     min: 2,
     max: 5,
     readiness: 'tcp',
+    readinessProbe: { kind: 'tcp' },
     proxy: {
       port: 1337,
       host: '0.0.0.0',
@@ -136,7 +137,7 @@ test('start: pool and proxy options land in the spec; the proxy settings under `
 
 test('start: options not given stay out of the spec, so the daemon applies its defaults', () => {
   const bare = planNewProgram(parse('start', ['--port', '8080', 'node', 'server.js']), WHERE).spec;
-  for (const key of ['min', 'max', 'instances', 'readiness', 'proxy']) {
+  for (const key of ['min', 'max', 'instances', 'readiness', 'proxy', 'livenessProbe']) {
     assert.equal(key in bare, false, key);
   }
   const proxied = planNewProgram(
@@ -181,7 +182,10 @@ test('start: bad pool and proxy option values are usage errors before any plan',
     [['--min', '0'], /--min/],
     [['--max', '1025'], /--max/],
     [['--max', 'many'], /--max/],
-    [['--readiness', 'http'], /--readiness.*tcp, none/],
+    [
+      ['--readiness', 'grpc'],
+      /--readiness to be http\[:PORT\]\[\/PATH\], tcp\[:PORT\] or exec:COMMAND \(or none\), got "grpc"/,
+    ],
     [['--proxy-port', '0'], /--proxy-port/],
     [['--proxy-port', '70000'], /--proxy-port/],
     [['--proxy-mode', 'udp'], /--proxy-mode.*http, tcp/],

@@ -53,6 +53,8 @@ test('a proxy needs a base port, a port of its own, and gets its defaults', () =
     waitForReadyMs: 5000,
     maxReplayBodyBytes: 1024 * 1024,
     retryNonIdempotent: false,
+    responseHeaderTimeoutMs: 60_000,
+    responseIdleTimeoutMs: 60_000,
   });
   assert.match(problemOf({ proxy: { port: 1337 } }), /base `port`/);
   assert.match(

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { z } from 'zod';
+import { ProbeSpecSchema } from '../../src/config/probe-spec.js';
 import { ProgramSpecSchema, ProxySpecSchema } from '../../src/config/program-spec.js';
 
 /** The cells of each table row of docs/configuration.md under `heading`, by field name. */
@@ -36,4 +37,5 @@ function assertDocumented(shape: Record<string, z.ZodType>, heading: string): vo
 test('docs/configuration.md has every field of the program definition, with the default of the schema', () => {
   assertDocumented(ProgramSpecSchema.in.shape, '## Fields');
   assertDocumented(ProxySpecSchema.shape, '## `proxy`');
+  assertDocumented(ProbeSpecSchema.shape, '## Probes');
 });

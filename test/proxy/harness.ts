@@ -90,6 +90,8 @@ export interface TestProxyOptions {
   waitForReadyMs?: number;
   maxReplayBodyBytes?: number;
   retryNonIdempotent?: boolean;
+  responseHeaderTimeoutMs?: number;
+  responseIdleTimeoutMs?: number;
   /** How long a failed instance is skipped (not a `configure` setting: the service is built with it). */
   suspension?: Partial<ProxySuspension>;
 }

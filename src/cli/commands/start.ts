@@ -10,6 +10,7 @@ import { programNameProblem } from '../../config/program-name.js';
 import type { BalanceStrategy, ProxyMode } from '../../config/proxy-defaults.js';
 import { reservedEnvKeys } from '../../config/reserved-env.js';
 import { TendError, UsageError } from '../../errors.js';
+import { checkProbeCommands } from '../../health/probe-command.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
 import { describeEffects } from '../output/action-effect.js';
@@ -24,6 +25,7 @@ import {
   repeatedOption,
   stringOption,
 } from '../parse-args.js';
+import { planProbes } from '../probe-options.js';
 import { defaultProgramName, pickFreeName } from '../program-naming.js';
 import { actAndWatchStarts } from '../start-watch.js';
 
@@ -112,8 +114,7 @@ export function planNewProgram(
   if (min !== undefined) spec.min = min;
   const max = numberOption(args, 'max');
   if (max !== undefined) spec.max = max;
-  const readiness = stringOption(args, 'readiness');
-  if (readiness !== undefined) spec.readiness = readiness as ProgramSpecInput['readiness'];
+  Object.assign(spec, planProbes(args));
   const proxy = planProxy(args);
   if (proxy !== undefined) spec.proxy = proxy;
   return { spec, isNameDefault: givenName === undefined };
@@ -190,6 +191,7 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   }
   // Bad input fails here, before the daemon is asked anything.
   const plan = planNewProgram(args, ctx);
+  checkProbeCommands(plan.spec);
   const client = await ctx.client();
   // Only a valid name can be a managed program; `./server.js` is not looked up.
   if (

@@ -1,5 +1,10 @@
 import type { Socket } from 'node:net';
-import { MAX_DELIVERIES_PER_REQUEST, MAX_HEAD_BYTES } from '../proxy-options.js';
+import {
+  MAX_DELIVERIES_PER_REQUEST,
+  MAX_HEAD_BYTES,
+  RESPONSE_IDLE_TIMEOUT_REASON,
+  RESPONSE_TIMEOUT_REASON,
+} from '../proxy-options.js';
 import type { Upstream } from '../upstream.js';
 import type { UpstreamWaiter } from '../upstream-registry.js';
 import { BodyFramer } from './body-framer.js';
@@ -120,6 +125,7 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
   /** The request body has been read to its end. */
   onBodyEnd(): void {
     this.#isBodyComplete = true;
+    if (this.#phase === SENT) this.#expectResponse();
   }
 
   /** The client went away: drop the attempt without blaming the upstream. */
@@ -135,8 +141,12 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
 
   /** The client's buffer drained: let the upstream send more. */
   onClientDrain(): void {
-    const socket = this.#connection?.socket;
-    if (socket?.isPaused()) socket.resume();
+    const connection = this.#connection;
+    if (connection === undefined || !connection.socket.isPaused()) return;
+    connection.socket.resume();
+    if (this.#phase === RESPONDING) {
+      connection.expectWithin(this.#context.settings.responseIdleTimeoutMs);
+    }
   }
 
   onUpstreamMaybeAvailable(): void {
@@ -175,6 +185,16 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
 
   onUpstreamError(code: string): void {
     this.#onAttemptFailed(code);
+  }
+
+  onUpstreamTimeout(): void {
+    if (this.#phase === SENT) this.#onAttemptFailed(RESPONSE_TIMEOUT_REASON);
+    else if (this.#phase === RESPONDING) this.#onAttemptFailed(RESPONSE_IDLE_TIMEOUT_REASON);
+  }
+
+  /** The request is sent whole: from now on, silence from the instance counts against it. */
+  #expectResponse(): void {
+    this.#connection?.expectWithin(this.#context.settings.responseHeaderTimeoutMs);
   }
 
   #dispatch(): void {
@@ -235,12 +255,13 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
     const connection = this.#connection as UpstreamConnection;
     if (this.#bodyChunks.length === 0) {
       connection.write(this.#request.forwardHead);
-      return;
+    } else {
+      connection.socket.cork();
+      connection.write(this.#request.forwardHead);
+      this.#flushBody();
+      connection.socket.uncork();
     }
-    connection.socket.cork();
-    connection.write(this.#request.forwardHead);
-    this.#flushBody();
-    connection.socket.uncork();
+    if (this.#isBodyComplete) this.#expectResponse();
   }
 
   #flushBody(): void {
@@ -339,9 +360,18 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
     if (framer.isDone) {
       if (bodyEnd < buffer.length) this.#isUpstreamReusable = false;
       this.#complete();
-    } else if (!isFlowing) {
-      this.#connection?.socket.pause();
+      return;
     }
+    this.#connection?.expectWithin(this.#context.settings.responseIdleTimeoutMs);
+    if (!isFlowing) this.#pauseUpstream();
+  }
+
+  /** Stops reading the instance while the client is slow; the silence that follows is not the instance's. */
+  #pauseUpstream(): void {
+    const connection = this.#connection;
+    if (connection === undefined) return;
+    connection.socket.pause();
+    connection.expectWithin(0);
   }
 
   #relayBody(chunk: Buffer, start: number): void {
@@ -353,7 +383,7 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
     }
     if (taken > 0) {
       const isFlowing = this.#client.write(Buffer.from(chunk.subarray(start, start + taken)));
-      if (!isFlowing) this.#connection?.socket.pause();
+      if (!isFlowing) this.#pauseUpstream();
     }
     if (framer.isDone) {
       if (start + taken < chunk.length) this.#isUpstreamReusable = false;
@@ -408,7 +438,10 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
     // A pooled connection that the instance had already closed (it died, or timed the connection
     // out) fails before the request could be read: that attempt does not count as a delivery.
     const isStaleConnection =
-      this.#connection?.isReused === true && phase === SENT && !this.#hasResponseBytes;
+      this.#connection?.isReused === true &&
+      phase === SENT &&
+      !this.#hasResponseBytes &&
+      code !== RESPONSE_TIMEOUT_REASON;
     if (!isStaleConnection && phase !== CONNECTING) {
       this.#failureShare += 1 / upstream.requestsInFailedBurst;
     }
@@ -431,10 +464,18 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
       this.#dispatch();
       return;
     }
+    const { pool, responseHeaderTimeoutMs } = this.#context.settings;
+    if (code === RESPONSE_TIMEOUT_REASON) {
+      this.#respondError(
+        504,
+        `Gateway timeout: instance ${upstream.instance} of pool "${pool}" sent no response within ${responseHeaderTimeoutMs} ms; ${refusal}`,
+      );
+      return;
+    }
     upstream.badGateway++;
     this.#respondError(
       502,
-      `Bad gateway: instance ${upstream.instance} of pool "${this.#context.settings.pool}" failed before responding (${code}); ${refusal}`,
+      `Bad gateway: instance ${upstream.instance} of pool "${pool}" failed before responding (${code}); ${refusal}`,
     );
   }
 

@@ -17,6 +17,8 @@ export interface UpstreamConnectionOwner {
   /** The connection failed (errno code such as ECONNREFUSED, ECONNRESET, ETIMEDOUT) or closed without a FIN. */
   onUpstreamError(code: string): void;
   onUpstreamDrain(): void;
+  /** The connected upstream was silent for the time given to `expectWithin`. */
+  onUpstreamTimeout(): void;
 }
 
 /**
@@ -77,6 +79,11 @@ export class UpstreamConnection {
     return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
   }
 
+  /** Reports onUpstreamTimeout when the upstream is silent (no byte either way) for `timeoutMs`; 0 disarms. */
+  expectWithin(timeoutMs: number): void {
+    this.socket.setTimeout(timeoutMs);
+  }
+
   /** Returns the connection to its upstream's idle list after a complete exchange, or closes it if the list is full or the upstream left. */
   release(nowMs: number): void {
     this.owner = undefined;
@@ -90,6 +97,7 @@ export class UpstreamConnection {
       return;
     }
     if (this.socket.isPaused()) this.socket.resume();
+    this.socket.setTimeout(0);
     this.idleSinceMs = nowMs;
     upstream.idle.push(this);
   }
@@ -167,7 +175,10 @@ export class UpstreamConnection {
   };
 
   #onTimeout = (): void => {
-    if (this.isConnected) return;
+    if (this.isConnected) {
+      this.owner?.onUpstreamTimeout();
+      return;
+    }
     const owner = this.owner;
     this.destroy();
     owner?.onUpstreamError('ETIMEDOUT');
