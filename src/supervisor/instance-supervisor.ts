@@ -397,10 +397,8 @@ export class InstanceSupervisor {
       // Restart speed matters here (a server back on its port within milliseconds): no timer.
       this.#consecutiveYoungDeaths = 0;
       this.#notReadyBecause = null;
+      this.#deliverFactsNow();
       this.#move('exited-restart');
-      // The exit is told before the replacement is spawned: a spawn from a large process takes
-      // milliseconds that the event stream (and `tend events`, the dashboard) should not wait for.
-      this.#notifyIfChanged();
       this.#spawn({ restartCause, isAfterFailure: isFailure });
       return;
     }
@@ -556,6 +554,17 @@ export class InstanceSupervisor {
       this.#stateSince = this.#runtime.now();
     }
     this.#isChanged = true;
+  }
+
+  /**
+   * Delivers the facts gathered so far (the exit) ahead of the change they belong to: a spawn
+   * from a large process takes milliseconds that the event stream, and whoever watches it,
+   * should not wait for to learn of the exit. The snapshot still comes once, after the spawn.
+   */
+  #deliverFactsNow(): void {
+    const facts = this.#facts;
+    this.#facts = [];
+    for (const fact of facts) this.#onFact(fact);
   }
 
   #notifyIfChanged(): void {
