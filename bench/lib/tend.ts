@@ -53,6 +53,11 @@ export class TendManager implements ProcessManager {
     return this.#tend(['start', ...flags, '--', spec.command, ...spec.args]);
   }
 
+  /** `tend start <name>`: starts a program that is already defined and stopped or exited. */
+  startAgain(name: string): Promise<CommandOutcome> {
+    return this.#tend(['start', name]);
+  }
+
   async list(): Promise<ManagedInstance[]> {
     const outcome = await this.#tend(['ls', '--json']);
     return flattenListing(JSON.parse(outcome.stdout)).map((row) => {
