@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CLOCK_TICKS_PER_S, processCpuMs } from './lib/cpu-time.js';
+import { DashboardViewer } from './lib/dashboard.js';
 import { EventStreamClient } from './lib/event-stream.js';
 import { formatKib, formatMs, formatTable } from './lib/format.js';
 import { awaitAllOnline, IDLE_COMMAND } from './lib/idle.js';
@@ -25,14 +26,21 @@ const TARGET_CPU_PERCENT = 5;
 const TARGET_RSS_MIB = 10;
 const EVENT_CLIENTS = 10;
 /**
- * The dashboard (issue 7, item 5) has not landed: it is stood in for by what it would hold open,
- * 10 more event streams, and by a GET /v1/programs every 2 s (its table's CPU and memory figures).
+ * When the real dashboard cannot be opened (it has not landed, or no Chromium/playwright-core),
+ * it is stood in for by 10 more event streams and a GET /v1/programs every 2 s (the figures of its table).
  */
 const DASHBOARD_STAND_IN_CLIENTS = 10;
 const DASHBOARD_POLL_MS = 2000;
 const RSS_SAMPLE_MS = 1000;
 /** With churn, one program is restarted (POST /v1/programs/<name>/restart) this often, watched or not. */
 const CHURN_INTERVAL_MS = 1000;
+
+/** What a phase runs besides the daemon. */
+interface PhasePlan {
+  isWatched: boolean;
+  /** Programs to restart in turn (idle-0 … idle-N-1), one per CHURN_INTERVAL_MS; 0 for none. */
+  churnPrograms: number;
+}
 
 interface PhaseFigures {
   isWatched: boolean;
@@ -52,6 +60,7 @@ export async function runEventCost(options: BenchOptions): Promise<BenchResult> 
   const pairs = options.isQuick ? 1 : 2;
   if (!isTendAvailable()) throw new Error('tend is not built: nothing to measure');
   const tend = new TendManager();
+  let dashboard: DashboardViewer | undefined;
   try {
     await tend.ensureDaemon();
     progress(`starting ${programCount} idle programs, one CLI call each`);
@@ -61,20 +70,30 @@ export async function runEventCost(options: BenchOptions): Promise<BenchResult> 
     const daemonPid = await tend.daemonPid();
     const managed = new Set((await tend.list()).flatMap((row) => (row.pid ? [row.pid] : [])));
     const helpers = descendantsOf(daemonPid).filter((info) => !managed.has(info.pid));
+    const viewer = await DashboardViewer.create(tend);
+    dashboard = typeof viewer === 'string' ? undefined : viewer;
+    const dashboardNote =
+      typeof viewer === 'string'
+        ? `The real dashboard was not opened (${viewer}): a stand-in of ${DASHBOARD_STAND_IN_CLIENTS} more event streams and a GET /v1/programs every ${DASHBOARD_POLL_MS / 1000} s took its place.`
+        : 'The dashboard was open in headless Chromium (Debian, playwright-core) during watched phases; its page loads over the TCP listener with the token.';
+    const watchersLabel = dashboard
+      ? `${EVENT_CLIENTS} streams + dashboard in Chromium`
+      : `${EVENT_CLIENTS} streams + dashboard stand-in (${DASHBOARD_STAND_IN_CLIENTS} streams, GET /v1/programs every ${DASHBOARD_POLL_MS / 1000} s)`;
     await delay(options.isQuick ? 1000 : 5000);
+    const measure = (plan: PhasePlan) => measurePhase(tend, daemonPid, phaseMs, plan, dashboard);
 
     const phases: PhaseFigures[] = [];
     progress(
       `${pairs * 2} alternating phases of ${formatMs(phaseMs)}: nobody watching, then watchers`,
     );
     for (let pair = 0; pair < pairs; pair++) {
-      phases.push(await measurePhase(tend, daemonPid, phaseMs, false, false));
-      phases.push(await measurePhase(tend, daemonPid, phaseMs, true, false));
+      phases.push(await measure({ isWatched: false, churnPrograms: 0 }));
+      phases.push(await measure({ isWatched: true, churnPrograms: 0 }));
     }
     progress(`the same with one restart every ${formatMs(CHURN_INTERVAL_MS)}`);
     for (let pair = 0; pair < pairs; pair++) {
-      phases.push(await measurePhase(tend, daemonPid, phaseMs, false, true, programCount));
-      phases.push(await measurePhase(tend, daemonPid, phaseMs, true, true, programCount));
+      phases.push(await measure({ isWatched: false, churnPrograms: programCount }));
+      phases.push(await measure({ isWatched: true, churnPrograms: programCount }));
     }
 
     const atRest = phases.filter((phase) => !phase.isChurning);
@@ -107,9 +126,7 @@ export async function runEventCost(options: BenchOptions): Promise<BenchResult> 
     const rows = phases.map((phase, index) => [
       String(index + 1),
       phase.isChurning ? `1 per ${CHURN_INTERVAL_MS / 1000} s` : 'none',
-      phase.isWatched
-        ? `${EVENT_CLIENTS} streams + dashboard stand-in (${DASHBOARD_STAND_IN_CLIENTS} streams, GET /v1/programs every ${DASHBOARD_POLL_MS / 1000} s)`
-        : 'nobody watching',
+      phase.isWatched ? watchersLabel : 'nobody watching',
       `${phase.cpuPercent.toFixed(2)} %`,
       formatKib(phase.rssKib),
       formatMs(phase.wallMs),
@@ -136,7 +153,7 @@ export async function runEventCost(options: BenchOptions): Promise<BenchResult> 
       `CPU: the daemon's utime + stime over each phase (clock ticks of ${1000 / CLOCK_TICKS_PER_S} ms). RSS: median of`,
       `VmRSS sampled every ${RSS_SAMPLE_MS / 1000} s. Added CPU = median of watched phases − median of unwatched ones;`,
       'added RSS = the largest watched phase − the first phase (before any watcher connected).',
-      'The dashboard has not landed on main: a stand-in holds what it would (see DASHBOARD_STAND_IN_CLIENTS).',
+      dashboardNote,
       `The programs are idle (\`${IDLE_COMMAND.command}\`), so the streams carry few events: this is the cost of`,
       'being watched at rest.',
       `With one restart per ${CHURN_INTERVAL_MS / 1000} s (a POST /v1/programs/idle-N/restart from this process, watched or not),`,
@@ -149,18 +166,18 @@ export async function runEventCost(options: BenchOptions): Promise<BenchResult> 
     console.log(`${report}\n`);
     return { name: 'event-cost', report, targets };
   } finally {
+    await dashboard?.close();
     await tend.shutdown();
   }
 }
 
-/** One phase: optionally connects the watchers, then samples the daemon for `phaseMs`. */
+/** One phase: connects the watchers and starts the churn its plan asks for, then samples the daemon for `phaseMs`. */
 async function measurePhase(
   tend: TendManager,
   daemonPid: number,
   phaseMs: number,
-  isWatched: boolean,
-  isChurning: boolean,
-  programCount = 0,
+  plan: PhasePlan,
+  dashboard: DashboardViewer | undefined,
 ): Promise<PhaseFigures> {
   const socketPath = join(tend.home, 'tend.sock');
   const clients: EventStreamClient[] = [];
@@ -168,24 +185,27 @@ async function measurePhase(
   let poller: NodeJS.Timeout | undefined;
   let churner: NodeJS.Timeout | undefined;
   try {
-    if (isChurning) {
+    if (plan.churnPrograms > 0) {
       let next = 0;
       churner = setInterval(() => {
-        const path = `/v1/programs/idle-${next++ % programCount}/restart`;
+        const path = `/v1/programs/idle-${next++ % plan.churnPrograms}/restart`;
         void askDaemon(socketPath, 'POST', path).catch((error: Error) =>
           console.error(`POST ${path}: ${error.message}`),
         );
       }, CHURN_INTERVAL_MS);
     }
-    if (isWatched) {
-      for (let index = 0; index < EVENT_CLIENTS + DASHBOARD_STAND_IN_CLIENTS; index++)
+    if (plan.isWatched) {
+      const streams = EVENT_CLIENTS + (dashboard ? 0 : DASHBOARD_STAND_IN_CLIENTS);
+      for (let index = 0; index < streams; index++)
         clients.push(await EventStreamClient.open(socketPath));
-      poller = setInterval(() => {
-        polls += 1;
-        void askDaemon(socketPath, 'GET', '/v1/programs').catch((error: Error) =>
-          console.error(`GET /v1/programs: ${error.message}`),
-        );
-      }, DASHBOARD_POLL_MS);
+      if (dashboard) await dashboard.open();
+      else
+        poller = setInterval(() => {
+          polls += 1;
+          void askDaemon(socketPath, 'GET', '/v1/programs').catch((error: Error) =>
+            console.error(`GET /v1/programs: ${error.message}`),
+          );
+        }, DASHBOARD_POLL_MS);
     }
     const bytesBefore = clients.reduce((sum, client) => sum + client.bytes, 0);
     const cpuBefore = processCpuMs(daemonPid);
@@ -201,8 +221,8 @@ async function measurePhase(
     if (failed)
       throw new Error(`an event stream ended during the phase: ${failed.failure?.message}`);
     return {
-      isWatched,
-      isChurning,
+      isWatched: plan.isWatched,
+      isChurning: plan.churnPrograms > 0,
       cpuPercent: (cpuMs / wallMs) * 100,
       rssKib: median(rss),
       wallMs,
@@ -212,6 +232,7 @@ async function measurePhase(
   } finally {
     clearInterval(poller);
     clearInterval(churner);
+    await dashboard?.closePage();
     for (const client of clients) client.close();
   }
 }
