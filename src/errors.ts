@@ -41,6 +41,16 @@ export const ERROR_TABLE = {
     exitCode: 1,
     meaning: 'a TCP request without the right token',
   },
+  TEND_ERR_EVENTS_INVALID_FILTER: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'an event stream filter (kind, program or since) is not valid',
+  },
+  TEND_ERR_EVENTS_SINCE_AHEAD: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'an event stream resume point is past the newest event',
+  },
   TEND_ERR_PROGRAM_NOT_FOUND: { status: 404, exitCode: 1, meaning: 'no program by that name' },
   TEND_ERR_PROGRAM_EXISTS: {
     status: 409,
@@ -72,6 +82,11 @@ export const ERROR_TABLE = {
     status: 409,
     exitCode: 1,
     meaning: 'a scale request past the pool minimum or maximum',
+  },
+  TEND_ERR_PORT_IN_USE: {
+    status: 409,
+    exitCode: 1,
+    meaning: 'a port the program needs is held by another process',
   },
   TEND_ERR_DAEMON_UNREACHABLE: {
     status: 503,

@@ -2,8 +2,10 @@ import { existsSync, watch } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { basename, dirname } from 'node:path';
 import { DaemonError, errorFromWire, TendError } from '../errors.js';
+import { SseReader } from './sse-reader.js';
 import type {
   DeleteReply,
+  EventStreamMessage,
   HealthReply,
   LogLine,
   ProgramDetail,
@@ -29,6 +31,16 @@ export interface LogsQuery {
   lines: number;
   stream: 'out' | 'err' | 'both';
   isFollowing: boolean;
+}
+
+/** What `GET /v1/events` is asked for. */
+export interface EventsQuery {
+  /** Only events about these programs (daemon events always come). */
+  program?: string | readonly string[];
+  /** Only these kinds, exact or a prefix such as `instance.*`. */
+  kind?: string | readonly string[];
+  /** Replay the events after this sequence number first. */
+  since?: number;
 }
 
 /** What `stopDaemon` found. */
@@ -161,6 +173,48 @@ export class ApiClient {
   }
 
   /**
+   * `GET /v1/events`: calls `onEvent` for each message of the stream (`stream.open` first).
+   * Resolves when the daemon ends the stream or `signal` aborts it; rejects on an error reply.
+   */
+  events(
+    query: EventsQuery,
+    onEvent: (message: EventStreamMessage) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const search = new URLSearchParams();
+    for (const program of [query.program ?? []].flat()) search.append('program', program);
+    for (const kind of [query.kind ?? []].flat()) search.append('kind', kind);
+    if (query.since !== undefined) search.set('since', String(query.since));
+    const path = `/v1/events${search.size > 0 ? `?${search}` : ''}`;
+    return this.#withAutostart(async () => {
+      const reader = new SseReader((message) =>
+        onEvent({ ...JSON.parse(message.data), kind: message.event } as EventStreamMessage),
+      );
+      const errorChunks: Buffer[] = [];
+      let head: ReplyHead;
+      try {
+        head = await this.#exchange(
+          'GET',
+          path,
+          undefined,
+          (chunk, replyHead) => {
+            if (isSuccess(replyHead.status)) reader.push(chunk);
+            else errorChunks.push(chunk);
+          },
+          signal,
+        );
+      } catch (error) {
+        // The caller's own signal, or the daemon ending the stream (it stopped, or cut a slow reader off).
+        if (signal?.aborted && isAbortError(error)) return;
+        if (!cutOffErrors.has(error as object)) throw error;
+        return;
+      }
+      if (!isSuccess(head.status))
+        parseReply(head.status, Buffer.concat(errorChunks).toString('utf8'));
+    });
+  }
+
+  /**
    * `POST /v1/daemon/stop`, then waits until the daemon closes the connection, which it does
    * when it has stopped every process, and removes its socket as it exits: events (the close,
    * then an inotify watch of the home), not a polling loop. So a command run right after finds
@@ -255,11 +309,12 @@ export class ApiClient {
     path: string,
     body: unknown,
     onBody: (chunk: Buffer, head: ReplyHead) => void,
+    callSignal?: AbortSignal,
   ): Promise<ReplyHead> {
     checkSocketPath(this.socketPath);
-    const signal = this.#signal;
+    const signals = [this.#signal, callSignal].filter((signal) => signal !== undefined);
     return new Promise<ReplyHead>((resolve, reject) => {
-      if (signal?.aborted) {
+      if (signals.some((signal) => signal.aborted)) {
         reject(abortError());
         return;
       }
@@ -271,13 +326,13 @@ export class ApiClient {
       const settle = (error?: unknown) => {
         if (isSettled) return;
         isSettled = true;
-        signal?.removeEventListener('abort', onAbort);
+        for (const signal of signals) signal.removeEventListener('abort', onAbort);
         socket.destroy();
         if (error !== undefined) reject(error);
         else resolve(reader.head as ReplyHead);
       };
       const onAbort = () => settle(abortError());
-      signal?.addEventListener('abort', onAbort, { once: true });
+      for (const signal of signals) signal.addEventListener('abort', onAbort, { once: true });
       socket.on('connect', () => {
         isConnected = true;
         socket.write(requestText(method, path, payload, true));

@@ -1,4 +1,6 @@
+import { instancePort } from '../config/instance-port.js';
 import type { ProgramSpec } from '../config/program-spec.js';
+import type { ManagedProgram } from '../core/managed-program.js';
 import type { PoolProxyView } from '../pool/pool-proxy.js';
 import type { InstanceSnapshot } from '../supervisor/types.js';
 import type {
@@ -13,6 +15,11 @@ import type {
 export interface LiveFigures {
   cpu: number;
   memoryBytes: number;
+}
+
+/** Where the views get live figures from (the daemon's /proc sampler). */
+export interface LiveFiguresSource {
+  sample(pid: number): LiveFigures | undefined;
 }
 
 const RUNNING_STATES = new Set(['starting', 'online', 'stopping']);
@@ -37,7 +44,7 @@ export function toInstanceDetail(
     uptimeMs,
     cpu: isRunning && live ? live.cpu : null,
     memoryBytes: isRunning && live ? live.memoryBytes : null,
-    port: spec.port === undefined ? null : spec.port + snapshot.instance,
+    port: instancePort(spec, snapshot.instance),
     startedAt: toIso(snapshot.startedAt),
     stateSince: new Date(snapshot.stateSince).toISOString(),
     reason: snapshot.reason,
@@ -95,4 +102,36 @@ export function toProxyDetail(view: PoolProxyView): ProxyDetail {
 
 function toIso(epochMs: number | null): string | null {
   return epochMs === null ? null : new Date(epochMs).toISOString();
+}
+
+/** The wire view of a managed program now, with live figures and the proxy's counters. */
+export async function viewProgram(
+  program: ManagedProgram,
+  live: LiveFiguresSource,
+): Promise<ProgramDetail> {
+  const proxy = await program.proxyView();
+  const now = Date.now();
+  return toProgramDetail(
+    program.spec,
+    program.desired,
+    program.pool
+      .snapshot()
+      .instances.map((instance) =>
+        toInstanceDetail(
+          instance,
+          program.spec,
+          instance.pid === null ? undefined : live.sample(instance.pid),
+          now,
+        ),
+      ),
+    proxy && toProxyDetail(proxy),
+  );
+}
+
+/** The wire views of several programs. */
+export function viewPrograms(
+  programs: ManagedProgram[],
+  live: LiveFiguresSource,
+): Promise<ProgramDetail[]> {
+  return Promise.all(programs.map((program) => viewProgram(program, live)));
 }

@@ -3,10 +3,13 @@
  * Instants are ISO-8601 strings; durations are milliseconds.
  */
 import type { ProgramSpec } from '../config/program-spec.js';
+import type { BalanceStrategy, ProxyMode } from '../config/proxy-defaults.js';
+import type { TendEvent } from '../core/events.js';
 import type { SignalName } from '../process/signals.js';
 import type { InstanceState } from '../supervisor/types.js';
 
 export type { ProgramSpec, ProgramSpecInput } from '../config/program-spec.js';
+export type { TendEvent, TendEventKind } from '../core/events.js';
 export type { InstanceState } from '../supervisor/types.js';
 
 /** API version prefix of every route. */
@@ -79,8 +82,8 @@ export interface ProxyInstanceCounters {
 export interface ProxyDetail {
   host: string;
   port: number;
-  mode: 'http' | 'tcp';
-  balance: 'round-robin' | 'least-outstanding';
+  mode: ProxyMode;
+  balance: BalanceStrategy;
   pid: number | null;
   status: InstanceState;
   restarts: number;
@@ -138,3 +141,14 @@ export interface LogLine {
   time: string;
   line: string;
 }
+
+/**
+ * One message of `GET /v1/events`: a daemon event, or a message about the stream itself
+ * (`stream.open` first, with the sequence number live events start at; `stream.gap` when the
+ * resume point is older than the ring; `stream.closed` before the daemon cuts a slow reader off).
+ */
+export type EventStreamMessage =
+  | TendEvent
+  | { kind: 'stream.open'; nextSeq: number }
+  | { kind: 'stream.gap'; oldestSeq: number; nextSeq: number }
+  | { kind: 'stream.closed'; reason: string };

@@ -11,11 +11,11 @@ import {
 } from 'node:fs';
 import { connect, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { homePaths } from '../config/home.js';
 import { DaemonError } from '../errors.js';
 import { ensureFifosSync } from '../logs/fifo.js';
 import type { DaemonLauncher } from './context.js';
+import { tendCommand } from './tend-command.js';
 
 /** How long the CLI waits for a daemon it started to say `ready`. */
 export const DEFAULT_DAEMON_START_TIMEOUT_MS = 10_000;
@@ -25,8 +25,8 @@ export const NOTIFY_FD = 3;
 
 /** `node bin/tend.js daemon`: how the CLI starts a background daemon. */
 export function defaultLauncher(): DaemonLauncher {
-  const bin = fileURLToPath(new URL('../../../bin/tend.js', import.meta.url));
-  return { file: process.execPath, args: [bin, 'daemon'] };
+  const { node, bin } = tendCommand();
+  return { file: node, args: [bin, 'daemon'] };
 }
 
 /** What starting a background daemon needs. */

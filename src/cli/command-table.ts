@@ -1,3 +1,9 @@
+import {
+  BALANCE_STRATEGIES,
+  PROXY_DEFAULTS,
+  PROXY_LIMITS,
+  PROXY_MODES,
+} from '../config/proxy-defaults.js';
 import type { CommandSpec, OptionSpec } from './command-types.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -150,31 +156,31 @@ const START_OPTIONS: readonly OptionSpec[] = [
     kind: 'value',
     valueName: 'HOST',
     description: 'address the proxy listens on',
-    defaultText: '127.0.0.1',
+    defaultText: PROXY_DEFAULTS.host,
   },
   {
     long: 'proxy-mode',
     kind: 'value',
     valueName: 'MODE',
     description: 'http: balance and retry requests; tcp: balance connections',
-    defaultText: 'http',
-    check: { kind: 'choice', choices: ['http', 'tcp'] },
+    defaultText: PROXY_DEFAULTS.mode,
+    check: { kind: 'choice', choices: PROXY_MODES },
   },
   {
     long: 'balance',
     kind: 'value',
     valueName: 'STRATEGY',
-    description: 'round-robin or least-outstanding',
-    defaultText: 'round-robin',
-    check: { kind: 'choice', choices: ['round-robin', 'least-outstanding'] },
+    description: BALANCE_STRATEGIES.join(' or '),
+    defaultText: PROXY_DEFAULTS.balance,
+    check: { kind: 'choice', choices: BALANCE_STRATEGIES },
   },
   {
     long: 'proxy-wait',
     kind: 'value',
     valueName: 'MS',
     description: 'how long a request waits for a ready instance before a 503',
-    defaultText: '5s',
-    check: { kind: 'duration', minMs: 0, maxMs: 3_600_000 },
+    defaultText: `${PROXY_DEFAULTS.waitForReadyMs / 1000}s`,
+    check: { kind: 'duration', minMs: 0, maxMs: PROXY_LIMITS.waitForReadyMsMax },
   },
   JSON_OPTION,
 ];
@@ -289,6 +295,44 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/signal.js'),
   },
   {
+    name: 'events',
+    aliases: [],
+    summary: "print the daemon's events (starts, exits, restarts…) as they happen",
+    usage: '[name|all] [--kind K] [--since N] [--json]',
+    positionals: [{ name: '[name|all]', isRequired: false, completes: 'program' }],
+    options: [
+      {
+        long: 'kind',
+        kind: 'value',
+        valueName: 'K',
+        description: 'only these kinds, comma-separated; a prefix such as instance.* takes a group',
+        defaultText: 'every kind',
+      },
+      {
+        long: 'since',
+        kind: 'value',
+        valueName: 'N',
+        description: 'first replay the kept events after sequence number N (0: all kept)',
+        defaultText: 'only new events',
+        check: { kind: 'integer', min: 0, max: Number.MAX_SAFE_INTEGER },
+      },
+      { long: 'json', kind: 'flag', description: 'print each event as one JSON object per line' },
+    ],
+    details: [
+      'One line per event: the time, program:instance, what happened, the exit code or signal',
+      'name, and the reason. Runs until interrupted. Kinds: daemon.started, daemon.stopping,',
+      'program.added, program.updated, program.removed, program.desired, program.scaled,',
+      'instance.state, instance.spawned, instance.ready, instance.exited, instance.restarted,',
+      'instance.errored, proxy.membership. The daemon keeps the last 4096 events for --since.',
+    ].join('\n'),
+    examples: [
+      'tend events',
+      'tend events web --kind instance.exited,instance.restarted',
+      'tend events --json --since 0',
+    ],
+    load: () => import('./commands/events.js'),
+  },
+  {
     name: 'logs',
     aliases: ['log'],
     summary: 'show the last lines of output, and follow new ones',
@@ -300,7 +344,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         short: 'n',
         kind: 'value',
         valueName: 'N',
-        description: 'how many past lines to show',
+        description: 'how many past lines of each instance to show',
         defaultText: '20',
         check: { kind: 'integer', min: 0, max: 100_000 },
       },

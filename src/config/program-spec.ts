@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseSignal, type SignalName } from '../process/signals.js';
+import { instancePort } from './instance-port.js';
 import { PROXY_NAME_SUFFIX, programNameProblem } from './program-name.js';
+import { ProxyHostSchema, ProxyTuningSchema } from './proxy-settings.js';
 
 /** Defaults for every program option, in one place. */
 export const PROGRAM_DEFAULTS = {
@@ -22,35 +24,11 @@ export const PROGRAM_DEFAULTS = {
 /** Upper bound on instances of one program (a guard against typos such as 10000). */
 export const MAX_INSTANCES = 1024;
 
-/** Defaults of the pool's proxy, in one place (the proxy process has the same ones). */
-export const PROXY_SPEC_DEFAULTS = {
-  host: '127.0.0.1',
-  mode: 'http',
-  balance: 'round-robin',
-  waitForReadyMs: 5_000,
-  maxReplayBodyBytes: 1024 * 1024,
-  retryNonIdempotent: false,
-} as const;
-
-/** A reverse proxy in front of a pool: where it listens and how it balances and retries. */
+/** A reverse proxy in front of a pool: where it listens, and how it balances and retries (proxy-settings.ts). */
 export const ProxySpecSchema = z.strictObject({
   port: z.number().int().min(1).max(65_535),
-  host: z.string().min(1).max(255).default(PROXY_SPEC_DEFAULTS.host),
-  mode: z.enum(['http', 'tcp']).default(PROXY_SPEC_DEFAULTS.mode),
-  balance: z.enum(['round-robin', 'least-outstanding']).default(PROXY_SPEC_DEFAULTS.balance),
-  waitForReadyMs: z
-    .number()
-    .int()
-    .min(0)
-    .max(3_600_000)
-    .default(PROXY_SPEC_DEFAULTS.waitForReadyMs),
-  maxReplayBodyBytes: z
-    .number()
-    .int()
-    .min(0)
-    .max(1024 ** 3)
-    .default(PROXY_SPEC_DEFAULTS.maxReplayBodyBytes),
-  retryNonIdempotent: z.boolean().default(PROXY_SPEC_DEFAULTS.retryNonIdempotent),
+  host: ProxyHostSchema,
+  ...ProxyTuningSchema.shape,
 });
 /** A pool's proxy settings, defaults applied. */
 export type ProxySpec = z.output<typeof ProxySpecSchema>;
@@ -165,16 +143,18 @@ export const ProgramSpecSchema = z
         message: 'Expected a base `port` with `proxy`: instance i listens on port + i behind it',
       });
     }
+    const highestPort = instancePort(spec, spec.max - 1);
     if (
       spec.proxy !== undefined &&
       spec.port !== undefined &&
+      highestPort !== null &&
       spec.proxy.port >= spec.port &&
-      spec.proxy.port < spec.port + spec.max
+      spec.proxy.port <= highestPort
     ) {
       ctx.addIssue({
         code: 'custom',
         path: ['proxy', 'port'],
-        message: `Expected the proxy port outside the instances' ports ${spec.port}-${spec.port + spec.max - 1}, got ${spec.proxy.port}`,
+        message: `Expected the proxy port outside the instances' ports ${spec.port}-${highestPort}, got ${spec.proxy.port}`,
       });
     }
     if (spec.backoffMaxMs < spec.backoffInitialMs) {
@@ -184,11 +164,11 @@ export const ProgramSpecSchema = z
         message: `Expected \`backoffMaxMs\` to be ≥ \`backoffInitialMs\` (${spec.backoffInitialMs}), got ${spec.backoffMaxMs}`,
       });
     }
-    if (spec.port !== undefined && spec.port + spec.max - 1 > 65_535) {
+    if (highestPort !== null && highestPort > 65_535) {
       ctx.addIssue({
         code: 'custom',
         path: ['port'],
-        message: `Expected \`port\` + \`max\` - 1 to be at most 65535, got ${spec.port + spec.max - 1}`,
+        message: `Expected \`port\` + \`max\` - 1 to be at most 65535, got ${highestPort}`,
       });
     }
   });

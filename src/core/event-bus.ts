@@ -34,6 +34,9 @@ export class EventBus {
   readonly #onListenerError: (error: unknown, event: TendEvent) => void;
   #nextSeq: number;
   #emitted = 0;
+  /** Events stamped but not yet delivered: an event emitted by a listener waits for the one being delivered. */
+  readonly #undelivered: TendEvent[] = [];
+  #isDelivering = false;
 
   constructor(options: EventBusOptions = {}) {
     this.#ringSize = options.ringSize ?? DEFAULT_EVENT_RING_SIZE;
@@ -47,25 +50,32 @@ export class EventBus {
     return this.#nextSeq;
   }
 
+  /** How many listeners are subscribed (the event stream's clients among them). */
+  get listenerCount(): number {
+    return this.#listeners.size;
+  }
+
   /** How many events this bus has emitted. */
   get emittedCount(): number {
     return this.#emitted;
   }
 
-  /** Stamps and delivers one event; returns it as delivered. */
+  /**
+   * Stamps and delivers one event; returns it. An event emitted from inside a listener is
+   * delivered after the current one has reached every listener, so all see the same order.
+   */
   emit(body: TendEventBody): TendEvent {
-    const event = { ...body, seq: this.#nextSeq++, time: new Date(this.#now()).toISOString() };
+    const event = {
+      ...body,
+      seq: this.#nextSeq++,
+      time: new Date(this.#now()).toISOString(),
+    } as TendEvent;
     this.#emitted += 1;
-    this.#ring.push(event as TendEvent);
+    this.#ring.push(event);
     if (this.#ring.length > this.#ringSize) this.#ring.shift();
-    for (const listener of this.#listeners) {
-      try {
-        listener(event as TendEvent);
-      } catch (error) {
-        this.#onListenerError(error, event as TendEvent);
-      }
-    }
-    return event as TendEvent;
+    this.#undelivered.push(event);
+    if (!this.#isDelivering) this.#deliver();
+    return event;
   }
 
   /** Adds a listener; returns its remover. */
@@ -74,10 +84,34 @@ export class EventBus {
     return () => this.#listeners.delete(listener);
   }
 
+  /** The oldest sequence number the ring still holds (the next one when it is empty). */
+  get oldestSeq(): number {
+    return this.#ring[0]?.seq ?? this.#nextSeq;
+  }
+
   /** The events with a sequence number above `seq`, if the ring still holds all of them. */
   replaySince(seq: number): Replay {
     const oldest = this.#ring[0]?.seq ?? this.#nextSeq;
     if (seq + 1 < oldest) return { ok: false, oldestSeq: oldest, nextSeq: this.#nextSeq };
     return { ok: true, events: this.#ring.filter((event) => event.seq > seq) };
+  }
+
+  #deliver(): void {
+    this.#isDelivering = true;
+    try {
+      for (let event = this.#undelivered.shift(); event; event = this.#undelivered.shift()) {
+        // A listener added while this event is delivered starts with the next one.
+        for (const listener of [...this.#listeners]) {
+          if (!this.#listeners.has(listener)) continue;
+          try {
+            listener(event);
+          } catch (error) {
+            this.#onListenerError(error, event);
+          }
+        }
+      }
+    } finally {
+      this.#isDelivering = false;
+    }
   }
 }

@@ -1,18 +1,17 @@
 /**
  * The typed events the daemon's core emits: one stream that persistence, the proxy feed, the
  * API's event stream, metrics and the dashboard all read. A closed, discriminated union on
- * `kind`; every event carries a sequence number (strictly increasing within one daemon run,
- * continued across runs from the state file) and an ISO-8601 time.
+ * `kind`; every event carries a sequence number (strictly increasing, continued across daemon
+ * runs through the state file) and an ISO-8601 time.
  */
 import type { ProgramSpec } from '../config/program-spec.js';
 import type { SignalName } from '../process/signals.js';
-import type { InstanceState } from '../supervisor/types.js';
+import type { DesiredState, InstanceState, RestartCause } from '../supervisor/types.js';
+
+export type { RestartCause };
 
 /** Which process of a program an instance event is about: a pool member or the pool's proxy. */
 export type InstanceRole = 'instance' | 'proxy';
-
-/** Why an instance was restarted, for metrics and history. */
-export type RestartCause = 'exit-code' | 'signal' | 'manual' | 'hung';
 
 /** The events, without the envelope (`seq`, `time`) that the bus adds. */
 export type TendEventBody =
@@ -21,6 +20,8 @@ export type TendEventBody =
   | { kind: 'program.added'; program: string; spec: ProgramSpec }
   | { kind: 'program.updated'; program: string; spec: ProgramSpec }
   | { kind: 'program.removed'; program: string }
+  /** The user asked for the program to run or to stay stopped (start, stop, restart). */
+  | { kind: 'program.desired'; program: string; desired: DesiredState }
   | { kind: 'program.scaled'; program: string; from: number; to: number }
   | {
       kind: 'instance.state';
@@ -75,6 +76,7 @@ export const EVENT_KINDS = [
   'program.added',
   'program.updated',
   'program.removed',
+  'program.desired',
   'program.scaled',
   'instance.state',
   'instance.spawned',

@@ -1,24 +1,42 @@
 import type { Logger } from 'pino';
 import type { LogSource } from '../api/routes/log-routes.js';
+import type { LiveFiguresSource } from '../api/views.js';
 import type { HomePaths } from '../config/home.js';
+import { EventBus } from '../core/event-bus.js';
+import { ProgramCore } from '../core/program-core.js';
+import { refuseTakenPorts } from '../health/port-check.js';
 import { LogManager } from '../logs/log-manager.js';
 import { MetricsSampler } from '../metrics/metrics-sampler.js';
 import { createNodeRuntime } from '../process/node-runtime.js';
 import { readProcessStartTime } from '../process/proc-identity.js';
 import { StateStore } from '../store/state-file.js';
-import { ProgramRegistry } from './program-registry.js';
+import { TEND_VERSION } from '../version.js';
+import { endLeftovers } from './leftovers.js';
+import { persistOnEvents, toStateToSave } from './persistence.js';
+import { PidTracker } from './pid-tracker.js';
+import { feedProxies } from './proxy-feed.js';
+import { wireReadiness } from './readiness-wiring.js';
 
 /** The daemon's parts, wired together, and how to take them down in order. */
 export interface DaemonServices {
-  registry: ProgramRegistry;
+  core: ProgramCore;
+  /** The daemon's one stream of typed events; the API's event stream and metrics read it. */
+  bus: EventBus;
+  live: LiveFiguresSource;
   logSource: LogSource;
   /** Problems found at start-up (a corrupt state file moved aside, a program that could not start). */
   problems: string[];
+  /** Tells the bus the daemon is up (once the API answers). */
+  announceStarted(): void;
   /** Stops every process, saves the state for the next start, and closes the log files. */
   shutdown(): Promise<void>;
 }
 
-/** Builds the store, log capture, metrics, process runtime and program registry, and restores the saved programs. */
+/**
+ * Builds the bus, the core and their subscribers (persistence, readiness checks, pid tracking,
+ * the proxy feed), with the store, log capture, metrics and process runtime, and restores the
+ * saved programs.
+ */
 export async function createDaemonServices(
   paths: HomePaths,
   logger: Logger,
@@ -35,41 +53,65 @@ export async function createDaemonServices(
     onError: (error) => logger.error({ err: error }, 'log capture problem'),
   });
   const metrics = new MetricsSampler();
-  const runtime = createNodeRuntime({ openOutput: (request) => logs.openOutput(request) });
-  const registry = new ProgramRegistry({
+  const runtime = createNodeRuntime({
+    openOutput: (request) => logs.openOutput(request),
+    home: paths.home,
+  });
+  logger.info(`instances are held together by ${runtime.containment}`);
+  const onProblem = (message: string, detail?: unknown) => logger.warn({ err: detail }, message);
+  const bus = new EventBus({
+    firstSeq: loaded.state.nextEventSeq,
+    onListenerError: (error, event) =>
+      logger.error({ err: error, kind: event.kind, seq: event.seq }, 'event subscriber failed'),
+  });
+  const core = new ProgramCore({
     runtime,
+    bus,
     output: logs,
-    store: { save: (programs, options) => store.save({ programs }, options) },
+    runDir: paths.runDir,
+    onProblem,
+    ports: { refuseTaken: refuseTakenPorts },
+  });
+  const identity = { startTime: readProcessStartTime };
+  const pids = new PidTracker(identity);
+  pids.attach(bus);
+  wireReadiness(bus, core);
+  feedProxies(bus, core);
+
+  endLeftovers(loaded.state.programs, identity, runtime, onProblem);
+  await core.restore(loaded.state.programs);
+  // Saving starts after the restore: a crash half-way must not leave a state file with half the programs.
+  const saveState = (allowEmpty: boolean) =>
+    store.save(toStateToSave(bus, core, pids), { allowEmpty });
+  persistOnEvents({ bus, core, pids, store, onProblem });
+  saveState(false).catch((error: unknown) => onProblem('could not save the state file', error));
+
+  let isShutDown = false;
+  return {
+    core,
+    bus,
+    problems,
     live: {
       sample: (pid) => {
         const sample = metrics.sample(pid);
         return sample && { cpu: sample.cpuPercent, memoryBytes: sample.memoryBytes };
       },
     },
-    identity: { startTime: readProcessStartTime },
-    runDir: paths.runDir,
-    onProblem: (message, detail) => {
-      logger.warn({ err: detail }, message);
-    },
-  });
-  await registry.restore(loaded.state.programs);
-
-  let isShutDown = false;
-  return {
-    registry,
-    problems,
     logSource: {
       tail: (query) => logs.tail(query),
       onLine: (listener) => logs.onLine(listener),
-      isKnown: (name) =>
-        registry.has(name) || logs.tail({ name, lines: 1, stream: 'both' }).length > 0,
+      isKnown: (name) => core.has(name) || logs.tail({ name, lines: 1, stream: 'both' }).length > 0,
+    },
+    announceStarted() {
+      bus.emit({ kind: 'daemon.started', pid: process.pid, version: TEND_VERSION });
     },
     async shutdown() {
       if (isShutDown) return;
       isShutDown = true;
-      await registry.close();
+      bus.emit({ kind: 'daemon.stopping', pid: process.pid });
+      await core.close();
       // After any save still in flight, so that no temp file is left behind.
-      await store.save({ programs: registry.persisted() }, { allowEmpty: true });
+      await saveState(true);
       await logs.whenIdle();
       logs.close();
     },

@@ -85,7 +85,9 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       problems: services?.problems ?? [],
     });
     const app = createApiServer({
-      registry: services.registry,
+      core: services.core,
+      bus: services.bus,
+      live: services.live,
       logs: services.logSource,
       health,
       requestStop: () => requestStop(),
@@ -95,6 +97,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     await app.listen({ path: paths.socket });
     chmodSync(paths.socket, 0o600);
     logger.info({ home: paths.home, version: TEND_VERSION }, 'daemon ready');
+    services.announceStarted();
     notify(notifyFd, 'ready');
 
     const removeSignalHandlers =

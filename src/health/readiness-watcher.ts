@@ -1,40 +1,61 @@
+import { instancePort } from '../config/instance-port.js';
 import type { ProgramSpec } from '../config/program-spec.js';
 import type { InstanceSnapshot } from '../supervisor/types.js';
-import { waitUntilAccepting } from './tcp-probe.js';
+import { describePortInUse, findListeningInodes, findSocketHolder } from './listening-owner.js';
+import { waitUntilServing } from './tcp-probe.js';
 
 /** Host that instances are checked on: they serve the proxy and local clients. */
 const INSTANCE_HOST = '127.0.0.1';
 
+/** Who hears what a check found: the pid that became ready, or why a pid is not ready. */
+export interface ReadinessListener {
+  onReady(pid: number): void;
+  /** Another process answers on the instance's port (`port P is already in use by pid Q (comm)…`). */
+  onBlocked(pid: number, problem: string): void;
+}
+
 /**
  * Runs the readiness check of every `starting` instance of a program with `readiness: tcp`, one per
- * process, and reports the pid that became ready. It only reports: the supervisor decides.
+ * process: ready means the instance itself (or a process it started) listens on its port. It
+ * reports the pid that became ready, or another process found on the port; the supervisor decides.
  */
 export class ReadinessWatcher {
   /** The check under way for each instance, keyed `name:index`, with the pid it checks. */
   readonly #checks = new Map<string, { pid: number; abort: AbortController }>();
 
-  /** Starts, keeps or cancels the check of an instance after any change of it; `onReady` gets the pid that passed. */
-  update(spec: ProgramSpec, snapshot: InstanceSnapshot, onReady: (pid: number) => void): void {
+  /** Starts, keeps or cancels the check of an instance after any change of it. */
+  update(spec: ProgramSpec, snapshot: InstanceSnapshot, listener: ReadinessListener): void {
     const key = `${snapshot.name}:${snapshot.instance}`;
     const current = this.#checks.get(key);
+    const port = instancePort(spec, snapshot.instance);
     const isWanted =
       spec.readiness === 'tcp' &&
-      spec.port !== undefined &&
+      port !== null &&
       snapshot.state === 'starting' &&
       snapshot.pid !== null;
     if (current && (!isWanted || current.pid !== snapshot.pid)) {
       current.abort.abort();
       this.#checks.delete(key);
     }
-    if (!isWanted || spec.port === undefined || snapshot.pid === null || this.#checks.has(key))
-      return;
+    if (!isWanted || port === null || snapshot.pid === null || this.#checks.has(key)) return;
     const pid = snapshot.pid;
     const abort = new AbortController();
     this.#checks.set(key, { pid, abort });
-    void waitUntilAccepting(INSTANCE_HOST, spec.port + snapshot.instance, abort.signal).then(
+    const onHeldByOther = async () => {
+      // Naming the holder is a courtesy: a failure to read /proc must not end the daemon.
+      const holder = await findListeningInodes(port)
+        .then(findSocketHolder)
+        .catch(() => undefined);
+      if (abort.signal.aborted) return;
+      listener.onBlocked(
+        pid,
+        `${describePortInUse(port, holder)}, so this instance cannot listen on it`,
+      );
+    };
+    void waitUntilServing({ pid, host: INSTANCE_HOST, port }, abort.signal, onHeldByOther).then(
       (isReady) => {
         if (this.#checks.get(key)?.abort === abort) this.#checks.delete(key);
-        if (isReady) onReady(pid);
+        if (isReady) listener.onReady(pid);
       },
     );
   }

@@ -95,8 +95,8 @@ export class LogManager {
   }
 
   /**
-   * The last `lines` stored lines of one program, or of every program this manager knows
-   * (prepared or spawned, not removed), oldest first, merged by read time. Synchronous, so
+   * The last `lines` stored lines of each instance of one program, or of every program this
+   * manager knows (prepared or spawned, not removed), oldest first, merged by read time. Synchronous, so
    * `tail` followed by `onLine` in the same tick misses no line and repeats none.
    */
   tail(options: TailOptions): LogRecord[] {

@@ -9,9 +9,10 @@ import type { LogRecord, LogStream } from './types.js';
 const LOG_FILE_PATTERN = /^(\d+)\.(out|err)\.log(?:\.\d+)?$/;
 
 /**
- * The last `lines` stored lines of the given programs, oldest first, merged by read time
- * across instances and streams. Each file set is read backwards, current file first, then
- * its rotated generations while more lines are needed.
+ * The last `lines` stored lines of each instance of the given programs (its streams merged,
+ * as PM2 shows N lines per process), then all of them merged by read time, oldest first.
+ * Each file set is read backwards, current file first, then its rotated generations while
+ * more lines are needed.
  */
 export function tailLogs(
   home: string,
@@ -20,16 +21,20 @@ export function tailLogs(
   stream: LogStream | 'both',
 ): LogRecord[] {
   if (lines <= 0) return [];
-  const sources: LogRecord[][] = [];
+  const perInstance: LogRecord[][] = [];
   for (const name of names) {
     const directory = programLogDirectory(home, name);
+    const byInstance = new Map<number, LogRecord[][]>();
     for (const { instance, stream: found } of listLogSets(directory)) {
       if (stream !== 'both' && stream !== found) continue;
       const path = join(directory, `${instance}.${found}.log`);
+      const sources = byInstance.get(instance) ?? [];
       sources.push(readLastRecords(path, lines, { name, instance, stream: found }));
+      byInstance.set(instance, sources);
     }
+    for (const sources of byInstance.values()) perInstance.push(mergeLatest(sources, lines));
   }
-  return mergeLatest(sources, lines);
+  return mergeLatest(perInstance, Number.POSITIVE_INFINITY);
 }
 
 /** The (instance, stream) pairs that have log files in a program's folder, in a stable order. */
@@ -83,9 +88,9 @@ function readLastRecords(
 }
 
 /**
- * The last `count` records of several sources by time. Each source keeps its own order even
- * if the clock stepped back: records are sorted by a key that never decreases within a source,
- * and the sort is stable.
+ * The last `count` records of several sources by time (all of them for an infinite count).
+ * Each source keeps its own order even if the clock stepped back: records are sorted by a key
+ * that never decreases within a source, and the sort is stable.
  */
 function mergeLatest(sources: readonly LogRecord[][], count: number): LogRecord[] {
   if (sources.length === 1) return (sources[0] ?? []).slice(-count);

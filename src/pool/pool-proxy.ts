@@ -1,12 +1,19 @@
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { instancePort } from '../config/instance-port.js';
 import type { ProgramSpec } from '../config/program-spec.js';
-import { isAcceptingConnections } from '../health/tcp-probe.js';
+import { type BalanceStrategy, PROXY_DEFAULTS, type ProxyMode } from '../config/proxy-defaults.js';
+import { probeInstancePort } from '../health/tcp-probe.js';
 import { ProxyControlClient } from '../proxy/control-client.js';
 import type { InstanceProxyStats } from '../proxy/control-protocol.js';
 import { PROXY_MAIN_PATH } from '../proxy/proxy-paths.js';
 import { InstanceSupervisor } from '../supervisor/instance-supervisor.js';
-import type { InstanceSnapshot, SpawnOutcome, SupervisorRuntime } from '../supervisor/types.js';
+import type {
+  InstanceFact,
+  InstanceSnapshot,
+  SpawnOutcome,
+  SupervisorRuntime,
+} from '../supervisor/types.js';
 import { proxyProgramName } from './proxy-name.js';
 
 /** How long the daemon keeps trying to reach a freshly spawned proxy's control socket. */
@@ -18,8 +25,8 @@ const INSTANCE_HOST = '127.0.0.1';
 export interface PoolProxyView {
   host: string;
   port: number;
-  mode: 'http' | 'tcp';
-  balance: 'round-robin' | 'least-outstanding';
+  mode: ProxyMode;
+  balance: BalanceStrategy;
   /** The proxy process, supervised like an instance. */
   process: InstanceSnapshot;
   /** Why the proxy does not serve, such as a port already in use. */
@@ -33,14 +40,26 @@ export interface PoolProxyOptions {
   runDir: string;
   runtime: SupervisorRuntime;
   onChange: (snapshot: InstanceSnapshot) => void;
+  /** What happened to the proxy process (spawned, exited…), as the supervisor reports it. */
+  onFact?: (fact: InstanceFact) => void;
+  /** The membership the proxy is (or, once connected, will be) sent, each time it changes. */
+  onMembership?: (members: ProxyMember[]) => void;
   onProblem: (message: string, detail?: unknown) => void;
+}
+
+/** One instance as the proxy is told about it. */
+export interface ProxyMember {
+  instance: number;
+  port: number;
+  isReady: boolean;
 }
 
 /**
  * The daemon's side of a pool's proxy: runs the proxy process (supervised like an instance,
  * restarted when it dies), connects to its control socket after every spawn, configures it,
  * and sends it the pool's membership whenever an instance changes. An instance the proxy
- * reports as failing is marked not ready until its port accepts connections again.
+ * reports as failing is marked not ready until it accepts connections on its port again (the
+ * instance itself, not another process that took the port).
  */
 export class PoolProxy {
   readonly #options: PoolProxyOptions;
@@ -52,6 +71,8 @@ export class PoolProxy {
   /** Instances the proxy saw fail, held out of rotation until a TCP check passes. */
   readonly #suspended = new Map<number, AbortController>();
   #problem: string | null = null;
+  /** The membership last reported through onMembership, to report only changes. */
+  #reportedMembership = '';
   #connectingPid: number | null = null;
   /** Settles once the proxy listens (or could not) after the latest spawn. */
   #listening: Promise<void> = Promise.resolve();
@@ -65,6 +86,7 @@ export class PoolProxy {
       index: 0,
       runtime: options.runtime,
       onChange: (snapshot) => this.#onProcessChange(snapshot),
+      ...(options.onFact ? { onFact: options.onFact } : {}),
     });
   }
 
@@ -111,10 +133,10 @@ export class PoolProxy {
     const proxy = this.#spec.proxy;
     const instances = this.#client ? await this.#client.stats().catch(() => []) : [];
     return {
-      host: proxy?.host ?? INSTANCE_HOST,
+      host: proxy?.host ?? PROXY_DEFAULTS.host,
       port: proxy?.port ?? 0,
-      mode: proxy?.mode ?? 'http',
-      balance: proxy?.balance ?? 'round-robin',
+      mode: proxy?.mode ?? PROXY_DEFAULTS.mode,
+      balance: proxy?.balance ?? PROXY_DEFAULTS.balance,
       process: this.#supervisor.snapshot(),
       problem: this.#problem,
       instances,
@@ -141,15 +163,8 @@ export class PoolProxy {
     const client = await this.#reachControlSocket(pid);
     if (!client) return;
     try {
-      await client.configure({
-        pool: this.#spec.name,
-        listen: { host: proxy.host, port: proxy.port },
-        mode: proxy.mode,
-        balance: proxy.balance,
-        waitForReadyMs: proxy.waitForReadyMs,
-        maxReplayBodyBytes: proxy.maxReplayBodyBytes,
-        retryNonIdempotent: proxy.retryNonIdempotent,
-      });
+      const { host, port, ...tuning } = proxy;
+      await client.configure({ pool: this.#spec.name, listen: { host, port }, ...tuning });
       this.#problem = null;
     } catch (error) {
       this.#problem = `the proxy of ${this.#spec.name} cannot listen on ${proxy.host}:${proxy.port}: ${(error as Error).message}`;
@@ -184,32 +199,36 @@ export class PoolProxy {
   }
 
   #sendMembers(): void {
-    const base = this.#spec.port;
-    if (!this.#client || base === undefined) return;
-    this.#client.setUpstreams(
-      this.#members.map((member) => ({
-        instance: member.instance,
-        host: INSTANCE_HOST,
-        port: base + member.instance,
-        isReady: member.state === 'online' && !this.#suspended.has(member.instance),
-      })),
-    );
+    const members = this.#members.flatMap((member): ProxyMember[] => {
+      const port = instancePort(this.#spec, member.instance);
+      if (port === null) return [];
+      const isReady = member.state === 'online' && !this.#suspended.has(member.instance);
+      return [{ instance: member.instance, port, isReady }];
+    });
+    const membership = JSON.stringify(members);
+    if (membership !== this.#reportedMembership) {
+      this.#reportedMembership = membership;
+      this.#options.onMembership?.(members);
+    }
+    this.#client?.setUpstreams(members.map((member) => ({ ...member, host: INSTANCE_HOST })));
   }
 
   #suspend(instance: number): void {
-    const base = this.#spec.port;
-    if (this.#suspended.has(instance) || base === undefined) return;
+    const port = instancePort(this.#spec, instance);
+    if (this.#suspended.has(instance) || port === null) return;
     const check = new AbortController();
     this.#suspended.set(instance, check);
     this.#sendMembers();
-    void this.#recheck(base + instance, check.signal).then((isReady) => {
+    void this.#recheck(instance, port, check.signal).then((isReady) => {
       if (isReady && this.#suspended.get(instance) === check) this.#clearSuspension(instance);
     });
   }
 
-  async #recheck(port: number, signal: AbortSignal): Promise<boolean> {
+  async #recheck(instance: number, port: number, signal: AbortSignal): Promise<boolean> {
     while (!signal.aborted) {
-      if (await isAcceptingConnections(INSTANCE_HOST, port)) return true;
+      const pid = this.#members.find((member) => member.instance === instance)?.pid ?? null;
+      if (pid !== null && (await probeInstancePort(pid, INSTANCE_HOST, port)) === 'own')
+        return true;
       await delay(CONTROL_CONNECT_RETRY_MS);
     }
     return false;

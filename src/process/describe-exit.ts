@@ -1,4 +1,4 @@
-import type { ProcessExit } from '../supervisor/types.js';
+import type { ProcessExit } from './runtime.js';
 import { signalNumber } from './signals.js';
 
 /** Says how a process ended, in words: "exited with code 3", "killed by SIGSEGV". */

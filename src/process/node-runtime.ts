@@ -1,4 +1,7 @@
-import type { SupervisorRuntime } from '../supervisor/types.js';
+import { type CgroupHierarchy, openCgroupProvider } from './cgroup-provider.js';
+import type { Containment, ContainmentProvider } from './containment.js';
+import { ProcWalkProvider } from './descendant-tracker.js';
+import type { SupervisorRuntime } from './runtime.js';
 import { signalProcess } from './signal-process.js';
 import { type OpenOutput, spawnProcess } from './spawn-process.js';
 import { startTimer } from './timer.js';
@@ -9,15 +12,72 @@ export interface NodeRuntimeOptions {
   openOutput: OpenOutput;
   /** The environment processes inherit under their own; the daemon's own by default. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The TEND_HOME whose instances this runtime holds: each gets a cgroup under one directory per
+   * home. Without it, or with `useCgroups: false`, descendants are tracked by walks of /proc.
+   */
+  home?: string;
+  useCgroups?: boolean;
+  /** The cgroup hierarchies to try, most preferred first; those mounted here by default (tests pick v1). */
+  cgroupHierarchies?: readonly CgroupHierarchy[];
+  /** How often the /proc path looks for descendants (tests shorten it). */
+  descendantScanIntervalMs?: number;
+}
+
+/** The real SupervisorRuntime, and which path holds each instance's descendants. */
+export interface NodeRuntime extends SupervisorRuntime {
+  /** Which path is used, in words, for the daemon's log. */
+  readonly containment: string;
 }
 
 /** The real SupervisorRuntime: spawns, signals and reaps OS processes, with the wall clock and real timers. */
-export function createNodeRuntime(options: NodeRuntimeOptions): SupervisorRuntime {
+export function createNodeRuntime(options: NodeRuntimeOptions): NodeRuntime {
+  const provider = chooseContainment(options);
+  const fallback = new ProcWalkProvider(
+    'a cgroup could not be made',
+    options.descendantScanIntervalMs,
+  );
+  const containments = new Map<number, Containment>();
   const spawnOptions = { openOutput: options.openOutput, baseEnv: options.env ?? process.env };
   return {
+    containment: provider.description,
     now: () => Date.now(),
     setTimer: startTimer,
-    spawn: (request, onExit) => spawnProcess(request, onExit, spawnOptions),
-    signal: signalProcess,
+    spawn: (request, onExit) => {
+      let containment: Containment | undefined;
+      const contain = (): Containment => {
+        try {
+          containment = provider.create(request);
+        } catch {
+          containment = fallback.create();
+        }
+        return containment;
+      };
+      const outcome = spawnProcess(
+        request,
+        (exit) => {
+          if (outcome.ok) containments.delete(outcome.pid);
+          onExit(exit);
+        },
+        { ...spawnOptions, contain },
+      );
+      if (outcome.ok && containment) containments.set(outcome.pid, containment);
+      return outcome;
+    },
+    signal: (pid, signal, target) => {
+      // The group is the instance's whole family: also what left it (setsid) but is contained.
+      // Those first: the /proc path finds them through their parents, which the group signal may end.
+      if (target === 'group') containments.get(pid)?.signalOutsideGroup(signal);
+      signalProcess(pid, signal, target);
+    },
   };
+}
+
+function chooseContainment(options: NodeRuntimeOptions): ContainmentProvider {
+  if (options.home === undefined || options.useCgroups === false) {
+    return new ProcWalkProvider('cgroups not asked for', options.descendantScanIntervalMs);
+  }
+  const opened = openCgroupProvider(options.home, options.cgroupHierarchies);
+  if ('provider' in opened) return opened.provider;
+  return new ProcWalkProvider(opened.problem, options.descendantScanIntervalMs);
 }

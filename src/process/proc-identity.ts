@@ -1,24 +1,12 @@
 import { readFileSync } from 'node:fs';
-
-/** Index of `starttime` (field 22 of /proc/<pid>/stat) among the fields after the command name. */
-const START_TIME_FIELD_INDEX = 19;
+import { readProcStat } from './proc-table.js';
 
 /**
  * When a process started, in clock ticks since boot (field 22 of /proc/<pid>/stat), or undefined
  * when there is no such process. A pid plus its start time names one process even after the pid is reused.
  */
 export function readProcessStartTime(pid: number): number | undefined {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // The command name (field 2) may hold spaces and parentheses, so split after its last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const startTime = Number(fields[START_TIME_FIELD_INDEX]);
-  return Number.isSafeInteger(startTime) ? startTime : undefined;
+  return readProcStat(pid)?.startTime;
 }
 
 /** Whether `pid` still names the process that had `startTime`, rather than a later one that reused the pid. */

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { instanceEnv } from '../supervisor/instance-env.js';
-import type { ProcessExit, SpawnOutcome, SpawnRequest } from '../supervisor/types.js';
+import type { Containment } from './containment.js';
 import { describeErrno, errnoOf } from './describe-errno.js';
 import { endProcessGroup } from './end-process-group.js';
+import { instanceEnv } from './instance-env.js';
+import type { ProcessExit, SpawnOutcome, SpawnRequest } from './runtime.js';
 import { checkWorkingDirectory, explainSpawnFailure } from './spawn-failure.js';
 
 /** Where a new process writes: two open file descriptors, and a hook once the child has its own copies. */
@@ -21,12 +22,14 @@ export interface SpawnProcessOptions {
   openOutput: OpenOutput;
   /** The environment every process inherits before its own `env` and TEND_* variables. */
   baseEnv: NodeJS.ProcessEnv;
+  /** Makes what holds this run's processes together beyond its group (a cgroup, or a /proc walk). */
+  contain(): Containment;
 }
 
 /**
- * Starts one instance of a program in its own process group (it leads the group: pgid = pid),
- * synchronously: the outcome says at once whether it runs, or why not. `onExit` is called once,
- * after the process has been reaped.
+ * Starts one instance of a program in its own process group (it leads the group: pgid = pid) and
+ * its containment, synchronously: the outcome says at once whether it runs, or why not. `onExit`
+ * is called once, after the process has been reaped and nothing of its group or containment runs.
  */
 export function spawnProcess(
   request: SpawnRequest,
@@ -45,18 +48,28 @@ export function spawnProcess(
     return failure(spec.command, error, 'cannot open its output: ');
   }
 
+  let containment: Containment;
+  try {
+    containment = options.contain();
+  } catch (error) {
+    output.afterSpawn(undefined);
+    return failure(spec.command, error, 'cannot contain its processes: ');
+  }
   let child: ChildProcess;
   try {
-    child = spawn(spec.command, spec.args, {
-      cwd: spec.cwd,
-      env,
-      detached: true,
-      shell: spec.shell,
-      stdio: ['ignore', output.stdout, output.stderr],
-    });
+    child = containment.spawnInside(() =>
+      spawn(spec.command, spec.args, {
+        cwd: spec.cwd,
+        env,
+        detached: true,
+        shell: spec.shell,
+        stdio: ['ignore', output.stdout, output.stderr],
+      }),
+    );
   } catch (error) {
     // Node throws for invalid arguments (a NUL byte) and for errors other than ENOENT/EACCES/EAGAIN/EMFILE.
     output.afterSpawn(undefined);
+    void containment.end();
     return failure(spec.command, error, '');
   }
   // Node reports a failed spawn again, later, as an 'error' event; unhandled, it would crash the daemon.
@@ -64,14 +77,16 @@ export function spawnProcess(
   const { pid } = child;
   output.afterSpawn(pid);
   if (pid === undefined) {
+    void containment.end();
     return { ok: false, ...explainSpawnFailure(spec.command, spec.cwd, env.PATH) };
   }
+  containment.track(pid);
   // 'exit', not 'close': the child's stdio is not a Node pipe. The exit is reported once the rest
-  // of the group is gone too, so that a stop or a restart never overlaps with leftovers.
+  // of the group and of the containment is gone too, so that a stop or a restart never overlaps
+  // with leftovers.
   child.once('exit', (code, signal) => {
-    void endProcessGroup(pid).then(
-      () => onExit({ code, signal }),
-      () => onExit({ code, signal }),
+    void Promise.allSettled([endProcessGroup(pid), containment.end()]).then(() =>
+      onExit({ code, signal }),
     );
   });
   return { ok: true, pid };

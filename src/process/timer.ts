@@ -1,4 +1,4 @@
-import type { TimerHandle } from '../supervisor/types.js';
+import type { TimerHandle } from './runtime.js';
 
 /** The longest delay setTimeout honours; a longer one would fire after 1 ms. */
 const MAX_TIMEOUT_DELAY_MS = 2 ** 31 - 1;

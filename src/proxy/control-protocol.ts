@@ -1,24 +1,14 @@
 import { z } from 'zod';
-import { PROXY_DEFAULTS } from './proxy-options.js';
+import { ProxyHostSchema, ProxyTuningSchema } from '../config/proxy-settings.js';
 
 const port = z.number().int().min(0).max(65_535);
-const host = z.string().min(1).max(255);
 
 /** `configure`: the pool, where to listen and how to balance. The first message; later ones may change any of it. */
 export const ConfigureMessageSchema = z.object({
   type: z.literal('configure'),
   pool: z.string().min(1).max(256),
-  listen: z.object({ host: host.default(PROXY_DEFAULTS.host), port }),
-  mode: z.enum(['http', 'tcp']).default(PROXY_DEFAULTS.mode),
-  balance: z.enum(['round-robin', 'least-outstanding']).default(PROXY_DEFAULTS.balance),
-  waitForReadyMs: z.number().int().min(0).max(3_600_000).default(PROXY_DEFAULTS.waitForReadyMs),
-  maxReplayBodyBytes: z
-    .number()
-    .int()
-    .min(0)
-    .max(1024 ** 3)
-    .default(PROXY_DEFAULTS.maxReplayBodyBytes),
-  retryNonIdempotent: z.boolean().default(PROXY_DEFAULTS.retryNonIdempotent),
+  listen: z.object({ host: ProxyHostSchema, port }),
+  ...ProxyTuningSchema.shape,
 });
 
 /** `upstreams`: the full membership of the pool, each time. */
@@ -28,7 +18,7 @@ export const UpstreamsMessageSchema = z.object({
     .array(
       z.object({
         instance: z.number().int().min(0),
-        host: host.default('127.0.0.1'),
+        host: z.string().min(1).max(255).default('127.0.0.1'),
         port: port.min(1),
         isReady: z.boolean(),
       }),

@@ -1,30 +1,23 @@
-/** How the proxy balances: per request (http) or per connection (tcp). */
-export type ProxyMode = 'http' | 'tcp';
+import type { ProxyTuning } from '../config/proxy-settings.js';
 
-/** Which ready instance gets the next request or connection. */
-export type BalanceStrategy = 'round-robin' | 'least-outstanding';
+export type { BalanceStrategy, ProxyMode } from '../config/proxy-defaults.js';
 
 /** What the proxy needs to serve one pool: everything a `configure` message sets. */
-export interface ProxySettings {
-  pool: string;
-  host: string;
-  port: number;
-  mode: ProxyMode;
-  balance: BalanceStrategy;
-  waitForReadyMs: number;
-  maxReplayBodyBytes: number;
-  retryNonIdempotent: boolean;
-}
+export type ProxySettings = { pool: string; host: string; port: number } & ProxyTuning;
 
-/** Defaults for every optional proxy setting, in one place. */
-export const PROXY_DEFAULTS = {
-  host: '127.0.0.1',
-  mode: 'http' as ProxyMode,
-  balance: 'round-robin' as BalanceStrategy,
-  waitForReadyMs: 5_000,
-  maxReplayBodyBytes: 1024 * 1024,
-  retryNonIdempotent: false,
-} as const;
+/** How long a failed instance is skipped unless the proxy's creator says otherwise. */
+export const PROXY_SUSPENSION_DEFAULTS: ProxySuspension = {
+  /** After a failure an instance is skipped for this long, doubling on each further failure up to the cap. */
+  suspendInitialMs: 250,
+  /** The cap on how long a failing instance is skipped before the proxy tries it again by itself. */
+  suspendMaxMs: 5_000,
+};
+
+/** How long a failed instance is skipped; set by whoever creates the proxy (tests), not by `configure`. */
+export interface ProxySuspension {
+  suspendInitialMs: number;
+  suspendMaxMs: number;
+}
 
 /** One instance of the pool as the daemon sees it. */
 export interface UpstreamMember {
@@ -54,11 +47,6 @@ export const CLIENT_IDLE_TIMEOUT_MS = 65_000;
 
 /** Largest request or response head accepted (Node's default too). */
 export const MAX_HEAD_BYTES = 16 * 1024;
-
-/** After a failure an instance is skipped for this long, doubling on each further failure up to the cap. */
-export const SUSPEND_INITIAL_MS = 250;
-/** The cap on how long a failing instance is skipped before the proxy tries it again by itself. */
-export const SUSPEND_MAX_MS = 5_000;
 
 /** On SIGTERM, in-flight requests get this long to finish before their connections are closed. */
 export const SHUTDOWN_GRACE_MS = 3_000;

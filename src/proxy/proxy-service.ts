@@ -1,7 +1,12 @@
 import type { ConfigureMessage, InstanceProxyStats } from './control-protocol.js';
 import { HttpProxy } from './http/http-proxy.js';
 import type { BoundAddress, ProxyListener, SettingsSource } from './proxy-listener.js';
-import type { ProxySettings, UpstreamFailureReason, UpstreamMember } from './proxy-options.js';
+import type {
+  ProxySettings,
+  ProxySuspension,
+  UpstreamFailureReason,
+  UpstreamMember,
+} from './proxy-options.js';
 import { TcpProxy } from './tcp/tcp-proxy.js';
 import { UpstreamRegistry } from './upstream-registry.js';
 
@@ -23,9 +28,12 @@ export class ProxyService implements SettingsSource {
   #address: BoundAddress | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(onUpstreamFailed: UpstreamFailedListener) {
-    this.#registry = new UpstreamRegistry('round-robin', (upstream, reason) =>
-      onUpstreamFailed(upstream.instance, reason),
+  /** `suspension` defaults to PROXY_SUSPENSION_DEFAULTS; tests set it rather than race the real clock. */
+  constructor(onUpstreamFailed: UpstreamFailedListener, suspension: Partial<ProxySuspension> = {}) {
+    this.#registry = new UpstreamRegistry(
+      'round-robin',
+      (upstream, reason) => onUpstreamFailed(upstream.instance, reason),
+      suspension,
     );
   }
 

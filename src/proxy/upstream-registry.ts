@@ -1,8 +1,8 @@
 import type { InstanceProxyStats } from './control-protocol.js';
 import {
   type BalanceStrategy,
-  SUSPEND_INITIAL_MS,
-  SUSPEND_MAX_MS,
+  PROXY_SUSPENSION_DEFAULTS,
+  type ProxySuspension,
   UPSTREAM_IDLE_TIMEOUT_MS,
   type UpstreamFailureReason,
   type UpstreamMember,
@@ -23,6 +23,7 @@ export type UpstreamFailureListener = (upstream: Upstream, reason: UpstreamFailu
  * daemon re-checks it. A change from not ready to ready ends the skip at once.
  */
 export class UpstreamRegistry {
+  readonly #suspension: ProxySuspension;
   #upstreams: Upstream[] = [];
   #byInstance = new Map<number, Upstream>();
   #balance: BalanceStrategy;
@@ -32,7 +33,15 @@ export class UpstreamRegistry {
   #sweepTimer: NodeJS.Timeout | undefined;
   #onFailure: UpstreamFailureListener;
 
-  constructor(balance: BalanceStrategy, onFailure: UpstreamFailureListener) {
+  constructor(
+    balance: BalanceStrategy,
+    onFailure: UpstreamFailureListener,
+    suspension: Partial<ProxySuspension> = {},
+  ) {
+    this.#suspension = {
+      suspendInitialMs: suspension.suspendInitialMs ?? PROXY_SUSPENSION_DEFAULTS.suspendInitialMs,
+      suspendMaxMs: suspension.suspendMaxMs ?? PROXY_SUSPENSION_DEFAULTS.suspendMaxMs,
+    };
     this.#balance = balance;
     this.#onFailure = onFailure;
   }
@@ -133,9 +142,10 @@ export class UpstreamRegistry {
   recordFailure(upstream: Upstream, reason: UpstreamFailureReason, nowMs: number): void {
     upstream.failures++;
     const wasSuspended = upstream.suspendedUntilMs > nowMs;
+    const { suspendInitialMs, suspendMaxMs } = this.#suspension;
     const suspendMs = Math.min(
-      SUSPEND_MAX_MS,
-      SUSPEND_INITIAL_MS * 2 ** Math.min(upstream.consecutiveFailures, 16),
+      suspendMaxMs,
+      suspendInitialMs * 2 ** Math.min(upstream.consecutiveFailures, 16),
     );
     upstream.consecutiveFailures++;
     upstream.suspendedUntilMs = nowMs + suspendMs;

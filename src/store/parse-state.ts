@@ -58,6 +58,7 @@ export function parseStateText(text: string): ParsedState {
     version: STATE_VERSION,
     savedAt: envelope.data.savedAt,
     bootId: envelope.data.bootId,
+    nextEventSeq: envelope.data.nextEventSeq,
     programs,
   };
   return leftOut.length === 0 ? { kind: 'valid', state } : { kind: 'partial', state, leftOut };

@@ -76,6 +76,7 @@ export const StateEnvelopeSchema = z.strictObject({
   version: z.literal(STATE_VERSION),
   savedAt: z.iso.datetime(),
   bootId: z.string().max(128).nullable().default(null),
+  nextEventSeq: z.number().int().min(1).default(1),
   programs: z.array(z.unknown()),
 });
 
@@ -93,15 +94,24 @@ export interface PersistedState {
   savedAt: string;
   /** The boot the pids were recorded in (/proc/sys/kernel/random/boot_id): start times only compare within one boot. */
   bootId: string | null;
+  /** The sequence number the daemon's next event gets, so that numbers keep rising across daemon runs. */
+  nextEventSeq: number;
   programs: PersistedProgram[];
 }
 
 /** What a caller hands to the store; the store stamps `version`, `savedAt` and `bootId` itself. */
 export interface StateToSave {
   programs: PersistedProgram[];
+  nextEventSeq?: number;
 }
 
 /** A state with no programs, as a fresh home has. */
 export function emptyState(now: Date = new Date()): PersistedState {
-  return { version: STATE_VERSION, savedAt: now.toISOString(), bootId: null, programs: [] };
+  return {
+    version: STATE_VERSION,
+    savedAt: now.toISOString(),
+    bootId: null,
+    nextEventSeq: 1,
+    programs: [],
+  };
 }

@@ -269,6 +269,7 @@ export function serializeState(
     version: STATE_VERSION,
     savedAt: now.toISOString(),
     bootId,
+    nextEventSeq: state.nextEventSeq ?? 1,
     programs: state.programs,
   };
   return `${JSON.stringify(document, null, 2)}\n`;

@@ -14,10 +14,12 @@ import {
 import { isDoneExit, isFailureExit, shouldRestart } from './restart-policy.js';
 import { type InstanceEvent, isStateTransition, lookupTransition } from './transitions.js';
 import type {
+  InstanceFact,
   InstanceSnapshot,
   InstanceState,
   InstanceStats,
   ProcessExit,
+  RestartCause,
   SpawnOutcome,
   SupervisorRuntime,
   TimerHandle,
@@ -30,6 +32,8 @@ export interface InstanceSupervisorOptions {
   runtime: SupervisorRuntime;
   /** Called once after each action or event that changed the instance, with its new snapshot. */
   onChange: (snapshot: InstanceSnapshot) => void;
+  /** Told what happened (spawned, exited, state changes…), in order, just before each `onChange`. */
+  onFact?: (fact: InstanceFact) => void;
   /** Statistics restored from disk. */
   stats?: InstanceStats;
 }
@@ -53,10 +57,12 @@ interface RunningProcess {
 }
 
 interface SpawnCause {
-  /** An automatic restart or `restart()`, as opposed to a plain `start()`. */
-  isRestart: boolean;
+  /** Why this is a restart (automatic or `restart()`); null for a plain `start()`. */
+  restartCause: RestartCause | null;
   isAfterFailure: boolean;
 }
+
+type ExitedFact = Extract<InstanceFact, { type: 'exited' }>;
 
 interface PendingStart {
   isRestart: boolean;
@@ -76,6 +82,7 @@ export class InstanceSupervisor {
   readonly #index: number;
   readonly #runtime: SupervisorRuntime;
   readonly #onChange: (snapshot: InstanceSnapshot) => void;
+  readonly #onFact: (fact: InstanceFact) => void;
   #spec: ProgramSpec;
   #state: InstanceState = 'stopped';
   #stateSince: number;
@@ -91,15 +98,22 @@ export class InstanceSupervisor {
   #consecutiveYoungDeaths = 0;
   /** Times of recent young deaths on the run clock (see #runClock). */
   #youngDeaths: number[] = [];
+  /** Why the latest runs of this crash loop were not ready (another process on the port), for the reasons. */
+  #notReadyBecause: string | null = null;
   #pausedMs = 0;
   #waitingSince: number | null = null;
   #isChanged = false;
+  /** What happened since the last notification, delivered with it. */
+  #facts: InstanceFact[] = [];
+  /** Whether the current stop had to escalate to SIGKILL. */
+  #isStopEscalated = false;
 
   constructor(options: InstanceSupervisorOptions) {
     this.#spec = options.spec;
     this.#index = options.index;
     this.#runtime = options.runtime;
     this.#onChange = options.onChange;
+    this.#onFact = options.onFact ?? (() => {});
     this.#stats = options.stats ? copyInstanceStats(options.stats) : emptyInstanceStats();
     this.#stateSince = this.#runtime.now();
     this.#downSince = this.#stats.exits.at(-1)?.at ?? null;
@@ -176,7 +190,24 @@ export class InstanceSupervisor {
     running.isReadyByCheck = true;
     running.startTimer?.cancel();
     running.startTimer = null;
+    this.#notReadyBecause = null;
+    this.#reason = null;
     this.#move('ready');
+    this.#facts.push({ type: 'ready', pid: running.pid });
+    this.#notifyIfChanged();
+  }
+
+  /**
+   * Tells the supervisor why the current `starting` process is not ready, such as another process
+   * listening on its port: shown as the reason meanwhile, and named when the instance backs off or
+   * gives up. With a pid that is no longer current, it is ignored.
+   */
+  noteNotReady(pid: number, problem: string): void {
+    const running = this.#process;
+    if (running === null || pid !== running.pid || this.#state !== 'starting') return;
+    this.#notReadyBecause = problem;
+    this.#reason = problem;
+    this.#isChanged = true;
     this.#notifyIfChanged();
   }
 
@@ -208,7 +239,7 @@ export class InstanceSupervisor {
     this.#leaveWaiting();
     this.#forgetCrashes();
     this.#move('start');
-    return this.#spawn({ isRestart, isAfterFailure: false });
+    return this.#spawn({ restartCause: isRestart ? 'manual' : null, isAfterFailure: false });
   }
 
   #spawn(cause: SpawnCause): SpawnOutcome {
@@ -219,6 +250,7 @@ export class InstanceSupervisor {
     if (!outcome.ok) {
       this.#move('spawn-failed');
       this.#reason = spawnFailedReason(this.#spec.command, outcome);
+      this.#facts.push({ type: 'errored', reason: this.#reason });
       return outcome;
     }
     const now = this.#runtime.now();
@@ -232,12 +264,20 @@ export class InstanceSupervisor {
     this.#process = running;
     this.#stateSince = now;
     this.#reason = null;
-    if (cause.isRestart && this.#stats.runs > 0) {
+    // The move to `starting` came before the spawn, so it did not know the pid yet.
+    const starting = this.#facts.at(-1);
+    if (starting?.type === 'state' && starting.state === 'starting') starting.pid = outcome.pid;
+    this.#facts.push({ type: 'spawned', pid: outcome.pid });
+    if (cause.restartCause !== null && this.#stats.runs > 0) {
       this.#stats.restarts += 1;
       if (cause.isAfterFailure) this.#stats.failureRestarts += 1;
+      this.#facts.push({ type: 'restarted', pid: outcome.pid, cause: cause.restartCause });
     }
-    if (!needsReadinessCheck(this.#spec)) this.#move('ready');
-    else {
+    if (!needsReadinessCheck(this.#spec)) {
+      this.#move('ready');
+      this.#facts.push({ type: 'ready', pid: outcome.pid });
+    }
+    if (needsReadinessCheck(this.#spec)) {
       const started = running;
       started.startTimer = this.#runtime.setTimer(this.#spec.startTimeoutMs, () =>
         this.#onStartTimeout(started),
@@ -288,8 +328,27 @@ export class InstanceSupervisor {
     // The main process is gone, but its children may not be: orphans of a crashed server keep its
     // port (the restart would fail with EADDRINUSE) and its files open. Each instance leads its own group.
     this.#runtime.signal(running.pid, 'SIGKILL', 'group');
-    if (this.#state === 'stopping') this.#finishStop(exit, uptimeMs, now);
-    else this.#handleOwnExit(running, exit, uptimeMs, now);
+    const fact: ExitedFact = {
+      type: 'exited',
+      pid: running.pid,
+      code: exit.code,
+      signal: exit.signal,
+      uptimeMs,
+      isFailure: false,
+      reason: null,
+    };
+    this.#facts.push(fact);
+    if (this.#state === 'stopping') {
+      fact.reason = this.#isStopEscalated
+        ? `did not stop within ${this.#spec.stopTimeoutMs} ms of ${this.#spec.stopSignal}; killed with SIGKILL`
+        : 'stopped on request';
+      this.#finishStop(exit, uptimeMs, now);
+    } else {
+      fact.isFailure =
+        running.isStartTimedOut || isFailureExit(exit, this.#spec.noRestartExitCodes);
+      this.#handleOwnExit(running, exit, uptimeMs, now);
+      fact.reason = this.#reason;
+    }
     this.#notifyIfChanged();
   }
 
@@ -311,7 +370,10 @@ export class InstanceSupervisor {
     if (pending === null) return;
     this.#forgetCrashes();
     this.#move('start');
-    const outcome = this.#spawn({ isRestart: pending.isRestart, isAfterFailure: false });
+    const outcome = this.#spawn({
+      restartCause: pending.isRestart ? 'manual' : null,
+      isAfterFailure: false,
+    });
     for (const resolve of pending.waiters) resolve(outcome);
   }
 
@@ -328,13 +390,15 @@ export class InstanceSupervisor {
       );
       return;
     }
+    const restartCause: RestartCause = exit.signal === null ? 'exit-code' : 'signal';
     const isStable =
       !running.isStartTimedOut && (uptimeMs >= spec.minUptimeMs || running.isReadyByCheck);
     if (isStable) {
       // Restart speed matters here (a server back on its port within milliseconds): no timer.
       this.#consecutiveYoungDeaths = 0;
+      this.#notReadyBecause = null;
       this.#move('exited-restart');
-      this.#spawn({ isRestart: true, isAfterFailure: isFailure });
+      this.#spawn({ restartCause, isAfterFailure: isFailure });
       return;
     }
     this.#consecutiveYoungDeaths += 1;
@@ -349,9 +413,11 @@ export class InstanceSupervisor {
         minUptimeMs: spec.minUptimeMs,
         lastExit: exit,
         isLastExitFailure: isFailure,
+        notReadyBecause: this.#notReadyBecause,
       });
       if (running.isStartTimedOut)
         this.#reason = `${notReadyReason(spec, this.#index)}; ${this.#reason}`;
+      this.#facts.push({ type: 'errored', reason: this.#reason });
       return;
     }
     const delayMs = nextRestartDelay(
@@ -362,20 +428,28 @@ export class InstanceSupervisor {
     this.#move('exited-backoff');
     this.#waitingSince = now;
     this.#nextRestartAt = now + delayMs;
-    this.#reason = backoffReason(exit, uptimeMs, delayMs, this.#consecutiveYoungDeaths);
+    this.#reason = backoffReason(
+      exit,
+      uptimeMs,
+      delayMs,
+      this.#consecutiveYoungDeaths,
+      this.#notReadyBecause,
+    );
     if (running.isStartTimedOut)
       this.#reason = `${notReadyReason(spec, this.#index)}; ${this.#reason}`;
-    const timer = this.#runtime.setTimer(delayMs, () => this.#onBackoffElapsed(timer, isFailure));
+    const timer = this.#runtime.setTimer(delayMs, () =>
+      this.#onBackoffElapsed(timer, { restartCause, isAfterFailure: isFailure }),
+    );
     this.#restartTimer = timer;
   }
 
-  #onBackoffElapsed(timer: TimerHandle, isAfterFailure: boolean): void {
+  #onBackoffElapsed(timer: TimerHandle, cause: SpawnCause): void {
     if (this.#restartTimer !== timer) return;
     this.#restartTimer = null;
     if (lookupTransition(this.#state, 'backoff-elapsed') !== 'starting') return;
     this.#leaveWaiting();
     this.#move('backoff-elapsed');
-    this.#spawn({ isRestart: true, isAfterFailure });
+    this.#spawn(cause);
     this.#notifyIfChanged();
   }
 
@@ -383,6 +457,7 @@ export class InstanceSupervisor {
     const running = this.#requireProcess();
     this.#move('stop');
     this.#reason = null;
+    this.#isStopEscalated = false;
     let resolve = (): void => {};
     const promise = new Promise<void>((done) => {
       resolve = done;
@@ -400,6 +475,7 @@ export class InstanceSupervisor {
     this.#stopTimer = null;
     const running = this.#process;
     if (running === null || lookupTransition(this.#state, 'stop-timeout') !== 'stopping') return;
+    this.#isStopEscalated = true;
     // A main process that left its group (setsid) is not reached through the group; a second SIGKILL is harmless.
     this.#runtime.signal(running.pid, 'SIGKILL', 'group');
     this.#runtime.signal(running.pid, 'SIGKILL', 'process');
@@ -445,6 +521,7 @@ export class InstanceSupervisor {
   }
 
   #forgetCrashes(): void {
+    this.#notReadyBecause = null;
     this.#consecutiveYoungDeaths = 0;
     this.#youngDeaths = [];
     this.#pausedMs = 0;
@@ -465,6 +542,13 @@ export class InstanceSupervisor {
       throw this.#bug(`cannot take event ${event} in state ${this.#state} (${next})`);
     }
     if (next !== this.#state) {
+      this.#facts.push({
+        type: 'state',
+        state: next,
+        previous: this.#state,
+        pid: this.#process?.pid ?? null,
+        reason: null,
+      });
       this.#state = next;
       this.#stateSince = this.#runtime.now();
     }
@@ -474,6 +558,12 @@ export class InstanceSupervisor {
   #notifyIfChanged(): void {
     if (!this.#isChanged) return;
     this.#isChanged = false;
+    const facts = this.#facts;
+    this.#facts = [];
+    // The reason is set after the move that led to the state the instance rests in.
+    const last = facts.findLast((fact) => fact.type === 'state');
+    if (last?.type === 'state' && last.state === this.#state) last.reason = this.#reason;
+    for (const fact of facts) this.#onFact(fact);
     this.#onChange(this.snapshot());
   }
 

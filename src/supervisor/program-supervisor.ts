@@ -2,6 +2,7 @@ import type { ProgramSpec } from '../config/program-spec.js';
 import { InstanceSupervisor } from './instance-supervisor.js';
 import type {
   DesiredState,
+  InstanceFact,
   InstanceSnapshot,
   InstanceStats,
   ProgramSnapshot,
@@ -15,6 +16,8 @@ export interface ProgramSupervisorOptions {
   runtime: SupervisorRuntime;
   /** Called with an instance's new snapshot after each change of that instance. */
   onChange: (snapshot: InstanceSnapshot) => void;
+  /** Told what happened to an instance, in order, just before its `onChange`. */
+  onFact?: (instance: number, fact: InstanceFact) => void;
   /** Statistics restored from disk, by instance index. */
   stats?: ReadonlyArray<InstanceStats | undefined>;
   /** What the user wanted before the daemon restarted; the caller still calls `start()` to act on it. */
@@ -25,6 +28,7 @@ export interface ProgramSupervisorOptions {
 export class ProgramSupervisor {
   readonly #runtime: SupervisorRuntime;
   readonly #onChange: (snapshot: InstanceSnapshot) => void;
+  readonly #onFact: (instance: number, fact: InstanceFact) => void;
   readonly #instances: InstanceSupervisor[] = [];
   #spec: ProgramSpec;
   #desired: DesiredState;
@@ -33,6 +37,7 @@ export class ProgramSupervisor {
     this.#spec = options.spec;
     this.#runtime = options.runtime;
     this.#onChange = options.onChange;
+    this.#onFact = options.onFact ?? (() => {});
     this.#desired = options.desired ?? 'stopped';
     while (this.#instances.length < this.#spec.instances) {
       this.#addInstance(options.stats?.[this.#instances.length]);
@@ -113,11 +118,13 @@ export class ProgramSupervisor {
 
   /** The one place where instances are created (pool scaling adds at the highest index too). */
   #addInstance(stats: InstanceStats | undefined): InstanceSupervisor {
+    const index = this.#instances.length;
     const instance = new InstanceSupervisor({
       spec: this.#spec,
-      index: this.#instances.length,
+      index,
       runtime: this.#runtime,
       onChange: this.#onChange,
+      onFact: (fact) => this.#onFact(index, fact),
       ...(stats ? { stats } : {}),
     });
     this.#instances.push(instance);

@@ -1,5 +1,5 @@
+import { instancePort } from '../config/instance-port.js';
 import type { ProgramSpec, RestartPolicy } from '../config/program-spec.js';
-import { instancePort } from './instance-env.js';
 import type { ProcessExit, SpawnOutcome } from './types.js';
 
 /** A duration in words short enough for a status line: `250ms`, `1500ms`, `60s`, `2.5s` above 10 s. */
@@ -34,9 +34,11 @@ export function backoffReason(
   uptimeMs: number,
   delayMs: number,
   consecutiveYoungDeaths: number,
+  notReadyBecause: string | null = null,
 ): string {
   const times = consecutiveYoungDeaths === 1 ? 'once' : `${consecutiveYoungDeaths} times in a row`;
-  return `${describeExit(exit)} ${formatDuration(uptimeMs)} after starting (${times}); restarting in ${formatDuration(delayMs)}`;
+  const why = notReadyBecause === null ? '' : `; ${notReadyBecause}`;
+  return `${describeExit(exit)} ${formatDuration(uptimeMs)} after starting (${times})${why}; restarting in ${formatDuration(delayMs)}`;
 }
 
 /** What the intensity check saw when it gave up, for the errored reason. */
@@ -47,6 +49,8 @@ export interface GiveUpFacts {
   minUptimeMs: number;
   lastExit: ProcessExit;
   isLastExitFailure: boolean;
+  /** Why the runs were not ready, when the readiness check found out (another process on the port). */
+  notReadyBecause?: string | null;
 }
 
 /** Why an instance gave up restarting, with what to do about it. */
@@ -54,7 +58,8 @@ export function gaveUpReason(facts: GiveUpFacts): string {
   const verb = facts.isLastExitFailure ? 'crashed' : 'exited';
   return (
     `${verb} ${facts.youngDeaths} times within ${formatDuration(facts.restartWindowMs)} (backoff pauses not counted), ` +
-    `each within ${formatDuration(facts.minUptimeMs)} of starting; last exit: ${describeExit(facts.lastExit)}. ` +
+    `each within ${formatDuration(facts.minUptimeMs)} of starting; last exit: ${describeExit(facts.lastExit)}` +
+    (facts.notReadyBecause ? `; ${facts.notReadyBecause}. ` : '. ') +
     `Run \`tend restart ${facts.name}\` after fixing it.`
   );
 }

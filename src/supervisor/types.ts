@@ -1,43 +1,46 @@
 import type { ProgramSpec } from '../config/program-spec.js';
 import type { SignalName } from '../process/signals.js';
 
+// The runtime the supervisor drives is defined by process/, which implements it; imports flow → process.
+export type {
+  ProcessExit,
+  SpawnOutcome,
+  SpawnRequest,
+  SupervisorRuntime,
+  TimerHandle,
+} from '../process/runtime.js';
+
 /** The closed set of states an instance can be in. */
 export type InstanceState = 'starting' | 'online' | 'stopping' | 'stopped' | 'waiting' | 'errored';
 
-/** How a process ended: an exit code, or the signal that killed it. */
-export interface ProcessExit {
-  code: number | null;
-  signal: SignalName | null;
-}
-
-/** The result of asking the runtime for a process: its pid, or the OS reason it could not start. */
-export type SpawnOutcome =
-  | { ok: true; pid: number }
-  | { ok: false; errno: string | undefined; message: string };
-
-/** What to spawn: a program's definition and the index of the instance. */
-export interface SpawnRequest {
-  spec: ProgramSpec;
-  instance: number;
-}
-
-/** A scheduled callback that can be cancelled. */
-export interface TimerHandle {
-  cancel(): void;
-}
+/** Why an instance was restarted, for metrics and history. */
+export type RestartCause = 'exit-code' | 'signal' | 'manual' | 'hung';
 
 /**
- * Everything the supervisor may do to the world. The real one spawns processes;
- * tests pass a fake with a manual clock, so that policy is tested without processes or sleeps.
+ * What happened to an instance, in order, as the supervisor knows it: the raw material of the
+ * daemon's typed events. Delivered together just before the change's snapshot.
  */
-export interface SupervisorRuntime {
-  now(): number;
-  setTimer(delayMs: number, onFire: () => void): TimerHandle;
-  /** Starts a process synchronously; `onExit` is called once when it has been reaped. */
-  spawn(request: SpawnRequest, onExit: (exit: ProcessExit) => void): SpawnOutcome;
-  /** Sends a signal to a process or its whole process group; a process that is already gone is not an error. */
-  signal(pid: number, signal: SignalName, target: 'process' | 'group'): void;
-}
+export type InstanceFact =
+  | {
+      type: 'state';
+      state: InstanceState;
+      previous: InstanceState;
+      pid: number | null;
+      reason: string | null;
+    }
+  | { type: 'spawned'; pid: number }
+  | { type: 'restarted'; pid: number; cause: RestartCause }
+  | { type: 'ready'; pid: number }
+  | {
+      type: 'exited';
+      pid: number;
+      code: number | null;
+      signal: SignalName | null;
+      uptimeMs: number;
+      isFailure: boolean;
+      reason: string | null;
+    }
+  | { type: 'errored'; reason: string };
 
 /** One ended run of an instance. */
 export interface ExitRecord {

@@ -78,7 +78,7 @@ test('completion scripts call the hidden __complete command', async (t) => {
   for (const shell of ['bash', 'zsh']) {
     const result = await runTend(['completion', shell], home);
     assert.equal(result.code, 0);
-    assert.match(result.stdout, /tend __complete --/);
+    assert.match(result.stdout, /__complete --/);
   }
   const words = await runTend(['__complete', '--', 'st'], home);
   assert.deepEqual(words, { code: 0, stdout: 'start\nstatus\nstop\n', stderr: '' });

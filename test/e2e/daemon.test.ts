@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { HealthReply } from '../../src/api/wire.js';
 import { isProcessAlive } from '../helpers/proc.js';
-import { fixture, TEND_BIN, useTend, waitFor } from './harness.js';
+import { fixture, pollUntil, TEND_BIN, useTend } from './harness.js';
 
 test('the socket is private to its user and the home folder too', async (t) => {
   const tend = useTend(t);
@@ -32,7 +32,7 @@ test('daemon stop ends every process; the next command brings the programs back 
   const keepPid = (await tend.list()).find((row) => row.name === 'keep')?.pid;
   assert.ok(keepPid);
   process.kill(keepPid, 'SIGKILL');
-  await waitFor('the restart', async () => {
+  await tend.until('the restart', async () => {
     const row = (await tend.list()).find((r) => r.name === 'keep' && r.instance === 0);
     return row?.status === 'online' && row.pid !== keepPid;
   });
@@ -79,7 +79,7 @@ test('SIGTERM to the daemon stops it cleanly and saves state', async (t) => {
   const daemonPid = tend.daemonPid();
   assert.ok(daemonPid && row?.pid);
   process.kill(daemonPid, 'SIGTERM');
-  await waitFor('the daemon to exit', async () => !isProcessAlive(daemonPid));
+  await pollUntil('the daemon to exit', async () => !isProcessAlive(daemonPid));
   assert.equal(isProcessAlive(row.pid), false);
   assert.equal(existsSync(tend.socket), false);
   const [back] = await tend.list();
@@ -94,7 +94,7 @@ test('a daemon killed with SIGKILL leaves a stale socket and pid file that do no
   const daemonPid = tend.daemonPid();
   assert.ok(daemonPid && row?.pid);
   process.kill(daemonPid, 'SIGKILL');
-  await waitFor('the daemon to die', async () => !isProcessAlive(daemonPid));
+  await pollUntil('the daemon to die', async () => !isProcessAlive(daemonPid));
   assert.ok(existsSync(tend.socket));
 
   const [back] = await tend.list();
@@ -102,7 +102,7 @@ test('a daemon killed with SIGKILL leaves a stale socket and pid file that do no
   assert.notEqual(back?.pid, row.pid);
   assert.notEqual(tend.daemonPid(), daemonPid);
   // The previous daemon's instance was ended, so that two copies never run.
-  await waitFor('the leftover to be gone', async () => !isProcessAlive(row.pid as number));
+  await pollUntil('the leftover to be gone', async () => !isProcessAlive(row.pid as number));
 });
 
 test('a corrupt state file is moved aside and reported, never silently dropped', async (t) => {
@@ -127,7 +127,7 @@ test('tend daemon runs in the foreground until SIGINT', async (t) => {
     stdio: 'ignore',
   });
   t.after(() => daemon.kill('SIGKILL'));
-  await waitFor('the foreground daemon to answer', async () =>
+  await pollUntil('the foreground daemon to answer', async () =>
     existsSync(tend.socket)
       ? (await tend.api('GET', '/v1/health').catch(() => ({ status: 0 }))).status === 200
       : false,

@@ -4,7 +4,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { InstanceSummary, ProgramDetail } from '../../src/api/wire.js';
+import { ApiClient } from '../../src/api/client.js';
+import type { EventStreamMessage, InstanceSummary, ProgramDetail } from '../../src/api/wire.js';
 
 /** The real CLI entry point. */
 export const TEND_BIN = fileURLToPath(new URL('../../../bin/tend.js', import.meta.url));
@@ -28,6 +29,15 @@ export interface TendUnderTest {
   list(): Promise<InstanceSummary[]>;
   program(name: string): Promise<ProgramDetail>;
   api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /**
+   * Awaits a condition on the daemon's state: subscribes to its event stream first, then checks,
+   * then checks again after each event, so that no change falls between a check and the wait.
+   */
+  until<T>(
+    what: string,
+    check: () => Promise<T | undefined | false>,
+    timeoutMs?: number,
+  ): Promise<T>;
   daemonPid(): number | undefined;
 }
 
@@ -88,6 +98,7 @@ export function useTend(t: AfterHook): TendUnderTest {
       return reply.body;
     },
     api: (method, path, body) => apiCall(socket, method, path, body),
+    until: (what, check, timeoutMs) => untilEvent(socket, what, check, timeoutMs),
     daemonPid,
   };
 
@@ -143,11 +154,69 @@ export function apiCall<T>(
 }
 
 /**
- * Awaits a condition on the daemon's state, checking it every few milliseconds.
- * tend has no event stream yet (a later issue adds one); until then this is how a test
- * waits for a restart without a fixed sleep.
+ * Awaits a condition on the daemon's state, driven by its event stream (`GET /v1/events`): the
+ * stream is open before the first check, and each event (or burst of events) wakes a check.
  */
-export async function waitFor<T>(
+async function untilEvent<T>(
+  socketPath: string,
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const abort = new AbortController();
+  let isChanged = false;
+  let wake = () => {};
+  let opened = () => {};
+  const isOpen = new Promise<void>((resolve) => {
+    opened = resolve;
+  });
+  let streamError: unknown;
+  let isStreamDone = false;
+  const onMessage = (message: EventStreamMessage) => {
+    if (message.kind === 'stream.open') opened();
+    isChanged = true;
+    wake();
+  };
+  const stream = new ApiClient({ socketPath })
+    .events({}, onMessage, abort.signal)
+    .catch((error: unknown) => {
+      streamError = error;
+    })
+    .finally(() => {
+      isStreamDone = true;
+      opened();
+      wake();
+    });
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  try {
+    await isOpen;
+    for (;;) {
+      if (streamError !== undefined) throw streamError;
+      isChanged = false;
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+      if (abort.signal.aborted)
+        throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+      if (isStreamDone)
+        throw new Error(`The daemon ended its event stream while waiting for ${what}`);
+      if (!isChanged) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+    await stream;
+  }
+}
+
+/**
+ * Awaits a condition that no daemon event reports (a process that is not our child going away,
+ * a line reaching a log file), checking it every 20 ms. State changes use `tend.until`.
+ */
+export async function pollUntil<T>(
   what: string,
   check: () => Promise<T | undefined | false>,
   timeoutMs = 10_000,

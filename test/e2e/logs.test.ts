@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { TEND_BIN, useTend, waitFor } from './harness.js';
+import { pollUntil, TEND_BIN, useTend } from './harness.js';
 
 const ECHO_ON_USR1 =
   "let n=0;process.on('SIGUSR1',()=>console.log('poke '+(++n)));process.on('SIGUSR2',()=>console.error('oops'));console.log('ready');setInterval(()=>{},1e9)";
@@ -10,7 +10,7 @@ const ECHO_ON_USR1 =
 test('tend logs shows the last lines by stream, and -f shows each new line as it is written', async (t) => {
   const tend = useTend(t);
   await tend.ok(['start', '--name', 'poke', '--', process.execPath, '-e', ECHO_ON_USR1]);
-  await waitFor('ready', async () => (await tend.ok(['logs', 'poke'])).includes('ready'));
+  await pollUntil('ready', async () => (await tend.ok(['logs', 'poke'])).includes('ready'));
   const [row] = await tend.list();
   assert.ok(row?.pid);
 
@@ -38,7 +38,7 @@ test('tend logs shows the last lines by stream, and -f shows each new line as it
     });
 
   // The follower has subscribed once the daemon has its connection; poke until the first line shows.
-  await waitFor('the follower to receive a line', async () => {
+  await pollUntil('the follower to receive a line', async () => {
     process.kill(row.pid as number, 'SIGUSR1');
     return Promise.race([
       lineArrives('poke'),
@@ -53,7 +53,7 @@ test('tend logs shows the last lines by stream, and -f shows each new line as it
   const last = await tend.ok(['logs', 'poke', '--lines', '2', '--out']);
   assert.equal(last.trim().split('\n').length, 2);
   process.kill(row.pid, 'SIGUSR2');
-  await waitFor('the stderr line', async () =>
+  await pollUntil('the stderr line', async () =>
     (await tend.ok(['logs', 'poke', '--err'])).includes('oops'),
   );
   assert.doesNotMatch(await tend.ok(['logs', 'poke', '--err']), /poke/);
@@ -64,4 +64,32 @@ test('tend logs shows the last lines by stream, and -f shows each new line as it
 
   follower.kill('SIGTERM');
   await once(follower, 'exit');
+});
+
+// Regression: `tend logs` showed 20 lines in total, while README and docs/logs.md promised 20 per instance.
+test('tend logs --lines N shows the last N lines of each instance', async (t) => {
+  const tend = useTend(t);
+  const threeLines =
+    "for(let i=1;i<=3;i++)console.log('i'+process.env.TEND_INSTANCE+' line '+i);setInterval(()=>{},1e9)";
+  await tend.ok([
+    'start',
+    '--name',
+    'pair',
+    '--instances',
+    '2',
+    '--',
+    process.execPath,
+    '-e',
+    threeLines,
+  ]);
+  await pollUntil('both instances to log three lines', async () => {
+    const all = await tend.ok(['logs', 'pair']);
+    return all.includes('i0 line 3') && all.includes('i1 line 3');
+  });
+  const shown = (await tend.ok(['logs', 'pair', '--lines', '2']))
+    .trim()
+    .split('\n')
+    .map((line) => line.replace(/^.*\| /, ''))
+    .sort();
+  assert.deepEqual(shown, ['i0 line 2', 'i0 line 3', 'i1 line 2', 'i1 line 3']);
 });

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { WebSocket } from 'ws';
 import type { ProgramDetail } from '../../src/api/wire.js';
 import { findFreePortRange } from '../helpers/free-ports.js';
-import { fixture, type TendUnderTest, useTend, waitFor } from './harness.js';
+import { fixture, pollUntil, type TendUnderTest, useTend } from './harness.js';
 
 interface HttpAnswer {
   status: number;
@@ -70,7 +70,7 @@ async function waitForOnline(
   name: string,
   count: number,
 ): Promise<ProgramDetail> {
-  return waitFor(`${count} instances of ${name} online`, async () => {
+  return tend.until(`${count} instances of ${name} online`, async () => {
     const detail = await tend.program(name);
     const online = detail.instances.filter((instance) => instance.status === 'online');
     return online.length === count && detail.proxy?.status === 'online' ? detail : undefined;
@@ -126,7 +126,7 @@ test('a restarted instance gets its own port back', async (t) => {
   const victim = before.instances[1]?.pid;
   assert.ok(victim);
   process.kill(victim, 'SIGKILL');
-  const after = await waitFor('instance 1 back online', async () => {
+  const after = await tend.until('instance 1 back online', async () => {
     const detail = await tend.program('echo');
     const instance = detail.instances[1];
     return instance?.status === 'online' && instance.pid !== victim ? instance : undefined;
@@ -168,11 +168,11 @@ test('instances killed at random while requests flow: every idempotent request s
     const answeredBefore = answers.length;
     process.kill(victim, signals[round % signals.length]);
     kills++;
-    await waitFor(`instance ${index} restarted`, async () => {
+    await tend.until(`instance ${index} restarted`, async () => {
       const instance = (await tend.program('busy')).instances[index];
       return instance?.status === 'online' && instance.pid !== victim;
     });
-    await waitFor(
+    await pollUntil(
       'the proxy to have served more',
       async () => answers.length > answeredBefore + 20,
     );
@@ -210,7 +210,7 @@ test('a POST that reached an instance is not replayed when the instance dies bef
   const answer = await httpCall(proxyPort, { method: 'POST', path: '/orders', body: 'order-1' });
   assert.ok(answer.status === 502 || answer.status === 0, `got ${answer.status}`);
 
-  await waitFor('the crash to be recorded', async () => {
+  await tend.until('the crash to be recorded', async () => {
     const detail = await tend.program('orders');
     return detail.instances.some((instance) => instance.exits.length > 0);
   });
@@ -239,7 +239,7 @@ test('when every instance is down, a request waits for the wait limit and then g
   assert.equal(created.status, 201, JSON.stringify(created.body));
   await waitForOnline(tend, 'gone', 2);
   await tend.ok(['signal', 'KILL', 'gone']);
-  await waitFor('both instances down', async () => {
+  await tend.until('both instances down', async () => {
     const detail = await tend.program('gone');
     return detail.instances.every((instance) => instance.status === 'stopped');
   });

@@ -288,10 +288,15 @@ test('tail merges instances and streams of captured output by time', async (t) =
     await withinTimeout(run.exited, 'exit');
     await withinTimeout(manager.whenIdle(), 'output drained');
   }
-  const tail = manager.tail({ name: 'merge', lines: 3, stream: 'both' });
+  const tail = manager.tail({ name: 'merge', lines: 2, stream: 'both' });
   assert.deepEqual(
     tail.map((r) => `${r.instance}:${r.stream}:${r.line}`),
-    ['1:err:two', '0:err:three', '1:out:four'],
+    ['0:out:one', '1:err:two', '0:err:three', '1:out:four'],
+  );
+  assert.deepEqual(
+    manager.tail({ name: 'merge', lines: 1, stream: 'both' }).map((r) => r.line),
+    ['three', 'four'],
+    'the last line of each instance',
   );
   assert.deepEqual(
     manager.tail({ lines: 10, stream: 'out' }).map((r) => r.line),

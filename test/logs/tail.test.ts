@@ -75,16 +75,44 @@ test('tail merges instances and streams by read time', (t) => {
     [5, 'e'],
     [8, 'h'],
   ]);
-  assert.deepEqual(summary(tailLogs(home, ['web'], 4, 'both')), [
+  assert.deepEqual(
+    tailLogs(home, ['web'], 100, 'both').map((r) => r.line),
+    ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'],
+  );
+});
+
+// Regression: `tend logs web` showed 20 lines in total while the docs promised 20 per instance.
+test('tail shows the last N lines of each instance, its streams merged, not N in total', (t) => {
+  const home = makeTempHome(t);
+  writeLog(home, 'web', 0, 'out', [
+    [1, 'a'],
+    [4, 'd'],
+    [7, 'g'],
+  ]);
+  writeLog(home, 'web', 0, 'err', [
+    [2, 'b'],
+    [6, 'f'],
+  ]);
+  writeLog(home, 'web', 1, 'out', [
+    [3, 'c'],
+    [5, 'e'],
+    [8, 'h'],
+  ]);
+  // Two lines each: instance 0's busy streams do not crowd out instance 1.
+  assert.deepEqual(summary(tailLogs(home, ['web'], 2, 'both')), [
     'web:1:out:5:e',
     'web:0:err:6:f',
     'web:0:out:7:g',
     'web:1:out:8:h',
   ]);
-  assert.deepEqual(
-    tailLogs(home, ['web'], 100, 'both').map((r) => r.line),
-    ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'],
-  );
+  assert.deepEqual(summary(tailLogs(home, ['web'], 3, 'both')), [
+    'web:1:out:3:c',
+    'web:0:out:4:d',
+    'web:1:out:5:e',
+    'web:0:err:6:f',
+    'web:0:out:7:g',
+    'web:1:out:8:h',
+  ]);
 });
 
 test('tail can read one stream only', (t) => {
@@ -164,6 +192,10 @@ test('tail across several programs merges them too; unknown programs have no lin
   assert.deepEqual(
     tailLogs(home, ['a', 'b', 'nothing'], 10, 'both').map((r) => r.line),
     ['a1', 'b2', 'a3'],
+  );
+  assert.deepEqual(
+    tailLogs(home, ['a', 'b'], 1, 'both').map((r) => r.line),
+    ['b2', 'a3'],
   );
   assert.deepEqual(tailLogs(home, ['nothing'], 10, 'both'), []);
 });

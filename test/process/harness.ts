@@ -6,7 +6,11 @@ import {
   type ProgramSpecInput,
   ProgramSpecSchema,
 } from '../../src/config/program-spec.js';
-import { createNodeRuntime } from '../../src/process/node-runtime.js';
+import {
+  createNodeRuntime,
+  type NodeRuntime,
+  type NodeRuntimeOptions,
+} from '../../src/process/node-runtime.js';
 import type {
   ProcessExit,
   SpawnOutcome,
@@ -25,20 +29,31 @@ export function makeSpec(cwd: string, input: Partial<ProgramSpecInput> = {}): Pr
 
 /** The real runtime writing each instance's output to `<dir>/<name>-<instance>.out|.err`, with a record of its calls. */
 export interface TestRuntime {
-  runtime: SupervisorRuntime;
+  runtime: NodeRuntime;
   openOutputCalls: SpawnRequest[];
   afterSpawnCalls: (number | undefined)[];
   stdoutPath(name: string, instance?: number): string;
   stderrPath(name: string, instance?: number): string;
 }
 
+/** How the runtime holds descendants: cgroups for a home, or the /proc walk (the default without a home). */
+export type ContainmentOptions = Pick<
+  NodeRuntimeOptions,
+  'home' | 'useCgroups' | 'cgroupHierarchies' | 'descendantScanIntervalMs'
+>;
+
 /** Builds the real runtime over temp-file fds (opened for each spawn, closed in afterSpawn). */
-export function createTestRuntime(dir: string, env?: NodeJS.ProcessEnv): TestRuntime {
+export function createTestRuntime(
+  dir: string,
+  env?: NodeJS.ProcessEnv,
+  containment: ContainmentOptions = {},
+): TestRuntime {
   const openOutputCalls: SpawnRequest[] = [];
   const afterSpawnCalls: (number | undefined)[] = [];
   const stdoutPath = (name: string, instance = 0) => join(dir, `${name}-${instance}.out`);
   const stderrPath = (name: string, instance = 0) => join(dir, `${name}-${instance}.err`);
   const runtime = createNodeRuntime({
+    ...containment,
     env,
     openOutput: (request) => {
       openOutputCalls.push(request);

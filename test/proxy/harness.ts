@@ -11,7 +11,7 @@ import {
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import { ConfigureMessageSchema } from '../../src/proxy/control-protocol.js';
-import type { BalanceStrategy, ProxyMode } from '../../src/proxy/proxy-options.js';
+import type { BalanceStrategy, ProxyMode, ProxySuspension } from '../../src/proxy/proxy-options.js';
 import { ProxyService } from '../../src/proxy/proxy-service.js';
 
 type After = Pick<TestContext, 'after'>;
@@ -80,6 +80,9 @@ export async function refusedPort(): Promise<number> {
   return port;
 }
 
+/** A failed instance stays skipped for the whole test, however slow the machine is. */
+export const SKIP_FOR_THE_TEST = { suspendInitialMs: 3_600_000, suspendMaxMs: 3_600_000 };
+
 /** Options of a test proxy; anything left out takes the contract's default. */
 export interface TestProxyOptions {
   mode?: ProxyMode;
@@ -87,6 +90,8 @@ export interface TestProxyOptions {
   waitForReadyMs?: number;
   maxReplayBodyBytes?: number;
   retryNonIdempotent?: boolean;
+  /** How long a failed instance is skipped (not a `configure` setting: the service is built with it). */
+  suspension?: Partial<ProxySuspension>;
 }
 
 /** Upstream membership written briefly: [port, isReady] per instance, instance = index. */
@@ -110,14 +115,18 @@ export async function startProxy(
   failed: { instance: number; reason: string }[];
 }> {
   const failed: { instance: number; reason: string }[] = [];
-  const service = new ProxyService((instance, reason) => failed.push({ instance, reason }));
+  const { suspension, ...settings } = options;
+  const service = new ProxyService(
+    (instance, reason) => failed.push({ instance, reason }),
+    suspension,
+  );
   t.after(() => service.close(0));
   const address = await service.configure(
     ConfigureMessageSchema.parse({
       type: 'configure',
       pool: 'web',
       listen: { host: '127.0.0.1', port: 0 },
-      ...options,
+      ...settings,
     }),
   );
   service.setUpstreams(upstreams);

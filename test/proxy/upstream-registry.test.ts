@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SUSPEND_INITIAL_MS } from '../../src/proxy/proxy-options.js';
 import { UpstreamRegistry } from '../../src/proxy/upstream-registry.js';
 import { members } from './harness.js';
 
+const SUSPEND_INITIAL_MS = 100;
+const SUSPEND_MAX_MS = 400;
+
 function makeRegistry(balance: 'round-robin' | 'least-outstanding' = 'round-robin') {
   const failures: string[] = [];
-  const registry = new UpstreamRegistry(balance, (upstream, reason) =>
-    failures.push(`${upstream.instance}:${reason}`),
+  const registry = new UpstreamRegistry(
+    balance,
+    (upstream, reason) => failures.push(`${upstream.instance}:${reason}`),
+    { suspendInitialMs: SUSPEND_INITIAL_MS, suspendMaxMs: SUSPEND_MAX_MS },
   );
   return { registry, failures };
 }
@@ -39,6 +43,9 @@ test('repeated failures double the skip, up to a cap, and are reported once', ()
   assert.equal(upstream.suspendedUntilMs, 10 + 2 * SUSPEND_INITIAL_MS);
   registry.recordFailure(upstream, 'ECONNREFUSED', upstream.suspendedUntilMs + 1);
   assert.equal(failures.length, 2, 'one report per healthy → failed change');
+  registry.recordFailure(upstream, 'ECONNREFUSED', 1_000);
+  registry.recordFailure(upstream, 'ECONNREFUSED', 2_000);
+  assert.equal(upstream.suspendedUntilMs, 2_000 + SUSPEND_MAX_MS, 'capped');
 });
 
 test('an instance reported ready again is used at once, its skip forgotten', () => {

@@ -184,3 +184,22 @@ test('pids recorded in this boot are kept on load', async (t) => {
   assert.equal(state.programs[0]?.instances[0]?.lastPid, 4242);
   assert.equal(state.programs[0]?.instances[0]?.lastPidStartTime, 123_456);
 });
+
+test('the next event sequence number survives a save and a load, so event numbers keep rising across daemon runs', async (t) => {
+  const home = makeTempHome(t);
+  const store = new StateStore(home);
+  assert.equal(store.load().state.nextEventSeq, 1, 'a fresh home starts at 1');
+  await store.save({ programs: [makeProgram('web')], nextEventSeq: 4097 });
+  assert.equal(new StateStore(home).load().state.nextEventSeq, 4097);
+});
+
+test('a state file written before event numbers were kept loads with them starting at 1', (t) => {
+  const home = makeTempHome(t);
+  writeFileSync(
+    join(home, STATE_FILE_NAME),
+    JSON.stringify({ version: 1, savedAt: new Date().toISOString(), bootId: null, programs: [] }),
+  );
+  const { state, problems } = new StateStore(home).load();
+  assert.deepEqual(problems, []);
+  assert.equal(state.nextEventSeq, 1);
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ProgramSpecInput } from '../../src/config/program-spec.js';
-import { instanceEnv } from '../../src/supervisor/instance-env.js';
+import { instanceEnv } from '../../src/process/instance-env.js';
 import { ProgramSupervisor } from '../../src/supervisor/program-supervisor.js';
 import type { InstanceSnapshot, InstanceStats } from '../../src/supervisor/types.js';
 import { FakeRuntime } from './fake-runtime.js';

@@ -1,7 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ProgramRegistry } from '../../daemon/program-registry.js';
+import { ProgramSpecSchema } from '../../config/program-spec.js';
+import type { ProgramCore } from '../../core/program-core.js';
+import { UsageError } from '../../errors.js';
+import { parseSignal } from '../../process/signals.js';
 import { parseInput } from '../parse-input.js';
+import { type LiveFiguresSource, viewProgram, viewPrograms } from '../views.js';
+import type { DeleteReply, SignalReply } from '../wire.js';
 
 const NameParams = z.strictObject({ name: z.string().min(1).max(256) });
 const TargetParams = z.strictObject({ target: z.string().min(1).max(256) });
@@ -15,38 +20,44 @@ const SignalBody = z.strictObject({
   group: z.boolean().optional(),
 });
 
-/** Routes that create, inspect, start, stop, restart, signal and delete programs. */
-export function registerProgramRoutes(app: FastifyInstance, registry: ProgramRegistry): void {
-  app.get('/v1/programs', async () => registry.list());
+/** Routes that create, inspect, start, stop, restart, signal and delete programs: they check the input, call the core, and answer with wire views. */
+export function registerProgramRoutes(
+  app: FastifyInstance,
+  options: { core: ProgramCore; live: LiveFiguresSource },
+): void {
+  const { core, live } = options;
+
+  app.get('/v1/programs', async () => viewPrograms(core.list(), live));
 
   app.post('/v1/programs', async (request, reply) => {
-    const detail = await registry.add(request.body ?? {});
+    const spec = parseInput(ProgramSpecSchema, request.body ?? {}, 'program definition');
+    const detail = await viewProgram(await core.add(spec), live);
     return reply.status(201).send(detail);
   });
 
   app.get('/v1/programs/:name', async (request) => {
     const { name } = parseInput(NameParams, request.params, 'path');
-    return registry.detail(name);
+    return viewProgram(core.get(name), live);
   });
 
   app.post('/v1/programs/:target/start', async (request) => {
     const { target } = parseInput(TargetParams, request.params, 'path');
-    return registry.start(target);
+    return viewPrograms(await core.start(target), live);
   });
 
   app.post('/v1/programs/:target/stop', async (request) => {
     const { target } = parseInput(TargetParams, request.params, 'path');
-    return registry.stop(target);
+    return viewPrograms(await core.stop(target), live);
   });
 
   app.post('/v1/programs/:target/restart', async (request) => {
     const { target } = parseInput(TargetParams, request.params, 'path');
-    return registry.restart(target);
+    return viewPrograms(await core.restart(target), live);
   });
 
-  app.delete('/v1/programs/:target', async (request) => {
+  app.delete('/v1/programs/:target', async (request): Promise<DeleteReply> => {
     const { target } = parseInput(TargetParams, request.params, 'path');
-    return registry.remove(target);
+    return { deleted: await core.remove(target) };
   });
 
   app.post('/v1/programs/:name/scale', async (request) => {
@@ -56,12 +67,19 @@ export function registerProgramRoutes(app: FastifyInstance, registry: ProgramReg
       request.body ?? {},
       'scale request (`{"to": N}` or `{"by": ±N}`)',
     );
-    return registry.scale(name, body);
+    return viewProgram(await core.scale(name, body), live);
   });
 
-  app.post('/v1/programs/:target/signal', async (request) => {
+  app.post('/v1/programs/:target/signal', async (request): Promise<SignalReply> => {
     const { target } = parseInput(TargetParams, request.params, 'path');
     const body = parseInput(SignalBody, request.body ?? {}, 'signal request');
-    return registry.signal(target, body);
+    const signal = parseSignal(body.signal);
+    if (!signal) {
+      throw new UsageError(
+        'TEND_ERR_SIGNAL_UNKNOWN',
+        `Expected a signal name such as SIGHUP or a number such as 1, got ${JSON.stringify(body.signal)}`,
+      );
+    }
+    return { delivered: core.signal(target, { ...body, signal }) };
   });
 }

@@ -4,11 +4,14 @@ import { PoolProxy, type PoolProxyView } from '../pool/pool-proxy.js';
 import { ProgramSupervisor } from '../supervisor/program-supervisor.js';
 import type {
   DesiredState,
+  InstanceFact,
   InstanceSnapshot,
   InstanceStats,
   SpawnOutcome,
   SupervisorRuntime,
 } from '../supervisor/types.js';
+import type { EventBus } from './event-bus.js';
+import type { InstanceRole, TendEventBody } from './events.js';
 
 /** How a managed program is built. */
 export interface ManagedProgramOptions {
@@ -17,8 +20,8 @@ export interface ManagedProgramOptions {
   stats: Array<InstanceStats | undefined>;
   runtime: SupervisorRuntime;
   runDir: string;
-  /** Called after any change of an instance (or of the proxy process, with `isProxy`). */
-  onChange: (program: ManagedProgram, snapshot: InstanceSnapshot, isProxy: boolean) => void;
+  /** Where every change of an instance, of the proxy process and of the proxy's membership is told. */
+  bus: EventBus;
   onProblem: (message: string, detail?: unknown) => void;
 }
 
@@ -27,29 +30,33 @@ export type ScaleRequest = { to: number } | { by: number };
 
 /**
  * A program as the daemon runs it: its pool of instances and, when it has one, the proxy in
- * front of them. Keeps the two in step: start, stop, scale, and the proxy's membership.
+ * front of them. Keeps the two in step (start, stop, scale) and tells the bus what happens to
+ * each process; the proxy's membership is fed by a subscriber of those events.
  */
 export class ManagedProgram {
   readonly pool: ProgramSupervisor;
   readonly proxy: PoolProxy | null;
+  readonly #bus: EventBus;
 
   constructor(options: ManagedProgramOptions) {
+    this.#bus = options.bus;
     this.pool = new ProgramSupervisor({
       spec: options.spec,
       desired: options.desired,
       stats: options.stats,
       runtime: options.runtime,
-      onChange: (snapshot) => {
-        this.proxy?.setMembers(this.pool.snapshot().instances);
-        options.onChange(this, snapshot, false);
-      },
+      onChange: () => {},
+      onFact: (instance, fact) => this.#emitFact('instance', instance, fact),
     });
     this.proxy = options.spec.proxy
       ? new PoolProxy({
           spec: options.spec,
           runDir: options.runDir,
           runtime: options.runtime,
-          onChange: (snapshot) => options.onChange(this, snapshot, true),
+          onChange: () => {},
+          onFact: (fact) => this.#emitFact('proxy', 0, fact),
+          onMembership: (members) =>
+            this.#bus.emit({ kind: 'proxy.membership', program: this.name, members }),
           onProblem: options.onProblem,
         })
       : null;
@@ -70,13 +77,18 @@ export class ManagedProgram {
   /** Starts the instances, then the proxy; a proxy that cannot listen is reported as a failed outcome. */
   async start(): Promise<SpawnOutcome[]> {
     const outcomes = await this.pool.start();
-    this.proxy?.setMembers(this.pool.snapshot().instances);
     return [...outcomes, ...(await this.#startProxy())];
+  }
+
+  /** Sends the proxy the pool's current instances (the proxy feed calls it after each instance event). */
+  feedProxy(): void {
+    this.proxy?.setMembers(this.pool.snapshot().instances);
   }
 
   /** Stops the proxy first (no new traffic to instances that are going away), then the instances. */
   async stop(): Promise<void> {
-    await this.proxy?.stop();
+    // Without a proxy the instances get their stop signal synchronously.
+    if (this.proxy) await this.proxy.stop();
     await this.pool.stop();
   }
 
@@ -108,10 +120,14 @@ export class ManagedProgram {
   /** Grows or shrinks the pool to `size` (new instances at the top, the highest stopped first). */
   async scale(size: number): Promise<SpawnOutcome[]> {
     const spec = { ...this.spec, instances: size };
+    this.#bus.emit({
+      kind: 'program.scaled',
+      program: this.name,
+      from: this.spec.instances,
+      to: size,
+    });
     this.proxy?.updateSpec(spec);
-    const outcomes = await this.pool.updateSpec(spec);
-    this.proxy?.setMembers(this.pool.snapshot().instances);
-    return outcomes;
+    return this.pool.updateSpec(spec);
   }
 
   /** The proxy's state and counters, when the program has a proxy. */
@@ -131,5 +147,49 @@ export class ManagedProgram {
     } catch (error) {
       return [{ ok: false, errno: undefined, message: (error as Error).message }];
     }
+  }
+
+  #emitFact(role: InstanceRole, instance: number, fact: InstanceFact): void {
+    this.#bus.emit(toEventBody(this.name, role, instance, fact));
+  }
+}
+
+/** The bus event for one supervisor fact. */
+function toEventBody(
+  program: string,
+  role: InstanceRole,
+  instance: number,
+  fact: InstanceFact,
+): TendEventBody {
+  const about = { program, instance, role };
+  switch (fact.type) {
+    case 'state':
+      return {
+        kind: 'instance.state',
+        ...about,
+        state: fact.state,
+        previous: fact.previous,
+        pid: fact.pid,
+        reason: fact.reason,
+      };
+    case 'spawned':
+      return { kind: 'instance.spawned', ...about, pid: fact.pid };
+    case 'restarted':
+      return { kind: 'instance.restarted', ...about, pid: fact.pid, cause: fact.cause };
+    case 'ready':
+      return { kind: 'instance.ready', ...about, pid: fact.pid };
+    case 'exited':
+      return {
+        kind: 'instance.exited',
+        ...about,
+        pid: fact.pid,
+        code: fact.code,
+        signal: fact.signal,
+        uptimeMs: fact.uptimeMs,
+        isFailure: fact.isFailure,
+        reason: fact.reason,
+      };
+    case 'errored':
+      return { kind: 'instance.errored', ...about, reason: fact.reason };
   }
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ProgramSpecSchema } from '../../src/config/program-spec.js';
-import { ManagedProgram } from '../../src/daemon/managed-program.js';
+import { EventBus } from '../../src/core/event-bus.js';
+import { ManagedProgram } from '../../src/core/managed-program.js';
 import { TendError } from '../../src/errors.js';
 import { FakeRuntime } from '../supervisor/fake-runtime.js';
 
@@ -12,7 +13,7 @@ function makePool(runtime: FakeRuntime, pool: { instances: number; min: number; 
     stats: [],
     runtime,
     runDir: '/nonexistent',
-    onChange: () => {},
+    bus: new EventBus(),
     onProblem: () => {},
   });
 }
@@ -81,4 +82,49 @@ test('growing adds the next indexes; shrinking stops the highest first, graceful
   );
   assert.equal(program.spec.instances, 2);
   assert.deepEqual(runtime.signalsTo(first as number), []);
+});
+
+test('the proxy membership is emitted when it changes, with each instance port and readiness, and not again when it does not', async () => {
+  const runtime = new FakeRuntime();
+  const bus = new EventBus();
+  const memberships: unknown[] = [];
+  bus.subscribe((event) => {
+    if (event.kind === 'proxy.membership') memberships.push(event.members);
+  });
+  const program = new ManagedProgram({
+    spec: ProgramSpecSchema.parse({
+      name: 'web',
+      command: 'server',
+      cwd: '/srv',
+      instances: 2,
+      port: 4000,
+      readiness: 'none',
+      proxy: { port: 5000 },
+    }),
+    desired: 'running',
+    stats: [],
+    runtime,
+    runDir: '/nonexistent',
+    bus,
+    onProblem: () => {},
+  });
+  // Only the pool: the proxy process is not started, so nothing tries to reach its socket.
+  await program.pool.start();
+  program.feedProxy();
+  program.feedProxy();
+  const [, second] = program.pool.snapshot().instances.map((instance) => instance.pid);
+  assert.ok(second);
+  runtime.advance(10);
+  runtime.exit(second, { code: 1 });
+  program.feedProxy();
+  assert.deepEqual(memberships, [
+    [
+      { instance: 0, port: 4000, isReady: true },
+      { instance: 1, port: 4001, isReady: true },
+    ],
+    [
+      { instance: 0, port: 4000, isReady: true },
+      { instance: 1, port: 4001, isReady: false },
+    ],
+  ]);
 });

@@ -1,9 +1,5 @@
+import { instancePort } from '../config/instance-port.js';
 import type { ProgramSpec } from '../config/program-spec.js';
-
-/** The `PORT` of an instance: the program's base port plus the index, or null when it has none. */
-export function instancePort(spec: Pick<ProgramSpec, 'port'>, index: number): number | null {
-  return spec.port === undefined ? null : spec.port + index;
-}
 
 /**
  * The variables an instance gets on top of the environment it inherits: `spec.env`, then TEND_NAME,

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { instanceEnv, instancePort } from '../../src/supervisor/instance-env.js';
-import { makeSpec } from './harness.js';
+import { instancePort } from '../../src/config/instance-port.js';
+import { instanceEnv } from '../../src/process/instance-env.js';
+import { makeSpec } from '../supervisor/harness.js';
 
 test('each instance gets its name, its 0-based index and base port + index', () => {
   const spec = makeSpec({ port: 3000, instances: 3, env: { NODE_ENV: 'production' } });

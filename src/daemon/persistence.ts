@@ -1,0 +1,54 @@
+import type { EventBus } from '../core/event-bus.js';
+import type { ProgramCore } from '../core/program-core.js';
+import type { PersistedProgram, StateToSave } from '../store/persisted-state.js';
+import type { PidTracker } from './pid-tracker.js';
+
+/** What persistence needs from the durable store. */
+export interface PersistPort {
+  save(state: StateToSave, options: { allowEmpty: boolean }): Promise<void>;
+}
+
+/** What the state file keeps: the programs, and where the event numbers go on. */
+export function toStateToSave(bus: EventBus, core: ProgramCore, pids: PidTracker): StateToSave {
+  return { programs: toPersisted(core, pids), nextEventSeq: bus.nextSeq };
+}
+
+/** The programs in the form the state file keeps. */
+export function toPersisted(core: ProgramCore, pids: PidTracker): PersistedProgram[] {
+  return core.list().map((program) => {
+    const snapshot = program.pool.snapshot();
+    const proxy = program.proxySnapshot();
+    return {
+      spec: program.spec,
+      desired: core.desiredAcrossRestart(program),
+      instances: snapshot.instances.map((instance) => ({
+        index: instance.instance,
+        stats: instance.stats,
+        lastPid: instance.pid,
+        lastPidStartTime: pids.startTimeOf(instance.pid),
+      })),
+      proxyProcess:
+        proxy?.pid == null ? null : { pid: proxy.pid, startTime: pids.startTimeOf(proxy.pid) },
+    };
+  });
+}
+
+/**
+ * Saves the state file after every change the bus reports (the store coalesces a burst into
+ * one write). Only a removal may leave the file with no program, so that a bug or a race
+ * never wipes the list.
+ */
+export function persistOnEvents(options: {
+  bus: EventBus;
+  core: ProgramCore;
+  pids: PidTracker;
+  store: PersistPort;
+  onProblem: (message: string, detail?: unknown) => void;
+}): () => void {
+  const { bus, core, pids, store, onProblem } = options;
+  return bus.subscribe((event) => {
+    store
+      .save(toStateToSave(bus, core, pids), { allowEmpty: event.kind === 'program.removed' })
+      .catch((error: unknown) => onProblem('could not save the state file', error));
+  });
+}

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { TendEvent } from '../../src/api/wire.js';
+import { describeStreamMessage, formatEventLine } from '../../src/cli/output/event-line.js';
+import { PLAIN_PALETTE } from '../../src/cli/output/palette.js';
+
+const at = { seq: 9, time: new Date(2026, 0, 2, 3, 4, 5, 67).toISOString() };
+const line = (event: TendEvent) => formatEventLine(event, PLAIN_PALETTE);
+
+test('an exit shows the time to the millisecond, program:instance, the signal name or code, the run time and the reason', () => {
+  const exited = {
+    ...at,
+    kind: 'instance.exited',
+    program: 'web',
+    instance: 1,
+    role: 'instance',
+    pid: 4242,
+    code: null,
+    signal: 'SIGKILL',
+    uptimeMs: 2500,
+    isFailure: true,
+    reason: null,
+  } as const;
+  assert.equal(
+    line(exited),
+    '2026-01-02 03:04:05.067 web:1 exited SIGKILL after 2.5s (pid 4242)\n',
+  );
+  assert.equal(
+    line({
+      ...exited,
+      signal: null,
+      code: 3,
+      reason: 'code 3 10ms after starting; restarting in 100ms',
+    }),
+    '2026-01-02 03:04:05.067 web:1 exited code 3 after 2.5s (pid 4242): code 3 10ms after starting; restarting in 100ms\n',
+  );
+});
+
+test('restarts, state changes, errors and the proxy read as one line each', () => {
+  const about = { ...at, program: 'web', instance: 0, role: 'instance' } as const;
+  assert.match(
+    line({ ...about, kind: 'instance.restarted', pid: 7, cause: 'signal' }),
+    / web:0 restarted as pid 7 \(cause: signal\)\n$/,
+  );
+  assert.match(
+    line({
+      ...about,
+      kind: 'instance.state',
+      state: 'waiting',
+      previous: 'online',
+      pid: null,
+      reason: 'backing off',
+    }),
+    / web:0 online → waiting: backing off\n$/,
+  );
+  assert.match(
+    line({ ...about, kind: 'instance.errored', reason: 'gave up' }),
+    / web:0 errored: gave up\n$/,
+  );
+  assert.match(
+    line({ ...about, role: 'proxy', kind: 'instance.spawned', pid: 8 }),
+    / web:proxy spawned pid 8\n$/,
+  );
+  assert.match(
+    line({
+      ...at,
+      kind: 'proxy.membership',
+      program: 'web',
+      members: [
+        { instance: 0, port: 3000, isReady: true },
+        { instance: 1, port: 3001, isReady: false },
+      ],
+    }),
+    / web:proxy members 1\/2 ready \(0\)\n$/,
+  );
+  assert.match(
+    line({ ...at, kind: 'program.scaled', program: 'web', from: 1, to: 3 }),
+    / web scaled 1 → 3\n$/,
+  );
+  assert.match(line({ ...at, kind: 'daemon.stopping', pid: 1 }), / daemon stopping\n$/);
+});
+
+test('stream notices say what happened to the stream', () => {
+  assert.equal(
+    describeStreamMessage({ kind: 'stream.gap', oldestSeq: 4, nextSeq: 9 }),
+    'events before 4 were no longer kept; showing from 4',
+  );
+  assert.equal(
+    describeStreamMessage({ kind: 'stream.closed', reason: 'too slow' }),
+    'the daemon closed the event stream: too slow',
+  );
+  assert.equal(describeStreamMessage({ kind: 'stream.open', nextSeq: 1 }), undefined);
+});
