@@ -35,6 +35,21 @@ export const ERROR_TABLE = {
     exitCode: 2,
     meaning: 'a request body is not application/json',
   },
+  TEND_ERR_API_REQUEST_TIMEOUT: {
+    status: 408,
+    exitCode: 1,
+    meaning: 'a request was not received whole within the request timeout',
+  },
+  TEND_ERR_API_HEADERS_TOO_LARGE: {
+    status: 431,
+    exitCode: 2,
+    meaning: 'the request headers are over the size limit',
+  },
+  TEND_ERR_API_MALFORMED_REQUEST: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'bytes on the socket that are not an HTTP/1.1 request',
+  },
   TEND_ERR_API_ROUTE_NOT_FOUND: { status: 404, exitCode: 1, meaning: 'no such API route' },
   TEND_ERR_API_UNAUTHORIZED: {
     status: 401,
@@ -73,6 +88,11 @@ export const ERROR_TABLE = {
     meaning: 'the action needs a running process and there is none',
   },
   TEND_ERR_SIGNAL_UNKNOWN: { status: 400, exitCode: 2, meaning: 'no such signal' },
+  TEND_ERR_PROGRAM_START_FAILED: {
+    status: 500,
+    exitCode: 1,
+    meaning: 'a process that tend start or restart started exited before it was ready',
+  },
   TEND_ERR_SPAWN_FAILED: {
     status: 422,
     exitCode: 1,

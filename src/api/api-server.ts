@@ -3,19 +3,23 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../core/event-bus.js';
 import type { ProgramCore } from '../core/program-core.js';
 import { NotFoundError } from '../errors.js';
+import { clientErrorAnswerer } from './client-error-reply.js';
 import { replyWithError } from './error-reply.js';
 import { registerDaemonRoutes } from './routes/daemon-routes.js';
 import { type EventStreamOptions, registerEventRoutes } from './routes/event-routes.js';
 import { type LogSource, registerLogRoutes } from './routes/log-routes.js';
+import { type MetricsExposition, registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerProgramRoutes } from './routes/programs-routes.js';
 import type { LiveFiguresSource } from './views.js';
-import type { HealthReply } from './wire.js';
+import { type HealthReply, MAX_BODY_BYTES } from './wire.js';
 
-/** How long a client may take to send a whole request. */
+export { MAX_BODY_BYTES } from './wire.js';
+
+/** How long a client may take to send a whole request (headers and body). */
 export const REQUEST_TIMEOUT_MS = 10_000;
 
-/** Largest request body the API accepts. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+/** How often, at most, the server looks for requests past their timeout. */
+const MAX_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 /** What the API serves. */
 export interface ApiServerOptions {
@@ -29,13 +33,18 @@ export interface ApiServerOptions {
   events?: EventStreamOptions;
   health: () => HealthReply;
   requestStop: () => void;
+  /** `GET /metrics`; left out, the route does not exist. */
+  metrics?: MetricsExposition;
   logger?: Logger;
   /** Told of every route as it is registered (the docs test checks each is in docs/api.md). */
   onRoute?: (route: RouteOptions) => void;
+  /** How long a client may take to send a whole request; REQUEST_TIMEOUT_MS unless a test sets it. */
+  requestTimeoutMs?: number;
 }
 
 /** Builds the control API (not yet listening), so tests can use `inject()` without a socket. */
 export function createApiServer(options: ApiServerOptions): FastifyInstance {
+  const requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const app = Fastify({
     bodyLimit: MAX_BODY_BYTES,
     // One log line per request would drown the daemon log; errors are still logged.
@@ -43,8 +52,19 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Connections from `tend logs -f` stay open; shutdown must not wait for them.
     forceCloseConnections: true,
-    // A client that never finishes sending its request is dropped (long responses are not affected).
-    requestTimeout: REQUEST_TIMEOUT_MS,
+    // A client that never finishes sending its request gets a 408 (long responses are not affected).
+    requestTimeout: requestTimeoutMs,
+    http: {
+      // Node checks for late requests only every connectionsCheckingInterval (30 s by default),
+      // and the headers have their own 60 s timeout: together a slow body took 62 s to refuse.
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(
+        1,
+        Math.min(MAX_TIMEOUT_CHECK_INTERVAL_MS, Math.floor(requestTimeoutMs / 4)),
+      ),
+    },
+    clientErrorHandler: clientErrorAnswerer(requestTimeoutMs),
   }) as unknown as FastifyInstance;
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setErrorHandler(replyWithError);
@@ -54,6 +74,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       `No route ${request.method} ${request.url.split('?')[0]}; docs/api.md lists the routes`,
     );
   });
+  if (options.metrics) registerMetricsRoutes(app, options.metrics);
   registerDaemonRoutes(app, options);
   registerProgramRoutes(app, options);
   registerLogRoutes(app, options.logs);

@@ -8,6 +8,7 @@ import type {
   EventStreamMessage,
   HealthReply,
   LogLine,
+  ProgramActionResult,
   ProgramDetail,
   ProgramSpecInput,
   SignalReply,
@@ -113,18 +114,18 @@ export class ApiClient {
     return this.request('POST', '/v1/programs', spec);
   }
 
-  /** `POST /v1/programs/:target/start`. */
-  startPrograms(target: string): Promise<ProgramDetail[]> {
+  /** `POST /v1/programs/:target/start`; each program says which instances were already running. */
+  startPrograms(target: string): Promise<ProgramActionResult[]> {
     return this.request('POST', `${targetPath(target)}/start`);
   }
 
   /** `POST /v1/programs/:target/stop`; answers once every process has exited. */
-  stopPrograms(target: string): Promise<ProgramDetail[]> {
+  stopPrograms(target: string): Promise<ProgramActionResult[]> {
     return this.request('POST', `${targetPath(target)}/stop`);
   }
 
   /** `POST /v1/programs/:target/restart`. */
-  restartPrograms(target: string): Promise<ProgramDetail[]> {
+  restartPrograms(target: string): Promise<ProgramActionResult[]> {
     return this.request('POST', `${targetPath(target)}/restart`);
   }
 

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode, WireError } from '../errors.js';
 import { TendError } from '../errors.js';
+import { MAX_BODY_BYTES } from './wire.js';
 
 /** Fastify's own client errors (bad JSON, too large, wrong media type), mapped onto tend's codes. */
 const FASTIFY_CODES: Readonly<Record<string, { code: ErrorCode; message: string }>> = {
@@ -14,7 +15,7 @@ const FASTIFY_CODES: Readonly<Record<string, { code: ErrorCode; message: string 
   },
   FST_ERR_CTP_BODY_TOO_LARGE: {
     code: 'TEND_ERR_API_BODY_TOO_LARGE',
-    message: 'Expected a body of at most 1 MiB',
+    message: `Expected a body of at most 1 MiB (${MAX_BODY_BYTES} bytes)`,
   },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     code: 'TEND_ERR_API_UNSUPPORTED_MEDIA_TYPE',
@@ -54,14 +55,39 @@ export function toWireError(
   };
 }
 
-/** Fastify error handler that answers every error with `{"error":{code,message}}`. */
-export function replyWithError(
+/**
+ * Fastify error handler that answers every error with `{"error":{code,message}}`. A body refused
+ * before it was read whole (too large) is read and discarded first: a connection closed with
+ * unread bytes is reset, and the client then gets ECONNRESET or EPIPE instead of the answer.
+ */
+export async function replyWithError(
   error: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
-): FastifyReply {
+): Promise<FastifyReply> {
   const { status, body } = toWireError(error, (bug) =>
     request.log.error({ err: bug }, 'unhandled error'),
   );
+  if (!request.raw.complete) {
+    await drain(request.raw);
+    // Fastify asks to close a connection whose body it left unread; once it is read, the
+    // connection is clean and stays open if the client wants it (closing right after the answer
+    // races the client's last write, which then fails with EPIPE before it reads the answer).
+    reply.removeHeader('connection');
+  }
   return reply.status(status).send(body);
+}
+
+/** Reads the rest of a request body into nothing; resolves at its end, or when the client goes away. */
+function drain(stream: FastifyRequest['raw']): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.readableEnded) {
+      resolve();
+      return;
+    }
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', resolve);
+    stream.resume();
+  });
 }

@@ -87,6 +87,7 @@ export function toProxyDetail(view: PoolProxyView): ProxyDetail {
     status: view.process.state,
     restarts: view.process.stats.restarts,
     problem: view.problem,
+    unavailable: view.unavailable,
     instances: view.instances.map((counters) => ({
       instance: counters.instance,
       requests: counters.requests,
@@ -96,6 +97,10 @@ export function toProxyDetail(view: PoolProxyView): ProxyDetail {
       isReady: counters.isReady,
       isSuspended: counters.isSuspended,
       latencyMs: counters.latencyMs,
+      responses: counters.responses,
+      failuresHidden: counters.failuresHidden,
+      badGateway: counters.badGateway,
+      latencyTotals: counters.latencyTotals,
     })),
   };
 }

@@ -15,6 +15,12 @@ export type { InstanceState } from '../supervisor/types.js';
 /** API version prefix of every route. */
 export const API_PREFIX = '/v1';
 
+/** Largest request body the API accepts; the CLI checks a program definition against it before sending. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Separates the program names of a `:target` that names several programs (`a,b`); a name cannot hold one. */
+export const TARGET_SEPARATOR = ',';
+
 /** One row of `tend ls`: an instance with its live figures. */
 export interface InstanceSummary {
   name: string;
@@ -76,6 +82,14 @@ export interface ProxyInstanceCounters {
   /** Skipped by the proxy after a failure, until it is ready again. */
   isSuspended: boolean;
   latencyMs: { p50: number | null; p90: number | null; p99: number | null };
+  /** Responses relayed from it by status class (http mode). */
+  responses: { '1xx': number; '2xx': number; '3xx': number; '4xx': number; '5xx': number };
+  /** Failures on it that a retry then hid from the client. */
+  failuresHidden: number;
+  /** 502 answers after a failure on it that could not be retried. */
+  badGateway: number;
+  /** Every upstream latency since the proxy started: per-bucket counts (bounds in LATENCY_BUCKET_BOUNDS_SECONDS, then +Inf), sum, count. */
+  latencyTotals: { buckets: number[]; sumSeconds: number; count: number };
 }
 
 /** The reverse proxy in front of a pool. */
@@ -89,6 +103,8 @@ export interface ProxyDetail {
   restarts: number;
   /** Why the proxy does not serve (such as its port being in use), or null. */
   problem: string | null;
+  /** Requests answered 503 (tcp: connections closed) because no instance was ready in time. */
+  unavailable: number;
   instances: ProxyInstanceCounters[];
 }
 
@@ -100,6 +116,20 @@ export interface ProgramDetail {
   instances: InstanceDetail[];
   /** The pool's proxy, when the program has one (`--proxy-port`). */
   proxy: ProxyDetail | null;
+}
+
+/**
+ * What a start, stop or restart did to one program: the instances it changed, and those that were
+ * already as asked (running for a start, stopped for a stop), by index.
+ */
+export interface ActionEffect {
+  changed: number[];
+  unchanged: number[];
+}
+
+/** One program in the reply of a start, stop or restart: its detail after the action, and what the action changed. */
+export interface ProgramActionResult extends ProgramDetail {
+  effect: ActionEffect;
 }
 
 /** `GET /v1/health`. */

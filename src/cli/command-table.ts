@@ -14,7 +14,15 @@ const JSON_OPTION: OptionSpec = {
   description: 'print JSON instead of a table',
 };
 
+const NO_WAIT_OPTION: OptionSpec = {
+  long: 'no-wait',
+  kind: 'flag',
+  description:
+    'return once spawned, without waiting for each new process to be ready, run --min-uptime, or exit',
+};
+
 const START_OPTIONS: readonly OptionSpec[] = [
+  NO_WAIT_OPTION,
   {
     long: 'name',
     kind: 'value',
@@ -185,6 +193,11 @@ const START_OPTIONS: readonly OptionSpec[] = [
   JSON_OPTION,
 ];
 
+const SEVERAL_NAMES_DETAILS = [
+  'Takes one or more program names, or `all`. Every name is checked first: when one is not',
+  'managed, the command fails naming it and no program is touched.',
+].join('\n');
+
 /** Every command, in the order help lists them. Modules are loaded only when their command runs. */
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -253,28 +266,37 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'stop',
     aliases: [],
-    summary: 'stop a program (it stays managed)',
-    usage: '<name|all> [--json]',
-    positionals: [{ name: '<name|all>', isRequired: true, completes: 'program' }],
+    summary: 'stop programs (they stay managed)',
+    usage: '<name...|all> [--json]',
+    positionals: [
+      { name: '<name...|all>', isRequired: true, isVariadic: true, completes: 'program' },
+    ],
     options: [JSON_OPTION],
+    details: SEVERAL_NAMES_DETAILS,
     load: () => import('./commands/stop.js'),
   },
   {
     name: 'restart',
     aliases: [],
-    summary: 'restart a program',
-    usage: '<name|all> [--json]',
-    positionals: [{ name: '<name|all>', isRequired: true, completes: 'program' }],
-    options: [JSON_OPTION],
+    summary: 'restart programs',
+    usage: '<name...|all> [--no-wait] [--json]',
+    positionals: [
+      { name: '<name...|all>', isRequired: true, isVariadic: true, completes: 'program' },
+    ],
+    options: [NO_WAIT_OPTION, JSON_OPTION],
+    details: SEVERAL_NAMES_DETAILS,
     load: () => import('./commands/restart.js'),
   },
   {
     name: 'delete',
     aliases: ['rm', 'unmanage'],
-    summary: 'stop a program and forget it',
-    usage: '<name|all> [--json]',
-    positionals: [{ name: '<name|all>', isRequired: true, completes: 'program' }],
+    summary: 'stop programs and forget them',
+    usage: '<name...|all> [--json]',
+    positionals: [
+      { name: '<name...|all>', isRequired: true, isVariadic: true, completes: 'program' },
+    ],
     options: [JSON_OPTION],
+    details: SEVERAL_NAMES_DETAILS,
     load: () => import('./commands/delete.js'),
   },
   {
@@ -387,6 +409,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: '',
     positionals: [],
     options: [],
+    hintForArguments: (words) =>
+      words.length === 2
+        ? `\`tend kill\` takes no argument: it stops the daemon and every program; to send ${words[0]} to ${words[1]}, use \`tend signal ${words.join(' ')}\``
+        : '`tend kill` takes no argument: it stops the daemon and every program; to send a signal to a program, use `tend signal <signal> <name>`',
     load: () => import('./commands/kill.js'),
   },
   {

@@ -68,6 +68,8 @@ export interface CommandSpec {
   details?: string;
   examples?: readonly string[];
   isHidden?: boolean;
+  /** What to say instead of "Unexpected argument" when arguments are given that the command does not take (a likely mix-up with another command). */
+  hintForArguments?: (words: readonly string[]) => string;
   /** Never talks to the daemon (help, completion scripts), so the API client is not preloaded. */
   isOffline?: boolean;
   load(): Promise<CommandModule>;

@@ -73,7 +73,13 @@ export async function completeWords(
       return matching(commandWords());
     case 'signal':
       return matching(COMMON_SIGNALS);
-    default:
+    default: {
+      // A further name of a command that takes several: neither `all` nor a name given already.
+      if (positionalCount > 0 && positional?.isVariadic) {
+        const given = new Set(before);
+        return matching((await programNames()).filter((name) => !given.has(name)));
+      }
       return matching([...(await programNames()), 'all']);
+    }
   }
 }

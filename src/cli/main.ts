@@ -18,6 +18,8 @@ export async function main(
 
 /** Runs one command line in a given context (the shell calls this once per line). */
 export async function runCommandLine(argv: readonly string[], ctx: CliContext): Promise<number> {
+  // Until the arguments are parsed, a `--json` before any `--` asks for JSON errors too.
+  let isJson = asksForJson(argv);
   try {
     const [first, ...rest] = argv;
     if (first === undefined || first === '--help' || first === '-h') {
@@ -32,6 +34,7 @@ export async function runCommandLine(argv: readonly string[], ctx: CliContext): 
     const command = findCommand(first);
     if (!command) throw unknownCommand(first);
     const args = await readCommandArgs(command, rest);
+    isJson = hasFlag(args, 'json');
     if (hasFlag(args, 'help')) {
       const { showCommandHelp } = await import('./commands/help.js');
       return await showCommandHelp(ctx, command);
@@ -43,25 +46,36 @@ export async function runCommandLine(argv: readonly string[], ctx: CliContext): 
     ]);
     return await module.run(args, ctx);
   } catch (error) {
-    return reportError(error, ctx);
+    return reportError(error, ctx, isJson);
   }
 }
 
-/** Prints an error as `tend: <message>` and returns its exit code; a stack only with TEND_DEBUG set. */
-export function reportError(error: unknown, ctx: CliContext): number {
+/** Whether a command line asks for JSON before any `--` (what follows `--` belongs to the program). */
+function asksForJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/**
+ * Prints an error as `tend: <message>`, or with `isJson` as the API's error body on one line
+ * (`{"error":{"code","message"}}`), and returns its exit code; a stack only with TEND_DEBUG set.
+ */
+export function reportError(error: unknown, ctx: CliContext, isJson = false): number {
   if (error instanceof Error && error.name === 'AbortError') return INTERRUPTED_EXIT_CODE;
-  if (error instanceof TendError) {
-    ctx.stderr.write(`tend: ${error.message}\n`);
-    if (ctx.env.TEND_DEBUG && error.cause instanceof Error)
-      ctx.stderr.write(`${error.cause.stack}\n`);
-    return error.exitCode;
-  }
-  const message = error instanceof Error ? error.message : String(error);
+  const tendError =
+    error instanceof TendError
+      ? error
+      : new TendError(
+          'TEND_ERR_INTERNAL',
+          `internal error: ${error instanceof Error ? error.message : String(error)} (please report it; TEND_DEBUG=1 shows more)`,
+          { cause: error },
+        );
   ctx.stderr.write(
-    `tend: internal error: ${message} (please report it; TEND_DEBUG=1 shows more)\n`,
+    isJson ? `${JSON.stringify(tendError.toWire())}\n` : `tend: ${tendError.message}\n`,
   );
-  if (ctx.env.TEND_DEBUG && error instanceof Error) ctx.stderr.write(`${error.stack}\n`);
-  return 1;
+  const cause = error instanceof TendError ? error.cause : error;
+  if (ctx.env.TEND_DEBUG && cause instanceof Error) ctx.stderr.write(`${cause.stack}\n`);
+  return tendError.exitCode;
 }
 
 function unknownCommand(word: string): UsageError {

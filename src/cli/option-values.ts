@@ -1,3 +1,4 @@
+import { TARGET_SEPARATOR } from '../api/wire.js';
 import { programNameProblem } from '../config/program-name.js';
 import { UsageError } from '../errors.js';
 import { parseSignal, type SignalName } from '../process/signals.js';
@@ -92,6 +93,18 @@ export function parseProgramName(raw: string): string {
 /** Validates a target: a program name or `all`. */
 export function parseTarget(raw: string): string {
   return raw === 'all' ? raw : parseProgramName(raw);
+}
+
+/**
+ * The targets of `stop`, `restart` and `delete`: `all` alone, or program names (repeats dropped),
+ * joined into the API's `:target` (`a,b`). The daemon checks that each exists before acting on any.
+ */
+export function parseTargets(raw: readonly string[]): string {
+  const names = [...new Set(raw.map(parseTarget))];
+  if (names.length > 1 && names.includes('all')) {
+    throw invalid(`Expected \`all\` alone or program names, got ${raw.join(' ')}`);
+  }
+  return names.join(TARGET_SEPARATOR);
 }
 
 /** A program and, optionally, one of its instances: `web` or `web:1`. */

@@ -138,6 +138,12 @@ function checkPositionalCount(command: CommandSpec, positionals: readonly string
   const isVariadic = command.positionals.some((positional) => positional.isVariadic);
   const extra = positionals[command.positionals.length];
   if (!isVariadic && extra !== undefined) {
+    if (command.hintForArguments) {
+      throw new UsageError(
+        'TEND_ERR_USAGE',
+        command.hintForArguments(positionals.slice(command.positionals.length)),
+      );
+    }
     throw new UsageError(
       'TEND_ERR_USAGE',
       `Unexpected argument ${JSON.stringify(extra)} (usage: ${usageLine(command)})`,

@@ -3,6 +3,7 @@ import { parseSignal, type SignalName } from '../process/signals.js';
 import { instancePort } from './instance-port.js';
 import { PROXY_NAME_SUFFIX, programNameProblem } from './program-name.js';
 import { ProxyHostSchema, ProxyTuningSchema } from './proxy-settings.js';
+import { reservedEnvProblem } from './reserved-env.js';
 
 /** Defaults for every program option, in one place. */
 export const PROGRAM_DEFAULTS = {
@@ -192,6 +193,18 @@ function resolvePoolSize<
   const readiness = spec.readiness ?? (spec.port === undefined ? 'none' : 'tcp');
   return { ...spec, instances, min, max, readiness };
 }
+
+/**
+ * A program definition as the API takes it for a new program: ProgramSpecSchema, and no `env`
+ * variable that tend would override (TEND_NAME, TEND_INSTANCE, and PORT with a `port`). The
+ * state file is read with ProgramSpecSchema alone, so a program saved before this rule still loads.
+ */
+export const NewProgramSpecSchema = ProgramSpecSchema.superRefine((spec, ctx) => {
+  for (const key of Object.keys(spec.env)) {
+    const problem = reservedEnvProblem(key, spec.port);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['env', key], message: problem });
+  }
+});
 
 /** A fully defaulted program definition. */
 export type ProgramSpec = z.output<typeof ProgramSpecSchema>;

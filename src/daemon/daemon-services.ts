@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { LogSource } from '../api/routes/log-routes.js';
-import type { LiveFiguresSource } from '../api/views.js';
+import { type LiveFiguresSource, viewPrograms } from '../api/views.js';
 import type { HomePaths } from '../config/home.js';
 import { EventBus } from '../core/event-bus.js';
 import { ProgramCore } from '../core/program-core.js';
 import { refuseTakenPorts } from '../health/port-check.js';
 import { LogManager } from '../logs/log-manager.js';
 import { MetricsSampler } from '../metrics/metrics-sampler.js';
+import { TendMetrics } from '../metrics/prometheus/tend-metrics.js';
 import { createNodeRuntime } from '../process/node-runtime.js';
 import { readProcessStartTime } from '../process/proc-identity.js';
 import { StateStore } from '../store/state-file.js';
@@ -24,6 +25,8 @@ export interface DaemonServices {
   bus: EventBus;
   live: LiveFiguresSource;
   logSource: LogSource;
+  /** The Prometheus metrics behind `GET /metrics`. */
+  metrics: TendMetrics;
   /** Problems found at start-up (a corrupt state file moved aside, a program that could not start). */
   problems: string[];
   /** Tells the bus the daemon is up (once the API answers). */
@@ -72,6 +75,17 @@ export async function createDaemonServices(
     onProblem,
     ports: { refuseTaken: refuseTakenPorts },
   });
+  const live: LiveFiguresSource = {
+    sample: (pid) => {
+      const sample = metrics.sample(pid);
+      return sample && { cpu: sample.cpuPercent, memoryBytes: sample.memoryBytes };
+    },
+  };
+  // Subscribed before the restore, so that every exit and restart from now on is counted.
+  const prometheus = new TendMetrics({
+    bus,
+    source: { list: () => viewPrograms(core.list(), live) },
+  });
   const identity = { startTime: readProcessStartTime };
   const pids = new PidTracker(identity);
   pids.attach(bus);
@@ -91,12 +105,8 @@ export async function createDaemonServices(
     core,
     bus,
     problems,
-    live: {
-      sample: (pid) => {
-        const sample = metrics.sample(pid);
-        return sample && { cpu: sample.cpuPercent, memoryBytes: sample.memoryBytes };
-      },
-    },
+    live,
+    metrics: prometheus,
     logSource: {
       tail: (query) => logs.tail(query),
       onLine: (listener) => logs.onLine(listener),
@@ -114,6 +124,7 @@ export async function createDaemonServices(
       await saveState(true);
       await logs.whenIdle();
       logs.close();
+      prometheus.close();
     },
   };
 }

@@ -91,6 +91,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       logs: services.logSource,
       health,
       requestStop: () => requestStop(),
+      metrics: services.metrics,
       logger,
     });
     unlinkQuietly(paths.socket);

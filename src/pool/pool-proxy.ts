@@ -31,6 +31,8 @@ export interface PoolProxyView {
   process: InstanceSnapshot;
   /** Why the proxy does not serve, such as a port already in use. */
   problem: string | null;
+  /** Requests answered 503 (tcp: connections closed) because no instance was ready in time. */
+  unavailable: number;
   instances: InstanceProxyStats[];
 }
 
@@ -131,7 +133,7 @@ export class PoolProxy {
   /** The proxy's state and per-instance counters. */
   async view(): Promise<PoolProxyView> {
     const proxy = this.#spec.proxy;
-    const instances = this.#client ? await this.#client.stats().catch(() => []) : [];
+    const stats = this.#client ? await this.#client.poolStats().catch(() => undefined) : undefined;
     return {
       host: proxy?.host ?? PROXY_DEFAULTS.host,
       port: proxy?.port ?? 0,
@@ -139,7 +141,8 @@ export class PoolProxy {
       balance: proxy?.balance ?? PROXY_DEFAULTS.balance,
       process: this.#supervisor.snapshot(),
       problem: this.#problem,
-      instances,
+      unavailable: stats?.unavailable ?? 0,
+      instances: stats?.instances ?? [],
     };
   }
 

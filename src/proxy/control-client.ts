@@ -1,5 +1,10 @@
 import { connect, type Socket } from 'node:net';
-import type { DaemonMessageInput, InstanceProxyStats, ProxyMessage } from './control-protocol.js';
+import type {
+  DaemonMessageInput,
+  InstanceProxyStats,
+  ProxyMessage,
+  ProxyStats,
+} from './control-protocol.js';
 import { MAX_CONTROL_LINE_BYTES } from './control-protocol.js';
 import { readJsonLines, writeJsonLine } from './json-lines.js';
 import type { BoundAddress } from './proxy-listener.js';
@@ -25,7 +30,7 @@ export class ProxyConfigureError extends Error {
 export class ProxyControlClient {
   readonly #socket: Socket;
   readonly #listeners = new Set<(message: ProxyMessage) => void>();
-  readonly #statsWaiters = new Map<number, (stats: InstanceProxyStats[]) => void>();
+  readonly #statsWaiters = new Map<number, (stats: ProxyStats) => void>();
   #nextStatsId = 1;
   readonly closed: Promise<void>;
 
@@ -90,7 +95,12 @@ export class ProxyControlClient {
   }
 
   /** Asks for the per-instance counters. */
-  stats(): Promise<InstanceProxyStats[]> {
+  async stats(): Promise<InstanceProxyStats[]> {
+    return (await this.poolStats()).instances;
+  }
+
+  /** Asks for the pool-wide figures and the per-instance counters. */
+  poolStats(): Promise<ProxyStats> {
     const id = this.#nextStatsId++;
     return new Promise((resolve, reject) => {
       this.#statsWaiters.set(id, resolve);
@@ -112,7 +122,11 @@ export class ProxyControlClient {
       const waiter = this.#statsWaiters.get(message.id);
       if (waiter !== undefined) {
         this.#statsWaiters.delete(message.id);
-        waiter(message.instances);
+        waiter({
+          waiting: message.waiting,
+          unavailable: message.unavailable,
+          instances: message.instances,
+        });
       }
     }
     for (const listener of [...this.#listeners]) listener(message);

@@ -53,6 +53,31 @@ export interface LatencyPercentiles {
   p99: number | null;
 }
 
+/**
+ * Upper bounds (seconds) of the cumulative latency buckets the proxy keeps per instance, for
+ * Prometheus histograms; one list read by the proxy and the daemon.
+ */
+export const LATENCY_BUCKET_BOUNDS_SECONDS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
+
+/** Every upstream latency since the proxy started, counted into LATENCY_BUCKET_BOUNDS_SECONDS. */
+export interface LatencyTotals {
+  /** Samples per bucket (not cumulative): one entry per bound, then one for above the last. */
+  buckets: number[];
+  sumSeconds: number;
+  count: number;
+}
+
+/** Responses relayed from one instance, by the first digit of their status (http mode). */
+export interface StatusClassCounts {
+  '1xx': number;
+  '2xx': number;
+  '3xx': number;
+  '4xx': number;
+  '5xx': number;
+}
+
 /** Counters of one instance since the proxy started. */
 export interface InstanceProxyStats {
   instance: number;
@@ -69,6 +94,23 @@ export interface InstanceProxyStats {
   isSuspended: boolean;
   /** Upstream response time (http: request sent → response complete; tcp: connect time), last 1–2 minutes. */
   latencyMs: LatencyPercentiles;
+  /** Responses relayed from this instance by status class (101 counts as 1xx). */
+  responses: StatusClassCounts;
+  /** Failures on this instance of requests that a retry then delivered: the client never saw them. */
+  failuresHidden: number;
+  /** 502 answers given after a failure on this instance that could not be retried. */
+  badGateway: number;
+  /** Every latency since the proxy started, in buckets. */
+  latencyTotals: LatencyTotals;
+}
+
+/** What the proxy answers to `stats`: its pool-wide figures and each instance's counters. */
+export interface ProxyStats {
+  /** Requests (or connections) waiting for a ready instance now. */
+  waiting: number;
+  /** Requests answered 503 (tcp: connections closed) because no instance was ready in time. */
+  unavailable: number;
+  instances: InstanceProxyStats[];
 }
 
 /** Any message the proxy sends to the daemon. */
@@ -76,7 +118,7 @@ export type ProxyMessage =
   | { type: 'listening'; host: string; port: number }
   | { type: 'error'; code: string; message: string }
   | { type: 'upstream-failed'; instance: number; reason: string }
-  | { type: 'stats'; id: number | string; waiting: number; instances: InstanceProxyStats[] };
+  | ({ type: 'stats'; id: number | string } & ProxyStats);
 
 /** Longest control message accepted, in bytes; a longer line closes the connection. */
 export const MAX_CONTROL_LINE_BYTES = 4 * 1024 * 1024;

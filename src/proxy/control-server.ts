@@ -108,6 +108,7 @@ export class ControlServer {
               type: 'stats',
               id: message.id,
               waiting: service.waitingCount,
+              unavailable: service.unavailableCount,
               instances: service.stats(),
             });
             break;

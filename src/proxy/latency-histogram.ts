@@ -1,4 +1,8 @@
-import type { LatencyPercentiles } from './control-protocol.js';
+import {
+  LATENCY_BUCKET_BOUNDS_SECONDS,
+  type LatencyPercentiles,
+  type LatencyTotals,
+} from './control-protocol.js';
 
 /** 16 buckets per power of two: about 6 % resolution from 16 µs up to half an hour. */
 const SUB_BUCKET_BITS = 4;
@@ -25,12 +29,16 @@ function bucketMidpointMicros(bucket: number): number {
 
 /**
  * Latency percentiles over the last one to two minutes, in fixed buckets: recording is an index
- * computation and an increment, with no array to sort and nothing allocated.
+ * computation and an increment, with no array to sort and nothing allocated. It also counts every
+ * sample since it was made into the coarse buckets of a Prometheus histogram.
  */
 export class LatencyHistogram {
   #current = new Uint32Array(BUCKET_COUNT);
   #previous = new Uint32Array(BUCKET_COUNT);
   #windowStartMs: number;
+  readonly #totalBuckets = new Array<number>(LATENCY_BUCKET_BOUNDS_SECONDS.length + 1).fill(0);
+  #totalSeconds = 0;
+  #totalCount = 0;
 
   constructor(nowMs: number) {
     this.#windowStartMs = nowMs;
@@ -42,6 +50,24 @@ export class LatencyHistogram {
     const micros = Math.min(MAX_MICROS, Math.max(0, Math.round(durationMs * 1000)));
     const bucket = bucketOf(micros);
     this.#current[bucket] = (this.#current[bucket] ?? 0) + 1;
+    const seconds = micros / 1_000_000;
+    let total = 0;
+    for (const bound of LATENCY_BUCKET_BOUNDS_SECONDS) {
+      if (seconds <= bound) break;
+      total++;
+    }
+    this.#totalBuckets[total] = (this.#totalBuckets[total] ?? 0) + 1;
+    this.#totalSeconds += seconds;
+    this.#totalCount++;
+  }
+
+  /** Every sample since the histogram was made, in the buckets of LATENCY_BUCKET_BOUNDS_SECONDS. */
+  totals(): LatencyTotals {
+    return {
+      buckets: [...this.#totalBuckets],
+      sumSeconds: this.#totalSeconds,
+      count: this.#totalCount,
+    };
   }
 
   /** p50, p90 and p99 in milliseconds (to the bucket's midpoint), null when there are no samples. */

@@ -62,6 +62,11 @@ export class ProxyService implements SettingsSource {
     return this.#registry.waitingCount;
   }
 
+  /** Requests answered 503 (tcp: connections closed) because no instance was ready in time. */
+  get unavailableCount(): number {
+    return this.#registry.unavailableCount;
+  }
+
   /** Per-instance counters, by instance number. */
   stats(): InstanceProxyStats[] {
     return this.#registry.stats(performance.now());

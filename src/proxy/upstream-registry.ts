@@ -32,6 +32,7 @@ export class UpstreamRegistry {
   #wakeTimer: NodeJS.Timeout | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
   #onFailure: UpstreamFailureListener;
+  #unavailable = 0;
 
   constructor(
     balance: BalanceStrategy,
@@ -53,6 +54,22 @@ export class UpstreamRegistry {
   /** Requests or connections waiting for an instance to become usable. */
   get waitingCount(): number {
     return this.#waiters.length;
+  }
+
+  /** Requests answered 503 (tcp: connections closed) because no instance was ready in time. */
+  get unavailableCount(): number {
+    return this.#unavailable;
+  }
+
+  /** Counts a request or connection given up because no instance was ready in time. */
+  recordUnavailable(): void {
+    this.#unavailable++;
+  }
+
+  /** Counts the failures of a request that a later attempt delivered: the client never saw them. */
+  recordHiddenFailures(failed: readonly Upstream[] | undefined): void {
+    if (failed === undefined) return;
+    for (const upstream of failed) upstream.failuresHidden++;
   }
 
   /** Every member, by instance number. */

@@ -1,4 +1,4 @@
-import type { InstanceProxyStats } from './control-protocol.js';
+import type { InstanceProxyStats, StatusClassCounts } from './control-protocol.js';
 import type { UpstreamConnection } from './http/upstream-connection.js';
 import { LatencyHistogram } from './latency-histogram.js';
 
@@ -23,6 +23,9 @@ export class Upstream {
   requests = 0;
   retries = 0;
   failures = 0;
+  failuresHidden = 0;
+  badGateway = 0;
+  readonly responses: StatusClassCounts = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
   readonly latency: LatencyHistogram;
   /** Idle keep-alive connections (http mode), most recently used last. */
   readonly idle: UpstreamConnection[] = [];
@@ -45,6 +48,13 @@ export class Upstream {
     for (const connection of this.idle.splice(0)) connection.destroy();
   }
 
+  /** Counts one response relayed from it, by status class. */
+  countResponse(status: number): void {
+    const key =
+      `${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx` as keyof StatusClassCounts;
+    this.responses[key]++;
+  }
+
   /** Its counters as the daemon sees them. */
   stats(nowMs: number): InstanceProxyStats {
     return {
@@ -56,6 +66,10 @@ export class Upstream {
       isReady: this.isReady,
       isSuspended: this.suspendedUntilMs > nowMs,
       latencyMs: this.latency.percentiles(nowMs),
+      responses: { ...this.responses },
+      failuresHidden: this.failuresHidden,
+      badGateway: this.badGateway,
+      latencyTotals: this.latency.totals(),
     };
   }
 }

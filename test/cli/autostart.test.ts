@@ -153,7 +153,7 @@ test("status of all shows the daemon's start-up problems; with --json on stderr,
   assert.equal(text.code, 0);
   assert.match(
     text.stdout,
-    /^daemon: state\.json was corrupt; moved aside\n\nNo programs are managed/,
+    /^daemon: state\.json was corrupt; moved aside\nThese were found when the daemon started; `tend daemon status` \(or GET \/v1\/health, `problems`\) shows them again\.\n\nNo programs are managed/,
   );
   const json = await runTend(['status', 'all', '--json'], home, options);
   assert.deepEqual(JSON.parse(json.stdout), []);

@@ -24,7 +24,12 @@ test("program arguments complete to program names and all; options to the comman
   assert.deepEqual(await completeWords(['signal', 'US'], names), ['USR1', 'USR2']);
   assert.deepEqual(await completeWords(['help', 'd'], names), ['describe', 'delete', 'daemon']);
   assert.deepEqual(await completeWords(['completion', ''], names), ['bash', 'zsh']);
-  assert.deepEqual(await completeWords(['stop', 'web', ''], names), [], 'no second target');
+  assert.deepEqual(
+    await completeWords(['stop', 'web', ''], names),
+    ['worker'],
+    'stop takes several names: the others, not `all`',
+  );
+  assert.deepEqual(await completeWords(['status', 'web', ''], names), [], 'no second target');
   assert.deepEqual(await completeWords(['nosuch', ''], names), []);
 });
 

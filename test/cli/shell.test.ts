@@ -43,7 +43,7 @@ test('the shell runs each line in-process; an error ends only its command; `exit
   assert.match(errors[2] ?? '', /^tend: Expected a closing '/);
   assert.match(errors[3] ?? '', /^tend: Already in `tend shell`/);
   assert.match(errors[4] ?? '', /not inside `tend shell`/);
-  assert.match(stdout.text, /Usage: tend stop <name\|all>/);
+  assert.match(stdout.text, /Usage: tend stop <name\.\.\.\|all>/);
   assert.doesNotMatch(stdout.text, /Commands:/, 'nothing runs after exit');
 });
 

@@ -125,6 +125,7 @@ test("status shows the pool's proxy with its counters per instance", () => {
         status: 'online',
         restarts: 0,
         problem: null,
+        unavailable: 0,
         instances: [
           {
             instance: 0,
@@ -135,6 +136,10 @@ test("status shows the pool's proxy with its counters per instance", () => {
             isReady: true,
             isSuspended: false,
             latencyMs: { p50: 1.2, p90: 3, p99: 9.5 },
+            responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
+            failuresHidden: 0,
+            badGateway: 0,
+            latencyTotals: { buckets: [], sumSeconds: 0, count: 0 },
           },
           {
             instance: 1,
@@ -145,6 +150,10 @@ test("status shows the pool's proxy with its counters per instance", () => {
             isReady: false,
             isSuspended: true,
             latencyMs: { p50: null, p90: null, p99: null },
+            responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
+            failuresHidden: 0,
+            badGateway: 0,
+            latencyTotals: { buckets: [], sumSeconds: 0, count: 0 },
           },
         ],
       },

@@ -31,6 +31,7 @@ async function registeredRoutes(): Promise<Set<string>> {
   const routes = new Set<string>();
   const given: Partial<ApiServerOptions> = {
     logger: undefined,
+    requestTimeoutMs: 1_000,
     onRoute: (route) => {
       for (const method of [route.method].flat()) routes.add(`${method} ${route.url}`);
     },

@@ -122,16 +122,21 @@ test('a corrupt state file is moved aside and reported, never silently dropped',
 
 test('tend daemon runs in the foreground until SIGINT', async (t) => {
   const tend = useTend(t);
+  // Readiness through the notify fd (s6's notification-fd protocol), here a socketpair as a
+  // supervisor may pass: the daemon keeps such a descriptor as it is and writes `ready` on it.
   const daemon = spawn(process.execPath, [TEND_BIN, 'daemon'], {
-    env: { ...process.env, TEND_HOME: tend.home },
-    stdio: 'ignore',
+    env: { ...process.env, TEND_HOME: tend.home, TEND_NOTIFY_FD: '3' },
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
   });
   t.after(() => daemon.kill('SIGKILL'));
-  await pollUntil('the foreground daemon to answer', async () =>
-    existsSync(tend.socket)
-      ? (await tend.api('GET', '/v1/health').catch(() => ({ status: 0 }))).status === 200
-      : false,
-  );
+  const notify = daemon.stdio[3] as NodeJS.ReadableStream;
+  let said = '';
+  for await (const chunk of notify) {
+    said += String(chunk);
+    if (said.includes('\n')) break;
+  }
+  assert.equal(said, 'ready\n');
+  assert.equal((await tend.api('GET', '/v1/health')).status, 200);
   const exited = new Promise<number | null>((resolve) =>
     daemon.once('exit', (code) => resolve(code)),
   );

@@ -59,3 +59,33 @@ test('two first commands at once: the CLI that loses the race to start the daemo
   });
   assert.deepEqual(daemons, [String(tend.daemonPid())], 'one daemon serves the home');
 });
+
+test('a crash loop was reported as a success: tend start waits and fails with the exit code and the stderr', async (t) => {
+  const tend = useTend(t);
+  const result = await tend.run(['start', '--name', 'boom', '--shell', 'echo boom >&2; exit 3']);
+  assert.equal(result.code, 1, result.stdout);
+  assert.match(result.stderr, /boom\[0\] exited at start: code 3 /);
+  assert.match(result.stderr, /last lines of boom's stderr:\n {2}boom\[0\] boom\n/);
+  const json = await tend.run(['restart', 'boom', '--json']);
+  assert.equal(json.code, 1);
+  assert.equal(JSON.parse(json.stderr).error.code, 'TEND_ERR_PROGRAM_START_FAILED');
+});
+
+test('tend start --no-wait returns once spawned, and a program that keeps running is reported started', async (t) => {
+  const tend = useTend(t);
+  const noWait = await tend.run(['start', '--no-wait', '--name', 'boom', '--shell', 'exit 3']);
+  assert.equal(noWait.code, 0, noWait.stderr);
+  const started = await tend.run([
+    'start',
+    '--min-uptime',
+    '200',
+    '--name',
+    'calm',
+    ...fixture('forever'),
+  ]);
+  assert.equal(started.code, 0, started.stderr);
+  assert.match(started.stdout, /^Started calm\n/);
+  const again = await tend.run(['start', 'calm']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /calm was already running/);
+});

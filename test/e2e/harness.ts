@@ -25,7 +25,7 @@ export interface TendUnderTest {
   socket: string;
   run(args: string[], options?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CliResult>;
   /** Runs and fails the test unless the exit code is 0. */
-  ok(args: string[], options?: { cwd?: string }): Promise<string>;
+  ok(args: string[], options?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<string>;
   list(): Promise<InstanceSummary[]>;
   program(name: string): Promise<ProgramDetail>;
   api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;

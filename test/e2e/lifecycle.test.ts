@@ -176,7 +176,10 @@ test('a crash loop ends in errored with the reason, and restart resets it', asyn
   const status = await tend.ok(['status', 'loop']);
   assert.match(status, /errored/);
 
-  await tend.ok(['restart', 'loop']);
+  // It still crashes on start: the restart says so (exit 1), and the instance starts afresh.
+  const restarted = await tend.run(['restart', 'loop']);
+  assert.equal(restarted.code, 1);
+  assert.match(restarted.stderr, /loop\[0\] exited at start: code 3/);
   const after = await tend.program('loop');
   assert.notEqual(after.instances[0]?.status, 'errored');
 });

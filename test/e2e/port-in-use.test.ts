@@ -124,6 +124,7 @@ test('regression: a port taken by another process while the program runs is not 
   const gate = join(tend.home, 'gate');
   await tend.ok([
     'start',
+    '--no-wait',
     '--name',
     'clash',
     '--port',

@@ -4,6 +4,7 @@ import { NotFoundError } from '../../errors.js';
 import type { LogRecord } from '../../logs/types.js';
 import { parseInput } from '../parse-input.js';
 import type { LogLine } from '../wire.js';
+import { parseNameParam } from './program-target.js';
 
 /** What the log routes need from the log capture. */
 export interface LogSource {
@@ -27,7 +28,10 @@ const LogsQuery = z.strictObject({
 export function registerLogRoutes(app: FastifyInstance, logs: LogSource): void {
   app.get('/v1/logs', async (request, reply) => {
     const query = parseInput(LogsQuery, request.query, 'query');
-    const name = query.name === 'all' ? undefined : query.name;
+    const name =
+      query.name === undefined || query.name === 'all'
+        ? undefined
+        : parseNameParam({ name: query.name });
     if (name !== undefined && !logs.isKnown(name)) {
       throw new NotFoundError(
         'TEND_ERR_PROGRAM_NOT_FOUND',

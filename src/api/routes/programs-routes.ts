@@ -1,15 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ProgramSpecSchema } from '../../config/program-spec.js';
+import { NewProgramSpecSchema } from '../../config/program-spec.js';
 import type { ProgramCore } from '../../core/program-core.js';
 import { UsageError } from '../../errors.js';
 import { parseSignal } from '../../process/signals.js';
 import { parseInput } from '../parse-input.js';
 import { type LiveFiguresSource, viewProgram, viewPrograms } from '../views.js';
-import type { DeleteReply, SignalReply } from '../wire.js';
+import type { SignalReply } from '../wire.js';
+import { actOnTarget, deleteTarget } from './program-actions.js';
+import { parseNameParam, parseTargetParam } from './program-target.js';
 
-const NameParams = z.strictObject({ name: z.string().min(1).max(256) });
-const TargetParams = z.strictObject({ target: z.string().min(1).max(256) });
 const ScaleBody = z.union([
   z.strictObject({ to: z.number().int().min(0).max(100_000) }),
   z.strictObject({ by: z.number().int().min(-100_000).max(100_000) }),
@@ -30,38 +30,33 @@ export function registerProgramRoutes(
   app.get('/v1/programs', async () => viewPrograms(core.list(), live));
 
   app.post('/v1/programs', async (request, reply) => {
-    const spec = parseInput(ProgramSpecSchema, request.body ?? {}, 'program definition');
+    const spec = parseInput(NewProgramSpecSchema, request.body ?? {}, 'program definition');
     const detail = await viewProgram(await core.add(spec), live);
     return reply.status(201).send(detail);
   });
 
-  app.get('/v1/programs/:name', async (request) => {
-    const { name } = parseInput(NameParams, request.params, 'path');
-    return viewProgram(core.get(name), live);
-  });
+  app.get('/v1/programs/:name', async (request) =>
+    viewProgram(core.get(parseNameParam(request.params)), live),
+  );
 
-  app.post('/v1/programs/:target/start', async (request) => {
-    const { target } = parseInput(TargetParams, request.params, 'path');
-    return viewPrograms(await core.start(target), live);
-  });
+  app.post('/v1/programs/:target/start', async (request) =>
+    actOnTarget(options, parseTargetParam(request.params), 'start'),
+  );
 
-  app.post('/v1/programs/:target/stop', async (request) => {
-    const { target } = parseInput(TargetParams, request.params, 'path');
-    return viewPrograms(await core.stop(target), live);
-  });
+  app.post('/v1/programs/:target/stop', async (request) =>
+    actOnTarget(options, parseTargetParam(request.params), 'stop'),
+  );
 
-  app.post('/v1/programs/:target/restart', async (request) => {
-    const { target } = parseInput(TargetParams, request.params, 'path');
-    return viewPrograms(await core.restart(target), live);
-  });
+  app.post('/v1/programs/:target/restart', async (request) =>
+    actOnTarget(options, parseTargetParam(request.params), 'restart'),
+  );
 
-  app.delete('/v1/programs/:target', async (request): Promise<DeleteReply> => {
-    const { target } = parseInput(TargetParams, request.params, 'path');
-    return { deleted: await core.remove(target) };
-  });
+  app.delete('/v1/programs/:target', async (request) =>
+    deleteTarget(core, parseTargetParam(request.params)),
+  );
 
   app.post('/v1/programs/:name/scale', async (request) => {
-    const { name } = parseInput(NameParams, request.params, 'path');
+    const name = parseNameParam(request.params);
     const body = parseInput(
       ScaleBody,
       request.body ?? {},
@@ -71,8 +66,14 @@ export function registerProgramRoutes(
   });
 
   app.post('/v1/programs/:target/signal', async (request): Promise<SignalReply> => {
-    const { target } = parseInput(TargetParams, request.params, 'path');
+    const target = parseTargetParam(request.params);
     const body = parseInput(SignalBody, request.body ?? {}, 'signal request');
+    if (target !== 'all' && target.length > 1) {
+      throw new UsageError(
+        'TEND_ERR_PROGRAM_INVALID_NAME',
+        'Expected one program name or `all` for a signal, got several',
+      );
+    }
     const signal = parseSignal(body.signal);
     if (!signal) {
       throw new UsageError(
@@ -80,6 +81,7 @@ export function registerProgramRoutes(
         `Expected a signal name such as SIGHUP or a number such as 1, got ${JSON.stringify(body.signal)}`,
       );
     }
-    return { delivered: core.signal(target, { ...body, signal }) };
+    const name = target === 'all' ? 'all' : (target[0] as string);
+    return { delivered: core.signal(name, { ...body, signal }) };
   });
 }

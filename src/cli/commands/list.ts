@@ -3,18 +3,24 @@ import type { CliContext } from '../context.js';
 import { formatInstanceTable, instancesOf } from '../output/instance-table.js';
 import { writeJson } from '../output/json.js';
 import { loadPalette } from '../output/palette.js';
+import { writeStartupProblems } from '../output/startup-problems.js';
 import { hasFlag } from '../parse-args.js';
 
-/** `tend list`: one row per instance. */
+/** `tend list`: one row per instance, after the daemon's start-up problems (a state file moved aside explains an empty list). */
 export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   const client = await ctx.client();
-  const rows = instancesOf(await client.listPrograms());
-  if (hasFlag(args, 'json')) {
+  const isJson = hasFlag(args, 'json');
+  // Both on one round trip's time: the health request costs no extra wait.
+  const [programs, health] = await Promise.all([client.listPrograms(), client.health()]);
+  const rows = instancesOf(programs);
+  const palette = await loadPalette(!isJson && ctx.isColor);
+  writeStartupProblems(ctx, health.problems, isJson, palette);
+  if (isJson) {
     writeJson(ctx.stdout, rows);
   } else if (rows.length === 0) {
     ctx.stdout.write('No programs are managed; start one with `tend start <command>`\n');
   } else {
-    ctx.stdout.write(formatInstanceTable(rows, await loadPalette(ctx.isColor)));
+    ctx.stdout.write(formatInstanceTable(rows, palette));
   }
   return 0;
 }

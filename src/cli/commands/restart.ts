@@ -1,13 +1,28 @@
+import { TARGET_SEPARATOR } from '../../api/wire.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
-import { parseTarget } from '../option-values.js';
+import { parseTargets } from '../option-values.js';
 import { writeJson } from '../output/json.js';
+import { expectedStarts, throwIfStartFailed } from '../output/start-failures.js';
 import { hasFlag } from '../parse-args.js';
+import { actAndWatchStarts } from '../start-watch.js';
 
-/** `tend restart <name|all>`: returns once every instance was spawned again. */
+/**
+ * `tend restart <name...|all>`: returns once every instance was spawned again and (without
+ * --no-wait) each new process is ready or has run minUptime; one that exits first fails it.
+ */
 export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
-  const target = parseTarget(args.positionals[0] as string);
-  const programs = await (await ctx.client()).restartPrograms(target);
+  const target = parseTargets(args.positionals);
+  const client = await ctx.client();
+  const act = () => client.restartPrograms(target);
+  let programs: Awaited<ReturnType<typeof act>>;
+  if (hasFlag(args, 'no-wait')) programs = await act();
+  else {
+    const names = target === 'all' ? 'all' : target.split(TARGET_SEPARATOR);
+    const watched = await actAndWatchStarts(client, names, act, expectedStarts);
+    await throwIfStartFailed(client, watched.verdict);
+    programs = watched.result;
+  }
   if (hasFlag(args, 'json')) {
     writeJson(ctx.stdout, programs);
     return 0;

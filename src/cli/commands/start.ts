@@ -1,14 +1,22 @@
 import { resolve } from 'node:path';
 import type { ApiClient } from '../../api/client.js';
-import type { ProgramDetail, ProgramSpecInput } from '../../api/wire.js';
+import {
+  MAX_BODY_BYTES,
+  type ProgramActionResult,
+  type ProgramDetail,
+  type ProgramSpecInput,
+} from '../../api/wire.js';
 import { programNameProblem } from '../../config/program-name.js';
 import type { BalanceStrategy, ProxyMode } from '../../config/proxy-defaults.js';
+import { reservedEnvKeys } from '../../config/reserved-env.js';
 import { TendError, UsageError } from '../../errors.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
+import { describeEffects } from '../output/action-effect.js';
 import { formatInstanceTable, instancesOf } from '../output/instance-table.js';
 import { writeJson } from '../output/json.js';
 import { loadPalette } from '../output/palette.js';
+import { expectedStarts, throwIfStartFailed } from '../output/start-failures.js';
 import {
   hasFlag,
   numberListOption,
@@ -17,6 +25,7 @@ import {
   stringOption,
 } from '../parse-args.js';
 import { defaultProgramName, pickFreeName } from '../program-naming.js';
+import { actAndWatchStarts } from '../start-watch.js';
 
 /** How many times a default name is picked again when another client took it meanwhile. */
 const NAME_RACE_RETRIES = 3;
@@ -33,7 +42,9 @@ export interface NewProgramPlan {
  * with no option but --json and no `--`. Anything else always starts a new program.
  */
 export function existingCandidateOf(args: ParsedArgs): string | undefined {
-  const isOnlyOutputOptions = [...args.options.keys()].every((option) => option === 'json');
+  const isOnlyOutputOptions = [...args.options.keys()].every(
+    (option) => option === 'json' || option === 'no-wait',
+  );
   const isSingleWord = args.positionals.length === 1 && !args.hasDoubleDash && isOnlyOutputOptions;
   return isSingleWord ? args.positionals[0] : undefined;
 }
@@ -59,8 +70,13 @@ export function planNewProgram(
       `Expected a program name: none can be made of ${JSON.stringify(command)}; give one with --name`,
     );
   }
+  const port = numberOption(args, 'port');
+  // What tend sets itself is not inherited (a `tend start` run inside an instance has TEND_NAME);
+  // given with --env, the daemon refuses it, saying why.
+  const notInherited = new Set(reservedEnvKeys(port !== undefined));
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(where.env)) if (value !== undefined) env[key] = value;
+  for (const [key, value] of Object.entries(where.env))
+    if (value !== undefined && !notInherited.has(key)) env[key] = value;
   for (const pair of repeatedOption(args, 'env')) {
     const equals = pair.indexOf('=');
     env[pair.slice(0, equals)] = pair.slice(equals + 1);
@@ -79,7 +95,6 @@ export function planNewProgram(
   if (noRestartExitCodes !== undefined) spec.noRestartExitCodes = noRestartExitCodes;
   const instances = numberOption(args, 'instances');
   if (instances !== undefined) spec.instances = instances;
-  const port = numberOption(args, 'port');
   if (port !== undefined) spec.port = port;
   const stopSignal = stringOption(args, 'stop-signal');
   if (stopSignal !== undefined) spec.stopSignal = stopSignal;
@@ -102,6 +117,34 @@ export function planNewProgram(
   const proxy = planProxy(args);
   if (proxy !== undefined) spec.proxy = proxy;
   return { spec, isNameDefault: givenName === undefined };
+}
+
+/**
+ * Refuses, before anything is sent, a definition over the daemon's body limit: the environment is
+ * sent whole, so a large one (or a long command line) is the usual cause, and the message says which.
+ */
+function checkRequestSize(spec: ProgramSpecInput): void {
+  const total = Buffer.byteLength(JSON.stringify(spec));
+  if (total <= MAX_BODY_BYTES) return;
+  const envBytes = Buffer.byteLength(JSON.stringify(spec.env ?? {}));
+  const argsBytes = Buffer.byteLength(JSON.stringify([spec.command, ...(spec.args ?? [])]));
+  const [largestKey, largestValue] = Object.entries(spec.env ?? {}).reduce(
+    (largest, entry) => (entry[1].length > largest[1].length ? entry : largest),
+    ['', ''],
+  );
+  const culprit =
+    envBytes >= argsBytes
+      ? `the environment is ${kibibytes(envBytes)} (${Object.keys(spec.env ?? {}).length} variables, the largest ${largestKey} at ${kibibytes(Buffer.byteLength(largestValue))}); start tend from a smaller environment (\`env -u ${largestKey} tend start …\`)`
+      : `the command line is ${kibibytes(argsBytes)}; pass large data in a file instead`;
+  throw new UsageError(
+    'TEND_ERR_API_BODY_TOO_LARGE',
+    `The program definition is ${kibibytes(total)}, over the daemon's limit of ${kibibytes(MAX_BODY_BYTES)}: ${culprit}`,
+  );
+}
+
+/** A size in whole KiB, rounded up: precise enough that the size and the limit never print alike. */
+function kibibytes(bytes: number): string {
+  return `${Math.ceil(bytes / 1024)} KiB`;
 }
 
 const PROXY_DETAIL_OPTIONS = ['proxy-host', 'proxy-mode', 'balance', 'proxy-wait'];
@@ -134,8 +177,16 @@ function planProxy(args: ParsedArgs): ProgramSpecInput['proxy'] {
 /** `tend start`: starts a new program, or a managed one again. */
 export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   const word = existingCandidateOf(args);
+  const isWaiting = !hasFlag(args, 'no-wait');
   if (word === 'all') {
-    return report(ctx, args, await (await ctx.client()).startPrograms('all'), 'Started all');
+    const client = await ctx.client();
+    const results = await startWatching(
+      client,
+      'all',
+      () => client.startPrograms('all'),
+      isWaiting,
+    );
+    return report(ctx, args, results);
   }
   // Bad input fails here, before the daemon is asked anything.
   const plan = planNewProgram(args, ctx);
@@ -146,10 +197,32 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     programNameProblem(word) === undefined &&
     (await client.findProgram(word)) !== undefined
   ) {
-    return report(ctx, args, await client.startPrograms(word), `Started ${word}`);
+    const results = await startWatching(
+      client,
+      [word],
+      () => client.startPrograms(word),
+      isWaiting,
+    );
+    return report(ctx, args, results);
   }
-  const program = await createProgram(client, plan);
-  return report(ctx, args, program, `Started ${program.name}`);
+  // Only a new program's definition is sent: `tend start web` from a large environment is fine.
+  checkRequestSize(plan.spec);
+  const name = plan.isNameDefault ? 'all' : [plan.spec.name];
+  const program = await startWatching(client, name, () => createProgram(client, plan), isWaiting);
+  return report(ctx, args, program);
+}
+
+/** Runs a create or start and, unless told not to, waits for what it started to settle; a process that exits at once fails the command. */
+async function startWatching<T extends ProgramDetail | ProgramActionResult[]>(
+  client: ApiClient,
+  programs: string[] | 'all',
+  act: () => Promise<T>,
+  isWaiting: boolean,
+): Promise<T> {
+  if (!isWaiting) return act();
+  const { result, verdict } = await actAndWatchStarts(client, programs, act, expectedStarts);
+  await throwIfStartFailed(client, verdict);
+  return result;
 }
 
 async function createProgram(client: ApiClient, plan: NewProgramPlan): Promise<ProgramDetail> {
@@ -166,11 +239,11 @@ async function createProgram(client: ApiClient, plan: NewProgramPlan): Promise<P
   }
 }
 
+/** Prints what was started (or found already running) and a row per instance. */
 async function report(
   ctx: CliContext,
   args: ParsedArgs,
-  result: ProgramDetail | ProgramDetail[],
-  headline: string,
+  result: ProgramDetail | ProgramActionResult[],
 ): Promise<number> {
   if (hasFlag(args, 'json')) {
     writeJson(ctx.stdout, result);
@@ -181,8 +254,11 @@ async function report(
     ctx.stdout.write('No programs are managed; start one with `tend start <command>`\n');
     return 0;
   }
+  const headline = Array.isArray(result)
+    ? describeEffects(result, 'start')
+    : `Started ${result.name}\n`;
   ctx.stdout.write(
-    `${headline}\n${formatInstanceTable(instancesOf(programs), await loadPalette(ctx.isColor))}`,
+    `${headline}${formatInstanceTable(instancesOf(programs), await loadPalette(ctx.isColor))}`,
   );
   return 0;
 }

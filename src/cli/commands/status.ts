@@ -4,6 +4,7 @@ import { parseTarget } from '../option-values.js';
 import { writeJson } from '../output/json.js';
 import { loadPalette } from '../output/palette.js';
 import { formatProgramStatus } from '../output/program-status.js';
+import { writeStartupProblems } from '../output/startup-problems.js';
 import { formatStderrTail, isFailing, readStderrTail } from '../output/stderr-tail.js';
 import { hasFlag } from '../parse-args.js';
 
@@ -24,10 +25,7 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
         ])
       : [await client.getProgram(target), []];
   const palette = await loadPalette(!isJson && ctx.isColor);
-  for (const problem of problems) {
-    if (isJson) ctx.stderr.write(`tend: the daemon reported at start-up: ${problem}\n`);
-    else ctx.stdout.write(`${palette.yellow('daemon:')} ${problem}\n\n`);
-  }
+  writeStartupProblems(ctx, problems, isJson, palette);
   if (isJson) {
     writeJson(ctx.stdout, result);
     return 0;

@@ -305,6 +305,7 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
       !(request.isHttp10 && response.bodyKind === 'chunked');
     this.#isClientKeepAlive = isKeepAlive;
     this.#isUpstreamReusable = response.isUpstreamKeepAlive;
+    (this.#upstream as Upstream).countResponse(response.status);
     let head = response.clientHead;
     if (!isKeepAlive) head += 'connection: close\r\n\r\n';
     else if (request.isHttp10) head += 'connection: keep-alive\r\n\r\n';
@@ -366,6 +367,7 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
     upstream.outstanding--;
     upstream.latency.record(nowMs - this.#attemptStartMs, nowMs);
     this.#context.registry.recordSuccess(upstream);
+    this.#context.registry.recordHiddenFailures(this.#tried);
     this.#phase = DONE;
     const connection = this.#connection as UpstreamConnection;
     this.#connection = undefined;
@@ -381,7 +383,9 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
     const nowMs = performance.now();
     const upstream = this.#upstream as Upstream;
     upstream.latency.record(nowMs - this.#attemptStartMs, nowMs);
+    upstream.countResponse(response.status);
     this.#context.registry.recordSuccess(upstream);
+    this.#context.registry.recordHiddenFailures(this.#tried);
     this.#phase = DONE;
     const socket = (this.#connection as UpstreamConnection).detach();
     this.#connection = undefined;
@@ -427,6 +431,7 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
       this.#dispatch();
       return;
     }
+    upstream.badGateway++;
     this.#respondError(
       502,
       `Bad gateway: instance ${upstream.instance} of pool "${this.#context.settings.pool}" failed before responding (${code}); ${refusal}`,
@@ -452,6 +457,7 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
 
   #respondUnavailable(): void {
     const settings = this.#context.settings;
+    this.#context.registry.recordUnavailable();
     this.#respondError(
       503,
       `Service unavailable: no instance of pool "${settings.pool}" was ready within ${settings.waitForReadyMs} ms`,

@@ -89,6 +89,7 @@ export class TcpForward implements UpstreamWaiter {
       const connectedMs = performance.now();
       upstream.latency.record(connectedMs - nowMs, connectedMs);
       this.#registry.recordSuccess(upstream);
+      this.#registry.recordHiddenFailures(this.#tried);
       pipeSockets(this.#client, socket, () => {
         upstream.outstanding--;
       });
@@ -102,6 +103,7 @@ export class TcpForward implements UpstreamWaiter {
     if (remainingMs <= 0) {
       this.#stopWaiting();
       this.#isOver = true;
+      this.#registry.recordUnavailable();
       this.#client.destroy();
       return;
     }
@@ -111,6 +113,7 @@ export class TcpForward implements UpstreamWaiter {
       this.#waitTimer = undefined;
       this.#stopWaiting();
       this.#isOver = true;
+      this.#registry.recordUnavailable();
       this.#client.destroy();
     }, Math.ceil(remainingMs));
   }

@@ -1,0 +1,21 @@
+/** Variables tend sets in every instance's environment: the program's name and the instance's index. */
+export const TEND_SET_ENV_KEYS: readonly string[] = ['TEND_NAME', 'TEND_INSTANCE'];
+
+/** The variable that carries an instance's port (base port + index) when the program has a `port`. */
+export const PORT_ENV_KEY = 'PORT';
+
+/** The variables tend would set over a program's `env`, which `env` may therefore not hold. */
+export function reservedEnvKeys(hasPort: boolean): string[] {
+  return hasPort ? [...TEND_SET_ENV_KEYS, PORT_ENV_KEY] : [...TEND_SET_ENV_KEYS];
+}
+
+/** Why `env` may not set `key` (tend would override it), or undefined when it may. */
+export function reservedEnvProblem(key: string, port: number | undefined): string | undefined {
+  if (TEND_SET_ENV_KEYS.includes(key)) {
+    return `tend sets ${key} itself (${key === 'TEND_NAME' ? "the program's name" : "the instance's index, from 0"}) and would override it; leave it out of --env`;
+  }
+  if (key === PORT_ENV_KEY && port !== undefined) {
+    return `tend sets PORT to the base port plus the instance's index (here ${port}, ${port + 1}, …) and would override it; change the base port with --port instead`;
+  }
+  return undefined;
+}
