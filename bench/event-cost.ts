@@ -116,7 +116,7 @@ export async function runEventCost(options: BenchOptions): Promise<BenchResult> 
         `watchers add ≤ ${TARGET_CPU_PERCENT} % of one core to the daemon (${programCount} programs)`,
         cpuAdded,
         (value) => value <= TARGET_CPU_PERCENT,
-        `${cpuAdded >= 0 ? '+' : ''}${cpuAdded.toFixed(2)} % of one core`,
+        `${formatSignedPercent(cpuAdded)} of one core`,
       ),
       checkTarget(
         `watchers add ≤ ${TARGET_RSS_MIB} MiB to the daemon's RSS (${programCount} programs)`,
@@ -159,7 +159,7 @@ export async function runEventCost(options: BenchOptions): Promise<BenchResult> 
       `The programs are idle (\`${IDLE_COMMAND.command}\`), so the streams carry few events: this is the cost of`,
       'being watched at rest.',
       `With one restart per ${CHURN_INTERVAL_MS / 1000} s (a POST /v1/programs/idle-N/restart from this process, watched or not),`,
-      `the watchers add ${churnCpuAdded >= 0 ? '+' : ''}${churnCpuAdded.toFixed(2)} % of one core (median watched − median unwatched, churn phases; no target).`,
+      `the watchers add ${formatSignedPercent(churnCpuAdded)} of one core (median watched − median unwatched, churn phases; no target).`,
       `Helper processes of the daemon (not managed programs): ${helpers.length}${helpers.length > 0 ? ' (not counted above)' : ''}.`,
       options.isQuick ? `quick run: ${programCount} programs, not 100` : '',
       '',
@@ -237,6 +237,15 @@ async function measurePhase(
     await dashboard?.closePage();
     for (const client of clients) client.close();
   }
+}
+
+/** A percentage with its sign, such as `+0.82 %` or `-1.00 %` (a value that rounds to zero shows as `+0.00 %`). */
+function formatSignedPercent(value: number): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  const shown = value.toFixed(2);
+  return shown.startsWith('-') && Number(shown) !== 0
+    ? `${shown} %`
+    : `+${shown.replace('-', '')} %`;
 }
 
 /** A request without a body on the daemon's socket; the answer is read and dropped. */
