@@ -1,8 +1,10 @@
 /**
  * Benchmark 1: how long a listing command takes with 10 idle programs managed, `tend ls` against
  * `pm2 ls` / `pm2 jlist`, with `node -e 0` (starting node at all) as the floor. Runs are interleaved.
+ * Then the first command on a fresh home, which has to start the daemon (lib/first-command.ts).
  */
 import { runCommand } from './lib/exec.js';
+import { measureFirstCommand } from './lib/first-command.js';
 import { formatMs, formatRatio, formatTable } from './lib/format.js';
 import { startIdlePrograms } from './lib/idle.js';
 import { attempt, oneLine, progress, runIfMain } from './lib/main.js';
@@ -17,6 +19,17 @@ const TARGET_RATIO_TO_FLOOR = 1.25;
 
 /** Times the listing commands of each manager against the node start-up floor. */
 export async function runCliLatency(options: BenchOptions): Promise<BenchResult> {
+  const listing = await timeListings(options);
+  const firstCommand = await measureFirstCommand(options);
+  console.log(`${firstCommand.report}\n`);
+  return {
+    name: 'cli-latency',
+    report: `${listing.report}\n\n${firstCommand.report}`,
+    targets: [...listing.targets, ...firstCommand.targets],
+  };
+}
+
+async function timeListings(options: BenchOptions): Promise<BenchResult> {
   const rounds = options.isQuick ? 8 : 30;
   const warmups = options.isQuick ? 1 : 3;
   return withManagers(async (managers) => {

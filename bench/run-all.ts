@@ -4,6 +4,8 @@ import { runChaosAvailability } from './chaos-availability.js';
 import { runCliLatency } from './cli-latency.js';
 import { runCrashLoop } from './crash-loop.js';
 import { runDaemonRss } from './daemon-rss.js';
+import { runEventCost } from './event-cost.js';
+import { runEventLatency } from './event-latency.js';
 import { runCleanups } from './lib/cleanup.js';
 import { formatMs, formatTable } from './lib/format.js';
 import { describeMachine } from './lib/machine.js';
@@ -24,6 +26,8 @@ const BENCHMARKS: ReadonlyArray<[string, Benchmark]> = [
   ['log-flood', runLogFlood],
   ['chaos-availability', runChaosAvailability],
   ['proxy-throughput', runProxyThroughput],
+  ['event-latency', runEventLatency],
+  ['event-cost', runEventCost],
 ];
 
 async function runAll(): Promise<void> {

@@ -33,7 +33,8 @@ export interface CpuRole {
   reaperPids?: readonly number[];
 }
 
-const CLOCK_TICKS_PER_S = readClockTicks();
+/** Clock ticks per second of /proc's CPU and start-time fields (getconf CLK_TCK, 100 when unknown). */
+export const CLOCK_TICKS_PER_S = readClockTicks();
 
 function readClockTicks(): number {
   try {
@@ -73,6 +74,11 @@ export function cpuBetween(
   used.set('machine', after.machineBusyMs - before.machineBusyMs);
   used.set('wall', after.at - before.at);
   return used;
+}
+
+/** One process's own CPU (utime + stime) in ms, or NaN when it is gone. */
+export function processCpuMs(pid: number): number {
+  return readProcCpu(pid)?.selfMs ?? Number.NaN;
 }
 
 function readProcCpu(pid: number): ProcCpu | undefined {

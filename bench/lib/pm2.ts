@@ -6,7 +6,7 @@ import { type CommandOutcome, runCommand } from './exec.js';
 import type { ManagedInstance, ProcessManager, StartSpec, TimedCommand } from './manager.js';
 import { PM2_BIN } from './paths.js';
 import { PidTracker } from './pid-tracker.js';
-import { descendantsOf, isAlive, pollUntil } from './probes.js';
+import { descendantsOf, isAlive, pidsWithEnv, pollUntil } from './probes.js';
 
 interface Pm2JlistEntry {
   name: string;
@@ -115,6 +115,8 @@ export class Pm2Manager implements ProcessManager {
         timeoutMs: DAEMON_EXIT_TIMEOUT_MS,
       }).catch(() => undefined);
     }
+    // A daemon that was still starting when this ran (an interrupted benchmark) wrote no pid file yet.
+    for (const pid of pidsWithEnv('PM2_HOME', this.home)) this.#tracker.track(pid);
     const survivors = this.#tracker.killSurvivors();
     if (survivors.length > 0)
       console.error(`pm2: killed ${survivors.length} leftover process(es) by pid`);

@@ -68,6 +68,26 @@ export function pidsWithArgv(isMatch: (argv: readonly string[]) => boolean): num
   return found;
 }
 
+/**
+ * Pids of this user's processes whose environment holds `name=value` (from /proc/<pid>/environ,
+ * which is the environment the process started with). Finds what a temporary home's manager
+ * started even when the manager never told us its pid.
+ */
+export function pidsWithEnv(name: string, value: string): number[] {
+  const wanted = `${name}=${value}`;
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(wanted))
+        found.push(Number(entry));
+    } catch {
+      // ended while we looked, or not ours to read
+    }
+  }
+  return found;
+}
+
 /** Every descendant of a process (children, grandchildren, …). */
 export function descendantsOf(rootPid: number, processes = listProcesses()): ProcInfo[] {
   const byParent = new Map<number, ProcInfo[]>();

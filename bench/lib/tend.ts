@@ -7,7 +7,7 @@ import { type CommandOutcome, runCommand } from './exec.js';
 import type { ManagedInstance, ProcessManager, StartSpec, TimedCommand } from './manager.js';
 import { TEND_BIN } from './paths.js';
 import { PidTracker } from './pid-tracker.js';
-import { descendantsOf, isAlive, pollUntil } from './probes.js';
+import { descendantsOf, isAlive, pidsWithEnv, pollUntil } from './probes.js';
 
 /** The fields of `tend ls --json` rows (InstanceSummary in src/api/wire.ts) that benchmarks read. */
 interface TendInstanceRow {
@@ -51,6 +51,31 @@ export class TendManager implements ProcessManager {
     if (spec.instances !== undefined && spec.instances > 1)
       flags.push('--instances', String(spec.instances));
     return this.#tend(['start', ...flags, '--', spec.command, ...spec.args]);
+  }
+
+  /** `tend start <name>`: starts a program that is already defined and stopped or exited. */
+  startAgain(name: string): Promise<CommandOutcome> {
+    return this.#tend(['start', name]);
+  }
+
+  /**
+   * The dashboard's URL with its token (`tend dashboard --no-open --json`, which turns the TCP
+   * listener on), or undefined when this tend has no dashboard command.
+   */
+  async dashboardUrl(): Promise<string | undefined> {
+    const outcome = await runCommand(
+      process.execPath,
+      [TEND_BIN, 'dashboard', '--no-open', '--json'],
+      { env: this.#env, isFailureAllowed: true },
+    );
+    if (outcome.code !== 0) {
+      if (/unknown command|not a command/i.test(outcome.stderr)) return undefined;
+      throw new Error(`\`tend dashboard --no-open --json\` failed: ${outcome.stderr.trim()}`);
+    }
+    const printed = JSON.parse(outcome.stdout) as { dashboardUrl?: unknown };
+    if (typeof printed.dashboardUrl !== 'string')
+      throw new Error('no dashboardUrl in `tend dashboard --json`');
+    return printed.dashboardUrl;
   }
 
   async list(): Promise<ManagedInstance[]> {
@@ -133,6 +158,9 @@ export class TendManager implements ProcessManager {
         ),
       );
     }
+    // A daemon that was still starting when this ran (an interrupted benchmark) answered nothing:
+    // it and whatever it started carry this home in their environment.
+    for (const pid of pidsWithEnv('TEND_HOME', this.home)) this.#tracker.track(pid);
     const survivors = this.#tracker.killSurvivors();
     if (survivors.length > 0)
       console.error(`tend: killed ${survivors.length} leftover process(es) by pid`);
