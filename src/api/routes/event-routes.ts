@@ -59,6 +59,9 @@ export function registerEventRoutes(
     const write = (text: string) => {
       if (!isOpen) return;
       raw.write(text);
+      // Node's HTTP response corks its socket on each write until the next tick; an event emitted
+      // just before the daemon spawns a replacement would wait out that spawn. Sent now instead.
+      raw.socket?.uncork();
       if (raw.writableLength > backlogLimit) cutOff();
     };
     const send = (event: TendEvent) => {
