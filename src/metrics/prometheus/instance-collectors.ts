@@ -1,16 +1,9 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { INSTANCE_STATES } from '../../supervisor/transitions.js';
 import type { InstanceState } from '../../supervisor/types.js';
 import type { MetricsProgram, ProcessFigures } from './metrics-source.js';
 
-/** Every state an instance can be in; each gets a series so that `== 1` queries always find one. */
-export const INSTANCE_STATES: readonly InstanceState[] = [
-  'starting',
-  'online',
-  'stopping',
-  'stopped',
-  'waiting',
-  'errored',
-];
+// Every state gets a series (transitions.ts lists them), so that `== 1` queries always find one.
 
 const RUNNING_STATES = new Set<InstanceState>(['starting', 'online', 'stopping']);
 
