@@ -58,6 +58,8 @@ ports ${DEMO_PORT}-${DEMO_PORT + DEMO_INSTANCES - 1}, behind tend's failover pro
   http://127.0.0.1:${DEMO_PORT}/          one instance directly: refresh until the chaos monkey strikes
   npx tend logs ${DEMO_NAME} -f        watch the crashes ("Chaos Monkey strikes again!")
   npx tend status ${DEMO_NAME}         restarts, every exit, and the proxy's retries per instance
+  npx tend events ${DEMO_NAME}         every exit and restart, live, one line each
+  npx tend dashboard                 the live web dashboard (prints its URL, with a token)
   npx tend daemon stop               stop everything
 
 Home: ${resolveHome()} (socket, state, logs/, daemon.log)
