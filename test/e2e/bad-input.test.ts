@@ -94,6 +94,7 @@ test('thousands of random and malformed requests leave the daemon answering and 
     '\u0000\u0001\u0002',
   ];
 
+  const unanswered: string[] = [];
   const send = (): Promise<number> => {
     const method = pick(methods);
     const roll = random();
@@ -108,7 +109,24 @@ test('thousands of random and malformed requests leave the daemon answering and 
       'application/json; charset=utf-8',
       '',
     ]);
-    return new Promise((resolve) => {
+    return exchange(method, path, body, contentType, true);
+  };
+
+  /**
+   * One request through Node's keep-alive agent. A reset on a *reused* connection before any
+   * answer is the keep-alive race that Node's documentation describes (the client wrote on a
+   * connection as it was being closed; the request was never read): sent again once, as its docs
+   * advise, and counted. Any other failure to answer is -1.
+   */
+  let resentOnReusedConnection = 0;
+  const exchange = (
+    method: string,
+    path: string,
+    body: string,
+    contentType: string,
+    isFirstTry: boolean,
+  ): Promise<number> =>
+    new Promise((resolve) => {
       let status: number | undefined;
       const req = request(
         {
@@ -125,10 +143,21 @@ test('thousands of random and malformed requests leave the daemon answering and 
       );
       // An answer counts even when Node's client then fails its last write on the closed
       // connection (EPIPE after the whole body was read and answered); no answer is -1.
-      req.on('error', () => resolve(status ?? -1));
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (status !== undefined) {
+          resolve(status);
+        } else if (isFirstTry && req.reusedSocket && error.code === 'ECONNRESET') {
+          resentOnReusedConnection++;
+          resolve(exchange(method, path, body, contentType, false));
+        } else {
+          unanswered.push(
+            `${method} ${path} (${body.length} B, reused ${req.reusedSocket}): ${error.code}`,
+          );
+          resolve(-1);
+        }
+      });
       req.end(method === 'GET' || method === 'HEAD' ? undefined : body);
     });
-  };
 
   const sendGarbage = (): Promise<void> =>
     new Promise((resolve) => {
@@ -166,10 +195,13 @@ test('thousands of random and malformed requests leave the daemon answering and 
   assert.equal(statuses.get(500) ?? 0, 0, `no internal error: ${JSON.stringify([...statuses])}`);
   // Every request is answered, a body over the limit too: the daemon reads it before it answers
   // 413 and closes, so the client never meets ECONNRESET or EPIPE instead of the answer.
+  t.diagnostic(
+    `sent again after a reset on a reused keep-alive connection: ${resentOnReusedConnection}`,
+  );
   assert.equal(
     statuses.get(-1) ?? 0,
     0,
-    `every request answered: ${JSON.stringify([...statuses])}`,
+    `every request answered: ${JSON.stringify([...statuses])}; unanswered: ${unanswered.join('; ')}`,
   );
   const health = await tend.api<HealthReply>('GET', '/v1/health');
   assert.equal(health.status, 200);
