@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { EventBus } from '../../src/core/event-bus.js';
 import { TendMetrics } from '../../src/metrics/prometheus/tend-metrics.js';
-import { LATENCY_BUCKET_BOUNDS_SECONDS } from '../../src/proxy/control-protocol.js';
 import { missingToolReason } from '../helpers/external-tool.js';
 import { runPromtool } from '../helpers/promtool.js';
+import { proxyStats } from '../helpers/proxy-stats.js';
 
 const NO_PROMTOOL = missingToolReason('promtool', 'prometheus');
 
@@ -32,26 +32,7 @@ test('docs/metrics.md documents exactly the metric families the daemon exposes',
           instances: [{ instance: 0, status: 'online', pid: process.pid, uptimeMs: 1 }],
           proxy: {
             unavailable: 0,
-            instances: [
-              {
-                instance: 0,
-                requests: 0,
-                retries: 0,
-                failures: 0,
-                outstanding: 0,
-                isReady: true,
-                isSuspended: false,
-                latencyMs: { p50: null, p90: null, p99: null },
-                responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
-                failuresHidden: 0,
-                badGateway: 0,
-                latencyTotals: {
-                  buckets: new Array<number>(LATENCY_BUCKET_BOUNDS_SECONDS.length + 1).fill(0),
-                  sumSeconds: 0,
-                  count: 0,
-                },
-              },
-            ],
+            instances: [proxyStats(0)],
           },
         },
       ],

@@ -8,13 +8,11 @@ import type {
   ProcessFigures,
 } from '../../src/metrics/prometheus/metrics-source.js';
 import { TendMetrics } from '../../src/metrics/prometheus/tend-metrics.js';
-import {
-  type InstanceProxyStats,
-  LATENCY_BUCKET_BOUNDS_SECONDS,
-} from '../../src/proxy/control-protocol.js';
+import { LATENCY_BUCKET_BOUNDS_SECONDS } from '../../src/proxy/control-protocol.js';
 import { sampleValue } from '../helpers/exposition.js';
 import { missingToolReason } from '../helpers/external-tool.js';
 import { checkWithPromtool } from '../helpers/promtool.js';
+import { proxyStats } from '../helpers/proxy-stats.js';
 
 const NO_PROMTOOL = missingToolReason('promtool', 'prometheus');
 
@@ -31,31 +29,6 @@ const FAKE_PROCESSES: ProcessFigures = (pid) =>
     : pid === 101
       ? { cpuSeconds: 0.5, residentBytes: 5_242_880 }
       : undefined;
-
-function proxyStats(
-  instance: number,
-  overrides: Partial<InstanceProxyStats> = {},
-): InstanceProxyStats {
-  return {
-    instance,
-    requests: 0,
-    retries: 0,
-    failures: 0,
-    outstanding: 0,
-    isReady: true,
-    isSuspended: false,
-    latencyMs: { p50: null, p90: null, p99: null },
-    responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
-    failuresHidden: 0,
-    badGateway: 0,
-    latencyTotals: {
-      buckets: new Array<number>(LATENCY_BUCKET_BOUNDS_SECONDS.length + 1).fill(0),
-      sumSeconds: 0,
-      count: 0,
-    },
-    ...overrides,
-  };
-}
 
 function web(): MetricsProgram {
   const buckets = new Array<number>(LATENCY_BUCKET_BOUNDS_SECONDS.length + 1).fill(0);
