@@ -72,6 +72,11 @@ export const ERROR_TABLE = {
     exitCode: 1,
     meaning: 'a program by that name is already managed',
   },
+  TEND_ERR_PROGRAM_UPDATE_REFUSED: {
+    status: 409,
+    exitCode: 1,
+    meaning: 'the change cannot be made to a program in place (adding or removing its proxy)',
+  },
   TEND_ERR_PROGRAM_INVALID_NAME: {
     status: 400,
     exitCode: 2,

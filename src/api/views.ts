@@ -61,6 +61,7 @@ export function toInstanceDetail(
         signal: exit.signal,
         uptimeMs: exit.uptimeMs,
         isFailure: exit.isFailure,
+        reason: exit.reason ?? null,
       }),
     ),
   };

@@ -44,6 +44,8 @@ export interface ExitRecordWire {
   signal: SignalName | null;
   uptimeMs: number;
   isFailure: boolean;
+  /** Why tend ended that run on its own (hung), or null. */
+  reason: string | null;
 }
 
 /** Everything about one instance. */

@@ -18,7 +18,8 @@ export type TendEventBody =
   | { kind: 'daemon.started'; pid: number; version: string }
   | { kind: 'daemon.stopping'; pid: number }
   | { kind: 'program.added'; program: string; spec: ProgramSpec }
-  | { kind: 'program.updated'; program: string; spec: ProgramSpec }
+  /** The definition was replaced (`changed`: the top-level fields that differ); running processes keep the old one. */
+  | { kind: 'program.updated'; program: string; spec: ProgramSpec; changed: string[] }
   | { kind: 'program.removed'; program: string }
   /** The user asked for the program to run or to stay stopped (start, stop, restart). */
   | { kind: 'program.desired'; program: string; desired: DesiredState }

@@ -130,6 +130,12 @@ export class ManagedProgram {
     return this.pool.updateSpec(spec);
   }
 
+  /** Replaces the definition (pool size included); running processes keep theirs until respawned. */
+  update(spec: ProgramSpec): Promise<SpawnOutcome[]> {
+    this.proxy?.updateSpec(spec);
+    return this.pool.updateSpec(spec);
+  }
+
   /** The proxy's state and counters, when the program has a proxy. */
   async proxyView(): Promise<PoolProxyView | null> {
     return this.proxy ? this.proxy.view() : null;

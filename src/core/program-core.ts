@@ -1,4 +1,5 @@
 import type { ProgramSpec } from '../config/program-spec.js';
+import { changedSpecFields } from '../config/spec-changes.js';
 import { ConflictError, NotFoundError, SpawnError, TendError } from '../errors.js';
 import { proxyProgramName } from '../pool/proxy-name.js';
 import type { SignalName } from '../process/signals.js';
@@ -246,6 +247,50 @@ export class ProgramCore {
   /** Tells an instance that process `pid` passed its readiness check; a stale answer is ignored. */
   markReady(name: string, instance: number, pid: number): void {
     this.#programs.get(name)?.pool.instance(instance)?.markReady(pid);
+  }
+
+  /**
+   * Tells an instance that process `pid` is hung (liveness, heartbeat, memory, silence): it is
+   * killed and restarted per its policy, its exit recorded with `reason`; a stale pid is ignored.
+   */
+  declareHung(name: string, instance: number, pid: number, reason: string): void {
+    this.#programs.get(name)?.pool.instance(instance)?.declareHung(pid, reason);
+  }
+
+  /**
+   * Replaces a program's definition without restarting anything: running processes keep theirs,
+   * the next spawns (restarts, reloads) use the new one; a changed pool size adds or stops
+   * instances as scaling does. Resolves to the names of the fields that changed (none: nothing
+   * happens). Adding or removing the proxy is refused: it needs the program deleted and added.
+   */
+  async update(spec: ProgramSpec): Promise<string[]> {
+    this.#refuseWhileClosing();
+    const program = this.get(spec.name);
+    const changed = changedSpecFields(program.spec, spec);
+    if (changed.length === 0) return [];
+    if ((program.spec.proxy === undefined) !== (spec.proxy === undefined)) {
+      throw new ConflictError(
+        'TEND_ERR_PROGRAM_UPDATE_REFUSED',
+        `Cannot ${spec.proxy ? 'add a proxy to' : 'remove the proxy of'} \`${spec.name}\` in place; delete it and add it again`,
+      );
+    }
+    const from = program.spec.instances;
+    if (spec.instances > from) {
+      await this.#options.ports?.refuseTaken(program, { from, size: spec.instances });
+      await this.#options.output.prepare(spec.name, spec.instances);
+    }
+    const outcomes = await program.update(spec);
+    this.#options.bus.emit({ kind: 'program.updated', program: spec.name, spec, changed });
+    if (spec.instances !== from) {
+      this.#options.bus.emit({
+        kind: 'program.scaled',
+        program: spec.name,
+        from,
+        to: spec.instances,
+      });
+    }
+    this.#throwSpawnFailures(outcomes.flatMap((outcome) => (outcome.ok ? [] : [outcome.message])));
+    return changed;
   }
 
   /** Tells an instance why process `pid` cannot become ready (another process holds its port). */

@@ -22,6 +22,7 @@ const ExitRecordSchema = z.strictObject({
   signal: storedSignal.nullable(),
   uptimeMs: count,
   isFailure: z.boolean(),
+  reason: z.string().max(4096).optional(),
 });
 
 /** Health statistics of one instance, as the state file keeps them. */

@@ -54,6 +54,8 @@ interface RunningProcess {
   startTimer: TimerHandle | null;
   /** Whether it was stopped for not becoming ready in time: its exit is a young death, whatever its uptime. */
   isStartTimedOut: boolean;
+  /** Why it was declared hung and is being killed (liveness, heartbeat…), or null: its exit is then a failure. */
+  hungReason: string | null;
 }
 
 interface SpawnCause {
@@ -211,6 +213,26 @@ export class InstanceSupervisor {
     this.#notifyIfChanged();
   }
 
+  /**
+   * Tells the supervisor that process `pid` is hung (a liveness probe failed, a heartbeat is
+   * late…): it is stopped like a requested stop (stop signal to its group, SIGKILL after the stop
+   * timeout: a hung process often ignores signals), its exit is recorded as a failure with
+   * `reason`, and it is restarted per its policy with cause `hung`. A stale pid is ignored, and so
+   * is a second report while the first kill is under way.
+   */
+  declareHung(pid: number, reason: string): void {
+    const running = this.#process;
+    if (running === null || running.pid !== pid || running.hungReason !== null) return;
+    if (this.#state !== 'starting' && this.#state !== 'online') return;
+    running.hungReason = reason;
+    running.startTimer?.cancel();
+    running.startTimer = null;
+    this.#reason = reason;
+    this.#terminate(running);
+    this.#isChanged = true;
+    this.#notifyIfChanged();
+  }
+
   /** Replaces the definition; it applies from the next spawn and the next exit on. */
   updateSpec(spec: ProgramSpec): void {
     this.#spec = spec;
@@ -260,6 +282,7 @@ export class InstanceSupervisor {
       isReadyByCheck: false,
       startTimer: null,
       isStartTimedOut: false,
+      hungReason: null,
     };
     this.#process = running;
     this.#stateSince = now;
@@ -296,15 +319,23 @@ export class InstanceSupervisor {
     if (this.#process !== running || this.#state !== 'starting') return;
     running.isStartTimedOut = true;
     this.#reason = notReadyReason(this.#spec, this.#index);
+    this.#terminate(running);
+    this.#isChanged = true;
+    this.#notifyIfChanged();
+  }
+
+  /** Ends a process tend gave up on (never ready, hung) without a requested stop: stop signal, then SIGKILL. */
+  #terminate(running: RunningProcess): void {
     this.#runtime.signal(running.pid, this.#spec.stopSignal, 'group');
     const timer = this.#runtime.setTimer(this.#spec.stopTimeoutMs, () => {
       if (this.#stopTimer !== timer) return;
       this.#stopTimer = null;
-      if (this.#process === running) this.#runtime.signal(running.pid, 'SIGKILL', 'group');
+      if (this.#process !== running) return;
+      // A main process that left its group (setsid) is not reached through the group.
+      this.#runtime.signal(running.pid, 'SIGKILL', 'group');
+      this.#runtime.signal(running.pid, 'SIGKILL', 'process');
     });
     this.#stopTimer = timer;
-    this.#isChanged = true;
-    this.#notifyIfChanged();
   }
 
   /** A runtime that throws instead of answering ok:false must not leave the instance `starting` with no process. */
@@ -344,10 +375,11 @@ export class InstanceSupervisor {
         : 'stopped on request';
       this.#finishStop(exit, uptimeMs, now);
     } else {
-      fact.isFailure =
-        running.isStartTimedOut || isFailureExit(exit, this.#spec.noRestartExitCodes);
+      fact.isFailure = isFailedRun(running, exit, this.#spec);
+      // Set before the decision: a stable run's exit is delivered before its replacement spawns.
+      fact.reason = running.hungReason;
       this.#handleOwnExit(running, exit, uptimeMs, now);
-      fact.reason = this.#reason;
+      fact.reason = running.hungReason ?? this.#reason;
     }
     this.#notifyIfChanged();
   }
@@ -379,18 +411,35 @@ export class InstanceSupervisor {
 
   #handleOwnExit(running: RunningProcess, exit: ProcessExit, uptimeMs: number, now: number): void {
     const spec = this.#spec;
-    const isFailure = running.isStartTimedOut || isFailureExit(exit, spec.noRestartExitCodes);
-    recordExit(this.#stats, { at: now, code: exit.code, signal: exit.signal, uptimeMs, isFailure });
-    if (!shouldRestart(spec.restart, exit, spec.noRestartExitCodes)) {
+    const isFailure = isFailedRun(running, exit, spec);
+    recordExit(this.#stats, {
+      at: now,
+      code: exit.code,
+      signal: exit.signal,
+      uptimeMs,
+      isFailure,
+      ...(running.hungReason === null ? {} : { reason: running.hungReason }),
+    });
+    const isHung = running.hungReason !== null;
+    if (
+      isHung
+        ? spec.restart === 'never'
+        : !shouldRestart(spec.restart, exit, spec.noRestartExitCodes)
+    ) {
       this.#move('exited');
       this.#reason = stayedDownReason(
         exit,
         spec.restart,
         isDoneExit(exit, spec.noRestartExitCodes),
       );
+      if (isHung) this.#reason = `${running.hungReason}; ${this.#reason}`;
       return;
     }
-    const restartCause: RestartCause = exit.signal === null ? 'exit-code' : 'signal';
+    const restartCause: RestartCause = isHung
+      ? 'hung'
+      : exit.signal === null
+        ? 'exit-code'
+        : 'signal';
     const isStable =
       !running.isStartTimedOut && (uptimeMs >= spec.minUptimeMs || running.isReadyByCheck);
     if (isStable) {
@@ -418,6 +467,7 @@ export class InstanceSupervisor {
       });
       if (running.isStartTimedOut)
         this.#reason = `${notReadyReason(spec, this.#index)}; ${this.#reason}`;
+      if (isHung) this.#reason = `${running.hungReason}; ${this.#reason}`;
       this.#facts.push({ type: 'errored', reason: this.#reason });
       return;
     }
@@ -438,6 +488,7 @@ export class InstanceSupervisor {
     );
     if (running.isStartTimedOut)
       this.#reason = `${notReadyReason(spec, this.#index)}; ${this.#reason}`;
+    if (isHung) this.#reason = `${running.hungReason}; ${this.#reason}`;
     const timer = this.#runtime.setTimer(delayMs, () =>
       this.#onBackoffElapsed(timer, { restartCause, isAfterFailure: isFailure }),
     );
@@ -585,4 +636,13 @@ export class InstanceSupervisor {
       `Instance ${this.#spec.name}:${this.#index} ${problem}; this is a bug in tend`,
     );
   }
+}
+
+/** Whether a run that ended on its own counts as a failure: never ready in time, hung, or a failing exit. */
+function isFailedRun(running: RunningProcess, exit: ProcessExit, spec: ProgramSpec): boolean {
+  return (
+    running.isStartTimedOut ||
+    running.hungReason !== null ||
+    isFailureExit(exit, spec.noRestartExitCodes)
+  );
 }

@@ -29,15 +29,30 @@ function instance(overrides: Partial<InstanceDetail>): InstanceDetail {
     upForMs: 65_000,
     downForMs: null,
     exits: [
-      { at: '2024-05-01T11:50:00.000Z', code: 1, signal: null, uptimeMs: 1200, isFailure: true },
+      {
+        at: '2024-05-01T11:50:00.000Z',
+        code: 1,
+        signal: null,
+        uptimeMs: 1200,
+        isFailure: true,
+        reason: null,
+      },
       {
         at: '2024-05-01T11:55:00.000Z',
         code: null,
         signal: 'SIGKILL',
         uptimeMs: 2300,
         isFailure: true,
+        reason: 'hung: liveness failed 3 times (GET /healthz timed out after 1000 ms)',
       },
-      { at: '2024-05-01T11:58:55.000Z', code: 0, signal: null, uptimeMs: 1000, isFailure: false },
+      {
+        at: '2024-05-01T11:58:55.000Z',
+        code: 0,
+        signal: null,
+        uptimeMs: 1000,
+        isFailure: false,
+        reason: null,
+      },
     ],
     ...overrides,
   };
@@ -105,7 +120,10 @@ test('status shows the definition, health statistics, exits with code or signal,
   assert.match(text, /restarts +3 \(2 after a failure\)\n/);
   assert.match(text, /runs +3, 1\.5s on average\n/);
   assert.match(text, /code 1 +1\.2s {2}failure\n/);
-  assert.match(text, /SIGKILL +2\.3s {2}failure\n/);
+  assert.match(
+    text,
+    /SIGKILL +2\.3s {2}hung: liveness failed 3 times \(GET \/healthz timed out after 1000 ms\)\n/,
+  );
   assert.match(text, /code 0 +1s {2}ok\n/);
   assert.match(text, /web\[1\] {2}errored {2}port 3001\n/);
   assert.match(text, /down for +2m 5s\n/);
@@ -173,6 +191,7 @@ test('status lists only the most recent exits', () => {
     signal: null,
     uptimeMs: 10,
     isFailure: true,
+    reason: null,
   }));
   const text = formatProgramStatus(
     { ...PROGRAM, instances: [instance({ exits })] },

@@ -18,7 +18,11 @@ test('a program with a port that never listens stayed starting for ever: it is s
     /not ready within 1000ms \(port 3000 never answered\)/,
   );
   runtime.advance(500);
-  assert.deepEqual(runtime.signalsTo(pid), ['SIGTERM/group', 'SIGKILL/group'], 'escalates');
+  assert.deepEqual(
+    runtime.signalsTo(pid),
+    ['SIGTERM/group', 'SIGKILL/group', 'SIGKILL/process'],
+    'escalates, also to a main process that left its group',
+  );
   runtime.exit(pid, { signal: 'SIGKILL' });
   assert.equal(instance.state, 'waiting', 'a young death: restarted after a backoff, not at once');
   assert.match(instance.snapshot().reason ?? '', /^not ready within 1000ms/);

@@ -29,7 +29,7 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
     case 'program.added':
       return [event.program, 'added'];
     case 'program.updated':
-      return [event.program, 'updated'];
+      return [event.program, `updated: ${event.changed.join(', ')}`];
     case 'program.removed':
       return [event.program, 'removed'];
     case 'program.desired':

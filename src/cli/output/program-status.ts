@@ -143,7 +143,7 @@ function formatInstanceStatus(instance: InstanceDetail, palette: Palette, now: n
         formatTime(exit.at),
         formatExit(exit.code, exit.signal),
         formatDuration(exit.uptimeMs),
-        exit.isFailure ? palette.red('failure') : palette.gray('ok'),
+        exitVerdict(exit, palette),
       ]),
       { indent: 6, styleHeader: palette.dim },
     );
@@ -163,4 +163,13 @@ export function formatCommand(command: string, args: readonly string[], isShell:
 function quoteWord(word: string): string {
   if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
   return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The last column of an exit row: ok, failure, or why tend ended it (hung: …). */
+function exitVerdict(
+  exit: { isFailure: boolean; reason: string | null },
+  palette: Palette,
+): string {
+  if (exit.reason !== null) return palette.red(exit.reason);
+  return exit.isFailure ? palette.red('failure') : palette.gray('ok');
 }
