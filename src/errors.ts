@@ -77,6 +77,36 @@ export const ERROR_TABLE = {
     exitCode: 1,
     meaning: 'the change cannot be made to a program in place (adding or removing its proxy)',
   },
+  TEND_ERR_TASK_ID_INVALID: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'a task or lease id that is not letters, digits, `_` and `-` (at most 64)',
+  },
+  TEND_ERR_LEASE_NOT_FOUND: {
+    status: 404,
+    exitCode: 1,
+    meaning: 'no such lease: never granted, or already released, expired or ended by an exit',
+  },
+  TEND_ERR_LEASE_NOT_YOURS: {
+    status: 409,
+    exitCode: 1,
+    meaning: 'the lease is held by another client',
+  },
+  TEND_ERR_LEASE_CONFLICT: {
+    status: 500,
+    exitCode: 1,
+    meaning: 'an instance would have been leased twice (a bug in tend)',
+  },
+  TEND_ERR_ALLOCATION_TIMEOUT: {
+    status: 503,
+    exitCode: 1,
+    meaning: 'no instance of the pool became free in time, and the pool is at its maximum',
+  },
+  TEND_ERR_ALLOCATION_CANCELLED: {
+    status: 503,
+    exitCode: 1,
+    meaning: 'the program was stopped or removed while the request waited for an instance',
+  },
   TEND_ERR_PROGRAM_INVALID_NAME: {
     status: 400,
     exitCode: 2,
