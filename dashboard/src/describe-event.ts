@@ -5,7 +5,9 @@ import type { TendEvent } from './wire.js';
 export function eventSubject(event: TendEvent): string {
   if (!('program' in event)) return 'daemon';
   if (!('instance' in event)) return event.program;
-  return event.role === 'proxy' ? `${event.program}:proxy` : `${event.program}:${event.instance}`;
+  return 'role' in event && event.role === 'proxy'
+    ? `${event.program}:proxy`
+    : `${event.program}:${event.instance}`;
 }
 
 /** What happened, in a few words, as `tend events` prints it. */
@@ -35,6 +37,10 @@ export function describeEvent(event: TendEvent): string {
       return `restarted (${event.cause}), pid ${event.pid}`;
     case 'instance.errored':
       return `errored: ${event.reason}`;
+    case 'lease.granted':
+      return `leased as ${event.lease}${event.holder === null ? '' : ` to ${event.holder}`}`;
+    case 'lease.ended':
+      return `lease ${event.lease} ${event.end}`;
     case 'proxy.membership':
       return `proxy members: ${event.members.filter((member) => member.isReady).length} of ${event.members.length} ready`;
     default:

@@ -10,6 +10,7 @@ import { RefusalLog } from './refusal-log.js';
 import { registerDaemonRoutes } from './routes/daemon-routes.js';
 import { isPublicRoute, registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { type EventStreamOptions, registerEventRoutes } from './routes/event-routes.js';
+import { type LeaseService, registerLeaseRoutes } from './routes/lease-routes.js';
 import { type ListenerControl, registerListenerRoutes } from './routes/listener-routes.js';
 import { type LogSource, registerLogRoutes } from './routes/log-routes.js';
 import { type MetricsExposition, registerMetricsRoutes } from './routes/metrics-routes.js';
@@ -48,6 +49,8 @@ export interface ApiServerOptions {
   listener?: ListenerControl;
   /** On TCP: the token every request but the dashboard's files needs, and the dashboard. */
   tcp?: TcpOptions;
+  /** The dispatcher's leases (`/v1/programs/:name/allocate`…); left out, those routes do not exist. */
+  leases?: LeaseService;
 }
 
 /** What the API on a TCP port adds: a bearer token and the dashboard's files. */
@@ -95,6 +98,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   if (options.metrics) registerMetricsRoutes(app, options.metrics);
   registerDaemonRoutes(app, options);
   registerProgramRoutes(app, options);
+  if (options.leases) registerLeaseRoutes(app, options.leases);
   registerLogRoutes(app, options.logs);
   registerEventRoutes(app, options);
   return app;

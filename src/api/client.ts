@@ -4,6 +4,7 @@ import { basename, dirname } from 'node:path';
 import { DaemonError, errorFromWire, TendError } from '../errors.js';
 import { SseReader } from './sse-reader.js';
 import type {
+  AllocationReply,
   DeleteReply,
   EventStreamMessage,
   HealthReply,
@@ -134,6 +135,23 @@ export class ApiClient {
   /** `POST /v1/programs/:name/scale`: `{to: N}` or `{by: ±N}`; refused past the pool's bounds. */
   scaleProgram(name: string, body: { to: number } | { by: number }): Promise<ProgramDetail> {
     return this.request('POST', `/v1/programs/${encodeURIComponent(name)}/scale`, body);
+  }
+
+  /** `POST /v1/programs/:name/allocate`: leases a free ready instance, waiting up to `timeoutMs`. */
+  allocate(
+    name: string,
+    body: { holder?: string; ttlMs?: number; timeoutMs?: number },
+  ): Promise<AllocationReply> {
+    return this.request('POST', `/v1/programs/${encodeURIComponent(name)}/allocate`, body);
+  }
+
+  /** `POST /v1/programs/:name/leases/:lease/release`. */
+  releaseLease(name: string, lease: string, holder?: string): Promise<AllocationReply> {
+    return this.request(
+      'POST',
+      `/v1/programs/${encodeURIComponent(name)}/leases/${encodeURIComponent(lease)}/release`,
+      holder === undefined ? {} : { holder },
+    );
   }
 
   /** `DELETE /v1/programs/:target`. */

@@ -203,3 +203,12 @@ export type EventStreamMessage =
   | { kind: 'stream.open'; nextSeq: number }
   | { kind: 'stream.gap'; oldestSeq: number; nextSeq: number }
   | { kind: 'stream.closed'; reason: string };
+
+/** A leased instance (`POST /v1/programs/:name/allocate`, the lease routes): where to reach it, and the lease. */
+export interface AllocationReply {
+  program: string;
+  instance: number;
+  host: string;
+  port: number | null;
+  lease: { id: string; holder: string | null; grantedAt: string; expiresAt: string | null };
+}

@@ -1,9 +1,11 @@
+import { ALLOCATION_DEFAULTS } from '../config/allocation-defaults.js';
 import {
   BALANCE_STRATEGIES,
   PROXY_DEFAULTS,
   PROXY_LIMITS,
   PROXY_MODES,
 } from '../config/proxy-defaults.js';
+import { EVENT_KINDS } from '../core/events.js';
 import type { CommandSpec, OptionSpec } from './command-types.js';
 import { PROBE_OPTIONS } from './probe-option-table.js';
 
@@ -239,6 +241,67 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/scale.js'),
   },
   {
+    name: 'allocate',
+    aliases: [],
+    summary: 'lease a free ready instance of a pool to one client and print its address',
+    usage: '<name> [--holder NAME] [--ttl MS] [--timeout MS] [--json]',
+    positionals: [{ name: '<name>', isRequired: true, completes: 'program' }],
+    options: [
+      {
+        long: 'holder',
+        kind: 'value',
+        valueName: 'NAME',
+        description: 'who holds the lease; only that holder may release it',
+      },
+      {
+        long: 'ttl',
+        kind: 'value',
+        valueName: 'MS',
+        description: 'end the lease after this long unless renewed',
+        defaultText: 'until released or the instance exits',
+        check: { kind: 'duration', minMs: 1, maxMs: DAY_MS },
+      },
+      {
+        long: 'timeout',
+        kind: 'value',
+        valueName: 'MS',
+        description: 'how long to wait for a free instance before giving up',
+        defaultText: `${ALLOCATION_DEFAULTS.timeoutMs / 1000}s`,
+        check: { kind: 'duration', minMs: 0, maxMs: 120_000 },
+      },
+      JSON_OPTION,
+    ],
+    details: [
+      'The dispatcher: hands out the lowest free ready instance (host, port, instance, lease id),',
+      'which gets no other client until the lease is released, expires, or the instance exits.',
+      'With none free, the pool grows by one while below --max and the request waits; at --max it',
+      'waits for a release up to --timeout, then exits 1 naming the pool and its bound.',
+    ].join('\n'),
+    examples: ['tend allocate worker', 'tend allocate worker --holder alice --ttl 30s'],
+    load: () => import('./commands/allocate.js'),
+  },
+  {
+    name: 'release',
+    aliases: [],
+    summary: 'end a lease from tend allocate, so the instance can be handed out again',
+    usage: '<name> <lease> [--holder NAME] [--json]',
+    positionals: [
+      { name: '<name>', isRequired: true, completes: 'program' },
+      { name: '<lease>', isRequired: true },
+    ],
+    options: [
+      {
+        long: 'holder',
+        kind: 'value',
+        valueName: 'NAME',
+        description: 'the holder named at allocation, when one was',
+      },
+      JSON_OPTION,
+    ],
+    examples: ['tend release worker l4kq2m9xw0c1vd7s'],
+    load: () => import('./commands/release.js'),
+  },
+  {
     name: 'list',
     aliases: ['ls', 'ps'],
     summary: 'list every instance with its status, restarts, uptime, CPU and memory',
@@ -336,10 +399,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     details: [
       'One line per event: the time, program:instance, what happened, the exit code or signal',
-      'name, and the reason. Runs until interrupted. Kinds: daemon.started, daemon.stopping,',
-      'program.added, program.updated, program.removed, program.desired, program.scaled,',
-      'instance.state, instance.spawned, instance.ready, instance.exited, instance.restarted,',
-      'instance.errored, proxy.membership. The daemon keeps the last 4096 events for --since.',
+      'name, and the reason. Runs until interrupted. The daemon keeps the last 4096 events for',
+      `--since. Kinds: ${EVENT_KINDS.join(', ')}.`,
     ].join('\n'),
     examples: [
       'tend events',

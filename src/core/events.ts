@@ -64,6 +64,22 @@ export type TendEventBody =
       role: InstanceRole;
       reason: string;
     }
+  /** An instance was handed out to a client (`tend allocate`); it gets no other client until the lease ends. */
+  | {
+      kind: 'lease.granted';
+      program: string;
+      instance: number;
+      lease: string;
+      holder: string | null;
+    }
+  /** A lease ended: released, expired, its instance exited, or the program was removed. */
+  | {
+      kind: 'lease.ended';
+      program: string;
+      instance: number;
+      lease: string;
+      end: 'released' | 'expired' | 'exited' | 'removed';
+    }
   | {
       kind: 'proxy.membership';
       program: string;
@@ -85,6 +101,8 @@ export const EVENT_KINDS = [
   'instance.exited',
   'instance.restarted',
   'instance.errored',
+  'lease.granted',
+  'lease.ended',
   'proxy.membership',
 ] as const satisfies ReadonlyArray<TendEventBody['kind']>;
 

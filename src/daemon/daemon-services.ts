@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { LeaseService } from '../api/routes/lease-routes.js';
 import type { LogSource } from '../api/routes/log-routes.js';
 import { type LiveFiguresSource, viewPrograms } from '../api/views.js';
 import type { HomePaths } from '../config/home.js';
@@ -12,6 +13,7 @@ import { createNodeRuntime } from '../process/node-runtime.js';
 import { readProcessStartTime } from '../process/proc-identity.js';
 import { StateStore } from '../store/state-file.js';
 import { TEND_VERSION } from '../version.js';
+import { createLeaseService } from './lease-service.js';
 import { endLeftovers } from './leftovers.js';
 import { persistOnEvents, toStateToSave } from './persistence.js';
 import { PidTracker } from './pid-tracker.js';
@@ -27,6 +29,8 @@ export interface DaemonServices {
   logSource: LogSource;
   /** The Prometheus metrics behind `GET /metrics`. */
   metrics: TendMetrics;
+  /** The dispatcher's leases: free instances handed out one client each. */
+  leases: LeaseService;
   /** Problems found at start-up (a corrupt state file moved aside, a program that could not start). */
   problems: string[];
   /** Tells the bus the daemon is up (once the API answers). */
@@ -91,6 +95,7 @@ export async function createDaemonServices(
   pids.attach(bus);
   wireReadiness(bus, core);
   feedProxies(bus, core);
+  const leases = createLeaseService(bus, core, runtime, onProblem);
 
   endLeftovers(loaded.state.programs, identity, runtime, onProblem);
   await core.restore(loaded.state.programs);
@@ -107,6 +112,7 @@ export async function createDaemonServices(
     problems,
     live,
     metrics: prometheus,
+    leases,
     logSource: {
       tail: (query) => logs.tail(query),
       onLine: (listener) => logs.onLine(listener),
@@ -119,6 +125,7 @@ export async function createDaemonServices(
       if (isShutDown) return;
       isShutDown = true;
       bus.emit({ kind: 'daemon.stopping', pid: process.pid });
+      leases.close();
       await core.close();
       // After any save still in flight, so that no temp file is left behind.
       await saveState(true);

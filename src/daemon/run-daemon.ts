@@ -97,6 +97,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       health,
       requestStop: () => requestStop(),
       metrics: services.metrics,
+      leases: services.leases,
       logger,
     };
     const listener = new TcpListener({

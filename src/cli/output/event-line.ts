@@ -39,6 +39,13 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
       ];
     case 'program.scaled':
       return [event.program, `scaled ${event.from} → ${event.to}`];
+    case 'lease.granted':
+      return [
+        `${event.program}:${event.instance}`,
+        `leased as ${event.lease}${event.holder === null ? '' : ` to ${event.holder}`}`,
+      ];
+    case 'lease.ended':
+      return [`${event.program}:${event.instance}`, `lease ${event.lease} ${event.end}`];
     case 'proxy.membership': {
       const ready = event.members
         .filter((member) => member.isReady)

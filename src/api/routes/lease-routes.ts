@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import { AllocationRequestSchema, LeaseActionSchema } from '../../config/allocation-request.js';
+import { parseInput } from '../parse-input.js';
+import type { AllocationReply } from '../wire.js';
+import { parseNameParam } from './program-target.js';
+
+/** What the lease routes need: the daemon's leases (src/daemon/lease-service.ts). */
+export interface LeaseService {
+  allocate(
+    name: string,
+    request: z.output<typeof AllocationRequestSchema>,
+  ): Promise<AllocationReply>;
+  renew(
+    name: string,
+    leaseId: string,
+    ttlMs: number | undefined,
+    holder: string | null,
+  ): AllocationReply;
+  release(name: string, leaseId: string, holder: string | null): AllocationReply;
+  list(name: string): AllocationReply[];
+  close(): void;
+}
+
+/** Routes of the dispatcher: allocate a free instance of a pool, list, renew and release leases. */
+export function registerLeaseRoutes(app: FastifyInstance, leases: LeaseService): void {
+  app.post('/v1/programs/:name/allocate', async (request) => {
+    const name = parseNameParam(request.params);
+    const body = parseInput(AllocationRequestSchema, request.body ?? {}, 'allocation request');
+    return leases.allocate(name, body);
+  });
+
+  app.get('/v1/programs/:name/leases', async (request) =>
+    leases.list(parseNameParam(request.params)),
+  );
+
+  app.post('/v1/programs/:name/leases/:lease/renew', async (request) => {
+    const { name, lease } = leaseParams(request.params);
+    const body = parseInput(LeaseActionSchema, request.body ?? {}, 'lease renewal');
+    return leases.renew(name, lease, body.ttlMs, body.holder);
+  });
+
+  app.post('/v1/programs/:name/leases/:lease/release', async (request) => {
+    const { name, lease } = leaseParams(request.params);
+    const body = parseInput(LeaseActionSchema, request.body ?? {}, 'lease release');
+    return leases.release(name, lease, body.holder);
+  });
+}
+
+/** The `:name` and `:lease` of a lease route. */
+function leaseParams(params: unknown): { name: string; lease: string } {
+  const { name, lease } = params as { name?: unknown; lease?: unknown };
+  return { name: parseNameParam({ name }), lease: String(lease ?? '') };
+}
