@@ -1,6 +1,5 @@
 import type { LeaseService } from '../api/routes/lease-routes.js';
 import type { AllocationReply } from '../api/wire.js';
-import type { AllocationRequestSchema } from '../config/allocation-request.js';
 import { instancePort } from '../config/instance-port.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { ProgramCore } from '../core/program-core.js';
