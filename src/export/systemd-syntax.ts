@@ -4,7 +4,7 @@
  */
 
 /** Characters of a command-line word that may stand unquoted. */
-const PLAIN_WORD = /^[A-Za-z0-9_@+=:,./-]+$/;
+const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
 /** `%` starts a specifier (`%i`, `%h`) in almost every setting: `%%` is a literal one. */
 export function escapeSpecifiers(text: string): string {

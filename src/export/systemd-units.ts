@@ -9,6 +9,7 @@ import {
   environmentLine,
   escapeSpecifiers,
   execLine,
+  execWord,
   renderUnit,
 } from './systemd-syntax.js';
 
@@ -100,16 +101,23 @@ function instanceLines(spec: ProgramSpec): string[] {
 }
 
 /**
- * The command line. A pool with a port computes PORT = port + instance in a small shell, since a
- * unit cannot add numbers; `exec` then replaces that shell with the program.
+ * The shell script that starts instance `$1` of a pool with PORT = port + `$1`, then replaces
+ * itself with the program (the words after `$1`): a unit cannot add numbers.
  */
+export function poolPortScript(port: number): string {
+  return `export PORT=$((${port} + $1)) && shift && exec "$@"`;
+}
+
+/** The command line; a pool with a port runs through poolPortScript, given the instance (`%i`). */
 function execStart(spec: ProgramSpec, warn: (text: string) => void): string {
   const argv = programArgv(spec);
   const port = instancePort(spec, 0);
   if (isPool(spec) && port !== null) {
-    // Written by hand rather than through execWord: `%i` must stay a specifier, `$$` is a literal $.
-    const script = `"export PORT=$$((${port} + %i)) && exec \\"$$@\\""`;
-    return `${SHELL_PATH} -c ${script} ${execLine([spec.name, ...argv])}`;
+    // `%i` is written as it is: systemd replaces it with the instance.
+    const [shell, flag, script, name] = [SHELL_PATH, '-c', poolPortScript(port), spec.name].map(
+      execWord,
+    );
+    return `${shell} ${flag} ${script} ${name} %i ${execLine(argv)}`;
   }
   const [command = spec.command, ...rest] = argv;
   if (!command.includes('/')) {
