@@ -445,7 +445,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'and, for --user, `loginctl enable-linger` so that it starts at boot rather than at login.',
       'Without systemd, it prints the unit and where to put it, and exits 1.',
     ].join('\n'),
-    examples: ['tend startup', 'sudo tend startup --system', 'tend startup --print'],
+    examples: ['tend startup', 'tend startup --system', 'tend startup --print'],
     load: () => import('./commands/startup.js'),
   },
   {

@@ -80,6 +80,8 @@ export async function installStartup(
     const outcome = await host.run('systemctl', systemctlArgs(plan.scope, ...args));
     if (outcome.code !== 0) {
       restore(plan.path, previous);
+      // systemd may have read the new file already: let it read the old one again.
+      await host.run('systemctl', systemctlArgs(plan.scope, 'daemon-reload'));
       const said = outcome.stderr.trim() || `exit code ${outcome.code}`;
       return {
         ok: false,
