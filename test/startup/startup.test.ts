@@ -188,6 +188,14 @@ test('tend startup says what it did; tend unstartup undoes it', async (t) => {
   const stopped = await runOnHost(t, 'unstartup', [], host);
   assert.equal(stopped.code, 0);
   assert.match(stopped.stdout, /^Disabled and removed .*\/user\/tend\.service/);
+  const again = await runOnHost(t, 'unstartup', [], host);
+  assert.match(again.stdout, /^No unit at .*\/user\/tend\.service: nothing to remove\.\n$/);
+  assert.equal((await runOnHost(t, 'startup', ['--system'], host)).code, 0);
+  const elsewhere = await runOnHost(t, 'unstartup', ['--user'], host);
+  assert.match(
+    elsewhere.stdout,
+    /but there is one at .*\/system\/tend\.service: `tend unstartup --system` removes it\.\n$/,
+  );
 });
 
 test('without systemd, tend startup prints the unit and where to put it, and fails', async (t) => {

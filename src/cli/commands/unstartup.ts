@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { TendError } from '../../errors.js';
 import { removeStartup } from '../../startup/install-startup.js';
 import { realStartupHost, type StartupHost } from '../../startup/startup-host.js';
@@ -31,9 +32,17 @@ export async function runUnstartup(
     writeJson(ctx.stdout, { scope, path, removed: outcome.wasInstalled });
     return 0;
   }
+  if (outcome.wasInstalled) {
+    ctx.stdout.write(
+      `Disabled and removed ${path}: the daemon no longer starts at boot (one that runs now goes on).\n`,
+    );
+    return 0;
+  }
+  const other = scope === 'user' ? 'system' : 'user';
+  const otherPath = host.unitPath(other);
   ctx.stdout.write(
-    outcome.wasInstalled
-      ? `Disabled and removed ${path}: the daemon no longer starts at boot (one that runs now goes on).\n`
+    existsSync(otherPath)
+      ? `No unit at ${path}, but there is one at ${otherPath}: \`tend unstartup --${other}\` removes it.\n`
       : `No unit at ${path}: nothing to remove.\n`,
   );
   return 0;
