@@ -97,7 +97,8 @@ function composeEnvironment(
 function publishedPorts(spec: ProgramSpec): string[] {
   const first = instancePort(spec, 0);
   if (first === null) return [];
-  const host = spec.proxy?.host ?? '127.0.0.1';
+  const proxyHost = spec.proxy?.host ?? '127.0.0.1';
+  const host = proxyHost.includes(':') ? `[${proxyHost}]` : proxyHost;
   const last = instancePort(spec, spec.max - 1) ?? first;
   const published = last > first ? `${first}-${last}` : String(first);
   return [`${host}:${published}:${first}`];

@@ -24,6 +24,9 @@ const PORT_NAME = 'app';
 /** The label that ties a program's pods to its Deployment, Service and autoscaler. */
 const NAME_LABEL = 'app.kubernetes.io/name';
 
+/** A variable name the Kubernetes API accepts. */
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
 /** How often the startup probe that stands for `readiness: tcp` checks the port. */
 const TCP_READINESS_PERIOD_S = 1;
 
@@ -141,6 +144,13 @@ function containerVariables(
     warn(
       `left out of the environment, as they describe this machine's session and the image has its own: ${dropped.join(', ')}`,
     );
+  }
+  const invalid = Object.keys(kept).filter((key) => !ENV_NAME.test(key));
+  if (invalid.length > 0) {
+    warn(
+      `left out of the environment, as Kubernetes refuses their names (letters, digits, _, - and ., not starting with a digit): ${invalid.join(', ')}`,
+    );
+    for (const key of invalid) delete kept[key];
   }
   const env: Record<string, string> = { ...kept, TEND_NAME: spec.name };
   if (!isPool(spec)) env.TEND_INSTANCE = '0';

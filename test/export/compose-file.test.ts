@@ -159,3 +159,14 @@ test('a value YAML 1.1 would read as a boolean stays a string', () => {
   assert.match(text, /DEBUG: "no"\n/);
   assert.match(text, /COLOR: "on"\n/);
 });
+
+test('a pool whose proxy listens on every address is published there; an IPv6 address gets brackets', () => {
+  const everywhere = composeOf([
+    programSpec({ name: 'a', port: 3000, instances: 2, proxy: { port: 80, host: '0.0.0.0' } }),
+  ]);
+  assert.deepEqual(everywhere.services.a?.ports, ['0.0.0.0:3000-3001:3000']);
+  const ipv6 = composeOf([
+    programSpec({ name: 'b', port: 3000, instances: 2, proxy: { port: 80, host: '::' } }),
+  ]);
+  assert.deepEqual(ipv6.services.b?.ports, ['[::]:3000-3001:3000']);
+});

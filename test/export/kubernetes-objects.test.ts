@@ -213,3 +213,18 @@ test('without --image, or with two names that become one, nothing is written and
     /a_b and a-b both become a-b/,
   );
 });
+
+test('a variable whose name Kubernetes refuses is left out, and named', () => {
+  const { objects, warnings } = objectsOf([
+    programSpec({ name: 'odd', env: { GOOD: '1', '2BAD': 'x', 'WITH SPACE': 'y' } }),
+  ]);
+  assert.deepEqual(containerOf(objects[0]).env?.[0], { name: 'GOOD', value: '1' });
+  assert.equal(containerOf(objects[0]).env?.length, 3);
+  assert.ok(
+    warnings.some((warning) =>
+      /^odd: left out of the environment, as Kubernetes refuses their names .*: 2BAD, WITH SPACE$/.test(
+        warning,
+      ),
+    ),
+  );
+});
