@@ -59,7 +59,10 @@ function programUnit(spec: ProgramSpec, warn: (text: string) => void): string {
       `A template: instance N is tend's instance N. Start them with: systemctl enable --now ${names.join(' ')}`,
     );
   }
-  header.push('As a system unit it runs as root unless User= is added; as a user unit, as you.');
+  header.push(
+    'As a system unit (/etc/systemd/system) it runs as root unless User= is added; as a user unit',
+    '(~/.config/systemd/user) it runs as you, with WantedBy=default.target instead.',
+  );
   return renderUnit(header, [
     [
       'Unit',
