@@ -174,6 +174,16 @@ export const ERROR_TABLE = {
     exitCode: 1,
     meaning: 'the state file could not be read; it was moved aside',
   },
+  TEND_ERR_STARTUP_NO_SYSTEMD: {
+    status: 503,
+    exitCode: 1,
+    meaning: 'systemd is not running here: the unit was printed, not installed',
+  },
+  TEND_ERR_STARTUP_FAILED: {
+    status: 500,
+    exitCode: 1,
+    meaning: 'the start-at-boot unit could not be written, enabled or removed',
+  },
   TEND_ERR_INTERNAL: { status: 500, exitCode: 1, meaning: 'a bug in tend: please report it' },
 } as const satisfies Record<string, { status: number; exitCode: 1 | 2; meaning: string }>;
 

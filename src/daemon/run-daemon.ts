@@ -19,6 +19,7 @@ import { TEND_VERSION } from '../version.js';
 import { closeInheritedDescriptors } from './close-inherited-fds.js';
 import { acquireDaemonLock, DaemonAlreadyRunningError, type DaemonLock } from './daemon-lock.js';
 import { createDaemonServices } from './daemon-services.js';
+import { notifySystemdReady, takeNotifySocket } from './systemd-ready.js';
 import { openSavedListener, TcpListener } from './tcp-listener.js';
 
 /** How the daemon is started. */
@@ -62,6 +63,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
 /** Starts the daemon and returns once the API answers on the socket. */
 export async function startDaemon(options: RunDaemonOptions): Promise<RunningDaemon> {
   const { notifyFd } = options;
+  const systemdSocket = takeNotifySocket(process.env, notifyFd === undefined);
   const paths = homePaths(options.home);
   // Everything the daemon creates (socket, state, logs, FIFOs) is private to its user.
   process.umask(0o077);
@@ -122,6 +124,10 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     logger.info({ home: paths.home, version: TEND_VERSION }, 'daemon ready');
     services.announceStarted();
     notify(notifyFd, 'ready');
+    void notifySystemdReady(systemdSocket, {
+      pid: process.pid,
+      onProblem: (problem) => logger.error({ problem }, 'systemd'),
+    });
 
     const removeSignalHandlers =
       options.handleSignals === false ? () => {} : onStopSignals(requestStop, logger);

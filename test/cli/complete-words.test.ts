@@ -9,7 +9,7 @@ const names = async () => {
 };
 
 test('the first word completes to commands and aliases', async () => {
-  assert.deepEqual(await completeWords(['st'], names), ['start', 'status', 'stop']);
+  assert.deepEqual(await completeWords(['st'], names), ['start', 'status', 'stop', 'startup']);
   assert.deepEqual(await completeWords(['r'], names), ['release', 'restart', 'rm']);
   assert.ok((await completeWords([''], names)).includes('logs'));
 });

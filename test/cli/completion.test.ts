@@ -29,7 +29,7 @@ test('the bash completion works where `tend` is not on the PATH: it runs the ten
     ],
     { env, timeout: 10_000 },
   );
-  assert.equal(completed.stdout, 'start\nstatus\nstop\n');
+  assert.equal(completed.stdout, 'start\nstatus\nstop\nstartup\n');
 });
 
 test('the zsh completion runs the tend that printed it too, by absolute path', async (t) => {
