@@ -7,6 +7,7 @@ import { ProgramCore } from '../core/program-core.js';
 import { refuseTakenPorts } from '../health/port-check.js';
 import { LogManager } from '../logs/log-manager.js';
 import { MetricsSampler } from '../metrics/metrics-sampler.js';
+import { isStoppedState } from '../metrics/proc-sample.js';
 import { TendMetrics } from '../metrics/prometheus/tend-metrics.js';
 import { createNodeRuntime } from '../process/node-runtime.js';
 import { readProcessStartTime } from '../process/proc-identity.js';
@@ -15,6 +16,7 @@ import { TEND_VERSION } from '../version.js';
 import { endLeftovers } from './leftovers.js';
 import { persistOnEvents, toStateToSave } from './persistence.js';
 import { PidTracker } from './pid-tracker.js';
+import { wireProbes } from './probe-wiring.js';
 import { feedProxies } from './proxy-feed.js';
 import { wireReadiness } from './readiness-wiring.js';
 
@@ -36,7 +38,7 @@ export interface DaemonServices {
 }
 
 /**
- * Builds the bus, the core and their subscribers (persistence, readiness checks, pid tracking,
+ * Builds the bus, the core and their subscribers (persistence, readiness checks, probes, pid tracking,
  * the proxy feed), with the store, log capture, metrics and process runtime, and restores the
  * saved programs.
  */
@@ -78,7 +80,13 @@ export async function createDaemonServices(
   const live: LiveFiguresSource = {
     sample: (pid) => {
       const sample = metrics.sample(pid);
-      return sample && { cpu: sample.cpuPercent, memoryBytes: sample.memoryBytes };
+      return (
+        sample && {
+          cpu: sample.cpuPercent,
+          memoryBytes: sample.memoryBytes,
+          isStopped: isStoppedState(sample.state),
+        }
+      );
     },
   };
   // Subscribed before the restore, so that every exit and restart from now on is counted.
@@ -90,6 +98,7 @@ export async function createDaemonServices(
   const pids = new PidTracker(identity);
   pids.attach(bus);
   wireReadiness(bus, core);
+  wireProbes(bus, core, runtime);
   feedProxies(bus, core);
 
   endLeftovers(loaded.state.programs, identity, runtime, onProblem);
