@@ -57,9 +57,10 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
     case 'instance.ready':
       return [sourceOf(event), `ready (pid ${event.pid})`];
     case 'instance.not-ready':
+      // The reason begins with its own "not ready: ".
       return [
         sourceOf(event),
-        `${palette.yellow('not ready')} (pid ${event.pid})${because(event.reason)}`,
+        `${palette.yellow('not ready')} (pid ${event.pid})${because(event.reason.replace(/^not ready: /, ''))}`,
       ];
     case 'instance.probe-failed':
       return [
