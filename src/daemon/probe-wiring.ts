@@ -22,7 +22,7 @@ interface Scheduled {
 
 /**
  * Runs the probes of every running instance from the bus: one scheduler per process, started
- * when it spawns (or is first seen running) and stopped when it exits, is being stopped, or its
+ * when it spawns (a liveness probe alone: when it is online) and stopped when it exits, is being stopped, or its
  * program goes. What the probes find goes back to the core, which decides: a first readiness
  * pass makes a probe-gated instance `online`, later changes toggle its not-ready flag, a
  * liveness failure streak declares it hung, and every failed check is kept. An instance the
@@ -51,10 +51,14 @@ export function wireProbes(
     const key = `${name}:${index}`;
     const supervisor = core.find(name)?.pool.instance(index);
     const snapshot = supervisor?.snapshot();
+    // Probes that gate readiness run from the spawn; a liveness probe alone waits until the
+    // instance is online (its TCP check passed), so a server still starting is not counted hung.
     const isRunning =
+      supervisor !== undefined &&
       snapshot !== undefined &&
       snapshot.pid !== null &&
-      (snapshot.state === 'starting' || snapshot.state === 'online');
+      (snapshot.state === 'online' ||
+        (snapshot.state === 'starting' && isProbeGated(supervisor.spec)));
     const current = running.get(key);
     if (current && (!isRunning || current.pid !== snapshot.pid)) stop(key);
     if (!isRunning || supervisor === undefined || running.has(key)) return;

@@ -265,6 +265,10 @@ function proxyProcessSpec(spec: ProgramSpec, controlSocket: string): ProgramSpec
     max: 1,
     port: undefined,
     readiness: 'none',
+    // The pool's probes check its instances, not the proxy.
+    startupProbe: undefined,
+    readinessProbe: undefined,
+    livenessProbe: undefined,
     proxy: undefined,
     stopSignal: 'SIGTERM',
   };

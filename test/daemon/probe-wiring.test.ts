@@ -242,11 +242,14 @@ test('an instance the proxy reports suspect has its liveness probe run at once',
   assert.equal(daemon.checks.length, before + 1);
 });
 
-test('a liveness probe alone leaves readiness to the TCP check: the instance stays starting until that passes', async () => {
+test('a liveness probe alone leaves readiness to the TCP check, and waits for it before its first check', async () => {
   const daemon = makeProbedDaemon();
   await daemon.add({ readiness: 'tcp', livenessProbe: LIVENESS });
   await daemon.advance(3000);
   assert.equal(daemon.snapshot()?.state, 'starting');
+  assert.deepEqual(daemon.checks, [], 'liveness waits until the instance is online');
   daemon.core.markReady('web', 0, daemon.pidOf() as number);
   assert.equal(daemon.snapshot()?.state, 'online');
+  await flush();
+  assert.equal(daemon.checks.length, 1, 'then it runs at once (no initial delay)');
 });
