@@ -145,7 +145,7 @@ async function startPool(tend: TendUnderTest, instances: number, extra: string[]
       program.proxy?.instances.length === instances &&
       program.proxy.instances.every((counters) => counters.isReady)
     );
-  });
+  }, 30_000);
   return { base, proxyPort };
 }
 
@@ -166,9 +166,9 @@ test('an instance failing its readiness probe leaves the proxy rotation (nothing
     '--readiness',
     'http:/ready',
     '--readiness-period',
-    '200ms',
+    '500ms',
     '--readiness-timeout',
-    '100ms',
+    '500ms',
     '--readiness-failures',
     '1',
   ]);
