@@ -43,6 +43,10 @@ export async function runProbeCost(options: BenchOptions): Promise<BenchResult> 
         instances,
         extraFlags: {
           tend: [
+            // 100 servers starting at once on a busy machine may take longer than 30 s.
+            '--no-wait',
+            '--start-timeout',
+            '5m',
             '--port',
             String(base),
             ...(isProbed ? ['--liveness', 'http:/', '--liveness-period', `${PERIOD_MS}ms`] : []),
