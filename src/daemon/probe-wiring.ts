@@ -3,7 +3,7 @@ import type { ProgramSpec } from '../config/program-spec.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { ProgramCore } from '../core/program-core.js';
 import { createProbeScheduler } from '../health/instance-probes.js';
-import type { ProbeScheduler, ProbeSchedulerEvents } from '../health/probe-scheduler.js';
+import type { ProbeName, ProbeScheduler, ProbeSchedulerEvents } from '../health/probe-scheduler.js';
 import { instanceEnv } from '../process/instance-env.js';
 import { isProbeGated } from '../supervisor/readiness.js';
 import type { SupervisorRuntime } from '../supervisor/types.js';
@@ -66,6 +66,7 @@ export function wireProbes(
     // The definition the process was spawned with, even if the program was updated since.
     const spec = supervisor.spec;
     const isGated = isProbeGated(spec);
+    const streaks = new Map<ProbeName, { failures: number; reason: string }>();
     const scheduler = factory(spec, index, {
       onReady: () => {
         // Without startup or readiness probes, readiness is the TCP check's (or the spawn's) to say.
@@ -74,10 +75,22 @@ export function wireProbes(
       onNotReady: (reason) => core.markNotReady(name, index, pid, reason),
       onHung: (reason) => core.declareHung(name, index, pid, reason),
       onResult: (probe, result) => {
-        if (result.ok) return;
+        if (result.ok) {
+          streaks.delete(probe);
+          return;
+        }
+        const reason = result.reason ?? 'failed';
+        const streak = streaks.get(probe) ?? { failures: 0, reason };
+        const isNews =
+          streak.failures < (spec[`${probe}Probe`]?.failureThreshold ?? 1) ||
+          streak.reason !== reason;
+        streaks.set(probe, { failures: streak.failures + 1, reason });
+        // A probe that keeps failing the same way (an instance not ready for hours) would flood
+        // the history; it is told up to its threshold, then when its reason changes.
+        if (!isNews) return;
         core.noteProbeFailure(name, index, pid, {
           probe,
-          reason: result.reason ?? 'failed',
+          reason,
           at: runtime.now(),
         });
       },

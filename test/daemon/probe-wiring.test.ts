@@ -187,6 +187,23 @@ test('readiness: the first pass makes it online; a failure streak marks it not r
   assert.equal(daemon.kinds('instance.ready').length, 2, 'ready again is told on the bus');
 });
 
+test('a probe that keeps failing the same way is told up to its threshold, then again when its reason changes', async () => {
+  const daemon = makeProbedDaemon();
+  let reason = 'GET /ready answered 503';
+  daemon.answers.readiness = () => failed(reason);
+  await daemon.add({
+    readiness: 'none',
+    readinessProbe: { kind: 'http', path: '/ready', periodMs: 1000, failureThreshold: 2 },
+  });
+  await daemon.advance(10_000);
+  assert.ok(daemon.checks.length >= 10);
+  assert.equal(daemon.kinds('instance.probe-failed').length, 2);
+  reason = 'GET /ready failed: connection refused';
+  await daemon.advance(3000);
+  assert.equal(daemon.kinds('instance.probe-failed').length, 3);
+  assert.equal(daemon.snapshot()?.lastProbeFailure?.reason, reason);
+});
+
 test('the schedulers stop when the process exits, is stopped, or the program is removed', async () => {
   const daemon = makeProbedDaemon();
   await daemon.add({ readiness: 'none', livenessProbe: LIVENESS });
