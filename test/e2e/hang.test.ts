@@ -138,14 +138,18 @@ async function startPool(tend: TendUnderTest, instances: number, extra: string[]
     ...extra,
     ...fixture('health-switch'),
   ]);
-  await tend.until('every instance online and in rotation', async () => {
-    const program = await tend.program('web');
-    return (
-      program.instances.every((instance) => instance.status === 'online') &&
-      program.proxy?.instances.length === instances &&
-      program.proxy.instances.every((counters) => counters.isReady)
-    );
-  }, 30_000);
+  await tend.until(
+    'every instance online and in rotation',
+    async () => {
+      const program = await tend.program('web');
+      return (
+        program.instances.every((instance) => instance.status === 'online') &&
+        program.proxy?.instances.length === instances &&
+        program.proxy.instances.every((counters) => counters.isReady)
+      );
+    },
+    30_000,
+  );
   return { base, proxyPort };
 }
 
