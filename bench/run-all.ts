@@ -6,6 +6,7 @@ import { runCrashLoop } from './crash-loop.js';
 import { runDaemonRss } from './daemon-rss.js';
 import { runEventCost } from './event-cost.js';
 import { runEventLatency } from './event-latency.js';
+import { runHangDetection } from './hang-detection.js';
 import { runCleanups } from './lib/cleanup.js';
 import { formatMs, formatTable } from './lib/format.js';
 import { describeMachine } from './lib/machine.js';
@@ -13,6 +14,7 @@ import type { Benchmark } from './lib/main.js';
 import { parseBenchOptions } from './lib/options.js';
 import { type BenchResult, formatVerdict } from './lib/result.js';
 import { runLogFlood } from './log-flood.js';
+import { runProbeCost } from './probe-cost.js';
 import { runProxyThroughput } from './proxy-throughput.js';
 import { runRestart } from './restart.js';
 import { runStartStop } from './start-stop.js';
@@ -28,6 +30,8 @@ const BENCHMARKS: ReadonlyArray<[string, Benchmark]> = [
   ['proxy-throughput', runProxyThroughput],
   ['event-latency', runEventLatency],
   ['event-cost', runEventCost],
+  ['hang-detection', runHangDetection],
+  ['probe-cost', runProbeCost],
 ];
 
 async function runAll(): Promise<void> {

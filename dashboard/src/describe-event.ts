@@ -31,6 +31,12 @@ export function describeEvent(event: TendEvent): string {
       return `spawned, pid ${event.pid}`;
     case 'instance.ready':
       return `ready, pid ${event.pid}`;
+    case 'instance.not-ready':
+      return `${event.reason}, pid ${event.pid}`;
+    case 'instance.probe-failed':
+      return `${event.probe} probe failed: ${event.reason}`;
+    case 'instance.suspect':
+      return `suspect: ${event.reason}`;
     case 'instance.exited':
       return `exited ${formatExit(event.code, event.signal)} after ${formatDuration(event.uptimeMs)}${event.reason ? ` (${event.reason})` : ''}`;
     case 'instance.restarted':
@@ -50,5 +56,9 @@ export function describeEvent(event: TendEvent): string {
 
 /** Whether an event is bad news (shown in red). */
 export function isBadEvent(event: TendEvent): boolean {
-  return event.kind === 'instance.errored' || (event.kind === 'instance.exited' && event.isFailure);
+  return (
+    event.kind === 'instance.errored' ||
+    event.kind === 'instance.not-ready' ||
+    (event.kind === 'instance.exited' && event.isFailure)
+  );
 }

@@ -15,6 +15,8 @@ import type {
 export interface LiveFigures {
   cpu: number;
   memoryBytes: number;
+  /** The kernel reports the process stopped (state T or t). */
+  isStopped: boolean;
 }
 
 /** Where the views get live figures from (the daemon's /proc sampler). */
@@ -44,6 +46,8 @@ export function toInstanceDetail(
     uptimeMs,
     cpu: isRunning && live ? live.cpu : null,
     memoryBytes: isRunning && live ? live.memoryBytes : null,
+    isFrozen: isRunning && live?.isStopped === true,
+    notReady: snapshot.notReady,
     port: instancePort(spec, snapshot.instance),
     startedAt: toIso(snapshot.startedAt),
     stateSince: new Date(snapshot.stateSince).toISOString(),
@@ -54,6 +58,11 @@ export function toInstanceDetail(
     averageRunMs: stats.runs > 0 ? Math.round(stats.totalRunMs / stats.runs) : null,
     upForMs: uptimeMs,
     downForMs,
+    lastProbeFailure: snapshot.lastProbeFailure && {
+      probe: snapshot.lastProbeFailure.probe,
+      reason: snapshot.lastProbeFailure.reason,
+      at: new Date(snapshot.lastProbeFailure.at).toISOString(),
+    },
     exits: stats.exits.map(
       (exit): ExitRecordWire => ({
         at: new Date(exit.at).toISOString(),

@@ -35,6 +35,18 @@ export interface InstanceSummary {
   cpu: number | null;
   /** Resident memory of the main process, or null. */
   memoryBytes: number | null;
+  /** The kernel reports the main process stopped (state T or t, as after SIGSTOP): it runs no code. */
+  isFrozen: boolean;
+  /** Why a running instance gets no traffic although `online` (its readiness probe fails), or null. */
+  notReady: string | null;
+}
+
+/** One failed probe check, as `tend status` shows it. */
+export interface ProbeFailureWire {
+  probe: 'startup' | 'readiness' | 'liveness';
+  /** `GET /healthz timed out after 1000 ms`, `exec ./check exited 2: …`. */
+  reason: string;
+  at: string;
 }
 
 /** One ended run, as `tend status` shows it. */
@@ -63,6 +75,8 @@ export interface InstanceDetail extends InstanceSummary {
   /** How long the instance has been up (when running) or down (when not), or null if never started. */
   upForMs: number | null;
   downForMs: number | null;
+  /** The latest failed probe check of the instance (kept across its processes), or null. */
+  lastProbeFailure: ProbeFailureWire | null;
   /** The most recent exits, oldest first. */
   exits: ExitRecordWire[];
 }

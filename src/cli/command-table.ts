@@ -186,6 +186,23 @@ const START_OPTIONS: readonly OptionSpec[] = [
     defaultText: `${PROXY_DEFAULTS.waitForReadyMs / 1000}s`,
     check: { kind: 'duration', minMs: 0, maxMs: PROXY_LIMITS.waitForReadyMsMax },
   },
+  {
+    long: 'proxy-timeout',
+    kind: 'value',
+    valueName: 'MS',
+    description:
+      'how long an instance may take to start its answer; then the request is retried elsewhere (idempotent) and the instance is suspect',
+    defaultText: `${PROXY_DEFAULTS.responseHeaderTimeoutMs / 1000}s`,
+    check: { kind: 'duration', minMs: 1, maxMs: PROXY_LIMITS.responseTimeoutMsMax },
+  },
+  {
+    long: 'proxy-idle-timeout',
+    kind: 'value',
+    valueName: 'MS',
+    description: 'how long an instance may go silent within an answer before it is cut',
+    defaultText: `${PROXY_DEFAULTS.responseIdleTimeoutMs / 1000}s`,
+    check: { kind: 'duration', minMs: 1, maxMs: PROXY_LIMITS.responseTimeoutMsMax },
+  },
   JSON_OPTION,
 ];
 

@@ -28,8 +28,7 @@ export const PROBE_TUNING = [
 
 const WHAT: Record<ProbeFlag, string> = {
   startup: 'until it passes, the other probes wait',
-  readiness:
-    'while it fails, no traffic; none or tcp alone: starting until PORT accepts, as before',
+  readiness: 'starting until it passes, then while it fails no traffic; none: ready on spawn',
   liveness: 'failing --liveness-failures times in a row means hung',
 };
 
@@ -39,7 +38,7 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = PROBE_FLAGS.flatMap((flag): 
     long: flag,
     kind: 'value',
     valueName: 'PROBE',
-    description: `http[:PORT][/PATH], tcp[:PORT] or exec:COMMAND: ${WHAT[flag]} (kept; not yet run by the daemon, see docs/health.md)`,
+    description: `http[:PORT][/PATH], tcp[:PORT] or exec:COMMAND: ${WHAT[flag]} (docs/health.md)`,
     defaultText: flag === 'readiness' ? 'tcp with --port, else none' : 'none',
     check: { kind: 'probe', allowsNone: flag === 'readiness' },
   },

@@ -99,11 +99,11 @@ export const ProgramSpecSchema = z
     /** `tcp`: an instance is `starting` until its port accepts connections (the default when `port` is set). */
     readiness: z.enum(['none', 'tcp']).optional(),
     proxy: ProxySpecSchema.optional(),
-    /** Until it passes, the other probes wait (see docs/health.md; not yet run by the daemon). */
+    /** Until it passes, the other probes wait (see docs/health.md). */
     startupProbe: ProbeSpecSchema.optional(),
-    /** While it fails, the instance is not ready (see docs/health.md; not yet run by the daemon). */
+    /** While it fails, the instance is not ready (see docs/health.md). */
     readinessProbe: ProbeSpecSchema.optional(),
-    /** When it fails failureThreshold times in a row, the instance is hung (see docs/health.md; not yet run by the daemon). */
+    /** When it fails failureThreshold times in a row, the instance is hung (see docs/health.md). */
     livenessProbe: ProbeSpecSchema.optional(),
     stopSignal: signalName.default(PROGRAM_DEFAULTS.stopSignal),
     stopTimeoutMs: positiveMs.default(PROGRAM_DEFAULTS.stopTimeoutMs),

@@ -5,6 +5,7 @@
  * runs through the state file) and an ISO-8601 time.
  */
 import type { ProgramSpec } from '../config/program-spec.js';
+import type { ProbeName } from '../health/probe-scheduler.js';
 import type { SignalName } from '../process/signals.js';
 import type { DesiredState, InstanceState, RestartCause } from '../supervisor/types.js';
 
@@ -35,7 +36,36 @@ export type TendEventBody =
       reason: string | null;
     }
   | { kind: 'instance.spawned'; program: string; instance: number; role: InstanceRole; pid: number }
+  /** The process became ready: first (`starting` → `online`), or again after `instance.not-ready`. */
   | { kind: 'instance.ready'; program: string; instance: number; role: InstanceRole; pid: number }
+  /** Its readiness probe failed its threshold: out of the proxy's rotation, still `online`, not restarted. */
+  | {
+      kind: 'instance.not-ready';
+      program: string;
+      instance: number;
+      role: InstanceRole;
+      pid: number;
+      reason: string;
+    }
+  /** One check of a probe failed (`reason`: `GET /healthz answered 500`…). */
+  | {
+      kind: 'instance.probe-failed';
+      program: string;
+      instance: number;
+      role: InstanceRole;
+      pid: number;
+      probe: ProbeName;
+      reason: string;
+    }
+  /** The proxy found the instance silent past a response timeout; its liveness probe runs at once. */
+  | {
+      kind: 'instance.suspect';
+      program: string;
+      instance: number;
+      role: InstanceRole;
+      pid: number;
+      reason: string;
+    }
   | {
       kind: 'instance.exited';
       program: string;
@@ -98,6 +128,9 @@ export const EVENT_KINDS = [
   'instance.state',
   'instance.spawned',
   'instance.ready',
+  'instance.not-ready',
+  'instance.probe-failed',
+  'instance.suspect',
   'instance.exited',
   'instance.restarted',
   'instance.errored',

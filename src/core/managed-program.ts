@@ -58,6 +58,7 @@ export class ManagedProgram {
           onMembership: (members) =>
             this.#bus.emit({ kind: 'proxy.membership', program: this.name, members }),
           onProblem: options.onProblem,
+          onSuspect: (instance, reason) => this.#reportSuspect(instance, reason),
         })
       : null;
   }
@@ -155,6 +156,20 @@ export class ManagedProgram {
     }
   }
 
+  /** The proxy found an instance silent: told on the bus, whose probe wiring runs its liveness probe. */
+  #reportSuspect(instance: number, reason: string): void {
+    const pid = this.pool.instance(instance)?.pid ?? null;
+    if (pid === null) return;
+    this.#bus.emit({
+      kind: 'instance.suspect',
+      program: this.name,
+      instance,
+      role: 'instance',
+      pid,
+      reason,
+    });
+  }
+
   #emitFact(role: InstanceRole, instance: number, fact: InstanceFact): void {
     this.#bus.emit(toEventBody(this.name, role, instance, fact));
   }
@@ -184,6 +199,16 @@ function toEventBody(
       return { kind: 'instance.restarted', ...about, pid: fact.pid, cause: fact.cause };
     case 'ready':
       return { kind: 'instance.ready', ...about, pid: fact.pid };
+    case 'not-ready':
+      return { kind: 'instance.not-ready', ...about, pid: fact.pid, reason: fact.reason };
+    case 'probe-failed':
+      return {
+        kind: 'instance.probe-failed',
+        ...about,
+        pid: fact.pid,
+        probe: fact.probe,
+        reason: fact.reason,
+      };
     case 'exited':
       return {
         kind: 'instance.exited',

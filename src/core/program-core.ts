@@ -8,6 +8,7 @@ import type {
   DesiredState,
   InstanceSnapshot,
   InstanceStats,
+  ProbeFailure,
   SpawnOutcome,
   SupervisorRuntime,
 } from '../supervisor/types.js';
@@ -247,6 +248,16 @@ export class ProgramCore {
   /** Tells an instance that process `pid` passed its readiness check; a stale answer is ignored. */
   markReady(name: string, instance: number, pid: number): void {
     this.#programs.get(name)?.pool.instance(instance)?.markReady(pid);
+  }
+
+  /** Tells an instance that process `pid` failed its readiness probe: out of rotation, not restarted. */
+  markNotReady(name: string, instance: number, pid: number, reason: string): void {
+    this.#programs.get(name)?.pool.instance(instance)?.markNotReady(pid, reason);
+  }
+
+  /** Keeps a failed probe check of process `pid` in the instance's history (and on the bus). */
+  noteProbeFailure(name: string, instance: number, pid: number, failure: ProbeFailure): void {
+    this.#programs.get(name)?.pool.instance(instance)?.noteProbeFailure(pid, failure);
   }
 
   /**

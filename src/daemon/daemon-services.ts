@@ -8,6 +8,7 @@ import { ProgramCore } from '../core/program-core.js';
 import { refuseTakenPorts } from '../health/port-check.js';
 import { LogManager } from '../logs/log-manager.js';
 import { MetricsSampler } from '../metrics/metrics-sampler.js';
+import { isStoppedState } from '../metrics/proc-sample.js';
 import { TendMetrics } from '../metrics/prometheus/tend-metrics.js';
 import { createNodeRuntime } from '../process/node-runtime.js';
 import { readProcessStartTime } from '../process/proc-identity.js';
@@ -17,6 +18,7 @@ import { createLeaseService } from './lease-service.js';
 import { endLeftovers } from './leftovers.js';
 import { persistOnEvents, toStateToSave } from './persistence.js';
 import { PidTracker } from './pid-tracker.js';
+import { wireProbes } from './probe-wiring.js';
 import { feedProxies } from './proxy-feed.js';
 import { wireReadiness } from './readiness-wiring.js';
 
@@ -40,7 +42,7 @@ export interface DaemonServices {
 }
 
 /**
- * Builds the bus, the core and their subscribers (persistence, readiness checks, pid tracking,
+ * Builds the bus, the core and their subscribers (persistence, readiness checks, probes, pid tracking,
  * the proxy feed), with the store, log capture, metrics and process runtime, and restores the
  * saved programs.
  */
@@ -82,7 +84,13 @@ export async function createDaemonServices(
   const live: LiveFiguresSource = {
     sample: (pid) => {
       const sample = metrics.sample(pid);
-      return sample && { cpu: sample.cpuPercent, memoryBytes: sample.memoryBytes };
+      return (
+        sample && {
+          cpu: sample.cpuPercent,
+          memoryBytes: sample.memoryBytes,
+          isStopped: isStoppedState(sample.state),
+        }
+      );
     },
   };
   // Subscribed before the restore, so that every exit and restart from now on is counted.
@@ -94,6 +102,7 @@ export async function createDaemonServices(
   const pids = new PidTracker(identity);
   pids.attach(bus);
   wireReadiness(bus, core);
+  wireProbes(bus, core, runtime);
   feedProxies(bus, core);
   const leases = createLeaseService(bus, core, runtime, onProblem);
 

@@ -2,6 +2,9 @@ import type { ProbeSpec } from '../config/probe-spec.js';
 import type { SupervisorRuntime, TimerHandle } from '../process/runtime.js';
 import { failed, type ProbeCheck, type ProbeResult } from './probe-result.js';
 
+/** How soon a readiness check that failed before the instance was first ready runs again (at most its period). */
+export const FIRST_READINESS_RETRY_MS = 100;
+
 /** Which of an instance's probes a result is from. */
 export type ProbeName = 'startup' | 'readiness' | 'liveness';
 
@@ -49,6 +52,7 @@ export class ProbeScheduler {
   #startedAt = 0;
   #isStarted = false;
   #isReady = false;
+  #hasBeenReady = false;
   #isStopped = false;
 
   constructor(options: ProbeSchedulerOptions) {
@@ -143,7 +147,7 @@ export class ProbeScheduler {
     if (isDone || this.#isStopped) return;
     // The next run is due a period after this one started; a run that took longer than that is
     // followed at once, never overlapped.
-    const nextAt = runStartedAt + probe.spec.periodMs;
+    const nextAt = runStartedAt + this.#periodOf(name, probe);
     this.#schedule(name, Math.max(0, nextAt - this.#options.runtime.now()));
   }
 
@@ -189,8 +193,20 @@ export class ProbeScheduler {
     }
   }
 
+  /**
+   * A probe's period, except for readiness before the first pass: a failure there changes
+   * nothing but the wait (the instance is not ready yet), so it is retried within
+   * FIRST_READINESS_RETRY_MS, and a restarted server is back in rotation as soon as it answers.
+   */
+  #periodOf(name: ProbeName, probe: ScheduledProbe): number {
+    if (name === 'readiness' && !this.#hasBeenReady)
+      return Math.min(probe.spec.periodMs, FIRST_READINESS_RETRY_MS);
+    return probe.spec.periodMs;
+  }
+
   #becomeReady(): void {
     this.#isReady = true;
+    this.#hasBeenReady = true;
     this.#options.events.onReady?.();
   }
 

@@ -1,5 +1,6 @@
 import { instancePort } from '../config/instance-port.js';
 import type { ProgramSpec } from '../config/program-spec.js';
+import { isProbeGated } from '../supervisor/readiness.js';
 import type { InstanceSnapshot } from '../supervisor/types.js';
 import { describePortInUse, findListeningInodes, findSocketHolder } from './listening-owner.js';
 import { waitUntilServing } from './tcp-probe.js';
@@ -15,7 +16,8 @@ export interface ReadinessListener {
 }
 
 /**
- * Runs the readiness check of every `starting` instance of a program with `readiness: tcp`, one per
+ * Runs the readiness check of every `starting` instance of a program with `readiness: tcp` and
+ * neither a startup nor a readiness probe (those decide readiness then: probe-wiring.ts), one per
  * process: ready means the instance itself (or a process it started) listens on its port. It
  * reports the pid that became ready, or another process found on the port; the supervisor decides.
  */
@@ -28,8 +30,10 @@ export class ReadinessWatcher {
     const key = `${snapshot.name}:${snapshot.instance}`;
     const current = this.#checks.get(key);
     const port = instancePort(spec, snapshot.instance);
+    // A program with a startup or readiness probe is made ready by its probes instead.
     const isWanted =
       spec.readiness === 'tcp' &&
+      !isProbeGated(spec) &&
       port !== null &&
       snapshot.state === 'starting' &&
       snapshot.pid !== null;

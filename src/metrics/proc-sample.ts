@@ -19,6 +19,8 @@ export interface ProcSample {
   cpuPercent: number;
   /** Resident memory (VmRSS). */
   memoryBytes: number;
+  /** The kernel's one-letter state (field 3 of /proc/<pid>/stat): R, S, D, T (stopped), t (traced)… */
+  state: string;
 }
 
 interface StatFields {
@@ -57,6 +59,7 @@ export function sampleProcess(
     startTime: stat.startTime,
     cpuPercent,
     memoryBytes,
+    state: stat.state,
   };
 }
 
@@ -116,4 +119,9 @@ function readProcFile(path: string): string | undefined {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Whether a kernel state letter means the process is stopped (T, by a signal such as SIGSTOP) or traced (t). */
+export function isStoppedState(state: string): boolean {
+  return state === 'T' || state === 't';
 }

@@ -8,6 +8,7 @@ import { ProxyControlClient } from '../proxy/control-client.js';
 import type { InstanceProxyStats } from '../proxy/control-protocol.js';
 import { PROXY_MAIN_PATH } from '../proxy/proxy-paths.js';
 import { InstanceSupervisor } from '../supervisor/instance-supervisor.js';
+import { isInstanceReady } from '../supervisor/readiness.js';
 import type {
   InstanceFact,
   InstanceSnapshot,
@@ -47,6 +48,8 @@ export interface PoolProxyOptions {
   /** The membership the proxy is (or, once connected, will be) sent, each time it changes. */
   onMembership?: (members: ProxyMember[]) => void;
   onProblem: (message: string, detail?: unknown) => void;
+  /** The proxy found an instance silent past a response timeout (it may be hung). */
+  onSuspect?: (instance: number, reason: string) => void;
 }
 
 /** One instance as the proxy is told about it. */
@@ -177,6 +180,8 @@ export class PoolProxy {
     this.#client = client;
     client.onMessage((message) => {
       if (message.type === 'upstream-failed') this.#suspend(message.instance);
+      else if (message.type === 'upstream-suspect')
+        this.#options.onSuspect?.(message.instance, message.reason);
     });
     void client.closed.then(() => {
       if (this.#client === client) this.#client = null;
@@ -205,7 +210,7 @@ export class PoolProxy {
     const members = this.#members.flatMap((member): ProxyMember[] => {
       const port = instancePort(this.#spec, member.instance);
       if (port === null) return [];
-      const isReady = member.state === 'online' && !this.#suspended.has(member.instance);
+      const isReady = isInstanceReady(member) && !this.#suspended.has(member.instance);
       return [{ instance: member.instance, port, isReady }];
     });
     const membership = JSON.stringify(members);
@@ -260,6 +265,10 @@ function proxyProcessSpec(spec: ProgramSpec, controlSocket: string): ProgramSpec
     max: 1,
     port: undefined,
     readiness: 'none',
+    // The pool's probes check its instances, not the proxy.
+    startupProbe: undefined,
+    readinessProbe: undefined,
+    livenessProbe: undefined,
     proxy: undefined,
     stopSignal: 'SIGTERM',
   };

@@ -118,7 +118,7 @@ export type ProxyMessage =
   | { type: 'listening'; host: string; port: number }
   | { type: 'error'; code: string; message: string }
   | { type: 'upstream-failed'; instance: number; reason: string }
-  /** The instance took a request and stopped answering (a response timeout): it may be hung. The daemon ignores it for now (docs/health.md). */
+  /** The instance took a request and stopped answering (a response timeout): it may be hung. The daemon runs its liveness probe at once (docs/health.md). */
   | { type: 'upstream-suspect'; instance: number; reason: string }
   | ({ type: 'stats'; id: number | string } & ProxyStats);
 

@@ -3,7 +3,7 @@ import { TendError } from '../errors.js';
 import { nextRestartDelay } from './backoff.js';
 import { copyInstanceStats, emptyInstanceStats, recordExit } from './instance-stats.js';
 import { addRestart } from './intensity.js';
-import { needsReadinessCheck } from './readiness.js';
+import { needsReadinessCheck, startDeadlineMs } from './readiness.js';
 import {
   backoffReason,
   gaveUpReason,
@@ -18,6 +18,7 @@ import type {
   InstanceSnapshot,
   InstanceState,
   InstanceStats,
+  ProbeFailure,
   ProcessExit,
   RestartCause,
   SpawnOutcome,
@@ -56,6 +57,8 @@ interface RunningProcess {
   isStartTimedOut: boolean;
   /** Why it was declared hung and is being killed (liveness, heartbeat…), or null: its exit is then a failure. */
   hungReason: string | null;
+  /** Why this ready process is out of rotation (its readiness probe fails), or null. */
+  notReady: string | null;
 }
 
 interface SpawnCause {
@@ -109,6 +112,8 @@ export class InstanceSupervisor {
   #facts: InstanceFact[] = [];
   /** Whether the current stop had to escalate to SIGKILL. */
   #isStopEscalated = false;
+  /** The latest failed probe check, kept across processes for `tend status`. */
+  #lastProbeFailure: ProbeFailure | null = null;
 
   constructor(options: InstanceSupervisorOptions) {
     this.#spec = options.spec;
@@ -188,6 +193,14 @@ export class InstanceSupervisor {
   markReady(pid?: number): void {
     const running = this.#process;
     if (running === null || (pid !== undefined && pid !== running.pid)) return;
+    if (this.#state === 'online' && running.notReady !== null) {
+      // Back in rotation: its readiness probe passes again.
+      running.notReady = null;
+      this.#facts.push({ type: 'ready', pid: running.pid });
+      this.#isChanged = true;
+      this.#notifyIfChanged();
+      return;
+    }
     if (lookupTransition(this.#state, 'ready') !== 'online') return;
     running.isReadyByCheck = true;
     running.startTimer?.cancel();
@@ -196,6 +209,29 @@ export class InstanceSupervisor {
     this.#reason = null;
     this.#move('ready');
     this.#facts.push({ type: 'ready', pid: running.pid });
+    this.#notifyIfChanged();
+  }
+
+  /**
+   * Tells the supervisor that the `online` process `pid` failed its readiness probe: it stays
+   * `online` (nothing is restarted) but is not ready (isInstanceReady) until `markReady(pid)`.
+   */
+  markNotReady(pid: number, reason: string): void {
+    const running = this.#process;
+    if (running === null || pid !== running.pid || this.#state !== 'online') return;
+    if (running.notReady !== null) return;
+    running.notReady = reason;
+    this.#facts.push({ type: 'not-ready', pid, reason });
+    this.#isChanged = true;
+    this.#notifyIfChanged();
+  }
+
+  /** Keeps the latest failed probe check of process `pid` for the instance's history; a stale pid is ignored. */
+  noteProbeFailure(pid: number, failure: ProbeFailure): void {
+    if (this.#process?.pid !== pid) return;
+    this.#lastProbeFailure = { ...failure };
+    this.#facts.push({ type: 'probe-failed', pid, probe: failure.probe, reason: failure.reason });
+    this.#isChanged = true;
     this.#notifyIfChanged();
   }
 
@@ -250,6 +286,8 @@ export class InstanceSupervisor {
       downSince: this.#downSince,
       reason: this.#reason,
       nextRestartAt: this.#nextRestartAt,
+      notReady: this.#process?.notReady ?? null,
+      lastProbeFailure: this.#lastProbeFailure && { ...this.#lastProbeFailure },
       stats: copyInstanceStats(this.#stats),
     };
   }
@@ -283,6 +321,7 @@ export class InstanceSupervisor {
       startTimer: null,
       isStartTimedOut: false,
       hungReason: null,
+      notReady: null,
     };
     this.#process = running;
     this.#stateSince = now;
@@ -302,7 +341,7 @@ export class InstanceSupervisor {
     }
     if (needsReadinessCheck(this.#spec)) {
       const started = running;
-      started.startTimer = this.#runtime.setTimer(this.#spec.startTimeoutMs, () =>
+      started.startTimer = this.#runtime.setTimer(startDeadlineMs(this.#spec), () =>
         this.#onStartTimeout(started),
       );
     }
@@ -327,6 +366,9 @@ export class InstanceSupervisor {
   /** Ends a process tend gave up on (never ready, hung) without a requested stop: stop signal, then SIGKILL. */
   #terminate(running: RunningProcess): void {
     this.#runtime.signal(running.pid, this.#spec.stopSignal, 'group');
+    // As systemd does: a process frozen by SIGSTOP gets its stop signal only once continued, so
+    // it can exit cleanly instead of waiting for SIGKILL; a running one ignores SIGCONT.
+    this.#runtime.signal(running.pid, 'SIGCONT', 'group');
     const timer = this.#runtime.setTimer(this.#spec.stopTimeoutMs, () => {
       if (this.#stopTimer !== timer) return;
       this.#stopTimer = null;

@@ -1,5 +1,6 @@
 import { instancePort } from '../config/instance-port.js';
 import type { ProgramSpec, RestartPolicy } from '../config/program-spec.js';
+import { isProbeGated, startDeadlineMs } from './readiness.js';
 import type { ProcessExit, SpawnOutcome } from './types.js';
 
 /** A duration in words short enough for a status line: `250ms`, `1500ms`, `60s`, `2.5s` above 10 s. */
@@ -76,6 +77,10 @@ export function spawnFailedReason(
 /** Why an instance was stopped while starting: it did not become ready in time. */
 export function notReadyReason(spec: ProgramSpec, index: number): string {
   const port = instancePort(spec, index);
-  const what = port === null ? 'its readiness check' : `port ${port}`;
-  return `not ready within ${formatDuration(spec.startTimeoutMs)} (${what} never answered)`;
+  const what = isProbeGated(spec)
+    ? `its ${[spec.startupProbe && 'startup', spec.readinessProbe && 'readiness'].filter(Boolean).join(' and ')} probe never passed`
+    : port === null
+      ? 'its readiness check never answered'
+      : `port ${port} never answered`;
+  return `not ready within ${formatDuration(startDeadlineMs(spec))} (${what})`;
 }

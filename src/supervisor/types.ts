@@ -1,4 +1,5 @@
 import type { ProgramSpec } from '../config/program-spec.js';
+import type { ProbeName } from '../health/probe-scheduler.js';
 import type { SignalName } from '../process/signals.js';
 
 // The runtime the supervisor drives is defined by process/, which implements it; imports flow → process.
@@ -31,6 +32,9 @@ export type InstanceFact =
   | { type: 'spawned'; pid: number }
   | { type: 'restarted'; pid: number; cause: RestartCause }
   | { type: 'ready'; pid: number }
+  /** A ready process's readiness probe failed its threshold: out of rotation, still `online`. */
+  | { type: 'not-ready'; pid: number; reason: string }
+  | { type: 'probe-failed'; pid: number; probe: ProbeName; reason: string }
   | {
       type: 'exited';
       pid: number;
@@ -88,7 +92,19 @@ export interface InstanceSnapshot {
   reason: string | null;
   /** Epoch ms of a scheduled restart, while `waiting`. */
   nextRestartAt: number | null;
+  /** Why the running process gets no traffic although `online` (its readiness probe fails), or null. */
+  notReady: string | null;
+  /** The latest failed probe check of the instance (kept across its processes), or null. */
+  lastProbeFailure: ProbeFailure | null;
   stats: InstanceStats;
+}
+
+/** One failed probe check, as the instance keeps it. */
+export interface ProbeFailure {
+  probe: ProbeName;
+  reason: string;
+  /** Epoch ms of the check's result. */
+  at: number;
 }
 
 /** Whether the user wants a program running or stopped (the same union as the wire's DesiredState). */

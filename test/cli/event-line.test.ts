@@ -91,3 +91,28 @@ test('stream notices say what happened to the stream', () => {
   );
   assert.equal(describeStreamMessage({ kind: 'stream.open', nextSeq: 1 }), undefined);
 });
+
+test('probe events: a failed check, not ready with its reason, and a suspect instance', () => {
+  const about = { ...at, program: 'web', instance: 0, role: 'instance', pid: 4242 } as const;
+  assert.equal(
+    line({
+      ...about,
+      kind: 'instance.probe-failed',
+      probe: 'liveness',
+      reason: 'GET /healthz timed out after 1000 ms',
+    }),
+    '2026-01-02 03:04:05.067 web:0 liveness probe failed (pid 4242): GET /healthz timed out after 1000 ms\n',
+  );
+  assert.equal(
+    line({
+      ...about,
+      kind: 'instance.not-ready',
+      reason: 'not ready: readiness failed 3 times (GET /ready answered 503)',
+    }),
+    '2026-01-02 03:04:05.067 web:0 not ready (pid 4242): readiness failed 3 times (GET /ready answered 503)\n',
+  );
+  assert.equal(
+    line({ ...about, kind: 'instance.suspect', reason: 'no response head within 60000 ms' }),
+    '2026-01-02 03:04:05.067 web:0 suspect (pid 4242): no response head within 60000 ms\n',
+  );
+});

@@ -18,6 +18,9 @@ function instance(overrides: Partial<InstanceDetail>): InstanceDetail {
     uptimeMs: 65_000,
     cpu: 1.25,
     memoryBytes: 30 * 1024 * 1024,
+    isFrozen: false,
+    notReady: null,
+    lastProbeFailure: null,
     port: 3000,
     startedAt: '2024-05-01T11:58:55.000Z',
     stateSince: '2024-05-01T11:58:55.000Z',
@@ -217,13 +220,64 @@ test('list --json rows carry exactly the summary fields', () => {
   assert.deepEqual(Object.keys(instancesOf([PROGRAM])[0] ?? {}).sort(), [
     'cpu',
     'instance',
+    'isFrozen',
     'memoryBytes',
     'name',
+    'notReady',
     'pid',
     'restarts',
     'status',
     'uptimeMs',
   ]);
+});
+
+test('a frozen instance and an online one that is not ready are shown as such, with the last probe failure', () => {
+  const rows = instancesOf([
+    {
+      ...PROGRAM,
+      instances: [
+        instance({ isFrozen: true }),
+        instance({
+          instance: 1,
+          notReady: 'not ready: readiness failed 3 times (GET /ready answered 503)',
+          lastProbeFailure: {
+            probe: 'readiness',
+            reason: 'GET /ready answered 503',
+            at: '2024-05-01T11:59:00.000Z',
+          },
+        }),
+      ],
+    },
+  ]);
+  const table = formatInstanceTable(rows, PLAIN_PALETTE);
+  assert.match(table, /web\s+0\s+4242\s+frozen\s/);
+  assert.match(table, /web\s+1\s+4242\s+online, not ready\s/);
+  const status = formatProgramStatus(
+    {
+      ...PROGRAM,
+      instances: [
+        instance({ isFrozen: true }),
+        instance({
+          instance: 1,
+          notReady: 'not ready: readiness failed 3 times (GET /ready answered 503)',
+          lastProbeFailure: {
+            probe: 'readiness',
+            reason: 'GET /ready answered 503',
+            at: '2024-05-01T11:59:00.000Z',
+          },
+        }),
+      ],
+    },
+    PLAIN_PALETTE,
+    NOW,
+  );
+  assert.match(status, /web\[0\]\s+frozen/);
+  assert.match(status, /the kernel reports the process stopped/);
+  assert.match(
+    status,
+    /not ready\s+not ready: readiness failed 3 times \(GET \/ready answered 503\)/,
+  );
+  assert.match(status, /last probe failure\s+readiness: GET \/ready answered 503/);
 });
 
 test('commands are shown as they would be typed', () => {

@@ -7,6 +7,7 @@ import {
   type ProbeResult,
 } from '../../src/health/probe-result.js';
 import {
+  FIRST_READINESS_RETRY_MS,
   type ProbeName,
   ProbeScheduler,
   type ScheduledProbe,
@@ -207,6 +208,23 @@ test('readiness toggles with its thresholds and never reports hung', async () =>
   h.runtime.advance(1000);
   await readiness.pass();
   assert.deepEqual(h.reports.slice(3), ['ready']);
+});
+
+test('before the first readiness pass a failed check is retried within 100 ms; after it, at its period', async () => {
+  const h = new Harness();
+  const readiness = h.probe();
+  h.start({ readiness: [readiness, { periodMs: 5000, failureThreshold: 1 }] });
+  await readiness.fail('connect to port 3000 failed: connection refused');
+  h.runtime.advance(FIRST_READINESS_RETRY_MS);
+  await readiness.pass();
+  assert.deepEqual(readiness.startTimes, [0, FIRST_READINESS_RETRY_MS]);
+  assert.deepEqual(h.reports, ['started', 'ready']);
+  h.runtime.advance(5000);
+  await readiness.fail();
+  h.runtime.advance(FIRST_READINESS_RETRY_MS);
+  assert.equal(readiness.calls.length, 3, 'once ready, a failure waits a whole period');
+  h.runtime.advance(5000 - FIRST_READINESS_RETRY_MS);
+  assert.equal(readiness.calls.length, 4);
 });
 
 test('a check still running when its period comes is not run twice; the next follows it at once', async () => {

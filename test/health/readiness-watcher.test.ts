@@ -19,6 +19,8 @@ function starting(pid: number): InstanceSnapshot {
     downSince: null,
     reason: null,
     nextRestartAt: null,
+    notReady: null,
+    lastProbeFailure: null,
     stats: emptyInstanceStats(),
   };
 }

@@ -13,12 +13,17 @@ test('a hung instance gets the stop signal, SIGKILL after the stop timeout, and 
   const pid = pidOf(instance);
   runtime.advance(60_000);
   instance.declareHung(pid, HUNG);
-  assert.deepEqual(runtime.signalsTo(pid), ['SIGTERM/group']);
+  assert.deepEqual(runtime.signalsTo(pid), ['SIGTERM/group', 'SIGCONT/group']);
   assert.equal(instance.snapshot().reason, HUNG);
   runtime.advance(499);
-  assert.deepEqual(runtime.signalsTo(pid), ['SIGTERM/group']);
+  assert.deepEqual(runtime.signalsTo(pid), ['SIGTERM/group', 'SIGCONT/group']);
   runtime.advance(1);
-  assert.deepEqual(runtime.signalsTo(pid), ['SIGTERM/group', 'SIGKILL/group', 'SIGKILL/process']);
+  assert.deepEqual(runtime.signalsTo(pid), [
+    'SIGTERM/group',
+    'SIGCONT/group',
+    'SIGKILL/group',
+    'SIGKILL/process',
+  ]);
   runtime.exit(pid, { signal: 'SIGKILL' });
   const exit = instance.snapshot().stats.exits.at(-1);
   assert.equal(exit?.isFailure, true);
@@ -61,7 +66,7 @@ test('a stale pid, a second report, or a stopping instance is ignored', () => {
   assert.deepEqual(runtime.signalsTo(pid), []);
   instance.declareHung(pid, HUNG);
   instance.declareHung(pid, 'hung: again');
-  assert.deepEqual(runtime.signalsTo(pid), ['SIGTERM/group'], 'one kill, not two');
+  assert.deepEqual(runtime.signalsTo(pid), ['SIGTERM/group', 'SIGCONT/group'], 'one kill, not two');
   assert.equal(instance.snapshot().reason, HUNG);
 
   const other = makeInstance();

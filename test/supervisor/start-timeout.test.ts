@@ -12,7 +12,7 @@ test('a program with a port that never listens stayed starting for ever: it is s
   runtime.advance(999);
   assert.deepEqual(runtime.signalsTo(pid), []);
   runtime.advance(1);
-  assert.deepEqual(runtime.signalsTo(pid), ['SIGTERM/group']);
+  assert.deepEqual(runtime.signalsTo(pid), ['SIGTERM/group', 'SIGCONT/group']);
   assert.match(
     instance.snapshot().reason ?? '',
     /not ready within 1000ms \(port 3000 never answered\)/,
@@ -20,7 +20,7 @@ test('a program with a port that never listens stayed starting for ever: it is s
   runtime.advance(500);
   assert.deepEqual(
     runtime.signalsTo(pid),
-    ['SIGTERM/group', 'SIGKILL/group', 'SIGKILL/process'],
+    ['SIGTERM/group', 'SIGCONT/group', 'SIGKILL/group', 'SIGKILL/process'],
     'escalates, also to a main process that left its group',
   );
   runtime.exit(pid, { signal: 'SIGKILL' });

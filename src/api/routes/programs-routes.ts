@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { NewProgramSpecSchema } from '../../config/program-spec.js';
 import type { ProgramCore } from '../../core/program-core.js';
 import { UsageError } from '../../errors.js';
+import { checkProbeCommands } from '../../health/probe-command.js';
 import { parseSignal } from '../../process/signals.js';
 import { parseInput } from '../parse-input.js';
 import { type LiveFiguresSource, viewProgram, viewPrograms } from '../views.js';
@@ -31,6 +32,8 @@ export function registerProgramRoutes(
 
   app.post('/v1/programs', async (request, reply) => {
     const spec = parseInput(NewProgramSpecSchema, request.body ?? {}, 'program definition');
+    // A file-system check, so not in the schema: an exec probe must be runnable when added.
+    checkProbeCommands(spec);
     const detail = await viewProgram(await core.add(spec), live);
     return reply.status(201).send(detail);
   });

@@ -148,7 +148,14 @@ function kibibytes(bytes: number): string {
   return `${Math.ceil(bytes / 1024)} KiB`;
 }
 
-const PROXY_DETAIL_OPTIONS = ['proxy-host', 'proxy-mode', 'balance', 'proxy-wait'];
+const PROXY_DETAIL_OPTIONS = [
+  'proxy-host',
+  'proxy-mode',
+  'balance',
+  'proxy-wait',
+  'proxy-timeout',
+  'proxy-idle-timeout',
+];
 
 /** The proxy settings of `tend start`, or undefined without --proxy-port. */
 function planProxy(args: ParsedArgs): ProgramSpecInput['proxy'] {
@@ -172,6 +179,10 @@ function planProxy(args: ParsedArgs): ProgramSpecInput['proxy'] {
   if (balance !== undefined) proxy.balance = balance as BalanceStrategy;
   const waitForReadyMs = numberOption(args, 'proxy-wait');
   if (waitForReadyMs !== undefined) proxy.waitForReadyMs = waitForReadyMs;
+  const headerTimeoutMs = numberOption(args, 'proxy-timeout');
+  if (headerTimeoutMs !== undefined) proxy.responseHeaderTimeoutMs = headerTimeoutMs;
+  const idleTimeoutMs = numberOption(args, 'proxy-idle-timeout');
+  if (idleTimeoutMs !== undefined) proxy.responseIdleTimeoutMs = idleTimeoutMs;
   return proxy;
 }
 

@@ -63,6 +63,19 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
       return [sourceOf(event), `spawned pid ${event.pid}`];
     case 'instance.ready':
       return [sourceOf(event), `ready (pid ${event.pid})`];
+    case 'instance.not-ready':
+      // The reason begins with its own "not ready: ".
+      return [
+        sourceOf(event),
+        `${palette.yellow('not ready')} (pid ${event.pid})${because(event.reason.replace(/^not ready: /, ''))}`,
+      ];
+    case 'instance.probe-failed':
+      return [
+        sourceOf(event),
+        `${event.probe} probe failed (pid ${event.pid})${because(event.reason)}`,
+      ];
+    case 'instance.suspect':
+      return [sourceOf(event), `suspect (pid ${event.pid})${because(event.reason)}`];
     case 'instance.exited': {
       const how = formatExit(event.code, event.signal);
       const exited = `exited ${event.isFailure ? palette.red(how) : how} after ${formatDuration(event.uptimeMs)} (pid ${event.pid})`;

@@ -14,7 +14,22 @@ export function toInstanceSummary(instance: InstanceDetail | InstanceSummary): I
     uptimeMs: instance.uptimeMs,
     cpu: instance.cpu,
     memoryBytes: instance.memoryBytes,
+    isFrozen: instance.isFrozen,
+    notReady: instance.notReady,
   };
+}
+
+/**
+ * The status as `tend ls` and `tend status` show it: the state, except for a process the
+ * kernel reports stopped (`frozen`: it runs no code, whatever tend's state) and an `online`
+ * instance whose readiness probe fails (`online, not ready`).
+ */
+export function displayStatus(
+  instance: Pick<InstanceSummary, 'status' | 'isFrozen' | 'notReady'>,
+): string {
+  if (instance.isFrozen) return 'frozen';
+  if (instance.status === 'online' && instance.notReady !== null) return 'online, not ready';
+  return instance.status;
 }
 
 /** Every instance of every program, in program order. */
@@ -39,7 +54,7 @@ export function formatInstanceTable(rows: readonly InstanceSummary[], palette: P
       palette.bold(row.name),
       String(row.instance),
       orDash(row.pid, String),
-      colorOfState(palette, row.status)(row.status),
+      colorOfDisplay(palette, row),
       String(row.restarts),
       orDash(row.uptimeMs, formatDuration),
       orDash(row.cpu, formatCpu),
@@ -47,4 +62,15 @@ export function formatInstanceTable(rows: readonly InstanceSummary[], palette: P
     ]),
     { styleHeader: palette.dim },
   );
+}
+
+/** The status, coloured: a frozen or not-ready instance is a warning, not a healthy `online`. */
+export function colorOfDisplay(
+  palette: Palette,
+  instance: Pick<InstanceSummary, 'status' | 'isFrozen' | 'notReady'>,
+): string {
+  const text = displayStatus(instance);
+  return text === instance.status
+    ? colorOfState(palette, instance.status)(text)
+    : palette.yellow(text);
 }

@@ -9,6 +9,7 @@ import {
   orDash,
   plural,
 } from './format.js';
+import { colorOfDisplay } from './instance-table.js';
 import { colorOfState, type Palette } from './palette.js';
 import { formatFields, formatTable } from './table.js';
 
@@ -86,7 +87,7 @@ function formatProxy(proxy: ProxyDetail, palette: Palette): string {
 }
 
 function formatInstanceStatus(instance: InstanceDetail, palette: Palette, now: number): string {
-  const state = colorOfState(palette, instance.status)(instance.status);
+  const state = colorOfDisplay(palette, instance);
   const title = [
     palette.bold(`${instance.name}[${instance.instance}]`),
     state,
@@ -123,6 +124,20 @@ function formatInstanceStatus(instance: InstanceDetail, palette: Palette, now: n
   if (instance.reason !== null) {
     const style = instance.status === 'errored' ? palette.red : (text: string) => text;
     fields.push(['reason', style(instance.reason)]);
+  }
+  if (instance.isFrozen) {
+    fields.push([
+      'frozen',
+      palette.yellow('the kernel reports the process stopped (state T, as after SIGSTOP)'),
+    ]);
+  }
+  if (instance.notReady !== null) fields.push(['not ready', palette.yellow(instance.notReady)]);
+  if (instance.lastProbeFailure !== null) {
+    const failure = instance.lastProbeFailure;
+    fields.push([
+      'last probe failure',
+      `${failure.probe}: ${failure.reason} (${formatTime(failure.at)})`,
+    ]);
   }
   fields.push(['state since', formatTime(instance.stateSince)]);
   let text = `  ${title}\n${formatFields(fields, { indent: 4, styleLabel: palette.dim })}`;
