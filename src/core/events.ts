@@ -57,6 +57,15 @@ export type TendEventBody =
       pid: number;
       cause: RestartCause;
     }
+  /** What the instance said about itself on its notify channel (STATUS=…), at most every 250 ms. */
+  | {
+      kind: 'instance.status';
+      program: string;
+      instance: number;
+      role: InstanceRole;
+      pid: number;
+      text: string;
+    }
   | {
       kind: 'instance.errored';
       program: string;
@@ -84,6 +93,7 @@ export const EVENT_KINDS = [
   'instance.ready',
   'instance.exited',
   'instance.restarted',
+  'instance.status',
   'instance.errored',
   'proxy.membership',
 ] as const satisfies ReadonlyArray<TendEventBody['kind']>;
