@@ -6,6 +6,7 @@ import { runCrashLoop } from './crash-loop.js';
 import { runDaemonRss } from './daemon-rss.js';
 import { runEventCost } from './event-cost.js';
 import { runEventLatency } from './event-latency.js';
+import { runHeartbeatHang } from './heartbeat-hang.js';
 import { runCleanups } from './lib/cleanup.js';
 import { formatMs, formatTable } from './lib/format.js';
 import { describeMachine } from './lib/machine.js';
@@ -28,6 +29,7 @@ const BENCHMARKS: ReadonlyArray<[string, Benchmark]> = [
   ['proxy-throughput', runProxyThroughput],
   ['event-latency', runEventLatency],
   ['event-cost', runEventCost],
+  ['heartbeat-hang', runHeartbeatHang],
 ];
 
 async function runAll(): Promise<void> {
