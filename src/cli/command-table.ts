@@ -108,7 +108,8 @@ const START_OPTIONS: readonly OptionSpec[] = [
     long: 'start-timeout',
     kind: 'value',
     valueName: 'MS',
-    description: 'how long an instance with a port may take to listen before it is stopped',
+    description:
+      'how long an instance with a readiness check (a port, --ready-on notify) may take to be ready before it is stopped',
     programDefault: 'startTimeoutMs',
     check: { kind: 'duration', minMs: 1, maxMs: DAY_MS },
   },

@@ -52,6 +52,15 @@ export class NotifyChannel {
     return openFifoWriteEnd(this.#fifoPath);
   }
 
+  /**
+   * Starts reading without a new process: for an instance whose process was started by an
+   * earlier daemon and still holds the write end. What it wrote meanwhile is read, not dropped.
+   */
+  attach(): void {
+    if (this.#isClosed) throw new Error(`Notify channel ${this.#fifoPath} is closed`);
+    this.#reader ??= this.#openReader();
+  }
+
   /** Stops reading. */
   close(): void {
     if (this.#isClosed) return;

@@ -44,25 +44,36 @@ export class NotifyManager {
 
   /** The write end of an instance's channel for its next process; the caller closes it after the spawn. */
   openWriteEnd(request: SpawnRequest): number {
+    return this.#channelOf(request.spec.name, request.instance).openWriteEnd();
+  }
+
+  /**
+   * Reads an instance's channel again without spawning: for a process adopted from an earlier
+   * daemon, which still holds the write end it was given.
+   */
+  attach(name: string, instance: number): void {
+    this.#channelOf(name, instance).attach();
+  }
+
+  #channelOf(name: string, index: number): NotifyChannel {
     if (this.#isClosed) throw new Error('Notify channels are closed: tend is stopping');
-    const { name } = request.spec;
     let instances = this.#channels.get(name);
     if (!instances) {
       instances = new Map();
       this.#channels.set(name, instances);
     }
-    let channel = instances.get(request.instance);
+    let channel = instances.get(index);
     if (!channel) {
-      const fifoPath = notifyFifoPath(this.#home, name, request.instance);
+      const fifoPath = notifyFifoPath(this.#home, name, index);
       ensureFifosSync([fifoPath]);
       channel = new NotifyChannel({
         fifoPath,
-        onDigest: (digest) => this.#onDigest(name, request.instance, digest),
+        onDigest: (digest) => this.#onDigest(name, index, digest),
         onError: this.#onError,
       });
-      instances.set(request.instance, channel);
+      instances.set(index, channel);
     }
-    return channel.openWriteEnd();
+    return channel;
   }
 
   /** Forgets a deleted program: closes its channels and deletes their FIFOs. */

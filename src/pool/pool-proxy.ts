@@ -260,6 +260,10 @@ function proxyProcessSpec(spec: ProgramSpec, controlSocket: string): ProgramSpec
     max: 1,
     port: undefined,
     readiness: 'none',
+    // The program's hang limits are about its instances, not the proxy in front of them.
+    watchdogMs: undefined,
+    maxMemoryBytes: undefined,
+    silenceTimeoutMs: undefined,
     proxy: undefined,
     stopSignal: 'SIGTERM',
   };

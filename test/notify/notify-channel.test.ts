@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { closeSync, writeSync } from 'node:fs';
 import { test } from 'node:test';
-import { NotifyManager } from '../../src/notify/notify-manager.js';
+import { openFifoReadEnd } from '../../src/logs/fifo.js';
+import { NotifyManager, notifyFifoPath } from '../../src/notify/notify-manager.js';
 import type { NotifyDigest } from '../../src/notify/notify-parser.js';
 import { fixturePath } from '../fixtures/fixture-path.js';
 import { makeTempHome } from '../helpers/temp-home.js';
@@ -84,4 +85,36 @@ test('what a gone process left in the channel never reaches its replacement', as
   const digest = await first;
   assert.equal(digest.status, 'fresh');
   assert.equal(digest.isReady, false);
+});
+
+test('a process adopted from an earlier daemon is read again by attach, with what it sent meanwhile', async (t) => {
+  const home = makeTempHome(t);
+  const request = { spec: makeSpec({ name: 'worker' }), instance: 0 };
+  const earlier = new NotifyManager({
+    home,
+    onDigest: () => {},
+    onError: (error) => assert.fail(error),
+  });
+  await earlier.prepare('worker', 1);
+  const writeEnd = earlier.openWriteEnd(request);
+  t.after(() => closeSync(writeEnd));
+  // The instance keeps a read end of its own while no daemon reads (as it does across a daemon crash).
+  const held = openFifoReadEnd(notifyFifoPath(home, 'worker', 0));
+  t.after(() => closeSync(held));
+  earlier.close();
+  writeSync(writeEnd, 'READY=1\nSTATUS=while away\n');
+  let onDigest = (_digest: NotifyDigest): void => {};
+  const first = new Promise<NotifyDigest>((resolve) => {
+    onDigest = resolve;
+  });
+  const next = new NotifyManager({
+    home,
+    onDigest: (_name, _instance, digest) => onDigest(digest),
+    onError: (error) => assert.fail(error),
+  });
+  t.after(() => next.close());
+  next.attach('worker', 0);
+  const digest = await first;
+  assert.equal(digest.isReady, true);
+  assert.equal(digest.status, 'while away');
 });
