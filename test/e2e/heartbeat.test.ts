@@ -197,3 +197,30 @@ test('a flood of heartbeats leaves the daemon answering and the instance online'
   const listed = await tend.list();
   assert.equal(listed[0]?.pid, flooded.pid);
 });
+
+test("another program's READY=1 never makes this one ready: each instance speaks only on its own channel", async (t) => {
+  const tend = useTend(t);
+  await tend.ok([
+    'start',
+    '--no-wait',
+    '--name',
+    'waiter',
+    '--ready-on',
+    'notify',
+    ...fixture('forever'),
+  ]);
+  // `tend start` returns once `other` said READY=1 on its channel and is online.
+  await tend.ok([
+    'start',
+    '--name',
+    'other',
+    '--ready-on',
+    'notify',
+    ...fixture('notify-worker', 'heartbeat', '100'),
+  ]);
+  const [other] = (await tend.program('other')).instances;
+  assert.equal(other?.status, 'online');
+  const [waiter] = (await tend.program('waiter')).instances;
+  assert.equal(waiter?.status, 'starting', 'still waiting for its own READY=1');
+  assert.equal(waiter?.restarts, 0);
+});
