@@ -57,7 +57,7 @@ export type TendEventBody =
       pid: number;
       cause: RestartCause;
     }
-  /** What the instance said about itself on its notify channel (STATUS=…), at most every 250 ms. */
+  /** What the instance said about itself on its notify channel (STATUS=…), at most once a second. */
   | {
       kind: 'instance.status';
       program: string;

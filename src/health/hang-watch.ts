@@ -8,8 +8,8 @@ export const MEMORY_CHECK_INTERVAL_MS = 1_000;
 /** Checks in a row above `maxMemoryBytes` that make an instance restart (a short spike does not). */
 export const MEMORY_CHECKS_OVER_LIMIT = 3;
 
-/** Shortest time between two STATUS updates told to the core; the latest text always gets through. */
-export const STATUS_MIN_INTERVAL_MS = 250;
+/** Shortest time between two STATUS updates told to the core (each is an event, and the bus keeps 4096): the latest text always gets through. */
+export const STATUS_MIN_INTERVAL_MS = 1_000;
 
 /** What the watch tells the core. */
 export interface HangActions {

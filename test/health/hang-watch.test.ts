@@ -146,7 +146,7 @@ test('a line from an earlier run does not count for the new one', () => {
   assert.match(calls[0] ?? '', /no output for 1 min \(--silence-timeout 1 min\)/);
 });
 
-test('STATUS goes on at once, then at most every 250 ms with the latest text', () => {
+test('STATUS goes on at once, then at most once a second with the latest text', () => {
   const { runtime, calls, watch, spec } = setUp({});
   watch.spawned(spec, 0, PID);
   watch.message('web', 0, said({ status: 'one' }));
