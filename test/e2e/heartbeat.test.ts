@@ -20,7 +20,7 @@ async function untilHungExit(
       const exit = instance?.exits.find((candidate) => reason.test(candidate.reason ?? ''));
       return exit && instance && { exit, instance };
     },
-    20_000,
+    30_000,
   );
 }
 
@@ -42,10 +42,14 @@ test('a worker that stops sending heartbeats is declared hung, stopped and resta
   const { exit, instance } = await untilHungExit(tend, 'beater', /no heartbeat/);
   assert.match(exit.reason ?? '', /^hung: no heartbeat for [\d.]+ m?s \(--watchdog 600 ms\)$/);
   assert.equal(exit.isFailure, true);
-  const replaced = await tend.until('a fresh instance', async () => {
-    const now = (await tend.program('beater')).instances[0];
-    return now?.pid !== first?.pid && now?.status === 'online' && now;
-  });
+  const replaced = await tend.until(
+    'a fresh instance',
+    async () => {
+      const now = (await tend.program('beater')).instances[0];
+      return now?.pid !== first?.pid && now?.status === 'online' && now;
+    },
+    30_000,
+  );
   assert.ok(replaced.restarts >= 1);
   assert.ok(instance.failureRestarts >= 1 || replaced.failureRestarts >= 1);
   const status = await tend.ok(['status', 'beater']);
