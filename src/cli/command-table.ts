@@ -386,7 +386,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'notify',
     aliases: [],
     summary: 'from inside an instance: say it is ready, send a heartbeat, or set its status',
-    usage: '[--ready] [--heartbeat] [--status TEXT] [--stopping]',
+    usage: '[--ready] [--heartbeat] [--status TEXT] [--stopping] [--json]',
     positionals: [],
     options: [
       {
@@ -410,7 +410,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         kind: 'flag',
         description: 'STOPPING=1: it is shutting down; the watchdog and silence timeout stop',
       },
-      JSON_OPTION,
+      { long: 'json', kind: 'flag', description: 'print the lines sent as JSON' },
     ],
     details: [
       'Writes sd_notify lines to the notify channel tend gives each instance: the descriptor in',
