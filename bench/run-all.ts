@@ -7,6 +7,7 @@ import { runDaemonRss } from './daemon-rss.js';
 import { runEventCost } from './event-cost.js';
 import { runEventLatency } from './event-latency.js';
 import { runHangDetection } from './hang-detection.js';
+import { runHeartbeatHang } from './heartbeat-hang.js';
 import { runCleanups } from './lib/cleanup.js';
 import { formatMs, formatTable } from './lib/format.js';
 import { describeMachine } from './lib/machine.js';
@@ -30,6 +31,7 @@ const BENCHMARKS: ReadonlyArray<[string, Benchmark]> = [
   ['proxy-throughput', runProxyThroughput],
   ['event-latency', runEventLatency],
   ['event-cost', runEventCost],
+  ['heartbeat-hang', runHeartbeatHang],
   ['hang-detection', runHangDetection],
   ['probe-cost', runProbeCost],
 ];

@@ -127,6 +127,21 @@ export const ERROR_TABLE = {
     exitCode: 2,
     meaning: "an exec probe's command cannot be run",
   },
+  TEND_ERR_NOTIFY_NO_CHANNEL: {
+    status: 400,
+    exitCode: 2,
+    meaning: '`tend notify` was run outside an instance (no TEND_NOTIFY_FD)',
+  },
+  TEND_ERR_NOTIFY_BAD_CHANNEL: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'TEND_NOTIFY_FD does not name an open notify channel',
+  },
+  TEND_ERR_NOTIFY_NOT_READ: {
+    status: 500,
+    exitCode: 1,
+    meaning: "no daemon reads the instance's notify channel any more",
+  },
   TEND_ERR_SIGNAL_UNKNOWN: { status: 400, exitCode: 2, meaning: 'no such signal' },
   TEND_ERR_PROGRAM_START_FAILED: {
     status: 500,

@@ -52,6 +52,7 @@ export function toInstanceDetail(
     startedAt: toIso(snapshot.startedAt),
     stateSince: new Date(snapshot.stateSince).toISOString(),
     reason: snapshot.reason,
+    statusText: snapshot.statusText,
     nextRestartAt: toIso(snapshot.nextRestartAt),
     failureRestarts: stats.failureRestarts,
     runs: stats.runs,

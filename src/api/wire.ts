@@ -68,6 +68,8 @@ export interface InstanceDetail extends InstanceSummary {
   stateSince: string;
   /** Why the instance is errored, waiting or stopped on its own. */
   reason: string | null;
+  /** What the process last said about itself on its notify channel (STATUS=…), or null. */
+  statusText: string | null;
   nextRestartAt: string | null;
   failureRestarts: number;
   runs: number;

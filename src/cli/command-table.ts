@@ -7,6 +7,7 @@ import {
 } from '../config/proxy-defaults.js';
 import { EVENT_KINDS } from '../core/events.js';
 import type { CommandSpec, OptionSpec } from './command-types.js';
+import { HEARTBEAT_OPTIONS } from './heartbeat-option-table.js';
 import { PROBE_OPTIONS } from './probe-option-table.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -109,7 +110,8 @@ const START_OPTIONS: readonly OptionSpec[] = [
     long: 'start-timeout',
     kind: 'value',
     valueName: 'MS',
-    description: 'how long an instance with a port may take to listen before it is stopped',
+    description:
+      'how long an instance with a readiness check (a port, --ready-on notify) may take to be ready before it is stopped',
     programDefault: 'startTimeoutMs',
     check: { kind: 'duration', minMs: 1, maxMs: DAY_MS },
   },
@@ -147,6 +149,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     check: { kind: 'integer', min: 1, max: 1024 },
   },
   ...PROBE_OPTIONS,
+  ...HEARTBEAT_OPTIONS,
   {
     long: 'proxy-port',
     kind: 'value',
@@ -456,6 +459,50 @@ export const COMMANDS: readonly CommandSpec[] = [
     details: 'Lines are prefixed with name[instance] when more than one source is shown.',
     examples: ['tend logs web -f', 'tend logs --lines 100 --err', 'tend logs worker -n 0 -f -t'],
     load: () => import('./commands/logs.js'),
+  },
+  {
+    name: 'notify',
+    aliases: [],
+    summary: 'from inside an instance: say it is ready, send a heartbeat, or set its status',
+    usage: '[--ready] [--heartbeat] [--status TEXT] [--stopping] [--json]',
+    positionals: [],
+    options: [
+      {
+        long: 'ready',
+        kind: 'flag',
+        description: 'READY=1: the instance is ready (--ready-on notify)',
+      },
+      {
+        long: 'heartbeat',
+        kind: 'flag',
+        description: 'WATCHDOG=1: the instance is alive (--watchdog)',
+      },
+      {
+        long: 'status',
+        kind: 'value',
+        valueName: 'TEXT',
+        description: 'STATUS=TEXT: one line shown by `tend status` (200 characters kept)',
+      },
+      {
+        long: 'stopping',
+        kind: 'flag',
+        description: 'STOPPING=1: it is shutting down; the watchdog and silence timeout stop',
+      },
+      { long: 'json', kind: 'flag', description: 'print the lines sent as JSON' },
+    ],
+    details: [
+      'Writes sd_notify lines to the notify channel tend gives each instance: the descriptor in',
+      '$TEND_NOTIFY_FD (3). Only processes started by tend as an instance (and their children)',
+      'have it; elsewhere the command fails (exit 2). Without tend: `echo WATCHDOG=1 >&3`.',
+      'See docs/health.md for the protocol and how it relates to systemd.',
+    ].join('\n'),
+    examples: [
+      'tend notify --ready',
+      'tend notify --heartbeat',
+      'tend notify --status "42 jobs queued"',
+    ],
+    isOffline: true,
+    load: () => import('./commands/notify.js'),
   },
   {
     name: 'daemon',

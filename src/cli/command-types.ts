@@ -32,6 +32,7 @@ export interface OptionSpec {
 export type OptionCheck =
   | { kind: 'integer'; min: number; max: number }
   | { kind: 'duration'; minMs: number; maxMs: number }
+  | { kind: 'byte-size'; minBytes: number }
   | { kind: 'choice'; choices: readonly string[] }
   | { kind: 'exit-codes' }
   | { kind: 'signal' }

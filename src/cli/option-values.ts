@@ -1,4 +1,5 @@
 import { TARGET_SEPARATOR } from '../api/wire.js';
+import { parseByteSize } from '../config/byte-size.js';
 import type { ProbeSpecInput } from '../config/probe-spec.js';
 import { programNameProblem } from '../config/program-name.js';
 import { UsageError } from '../errors.js';
@@ -41,6 +42,24 @@ export function durationIn(minMs: number, maxMs: number): (raw: string, flag: st
       );
     }
     return value;
+  };
+}
+
+/** Parser of a size with a unit (`300M`, `1.5G`, `512MiB`) in bytes, at least `minBytes`. */
+export function byteSizeAtLeast(minBytes: number): (raw: string, flag: string) => number {
+  return (raw, flag) => {
+    const parsed = parseByteSize(raw);
+    if ('problem' in parsed) {
+      throw invalid(
+        `${parsed.problem.replace('Expected', `Expected ${flag} to be`)}, got ${quote(raw)}`,
+      );
+    }
+    if (parsed.bytes < minBytes) {
+      throw invalid(
+        `Expected ${flag} to be at least ${minBytes / (1024 * 1024)}M, got ${quote(raw)}`,
+      );
+    }
+    return parsed.bytes;
   };
 }
 
@@ -199,6 +218,8 @@ function checkerOf(check: OptionCheck): (raw: string, flag: string) => string | 
       return integerIn(check.min, check.max);
     case 'duration':
       return durationIn(check.minMs, check.maxMs);
+    case 'byte-size':
+      return byteSizeAtLeast(check.minBytes);
     case 'choice':
       return oneOf(check.choices);
     case 'exit-codes':

@@ -1,5 +1,6 @@
 import type { ApiClient } from '../api/client.js';
 import type { EventStreamMessage, ProgramSpec } from '../api/wire.js';
+import { needsReadinessCheck } from '../supervisor/readiness.js';
 
 /** How long past a program's own start bound the CLI still waits for word from the daemon. */
 const WAIT_SLACK_MS = 5_000;
@@ -156,15 +157,16 @@ function isSettled(seen: Observed | undefined, spec: ProgramSpec): boolean {
   if (!seen) return false;
   if (seen.failure || seen.hasEndedWell) return true;
   if (!seen.isReady) return false;
-  return spec.readiness === 'tcp' || Date.now() - seen.spawnedAt >= spec.minUptimeMs;
+  return needsReadinessCheck(spec) || Date.now() - seen.spawnedAt >= spec.minUptimeMs;
 }
 
 /** The longest any expected instance may take to settle: its start timeout and the stop after it, or its minUptime. */
 function boundMs(expected: ExpectedStart[]): number {
   let longest = 0;
   for (const { spec } of expected) {
-    const own =
-      spec.readiness === 'tcp' ? spec.startTimeoutMs + spec.stopTimeoutMs : spec.minUptimeMs;
+    const own = needsReadinessCheck(spec)
+      ? spec.startTimeoutMs + spec.stopTimeoutMs
+      : spec.minUptimeMs;
     longest = Math.max(longest, own);
   }
   return longest + WAIT_SLACK_MS;

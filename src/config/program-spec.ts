@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseSignal, type SignalName } from '../process/signals.js';
+import { MIN_MAX_MEMORY_BYTES } from './byte-size.js';
 import { instancePort } from './instance-port.js';
 import { ProbeSpecSchema, probeRoleProblems } from './probe-spec.js';
 import { PROXY_NAME_SUFFIX, programNameProblem } from './program-name.js';
@@ -69,6 +70,11 @@ const positiveMs = z
   .min(1)
   .max(24 * 3600 * 1000);
 
+/** When an instance counts as ready: at once, when its port accepts, or when it says so (READY=1). */
+export const ReadinessSchema = z.enum(['none', 'tcp', 'notify']);
+/** When an instance counts as ready. */
+export type Readiness = z.infer<typeof ReadinessSchema>;
+
 /** Restart policy: always restart, only after a failure, or never. */
 export const RestartPolicySchema = z.enum(['always', 'on-failure', 'never']);
 /** Restart policy: always restart, only after a failure, or never. */
@@ -96,8 +102,22 @@ export const ProgramSpecSchema = z
     min: z.number().int().min(1).max(MAX_INSTANCES).optional(),
     max: z.number().int().min(1).max(MAX_INSTANCES).optional(),
     port: z.number().int().min(1).max(65_535).optional(),
-    /** `tcp`: an instance is `starting` until its port accepts connections (the default when `port` is set). */
-    readiness: z.enum(['none', 'tcp']).optional(),
+    /**
+     * When an instance is ready: `tcp` once its port accepts connections (the default when `port`
+     * is set), `notify` once it sends READY=1 on its notify channel (docs/health.md), `none` at once.
+     */
+    readiness: ReadinessSchema.optional(),
+    /** Once ready, the instance must send WATCHDOG=1 at least this often or it is hung; off when absent. */
+    watchdogMs: positiveMs.optional(),
+    /** Restart an instance whose main process's resident memory stays above this; off when absent. */
+    maxMemoryBytes: z
+      .number()
+      .int()
+      .min(MIN_MAX_MEMORY_BYTES)
+      .max(1024 ** 5)
+      .optional(),
+    /** An instance that writes no output (stdout or stderr) for this long is hung; off when absent. */
+    silenceTimeoutMs: positiveMs.optional(),
     proxy: ProxySpecSchema.optional(),
     /** Until it passes, the other probes wait (see docs/health.md). */
     startupProbe: ProbeSpecSchema.optional(),
@@ -192,9 +212,9 @@ function resolvePoolSize<
     min?: number;
     max?: number;
     port?: number;
-    readiness?: 'none' | 'tcp';
+    readiness?: Readiness;
   },
->(spec: Spec): Spec & { instances: number; min: number; max: number; readiness: 'none' | 'tcp' } {
+>(spec: Spec): Spec & { instances: number; min: number; max: number; readiness: Readiness } {
   const instances = spec.instances ?? spec.min ?? PROGRAM_DEFAULTS.instances;
   const min = spec.min ?? Math.min(instances, spec.max ?? instances);
   const max = spec.max ?? Math.max(instances, min);

@@ -87,6 +87,15 @@ export type TendEventBody =
       pid: number;
       cause: RestartCause;
     }
+  /** What the instance said about itself on its notify channel (STATUS=…), at most once a second. */
+  | {
+      kind: 'instance.status';
+      program: string;
+      instance: number;
+      role: InstanceRole;
+      pid: number;
+      text: string;
+    }
   | {
       kind: 'instance.errored';
       program: string;
@@ -133,6 +142,7 @@ export const EVENT_KINDS = [
   'instance.suspect',
   'instance.exited',
   'instance.restarted',
+  'instance.status',
   'instance.errored',
   'lease.granted',
   'lease.ended',

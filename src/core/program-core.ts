@@ -269,6 +269,23 @@ export class ProgramCore {
   }
 
   /**
+   * Keeps what process `pid` of an instance says about itself (STATUS=…) and tells the bus
+   * (`instance.status`); a stale pid is ignored.
+   */
+  noteStatus(name: string, instance: number, pid: number, text: string): void {
+    const supervisor = this.#programs.get(name)?.pool.instance(instance);
+    if (!supervisor?.noteStatus(pid, text)) return;
+    this.#options.bus.emit({
+      kind: 'instance.status',
+      program: name,
+      instance,
+      role: 'instance',
+      pid,
+      text,
+    });
+  }
+
+  /**
    * Replaces a program's definition without restarting anything: running processes keep theirs,
    * the next spawns (restarts, reloads) use the new one; a changed pool size adds or stops
    * instances as scaling does. Resolves to the names of the fields that changed (none: nothing

@@ -5,15 +5,19 @@ import { type LiveFiguresSource, viewPrograms } from '../api/views.js';
 import type { HomePaths } from '../config/home.js';
 import { EventBus } from '../core/event-bus.js';
 import { ProgramCore } from '../core/program-core.js';
+import { type HangActions, HangWatch } from '../health/hang-watch.js';
 import { refuseTakenPorts } from '../health/port-check.js';
 import { LogManager } from '../logs/log-manager.js';
 import { MetricsSampler } from '../metrics/metrics-sampler.js';
-import { isStoppedState } from '../metrics/proc-sample.js';
+import { isStoppedState, readResidentBytes } from '../metrics/proc-sample.js';
 import { TendMetrics } from '../metrics/prometheus/tend-metrics.js';
+import { NotifyManager } from '../notify/notify-manager.js';
+import { withNotifyChannel } from '../notify/notify-output.js';
 import { createNodeRuntime } from '../process/node-runtime.js';
 import { readProcessStartTime } from '../process/proc-identity.js';
 import { StateStore } from '../store/state-file.js';
 import { TEND_VERSION } from '../version.js';
+import { wireHangWatch } from './hang-wiring.js';
 import { createLeaseService } from './lease-service.js';
 import { endLeftovers } from './leftovers.js';
 import { persistOnEvents, toStateToSave } from './persistence.js';
@@ -42,8 +46,9 @@ export interface DaemonServices {
 }
 
 /**
- * Builds the bus, the core and their subscribers (persistence, readiness checks, probes, pid tracking,
- * the proxy feed), with the store, log capture, metrics and process runtime, and restores the
+ * Builds the bus, the core and their subscribers (persistence, readiness checks, probes, the
+ * hang watch of heartbeats, memory and silence, pid tracking, the proxy feed, leases), with the
+ * store, log capture, metrics and process runtime, and restores the
  * saved programs.
  */
 export async function createDaemonServices(
@@ -62,9 +67,26 @@ export async function createDaemonServices(
     onError: (error) => logger.error({ err: error }, 'log capture problem'),
   });
   const metrics = new MetricsSampler();
-  const runtime = createNodeRuntime({
-    openOutput: (request) => logs.openOutput(request),
+  // The watch acts through the core, built below; nothing reaches it before the first spawn.
+  const hangActions: HangActions = {
+    declareHung: (...args) => core.declareHung(...args),
+    markReady: (...args) => core.markReady(...args),
+    noteStatus: (...args) => core.noteStatus(...args),
+  };
+  const notify = new NotifyManager({
     home: paths.home,
+    onDigest: (name, instance, digest) => hangWatch.message(name, instance, digest),
+    onError: (error) => logger.error({ err: error }, 'notify channel problem'),
+  });
+  const runtime = createNodeRuntime({
+    openOutput: withNotifyChannel((request) => logs.openOutput(request), notify),
+    home: paths.home,
+  });
+  const hangWatch = new HangWatch({
+    runtime,
+    actions: hangActions,
+    residentBytes: readResidentBytes,
+    lastOutputAt: (name, instance) => logs.lastOutputAt(name, instance),
   });
   logger.info(`instances are held together by ${runtime.containment}`);
   const onProblem = (message: string, detail?: unknown) => logger.warn({ err: detail }, message);
@@ -76,7 +98,16 @@ export async function createDaemonServices(
   const core = new ProgramCore({
     runtime,
     bus,
-    output: logs,
+    output: {
+      prepare: async (name, instances) => {
+        await logs.prepare(name, instances);
+        await notify.prepare(name, instances);
+      },
+      remove: (name) => {
+        logs.remove(name);
+        notify.remove(name);
+      },
+    },
     runDir: paths.runDir,
     onProblem,
     ports: { refuseTaken: refuseTakenPorts },
@@ -102,6 +133,7 @@ export async function createDaemonServices(
   const pids = new PidTracker(identity);
   pids.attach(bus);
   wireReadiness(bus, core);
+  wireHangWatch(bus, core, hangWatch);
   wireProbes(bus, core, runtime);
   feedProxies(bus, core);
   const leases = createLeaseService(bus, core, runtime, onProblem);
@@ -140,6 +172,7 @@ export async function createDaemonServices(
       await saveState(true);
       await logs.whenIdle();
       logs.close();
+      notify.close();
       prometheus.close();
     },
   };

@@ -40,6 +40,8 @@ export class LogManager {
   readonly #captures = new Map<string, Map<number, InstanceCapture>>();
   readonly #knownNames = new Set<string>();
   readonly #listeners = new Set<LineListener>();
+  /** Read time of each instance's latest line, keyed `name:index`, for --silence-timeout. */
+  readonly #lastOutputAt = new Map<string, number>();
   #isClosed = false;
 
   constructor(options: LogManagerOptions) {
@@ -84,6 +86,11 @@ export class LogManager {
       if (stdout !== undefined) closeSync(stdout);
       throw error;
     }
+  }
+
+  /** Epoch ms when the daemon last read a line of an instance (stdout or stderr), or undefined. */
+  lastOutputAt(name: string, instance: number): number | undefined {
+    return this.#lastOutputAt.get(`${name}:${instance}`);
   }
 
   /** Calls `listener` with every line as soon as it is read; returns the function that unsubscribes. */
@@ -134,6 +141,9 @@ export class LogManager {
     }
     this.#captures.delete(name);
     this.#knownNames.delete(name);
+    for (const key of this.#lastOutputAt.keys()) {
+      if (key.startsWith(`${name}:`)) this.#lastOutputAt.delete(key);
+    }
     removeFifosOf(runDirectory(this.#home), name);
   }
 
@@ -192,6 +202,7 @@ export class LogManager {
   }
 
   #emit(name: string, instance: number, stream: LogStream, lines: Buffer[], time: number): void {
+    this.#lastOutputAt.set(`${name}:${instance}`, time);
     if (this.#listeners.size === 0) return;
     for (const bytes of lines) {
       const record: LogRecord = { name, instance, stream, time, line: bytes.toString('utf8') };

@@ -265,6 +265,10 @@ function proxyProcessSpec(spec: ProgramSpec, controlSocket: string): ProgramSpec
     max: 1,
     port: undefined,
     readiness: 'none',
+    // The program's hang limits are about its instances, not the proxy in front of them.
+    watchdogMs: undefined,
+    maxMemoryBytes: undefined,
+    silenceTimeoutMs: undefined,
     // The pool's probes check its instances, not the proxy.
     startupProbe: undefined,
     readinessProbe: undefined,

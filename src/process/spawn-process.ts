@@ -10,6 +10,8 @@ import { checkWorkingDirectory, explainSpawnFailure } from './spawn-failure.js';
 export interface OutputTarget {
   stdout: number;
   stderr: number;
+  /** The write end of the instance's notify channel, given to the child as fd 3 (TEND_NOTIFY_FD), if any. */
+  notifyFd?: number;
   /** Called once the spawn has been tried (pid undefined when it failed), so the caller can close its fds. */
   afterSpawn(pid: number | undefined): void;
 }
@@ -40,13 +42,14 @@ export function spawnProcess(
   const cwdProblem = checkWorkingDirectory(spec.command, spec.cwd);
   if (cwdProblem) return { ok: false, ...cwdProblem };
 
-  const env = { ...options.baseEnv, ...instanceEnv(spec, request.instance) };
   let output: OutputTarget;
   try {
     output = options.openOutput(request);
   } catch (error) {
     return failure(spec.command, error, 'cannot open its output: ');
   }
+  const hasNotify = output.notifyFd !== undefined;
+  const env = { ...options.baseEnv, ...instanceEnv(spec, request.instance, hasNotify) };
 
   let containment: Containment;
   try {
@@ -63,7 +66,9 @@ export function spawnProcess(
         env,
         detached: true,
         shell: spec.shell,
-        stdio: ['ignore', output.stdout, output.stderr],
+        stdio: hasNotify
+          ? ['ignore', output.stdout, output.stderr, output.notifyFd]
+          : ['ignore', output.stdout, output.stderr],
       }),
     );
   } catch (error) {

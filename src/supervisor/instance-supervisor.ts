@@ -93,6 +93,8 @@ export class InstanceSupervisor {
   #stateSince: number;
   #downSince: number | null;
   #reason: string | null = null;
+  /** What the current process last said about itself (STATUS=…), or null. */
+  #statusText: string | null = null;
   #stats: InstanceStats;
   #process: RunningProcess | null = null;
   #restartTimer: TimerHandle | null = null;
@@ -269,6 +271,16 @@ export class InstanceSupervisor {
     this.#notifyIfChanged();
   }
 
+  /**
+   * Keeps what process `pid` says about itself (sd_notify's STATUS=…), shown with the instance
+   * until its next process starts. Returns false, keeping nothing, when `pid` is not the current process.
+   */
+  noteStatus(pid: number, text: string): boolean {
+    if (this.#process === null || this.#process.pid !== pid) return false;
+    this.#statusText = text;
+    return true;
+  }
+
   /** Replaces the definition; it applies from the next spawn and the next exit on. */
   updateSpec(spec: ProgramSpec): void {
     this.#spec = spec;
@@ -285,6 +297,7 @@ export class InstanceSupervisor {
       stateSince: this.#stateSince,
       downSince: this.#downSince,
       reason: this.#reason,
+      statusText: this.#statusText,
       nextRestartAt: this.#nextRestartAt,
       notReady: this.#process?.notReady ?? null,
       lastProbeFailure: this.#lastProbeFailure && { ...this.#lastProbeFailure },
@@ -326,6 +339,7 @@ export class InstanceSupervisor {
     this.#process = running;
     this.#stateSince = now;
     this.#reason = null;
+    this.#statusText = null;
     // The move to `starting` came before the spawn, so it did not know the pid yet.
     const starting = this.#facts.at(-1);
     if (starting?.type === 'state' && starting.state === 'starting') starting.pid = outcome.pid;

@@ -6,11 +6,12 @@ type ReadinessFields = Pick<ProgramSpec, 'readiness' | 'startupProbe' | 'readine
 /**
  * Whether an instance of `spec` stays `starting` until something calls `markReady()`: its
  * startup and readiness probes when it has either (see isProbeGated), else the daemon's one-shot
- * TCP check with `readiness: tcp` (the default for a program with a port). A run that became
- * ready through a check counts as stable even if shorter than minUptimeMs.
+ * TCP check with `readiness: tcp` (the default for a program with a port), or the instance's
+ * READY=1 with `readiness: notify`. A run that became ready through a check counts as stable
+ * even if shorter than minUptimeMs.
  */
 export function needsReadinessCheck(spec: ReadinessFields): boolean {
-  return spec.readiness === 'tcp' || isProbeGated(spec);
+  return spec.readiness === 'tcp' || spec.readiness === 'notify' || isProbeGated(spec);
 }
 
 /**

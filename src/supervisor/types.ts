@@ -90,6 +90,8 @@ export interface InstanceSnapshot {
   downSince: number | null;
   /** Why the instance is errored, waiting or stopped on its own, in words. */
   reason: string | null;
+  /** What the current (or last) process said about itself with STATUS=…, or null. */
+  statusText: string | null;
   /** Epoch ms of a scheduled restart, while `waiting`. */
   nextRestartAt: number | null;
   /** Why the running process gets no traffic although `online` (its readiness probe fails), or null. */

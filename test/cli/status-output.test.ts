@@ -25,6 +25,7 @@ function instance(overrides: Partial<InstanceDetail>): InstanceDetail {
     startedAt: '2024-05-01T11:58:55.000Z',
     stateSince: '2024-05-01T11:58:55.000Z',
     reason: null,
+    statusText: null,
     nextRestartAt: null,
     failureRestarts: 2,
     runs: 3,

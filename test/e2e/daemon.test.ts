@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { HealthReply } from '../../src/api/wire.js';
@@ -62,14 +62,16 @@ test('daemon stop ends every process; the next command brings the programs back 
   );
 });
 
-test('processes started by an autostarted daemon inherit no descriptor but stdin, stdout and stderr', async (t) => {
+test('processes started by an autostarted daemon inherit no descriptor but stdin, stdout, stderr and their own notify channel', async (t) => {
   const tend = useTend(t);
   await tend.ok(['start', '--name', 'plain', '--', 'sleep', '100000']);
   await tend.ok(['daemon', 'stop']);
   // The next command starts a daemon through the notify pipe, and it restores `plain`.
   const [row] = await tend.list();
   assert.ok(row?.pid);
-  assert.deepEqual(readdirSync(`/proc/${row.pid}/fd`).sort(), ['0', '1', '2']);
+  assert.deepEqual(readdirSync(`/proc/${row.pid}/fd`).sort(), ['0', '1', '2', '3']);
+  // fd 3 is the instance's notify channel (TEND_NOTIFY_FD), not the daemon's start-up pipe.
+  assert.equal(readlinkSync(`/proc/${row.pid}/fd/3`), join(tend.home, 'run', 'plain.0.notify'));
 });
 
 test('SIGTERM to the daemon stops it cleanly and saves state', async (t) => {

@@ -18,6 +18,7 @@ function starting(pid: number): InstanceSnapshot {
     stateSince: Date.now(),
     downSince: null,
     reason: null,
+    statusText: null,
     nextRestartAt: null,
     notReady: null,
     lastProbeFailure: null,

@@ -13,6 +13,7 @@ import { TendError, UsageError } from '../../errors.js';
 import { checkProbeCommands } from '../../health/probe-command.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
+import { planHeartbeats } from '../heartbeat-options.js';
 import { describeEffects } from '../output/action-effect.js';
 import { formatInstanceTable, instancesOf } from '../output/instance-table.js';
 import { writeJson } from '../output/json.js';
@@ -114,7 +115,8 @@ export function planNewProgram(
   if (min !== undefined) spec.min = min;
   const max = numberOption(args, 'max');
   if (max !== undefined) spec.max = max;
-  Object.assign(spec, planProbes(args));
+  const probes = planProbes(args);
+  Object.assign(spec, probes, planHeartbeats(args, probes));
   const proxy = planProxy(args);
   if (proxy !== undefined) spec.proxy = proxy;
   return { spec, isNameDefault: givenName === undefined };

@@ -83,6 +83,8 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
     }
     case 'instance.restarted':
       return [sourceOf(event), `restarted as pid ${event.pid} (cause: ${event.cause})`];
+    case 'instance.status':
+      return [sourceOf(event), `status: ${event.text}`];
     case 'instance.errored':
       return [sourceOf(event), `${palette.red('errored')}${because(event.reason)}`];
   }

@@ -43,12 +43,30 @@ export function formatProgramStatus(
     ],
   ];
   if (spec.port !== undefined) fields.push(['port', `${spec.port} + instance (PORT)`]);
+  if (spec.readiness === 'notify') fields.push(['ready', 'when it sends READY=1']);
+  const hang = describeHangSettings(spec);
+  if (hang !== undefined) fields.push(['hung when', hang]);
   let definition = `${head}\n${formatFields(fields, { indent: 2, styleLabel: palette.dim })}`;
   if (program.proxy) definition += formatProxy(program.proxy, palette);
   const sections = [definition];
   for (const instance of program.instances)
     sections.push(formatInstanceStatus(instance, palette, now));
   return `${sections.join('\n')}`;
+}
+
+/** The heartbeat, memory and silence limits of a program in one line, or undefined with none. */
+function describeHangSettings(spec: ProgramDetail['spec']): string | undefined {
+  const parts: string[] = [];
+  if (spec.watchdogMs !== undefined) {
+    parts.push(`no heartbeat for ${formatDuration(spec.watchdogMs)}`);
+  }
+  if (spec.silenceTimeoutMs !== undefined) {
+    parts.push(`no output for ${formatDuration(spec.silenceTimeoutMs)}`);
+  }
+  if (spec.maxMemoryBytes !== undefined) {
+    parts.push(`memory above ${formatBytes(spec.maxMemoryBytes)} (restarted)`);
+  }
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
 function formatProxy(proxy: ProxyDetail, palette: Palette): string {
@@ -107,6 +125,7 @@ function formatInstanceStatus(instance: InstanceDetail, palette: Palette, now: n
       `${orDash(instance.cpu, formatCpu)} / ${orDash(instance.memoryBytes, formatBytes)}`,
     ]);
   }
+  if (instance.statusText !== null) fields.push(['status', instance.statusText]);
   fields.push(['restarts', `${instance.restarts} (${instance.failureRestarts} after a failure)`]);
   fields.push([
     'runs',
