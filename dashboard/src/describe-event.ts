@@ -23,6 +23,10 @@ export function describeEvent(event: TendEvent): string {
       return 'deleted';
     case 'program.scaled':
       return `scaled from ${event.from} to ${event.to}`;
+    case 'program.waiting':
+      return event.reason;
+    case 'program.unblocked':
+      return event.cause === 'stopped' ? 'stopped waiting' : 'dependencies ready, starting';
     case 'instance.state':
       return `${event.previous} → ${event.state}${event.reason ? ` (${event.reason})` : ''}`;
     case 'instance.spawned':
@@ -44,5 +48,9 @@ export function describeEvent(event: TendEvent): string {
 
 /** Whether an event is bad news (shown in red). */
 export function isBadEvent(event: TendEvent): boolean {
-  return event.kind === 'instance.errored' || (event.kind === 'instance.exited' && event.isFailure);
+  return (
+    event.kind === 'instance.errored' ||
+    (event.kind === 'instance.exited' && event.isFailure) ||
+    (event.kind === 'program.waiting' && event.isStuck)
+  );
 }

@@ -75,6 +75,11 @@ export class ProgramSupervisor {
     return Promise.all(this.#instances.map((instance) => instance.start()));
   }
 
+  /** Records that the program should run without starting anything yet (it waits for its dependencies). */
+  markMeantToRun(): void {
+    this.#desired = 'running';
+  }
+
   /** Stops every instance; resolves once all their processes have exited. */
   async stop(): Promise<void> {
     this.#desired = 'stopped';

@@ -71,7 +71,9 @@ const PROGRAM: ProgramDetail = {
     restartWindowMs: 60_000,
     logMaxBytes: 10 * 1024 * 1024,
     logMaxFiles: 5,
+    dependsOn: [],
   },
+  waiting: null,
   instances: [
     instance({}),
     instance({

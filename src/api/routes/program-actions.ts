@@ -26,13 +26,11 @@ export async function actOnTarget(
   action: ProgramAction,
 ): Promise<ProgramActionResult[]> {
   checkTargetsExist(target, (name) => core.has(name));
-  const before = await (target === 'all'
+  // A start or restart also starts what the targets depend on, so every program's state before counts.
+  const before = await (target === 'all' || action !== 'stop'
     ? viewPrograms(core.list(), live)
     : Promise.all(target.map((name) => viewProgram(core.get(name), live))));
-  const acted =
-    target === 'all'
-      ? await core[action]('all')
-      : (await settleAll(target.map((name) => core[action](name)))).flat();
+  const acted = await core[action](target);
   const after = await viewPrograms(acted, live);
   const beforeByName = new Map(before.map((program) => [program.name, program]));
   return after.map((program) => ({
@@ -41,12 +39,17 @@ export async function actOnTarget(
   }));
 }
 
-/** Deletes every program of a target, after checking that each one exists. */
-export async function deleteTarget(core: ProgramCore, target: ProgramTarget): Promise<DeleteReply> {
+/**
+ * Deletes every program of a target, after checking that each one exists; a program that one
+ * staying behind depends on is refused unless `force`.
+ */
+export async function deleteTarget(
+  core: ProgramCore,
+  target: ProgramTarget,
+  options: { force: boolean },
+): Promise<DeleteReply> {
   checkTargetsExist(target, (name) => core.has(name));
-  if (target === 'all') return { deleted: await core.remove('all') };
-  const replies = await settleAll(target.map((name) => core.remove(name)));
-  return { deleted: replies.flat() };
+  return { deleted: await core.remove(target, options) };
 }
 
 function effectOf(
@@ -64,12 +67,4 @@ function effectOf(
     (isAlready ? effect.unchanged : effect.changed).push(instance.instance);
   }
   return effect;
-}
-
-/** Awaits every promise (so no action is left half-way), then throws the first failure if any. */
-async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
-  const results = await Promise.allSettled(promises);
-  const failure = results.find((result) => result.status === 'rejected');
-  if (failure) throw failure.reason;
-  return results.map((result) => (result as PromiseFulfilledResult<T>).value);
 }

@@ -115,6 +115,8 @@ export function planNewProgram(
   const max = numberOption(args, 'max');
   if (max !== undefined) spec.max = max;
   Object.assign(spec, planProbes(args));
+  const after = repeatedOption(args, 'after');
+  if (after.length > 0) spec.dependsOn = [...new Set(after)];
   const proxy = planProxy(args);
   if (proxy !== undefined) spec.proxy = proxy;
   return { spec, isNameDefault: givenName === undefined };

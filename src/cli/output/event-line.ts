@@ -39,6 +39,15 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
       ];
     case 'program.scaled':
       return [event.program, `scaled ${event.from} → ${event.to}`];
+    case 'program.waiting':
+      return [event.program, event.isStuck ? palette.red(event.reason) : event.reason];
+    case 'program.unblocked':
+      return [
+        event.program,
+        event.cause === 'stopped'
+          ? 'no longer waits: stopped'
+          : 'dependencies ready: starting',
+      ];
     case 'proxy.membership': {
       const ready = event.members
         .filter((member) => member.isReady)
