@@ -1,4 +1,3 @@
-import { TARGET_SEPARATOR } from '../../api/wire.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
 import { parseTargets } from '../option-values.js';
@@ -18,8 +17,8 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   let programs: Awaited<ReturnType<typeof act>>;
   if (hasFlag(args, 'no-wait')) programs = await act();
   else {
-    const names = target === 'all' ? 'all' : target.split(TARGET_SEPARATOR);
-    const watched = await actAndWatchStarts(client, names, act, expectedStarts);
+    // Every program's events: a restart also starts what the targets depend on.
+    const watched = await actAndWatchStarts(client, 'all', act, expectedStarts);
     await throwIfStartFailed(client, watched.verdict);
     programs = watched.result;
   }

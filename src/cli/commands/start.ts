@@ -18,6 +18,7 @@ import { formatInstanceTable, instancesOf } from '../output/instance-table.js';
 import { writeJson } from '../output/json.js';
 import { loadPalette } from '../output/palette.js';
 import { expectedStarts, throwIfStartFailed } from '../output/start-failures.js';
+import { formatWaitingNotes } from '../output/waiting-notes.js';
 import {
   hasFlag,
   numberListOption,
@@ -201,9 +202,10 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     programNameProblem(word) === undefined &&
     (await client.findProgram(word)) !== undefined
   ) {
+    // Its dependencies start with it and are watched too.
     const results = await startWatching(
       client,
-      [word],
+      'all',
       () => client.startPrograms(word),
       isWaiting,
     );
@@ -261,8 +263,9 @@ async function report(
   const headline = Array.isArray(result)
     ? describeEffects(result, 'start')
     : `Started ${result.name}\n`;
+  const palette = await loadPalette(ctx.isColor);
   ctx.stdout.write(
-    `${headline}${formatInstanceTable(instancesOf(programs), await loadPalette(ctx.isColor))}`,
+    `${headline}${formatInstanceTable(instancesOf(programs), palette)}${formatWaitingNotes(programs, palette)}`,
   );
   return 0;
 }
