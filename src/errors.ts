@@ -126,7 +126,8 @@ export const ERROR_TABLE = {
   TEND_ERR_DEPENDENCY_NOT_READY: {
     status: 409,
     exitCode: 1,
-    meaning: 'a program tend start started waits for a dependency that cannot become ready by itself',
+    meaning:
+      'a program tend start started waits for a dependency that cannot become ready by itself',
   },
   TEND_ERR_PORT_IN_USE: {
     status: 409,

@@ -127,17 +127,19 @@ export async function viewProgram(
   return toProgramDetail(
     program.spec,
     program.desired,
-    program.pool.snapshot().instances.map((instance) =>
-      asWaitingFor(
-        toInstanceDetail(
-          instance,
-          program.spec,
-          instance.pid === null ? undefined : live.sample(instance.pid),
-          now,
+    program.pool
+      .snapshot()
+      .instances.map((instance) =>
+        asWaitingFor(
+          toInstanceDetail(
+            instance,
+            program.spec,
+            instance.pid === null ? undefined : live.sample(instance.pid),
+            now,
+          ),
+          program.waiting,
         ),
-        program.waiting,
       ),
-    ),
     proxy && toProxyDetail(proxy),
     program.waiting,
   );

@@ -358,7 +358,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'One line per event: the time, program:instance, what happened, the exit code or signal',
       'name, and the reason. Runs until interrupted. Kinds: daemon.started, daemon.stopping,',
       'program.added, program.updated, program.removed, program.desired, program.scaled,',
-      'instance.state, instance.spawned, instance.ready, instance.exited, instance.restarted,',
+      'program.waiting, program.unblocked, instance.state, instance.spawned, instance.ready, instance.exited, instance.restarted,',
       'instance.errored, proxy.membership. The daemon keeps the last 4096 events for --since.',
     ].join('\n'),
     examples: [

@@ -2,6 +2,7 @@ import type { ProgramSpec } from '../config/program-spec.js';
 import { ConflictError } from '../errors.js';
 import { PoolProxy, type PoolProxyView } from '../pool/pool-proxy.js';
 import { ProgramSupervisor } from '../supervisor/program-supervisor.js';
+import { hasProcessIn } from '../supervisor/transitions.js';
 import type {
   DesiredState,
   InstanceFact,
@@ -11,7 +12,6 @@ import type {
   SupervisorRuntime,
 } from '../supervisor/types.js';
 import type { EventBus } from './event-bus.js';
-import { hasProcessIn } from '../supervisor/transitions.js';
 import type { DependencyWait, InstanceRole, TendEventBody, UnblockCause } from './events.js';
 
 /** How a managed program is built. */

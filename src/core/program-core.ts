@@ -74,6 +74,7 @@ export class ProgramCore {
   readonly #options: ProgramCoreOptions;
   readonly #programs = new Map<string, ManagedProgram>();
   #isClosing = false;
+  #isCheckQueued = false;
   /** What each program was meant to be when the daemon began to stop, so that the next start restores it. */
   #desiredAtClose = new Map<string, DesiredState>();
 
@@ -358,7 +359,7 @@ export class ProgramCore {
     const names = withDependencies(
       programs.map((program) => program.name),
       this.#dependenciesOf,
-    );
+    ).sort();
     return this.#waves(names).flat();
   }
 
@@ -409,9 +410,23 @@ export class ProgramCore {
     }
   }
 
-  /** Starts the waiting programs whose dependencies became ready, and updates the others' reasons. */
+  /**
+   * Looks at the waiting programs after an event that may change whether a dependency is ready:
+   * once per burst, after the supervisor has told every fact of its change, so that a dependent's
+   * events never come between a dependency's (`db` online, then `api` spawned).
+   */
   #onEvent(event: TendEvent): void {
     if (!event.kind.startsWith('program.') && event.kind !== 'instance.state') return;
+    if (this.#isCheckQueued) return;
+    this.#isCheckQueued = true;
+    queueMicrotask(() => {
+      this.#isCheckQueued = false;
+      this.#startReadyWaiters();
+    });
+  }
+
+  /** Starts the waiting programs whose dependencies are ready, and updates the others' reasons. */
+  #startReadyWaiters(): void {
     const waiting = [...this.#programs.values()].filter((program) => program.waiting !== null);
     if (waiting.length === 0 || this.#isClosing) return;
     for (const program of this.#waves(waiting.map((candidate) => candidate.name)).flat()) {

@@ -58,6 +58,7 @@ function describeLack(
   const online = snapshots.filter((instance) => instance.state === 'online').length;
   const state = snapshots.find((instance) => instance.state !== 'online')?.state ?? 'stopped';
   const count = snapshots.length > 1 ? `, ${online} of ${snapshots.length} online` : '';
-  // An instance that stays stopped although the program should run (a one-shot that ended) never becomes ready.
-  return { words: `${name} (${state}${count})`, isStuck: state === 'stopped' };
+  // Meant to run with an instance stopped: being added, or a one-shot that ended (a dependency
+  // should be a long-running program); not counted as stuck, since the first is about to start.
+  return { words: `${name} (${state}${count})`, isStuck: false };
 }

@@ -203,12 +203,7 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     (await client.findProgram(word)) !== undefined
   ) {
     // Its dependencies start with it and are watched too.
-    const results = await startWatching(
-      client,
-      'all',
-      () => client.startPrograms(word),
-      isWaiting,
-    );
+    const results = await startWatching(client, 'all', () => client.startPrograms(word), isWaiting);
     return report(ctx, args, results);
   }
   // Only a new program's definition is sent: `tend start web` from a large environment is fine.

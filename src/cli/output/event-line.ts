@@ -44,9 +44,7 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
     case 'program.unblocked':
       return [
         event.program,
-        event.cause === 'stopped'
-          ? 'no longer waits: stopped'
-          : 'dependencies ready: starting',
+        event.cause === 'stopped' ? 'no longer waits: stopped' : 'dependencies ready: starting',
       ];
     case 'proxy.membership': {
       const ready = event.members
