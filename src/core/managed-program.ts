@@ -158,7 +158,7 @@ export class ManagedProgram {
       to: size,
     });
     this.proxy?.updateSpec(spec);
-    return this.pool.updateSpec(spec);
+    return this.pool.updateSpec(spec, { isStartingAdded: this.#waiting === null });
   }
 
   /** The proxy's state and counters, when the program has a proxy. */

@@ -351,3 +351,18 @@ test('a daemon that shuts down stops dependents first', async () => {
   await core.close();
   assert.deepEqual(await take(), ['web:0 stopping', 'api:0 stopping', 'db:0 stopping']);
 });
+
+test('scaling a waiting program adds instances that wait too', async () => {
+  const { core, take } = makeCore();
+  await core.add(slowSpec('db'));
+  await core.add(makeSpec({ name: 'api', dependsOn: ['db'], max: 3 }));
+  await take();
+  const api = core.get('api');
+  await core.scale('api', { to: 2 });
+  assert.deepEqual(await take(), []);
+  assert.deepEqual(
+    api.pool.instances.map((instance) => instance.state),
+    ['stopped', 'stopped'],
+  );
+  assert.notEqual(api.waiting, null);
+});
