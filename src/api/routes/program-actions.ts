@@ -33,9 +33,15 @@ export async function actOnTarget(
   const acted = await core[action](target);
   const after = await viewPrograms(acted, live);
   const beforeByName = new Map(before.map((program) => [program.name, program]));
+  // A dependency that a restart started (not one of its targets) was only started.
+  const isTarget = (name: string) => target === 'all' || target.includes(name);
   return after.map((program) => ({
     ...program,
-    effect: effectOf(action, beforeByName.get(program.name), program),
+    effect: effectOf(
+      isTarget(program.name) ? action : 'start',
+      beforeByName.get(program.name),
+      program,
+    ),
   }));
 }
 
