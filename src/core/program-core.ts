@@ -150,7 +150,7 @@ export class ProgramCore {
       );
     }
     this.#refuseBadDependencies(spec);
-    const dependencies = this.#stoppedDependencies(spec.dependsOn);
+    const dependencies = this.#withDependencies(spec.dependsOn.map((name) => this.get(name)));
     await this.#options.ports?.refuseTaken(spec);
     for (const dependency of dependencies) await this.#options.ports?.refuseTaken(dependency);
     // Checked again after the wait: two concurrent adds of one name cannot both win.
@@ -165,7 +165,7 @@ export class ProgramCore {
     this.#options.bus.emit({ kind: 'program.added', program: spec.name, spec });
     try {
       await this.#prepareOutput(spec);
-      // Its stopped dependencies start first (like systemd's Requires= with After=).
+      // What it depends on starts first when it is not running (like systemd's Requires= with After=).
       const dependencyFailures = await this.#startInWaves(dependencies);
       if (dependencyFailures.length > 0) {
         await this.#removeOutput(spec);
@@ -361,13 +361,6 @@ export class ProgramCore {
       this.#dependenciesOf,
     ).sort();
     return this.#waves(names).flat();
-  }
-
-  /** The dependencies (direct or not) of a new program that are meant to stay stopped: they start with it. */
-  #stoppedDependencies(names: readonly string[]): ManagedProgram[] {
-    return withDependencies(names, this.#dependenciesOf)
-      .map((name) => this.get(name))
-      .filter((program) => program.desired === 'stopped');
   }
 
   readonly #dependenciesOf = (name: string): readonly string[] | undefined =>
