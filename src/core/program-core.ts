@@ -1,5 +1,5 @@
 import type { ProgramSpec } from '../config/program-spec.js';
-import { ConflictError, NotFoundError, SpawnError, TendError, UsageError } from '../errors.js';
+import { ConflictError, NotFoundError, SpawnError, TendError } from '../errors.js';
 import { proxyProgramName } from '../pool/proxy-name.js';
 import type { SignalName } from '../process/signals.js';
 import type { PersistedProgram } from '../store/persisted-state.js';
@@ -10,7 +10,8 @@ import type {
   SpawnOutcome,
   SupervisorRuntime,
 } from '../supervisor/types.js';
-import { dependencyWaves, findCycle, withDependencies } from './dependency-graph.js';
+import { refuseBadDependencies, refuseNeededRemoval } from './dependency-checks.js';
+import { dependencyWaves, withDependencies } from './dependency-graph.js';
 import type { EventBus } from './event-bus.js';
 import type { TendEvent } from './events.js';
 import { ManagedProgram, type ScaleRequest } from './managed-program.js';
@@ -149,7 +150,7 @@ export class ProgramCore {
         `A program named \`${spec.name}\` is already managed; choose another --name or \`tend delete ${spec.name}\` first`,
       );
     }
-    this.#refuseBadDependencies(spec);
+    refuseBadDependencies(spec, this.#dependenciesOf);
     const dependencies = this.#withDependencies(spec.dependsOn.map((name) => this.get(name)));
     await this.#options.ports?.refuseTaken(spec);
     for (const dependency of dependencies) await this.#options.ports?.refuseTaken(dependency);
@@ -250,7 +251,7 @@ export class ProgramCore {
    */
   async remove(target: Target, options: { force?: boolean } = {}): Promise<string[]> {
     const programs = this.#targets(target);
-    if (!options.force) this.#refuseNeededRemoval(programs);
+    if (!options.force) refuseNeededRemoval(programs, [...this.#programs.values()]);
     await this.#stopInWaves(programs, async (program) => {
       await program.stop();
       this.#programs.delete(program.spec.name);
@@ -365,43 +366,6 @@ export class ProgramCore {
 
   readonly #dependenciesOf = (name: string): readonly string[] | undefined =>
     this.#programs.get(name)?.spec.dependsOn;
-
-  /** Refuses a new program whose dependencies form a cycle or name a program that is not managed. */
-  #refuseBadDependencies(spec: ProgramSpec): void {
-    const cycle = findCycle(spec.name, (name) =>
-      name === spec.name ? spec.dependsOn : this.#dependenciesOf(name),
-    );
-    if (cycle) {
-      throw new UsageError(
-        'TEND_ERR_DEPENDENCY_CYCLE',
-        `\`${spec.name}\` cannot start after ${spec.dependsOn.map((name) => `\`${name}\``).join(', ')}: that makes a cycle, ${cycle.join(' → ')}`,
-      );
-    }
-    const unknown = spec.dependsOn.filter((name) => !this.#programs.has(name));
-    if (unknown.length > 0) {
-      throw new UsageError(
-        'TEND_ERR_DEPENDENCY_UNKNOWN',
-        `\`${spec.name}\` depends on ${unknown.map((name) => `\`${name}\``).join(', ')}, which ${unknown.length === 1 ? 'is' : 'are'} not managed; start ${unknown.length === 1 ? 'it' : 'them'} first (\`tend ls\` lists the managed programs)`,
-      );
-    }
-  }
-
-  /** Refuses to remove a program that a program staying behind depends on, naming both. */
-  #refuseNeededRemoval(programs: ManagedProgram[]): void {
-    const removed = new Set(programs.map((program) => program.name));
-    for (const program of programs) {
-      const dependents = [...this.#programs.values()]
-        .filter((other) => !removed.has(other.name) && other.spec.dependsOn.includes(program.name))
-        .map((other) => other.name)
-        .sort();
-      if (dependents.length === 0) continue;
-      const list = dependents.map((name) => `\`${name}\``).join(', ');
-      throw new ConflictError(
-        'TEND_ERR_DEPENDENCY_NEEDED',
-        `\`${program.name}\` is needed by ${list} (--after ${program.name}); delete ${dependents.length === 1 ? 'it' : 'them'} too (\`tend delete ${[...dependents, program.name].join(' ')}\`), or use --force to leave ${dependents.length === 1 ? 'it' : 'them'} waiting for a new \`${program.name}\``,
-      );
-    }
-  }
 
   /**
    * Looks at the waiting programs after an event that may change whether a dependency is ready:
