@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ApiClient } from '../../src/api/client.js';
@@ -173,4 +173,38 @@ test('a program after an errored dependency: tend start says it waits, and why, 
   assert.equal(api.waiting?.isStuck, true);
   assert.equal(api.instances[0]?.status, 'waiting');
   assert.equal(api.instances[0]?.pid, null);
+});
+
+test('a daemon that starts up starts db before api, and api waits for db to be online', async (t) => {
+  const tend = useTend(t);
+  const gate = join(tend.home, 'db-may-listen');
+  const port = await findFreePortRange(1);
+  writeFileSync(gate, '');
+  // api first in the state file's order (sorted by name): the order must come from --after.
+  await tend.ok(['start', '--name', 'db', '--port', String(port), ...fixture('listen-when', gate)]);
+  await tend.ok(['start', '--name', 'api', '--after', 'db', ...fixture('forever')]);
+  await tend.ok(['daemon', 'stop']);
+  rmSync(gate);
+
+  await tend.ok(['daemon', 'start']);
+  const waiting = await tend.until('api to wait for db after the restart', async () => {
+    const api = await tend.program('api');
+    return api.waiting ?? undefined;
+  });
+  assert.equal(waiting.reason, 'waiting for db (starting)');
+  writeFileSync(gate, '');
+  const events = await eventsUntil(
+    tend,
+    (event) => event.kind === 'instance.spawned' && event.program === 'api',
+  );
+  // The ring holds this daemon's events only, from the restore on (before `daemon.started`).
+  assert.equal(events[0]?.kind, 'program.added');
+  const order = events.flatMap((event) => {
+    if (event.kind === 'instance.spawned' && event.role === 'instance')
+      return [`${event.program} spawned`];
+    if (event.kind === 'instance.state' && event.state === 'online')
+      return [`${event.program} online`];
+    return [];
+  });
+  assert.deepEqual(order.slice(0, 3), ['db spawned', 'db online', 'api spawned']);
 });
