@@ -150,7 +150,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     kind: 'repeatable',
     valueName: 'NAME',
     description:
-      'start only once program NAME is ready (every instance online); repeat for more. Starting this also starts NAME',
+      'start only once program NAME is ready (every instance online), starting NAME first if it is stopped; repeatable',
     defaultText: 'none',
     check: { kind: 'program-name' },
   },
