@@ -92,7 +92,10 @@ export class ManagedProgram {
    * (`program.waiting`) when the program begins to wait and whenever the reason changes.
    */
   async waitFor(wait: DependencyWait): Promise<void> {
-    if (this.#waiting === null && this.pool.instances.some((i) => i.state !== 'stopped')) {
+    if (
+      this.#waiting === null &&
+      this.pool.instances.some((instance) => instance.state !== 'stopped')
+    ) {
       await this.pool.stop();
     }
     this.pool.markMeantToRun();
