@@ -158,6 +158,27 @@ export const ERROR_TABLE = {
     exitCode: 1,
     meaning: 'a scale request past the pool minimum or maximum',
   },
+  TEND_ERR_DEPENDENCY_UNKNOWN: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'a program is to start after (`--after`) a program that is not managed',
+  },
+  TEND_ERR_DEPENDENCY_CYCLE: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'the dependencies (`--after`) would form a cycle',
+  },
+  TEND_ERR_DEPENDENCY_NEEDED: {
+    status: 409,
+    exitCode: 1,
+    meaning: 'a program others depend on cannot be deleted without them (or --force)',
+  },
+  TEND_ERR_DEPENDENCY_NOT_READY: {
+    status: 409,
+    exitCode: 1,
+    meaning:
+      'a program tend start started waits for a dependency that cannot become ready by itself',
+  },
   TEND_ERR_PORT_IN_USE: {
     status: 409,
     exitCode: 1,

@@ -25,6 +25,10 @@ export function describeEvent(event: TendEvent): string {
       return 'deleted';
     case 'program.scaled':
       return `scaled from ${event.from} to ${event.to}`;
+    case 'program.waiting':
+      return event.reason;
+    case 'program.unblocked':
+      return event.cause === 'stopped' ? 'stopped waiting' : 'dependencies ready, starting';
     case 'instance.state':
       return `${event.previous} → ${event.state}${event.reason ? ` (${event.reason})` : ''}`;
     case 'instance.spawned':
@@ -59,6 +63,7 @@ export function isBadEvent(event: TendEvent): boolean {
   return (
     event.kind === 'instance.errored' ||
     event.kind === 'instance.not-ready' ||
-    (event.kind === 'instance.exited' && event.isFailure)
+    (event.kind === 'instance.exited' && event.isFailure) ||
+    (event.kind === 'program.waiting' && event.isStuck)
   );
 }

@@ -154,9 +154,9 @@ export class ApiClient {
     );
   }
 
-  /** `DELETE /v1/programs/:target`. */
-  deletePrograms(target: string): Promise<DeleteReply> {
-    return this.request('DELETE', targetPath(target));
+  /** `DELETE /v1/programs/:target`; with `force`, also a program that others depend on. */
+  deletePrograms(target: string, options: { force?: boolean } = {}): Promise<DeleteReply> {
+    return this.request('DELETE', `${targetPath(target)}${options.force ? '?force=true' : ''}`);
   }
 
   /** `POST /v1/programs/:target/signal`. */

@@ -4,6 +4,7 @@ import type { ManagedProgram } from '../core/managed-program.js';
 import type { PoolProxyView } from '../pool/pool-proxy.js';
 import type { InstanceSnapshot } from '../supervisor/types.js';
 import type {
+  DependencyWait,
   DesiredState,
   ExitRecordWire,
   InstanceDetail,
@@ -83,8 +84,15 @@ export function toProgramDetail(
   desired: DesiredState,
   instances: InstanceDetail[],
   proxy: ProxyDetail | null,
+  waiting: DependencyWait | null = null,
 ): ProgramDetail {
-  return { name: spec.name, spec, desired, instances, proxy };
+  return { name: spec.name, spec, desired, instances, proxy, waiting };
+}
+
+/** An instance of a program that waits for its dependencies: `waiting`, with the program's reason. */
+function asWaitingFor(detail: InstanceDetail, waiting: DependencyWait | null): InstanceDetail {
+  if (waiting === null || detail.pid !== null) return detail;
+  return { ...detail, status: 'waiting', reason: waiting.reason };
 }
 
 /** The wire view of a pool's proxy. */
@@ -133,14 +141,18 @@ export async function viewProgram(
     program.pool
       .snapshot()
       .instances.map((instance) =>
-        toInstanceDetail(
-          instance,
-          program.spec,
-          instance.pid === null ? undefined : live.sample(instance.pid),
-          now,
+        asWaitingFor(
+          toInstanceDetail(
+            instance,
+            program.spec,
+            instance.pid === null ? undefined : live.sample(instance.pid),
+            now,
+          ),
+          program.waiting,
         ),
       ),
     proxy && toProxyDetail(proxy),
+    program.waiting,
   );
 }
 

@@ -4,12 +4,12 @@
  */
 import type { ProgramSpec } from '../config/program-spec.js';
 import type { BalanceStrategy, ProxyMode } from '../config/proxy-defaults.js';
-import type { TendEvent } from '../core/events.js';
+import type { DependencyWait, TendEvent } from '../core/events.js';
 import type { SignalName } from '../process/signals.js';
 import type { InstanceState } from '../supervisor/types.js';
 
 export type { ProgramSpec, ProgramSpecInput } from '../config/program-spec.js';
-export type { TendEvent, TendEventKind } from '../core/events.js';
+export type { DependencyWait, TendEvent, TendEventKind } from '../core/events.js';
 export type { InstanceState } from '../supervisor/types.js';
 
 /** API version prefix of every route. */
@@ -134,6 +134,11 @@ export interface ProgramDetail {
   instances: InstanceDetail[];
   /** The pool's proxy, when the program has one (`--proxy-port`). */
   proxy: ProxyDetail | null;
+  /**
+   * Why the program, meant to run, has not started: it waits for its dependencies (`--after`);
+   * its instances then show `waiting` with this reason. Null when it does not wait.
+   */
+  waiting: DependencyWait | null;
 }
 
 /**

@@ -151,6 +151,15 @@ const START_OPTIONS: readonly OptionSpec[] = [
   ...PROBE_OPTIONS,
   ...HEARTBEAT_OPTIONS,
   {
+    long: 'after',
+    kind: 'repeatable',
+    valueName: 'NAME',
+    description:
+      'start only once program NAME is ready (every instance online), starting NAME first if it is stopped; repeatable',
+    defaultText: 'none',
+    check: { kind: 'program-name' },
+  },
+  {
     long: 'proxy-port',
     kind: 'value',
     valueName: 'P',
@@ -368,12 +377,23 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'delete',
     aliases: ['rm', 'unmanage'],
     summary: 'stop programs and forget them',
-    usage: '<name...|all> [--json]',
+    usage: '<name...|all> [--force] [--json]',
     positionals: [
       { name: '<name...|all>', isRequired: true, isVariadic: true, completes: 'program' },
     ],
-    options: [JSON_OPTION],
-    details: SEVERAL_NAMES_DETAILS,
+    options: [
+      {
+        long: 'force',
+        kind: 'flag',
+        description: 'also delete a program others depend on (--after); they stay, waiting for it',
+      },
+      JSON_OPTION,
+    ],
+    details: [
+      SEVERAL_NAMES_DETAILS,
+      'Dependents are stopped before what they depend on. A program that another one, not',
+      'deleted with it, depends on is refused (naming them) unless --force.',
+    ].join('\n'),
     load: () => import('./commands/delete.js'),
   },
   {

@@ -1,5 +1,5 @@
 import type { ApiClient } from '../api/client.js';
-import type { EventStreamMessage, ProgramSpec } from '../api/wire.js';
+import type { DependencyWait, EventStreamMessage, ProgramSpec } from '../api/wire.js';
 import { needsReadinessCheck } from '../supervisor/readiness.js';
 
 /** How long past a program's own start bound the CLI still waits for word from the daemon. */
@@ -21,12 +21,18 @@ export interface ExpectedStart {
   name: string;
   instance: number;
   spec: ProgramSpec;
+  /** Whether its program waited for its dependencies when the action answered. */
+  waiting: DependencyWait | null;
 }
 
-/** What the started processes did: those that exited, and those not settled when the wait ended. */
+/**
+ * What the started processes did: those that exited, those not settled when the wait ended, and
+ * the programs still waiting for a dependency (stuck: one that cannot become ready by itself).
+ */
 export interface StartVerdict {
   failures: StartFailure[];
   unsettled: Array<{ name: string; instance: number }>;
+  waiting: Array<{ name: string; reason: string }>;
 }
 
 interface Observed {
@@ -53,13 +59,28 @@ export async function actAndWatchStarts<T>(
 ): Promise<{ result: T; verdict: StartVerdict }> {
   const abort = new AbortController();
   const observed = new Map<string, Observed>();
+  /** What the event stream said last about a program's waiting for its dependencies (null: it stopped waiting). */
+  const waits = new Map<string, DependencyWait | null>();
   let onChange = () => {};
+  let onUnblocked = () => {};
   let markOpen = () => {};
   const isOpen = new Promise<void>((resolve) => {
     markOpen = resolve;
   });
   const onMessage = (message: EventStreamMessage) => {
     if (message.kind === 'stream.open') markOpen();
+    if (message.kind === 'program.waiting') {
+      const { dependencies, reason, isStuck } = message;
+      waits.set(message.program, { dependencies, reason, isStuck });
+      onChange();
+      return;
+    }
+    if (message.kind === 'program.unblocked') {
+      waits.set(message.program, null);
+      onUnblocked();
+      onChange();
+      return;
+    }
     if (!('role' in message) || message.role !== 'instance') return;
     const key = keyOf(message.program, message.instance);
     const seen = observed.get(key);
@@ -94,7 +115,10 @@ export async function actAndWatchStarts<T>(
     } else return;
     onChange();
   };
-  const query = { ...(programs === 'all' ? {} : { program: programs }), kind: 'instance.*' };
+  const query = {
+    ...(programs === 'all' ? {} : { program: programs }),
+    kind: ['instance.*', 'program.waiting', 'program.unblocked'],
+  };
   // A daemon that cannot stream (or a stream that fails) means no wait, never a hang.
   const streaming = client.events(query, onMessage, abort.signal).catch(() => {});
   void streaming.then(markOpen);
@@ -108,6 +132,14 @@ export async function actAndWatchStarts<T>(
     throw error;
   }
   const expected = expectedOf(result);
+  // A program that waits may wait as long as its dependencies take to start: their bounds count too.
+  const others = expected.some((start) => start.waiting !== null)
+    ? (await client.listPrograms().catch(() => [])).map((program) => program.spec)
+    : [];
+  const bound = boundMs(expected, others);
+  // The latest word on a program's waiting: the stream's, or else the action's answer.
+  const waitOf = (start: ExpectedStart): DependencyWait | null =>
+    waits.has(start.name) ? (waits.get(start.name) ?? null) : start.waiting;
   const verdict = await new Promise<StartVerdict>((resolve) => {
     const timers: Array<ReturnType<typeof setTimeout>> = [];
     let isDone = false;
@@ -116,20 +148,30 @@ export async function actAndWatchStarts<T>(
       isDone = true;
       for (const timer of timers) clearTimeout(timer);
       onChange = () => {};
+      onUnblocked = () => {};
       const failures: StartFailure[] = [];
       const unsettled: StartVerdict['unsettled'] = [];
-      for (const { name, instance, spec } of expected) {
+      const waiting = new Map<string, string>();
+      for (const start of expected) {
+        const { name, instance, spec } = start;
         const seen = observed.get(keyOf(name, instance));
+        const wait = waitOf(start);
         if (seen?.failure) failures.push(seen.failure);
+        else if (wait !== null && (wait.isStuck || isAtBound)) waiting.set(name, wait.reason);
         else if (isAtBound && !isSettled(seen, spec)) unsettled.push({ name, instance });
       }
-      resolve({ failures, unsettled });
+      resolve({
+        failures,
+        unsettled,
+        waiting: [...waiting].map(([name, reason]) => ({ name, reason })),
+      });
     };
     const check = () => {
       let isPending = false;
-      for (const { name, instance, spec } of expected) {
+      for (const start of expected) {
+        const { name, instance, spec } = start;
         const seen = observed.get(keyOf(name, instance));
-        if (isSettled(seen, spec)) continue;
+        if (isSettled(seen, spec) || waitOf(start)?.isStuck) continue;
         isPending = true;
         if (seen?.isReady) {
           // Ready on spawn: settled once it has run minUptime, unless it exits first.
@@ -139,7 +181,14 @@ export async function actAndWatchStarts<T>(
       }
       if (!isPending) finish(false);
     };
-    timers.push(setTimeout(() => finish(true), boundMs(expected)));
+    let boundTimer = setTimeout(() => finish(true), bound);
+    timers.push(boundTimer);
+    // A program that waited starts only now: its own bound counts from here.
+    onUnblocked = () => {
+      clearTimeout(boundTimer);
+      boundTimer = setTimeout(() => finish(true), bound);
+      timers.push(boundTimer);
+    };
     onChange = check;
     check();
   });
@@ -160,14 +209,31 @@ function isSettled(seen: Observed | undefined, spec: ProgramSpec): boolean {
   return needsReadinessCheck(spec) || Date.now() - seen.spawnedAt >= spec.minUptimeMs;
 }
 
-/** The longest any expected instance may take to settle: its start timeout and the stop after it, or its minUptime. */
-function boundMs(expected: ExpectedStart[]): number {
-  let longest = 0;
-  for (const { spec } of expected) {
+/**
+ * The longest the expected instances may take to settle: each program's start timeout and the
+ * stop after it, or its minUptime, added along its chain of dependencies (`others` are the
+ * specs of programs not expected to start that a waiting one may depend on).
+ */
+function boundMs(expected: ExpectedStart[], others: ProgramSpec[]): number {
+  const specs = new Map(others.map((spec) => [spec.name, spec]));
+  for (const { spec } of expected) specs.set(spec.name, spec);
+  const chains = new Map<string, number>();
+  const chainOf = (spec: ProgramSpec, seen: Set<string>): number => {
+    const known = chains.get(spec.name);
+    if (known !== undefined) return known;
     const own = needsReadinessCheck(spec)
       ? spec.startTimeoutMs + spec.stopTimeoutMs
       : spec.minUptimeMs;
-    longest = Math.max(longest, own);
-  }
+    let before = 0;
+    for (const name of spec.dependsOn) {
+      const dependency = specs.get(name);
+      if (dependency === undefined || seen.has(name)) continue;
+      before = Math.max(before, chainOf(dependency, new Set([...seen, name])));
+    }
+    chains.set(spec.name, own + before);
+    return own + before;
+  };
+  let longest = 0;
+  for (const { spec } of expected) longest = Math.max(longest, chainOf(spec, new Set([spec.name])));
   return longest + WAIT_SLACK_MS;
 }

@@ -22,7 +22,11 @@ export const PROGRAM_DEFAULTS = {
   restartWindowMs: 60_000,
   logMaxBytes: 10 * 1024 * 1024,
   logMaxFiles: 5,
+  dependsOn: [] as string[],
 } as const;
+
+/** Most dependencies one program may name (`--after`). */
+export const MAX_DEPENDENCIES = 64;
 
 /** Upper bound on instances of one program (a guard against typos such as 10000). */
 export const MAX_INSTANCES = 1024;
@@ -46,6 +50,25 @@ const programName = z.string().superRefine((name, ctx) => {
     });
   }
 });
+
+const dependencyName = z.string().superRefine((name, ctx) => {
+  const problem = programNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Programs that must be ready before this one starts (`--after`); each named once. */
+const dependsOn = z
+  .array(dependencyName)
+  .max(MAX_DEPENDENCIES)
+  .superRefine((names, ctx) => {
+    const twice = names.find((name, index) => names.indexOf(name) !== index);
+    if (twice !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `Expected each dependency once, got ${JSON.stringify(twice)} twice`,
+      });
+    }
+  });
 
 const signalName = z.string().transform((value, ctx) => {
   const signal = parseSignal(value);
@@ -141,6 +164,8 @@ export const ProgramSpecSchema = z
       .max(1024 ** 4)
       .default(PROGRAM_DEFAULTS.logMaxBytes),
     logMaxFiles: z.number().int().min(1).max(1000).default(PROGRAM_DEFAULTS.logMaxFiles),
+    /** Programs that must be ready (every instance online) before this one starts; see docs/health.md#start-order. */
+    dependsOn: dependsOn.default(() => [...PROGRAM_DEFAULTS.dependsOn]),
   })
   .transform(resolvePoolSize)
   .superRefine((spec, ctx) => {

@@ -14,6 +14,19 @@ export type { RestartCause };
 /** Which process of a program an instance event is about: a pool member or the pool's proxy. */
 export type InstanceRole = 'instance' | 'proxy';
 
+/** Why a program meant to run has not started yet: its dependencies that are not ready, in words. */
+export interface DependencyWait {
+  /** The dependencies that are not ready. */
+  dependencies: string[];
+  /** What `tend status` shows: `waiting for db (starting)`, `waiting for db: db is errored (…)`. */
+  reason: string;
+  /** Whether a dependency cannot become ready by itself (errored, stopped, not managed). */
+  isStuck: boolean;
+}
+
+/** Why a program stopped waiting for its dependencies: they are ready (it starts now), or it was stopped. */
+export type UnblockCause = 'dependencies-ready' | 'stopped';
+
 /** The events, without the envelope (`seq`, `time`) that the bus adds. */
 export type TendEventBody =
   | { kind: 'daemon.started'; pid: number; version: string }
@@ -25,6 +38,10 @@ export type TendEventBody =
   /** The user asked for the program to run or to stay stopped (start, stop, restart). */
   | { kind: 'program.desired'; program: string; desired: DesiredState }
   | { kind: 'program.scaled'; program: string; from: number; to: number }
+  /** The program is meant to run but waits for its dependencies; emitted again when the reason changes. */
+  | ({ kind: 'program.waiting'; program: string } & DependencyWait)
+  /** The program no longer waits: its dependencies are ready and it starts, or it was stopped. */
+  | { kind: 'program.unblocked'; program: string; cause: UnblockCause }
   | {
       kind: 'instance.state';
       program: string;
@@ -134,6 +151,8 @@ export const EVENT_KINDS = [
   'program.removed',
   'program.desired',
   'program.scaled',
+  'program.waiting',
+  'program.unblocked',
   'instance.state',
   'instance.spawned',
   'instance.ready',

@@ -2,6 +2,7 @@ import type { ProgramSpec } from '../config/program-spec.js';
 import { ConflictError } from '../errors.js';
 import { PoolProxy, type PoolProxyView } from '../pool/pool-proxy.js';
 import { ProgramSupervisor } from '../supervisor/program-supervisor.js';
+import { hasProcessIn } from '../supervisor/transitions.js';
 import type {
   DesiredState,
   InstanceFact,
@@ -11,7 +12,7 @@ import type {
   SupervisorRuntime,
 } from '../supervisor/types.js';
 import type { EventBus } from './event-bus.js';
-import type { InstanceRole, TendEventBody } from './events.js';
+import type { DependencyWait, InstanceRole, TendEventBody, UnblockCause } from './events.js';
 
 /** How a managed program is built. */
 export interface ManagedProgramOptions {
@@ -37,6 +38,7 @@ export class ManagedProgram {
   readonly pool: ProgramSupervisor;
   readonly proxy: PoolProxy | null;
   readonly #bus: EventBus;
+  #waiting: DependencyWait | null = null;
 
   constructor(options: ManagedProgramOptions) {
     this.#bus = options.bus;
@@ -75,8 +77,38 @@ export class ManagedProgram {
     return this.pool.desired;
   }
 
+  /** Why the program, meant to run, waits for its dependencies before it starts; null when it does not wait. */
+  get waiting(): DependencyWait | null {
+    return this.#waiting;
+  }
+
+  /** Whether any instance has a process (running, starting or stopping). */
+  get hasProcess(): boolean {
+    return this.pool.instances.some((instance) => hasProcessIn(instance.state));
+  }
+
+  /**
+   * Keeps the program meant to run but not started until its dependencies are ready: instances
+   * left errored or waiting to restart are stopped first, so none starts by itself. Tells the bus
+   * (`program.waiting`) when the program begins to wait and whenever the reason changes.
+   */
+  async waitFor(wait: DependencyWait): Promise<void> {
+    if (
+      this.#waiting === null &&
+      this.pool.instances.some((instance) => instance.state !== 'stopped')
+    ) {
+      await this.pool.stop();
+    }
+    this.pool.markMeantToRun();
+    const previous = this.#waiting;
+    this.#waiting = wait;
+    if (previous?.reason === wait.reason && previous.isStuck === wait.isStuck) return;
+    this.#bus.emit({ kind: 'program.waiting', program: this.name, ...wait });
+  }
+
   /** Starts the instances, then the proxy; a proxy that cannot listen is reported as a failed outcome. */
   async start(): Promise<SpawnOutcome[]> {
+    this.#stopWaiting('dependencies-ready');
     const outcomes = await this.pool.start();
     return [...outcomes, ...(await this.#startProxy())];
   }
@@ -88,6 +120,7 @@ export class ManagedProgram {
 
   /** Stops the proxy first (no new traffic to instances that are going away), then the instances. */
   async stop(): Promise<void> {
+    this.#stopWaiting('stopped');
     // Without a proxy the instances get their stop signal synchronously.
     if (this.proxy) await this.proxy.stop();
     await this.pool.stop();
@@ -95,6 +128,7 @@ export class ManagedProgram {
 
   /** Restarts every instance; the proxy keeps serving the others meanwhile and waits for them. */
   async restart(): Promise<SpawnOutcome[]> {
+    this.#stopWaiting('dependencies-ready');
     const outcomes = await this.pool.restart();
     return [...outcomes, ...(await this.#startProxy())];
   }
@@ -128,7 +162,7 @@ export class ManagedProgram {
       to: size,
     });
     this.proxy?.updateSpec(spec);
-    return this.pool.updateSpec(spec);
+    return this.pool.updateSpec(spec, { isStartingAdded: this.#waiting === null });
   }
 
   /** Replaces the definition (pool size included); running processes keep theirs until respawned. */
@@ -168,6 +202,12 @@ export class ManagedProgram {
       pid,
       reason,
     });
+  }
+
+  #stopWaiting(cause: UnblockCause): void {
+    if (this.#waiting === null) return;
+    this.#waiting = null;
+    this.#bus.emit({ kind: 'program.unblocked', program: this.name, cause });
   }
 
   #emitFact(role: InstanceRole, instance: number, fact: InstanceFact): void {

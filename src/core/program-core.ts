@@ -12,8 +12,12 @@ import type {
   SpawnOutcome,
   SupervisorRuntime,
 } from '../supervisor/types.js';
+import { refuseBadDependencies, refuseNeededRemoval } from './dependency-checks.js';
+import { dependencyWaves, withDependencies } from './dependency-graph.js';
 import type { EventBus } from './event-bus.js';
+import type { TendEvent } from './events.js';
 import { ManagedProgram, type ScaleRequest } from './managed-program.js';
+import { dependencyWaitOf } from './program-readiness.js';
 
 /** What the core needs from the output capture: the FIFOs must exist before a spawn. */
 export interface OutputPort {
@@ -44,6 +48,9 @@ export interface PortGuard {
   ): Promise<void>;
 }
 
+/** Programs to act on: one name, several, or `all`. */
+export type Target = string | readonly string[];
+
 /** A signal to send to the running instances of a target; the name is already checked. */
 export interface SignalOrder {
   signal: SignalName;
@@ -70,14 +77,20 @@ export class ProgramCore {
   readonly #options: ProgramCoreOptions;
   readonly #programs = new Map<string, ManagedProgram>();
   #isClosing = false;
+  #isCheckQueued = false;
   /** What each program was meant to be when the daemon began to stop, so that the next start restores it. */
   #desiredAtClose = new Map<string, DesiredState>();
 
   constructor(options: ProgramCoreOptions) {
     this.#options = options;
+    // Programs waiting for their dependencies start from here, on the event that made them ready.
+    options.bus.subscribe((event) => this.#onEvent(event));
   }
 
-  /** Brings back the programs of the state file, starting those meant to be running. */
+  /**
+   * Brings back the programs of the state file, then starts those meant to be running in
+   * dependency order: one whose dependencies are not ready yet waits and starts when they are.
+   */
   async restore(programs: PersistedProgram[]): Promise<void> {
     for (const persisted of programs) {
       await this.#prepareOutput(persisted.spec);
@@ -88,11 +101,18 @@ export class ProgramCore {
         program: persisted.spec.name,
         spec: persisted.spec,
       });
-      if (persisted.desired === 'running') {
-        for (const outcome of await program.start()) {
-          if (!outcome.ok) this.#options.onProblem(`${persisted.spec.name}: ${outcome.message}`);
-        }
-      }
+    }
+    const meantToRun = programs
+      .filter((persisted) => persisted.desired === 'running')
+      .map((persisted) => persisted.spec.name);
+    for (const wave of this.#waves(meantToRun)) {
+      await Promise.all(
+        wave.map(async (program) => {
+          for (const outcome of await this.#startOrWait(program)) {
+            if (!outcome.ok) this.#options.onProblem(`${program.name}: ${outcome.message}`);
+          }
+        }),
+      );
     }
   }
 
@@ -132,7 +152,10 @@ export class ProgramCore {
         `A program named \`${spec.name}\` is already managed; choose another --name or \`tend delete ${spec.name}\` first`,
       );
     }
+    refuseBadDependencies(spec, this.#dependenciesOf);
+    const dependencies = this.#withDependencies(spec.dependsOn.map((name) => this.get(name)));
     await this.#options.ports?.refuseTaken(spec);
+    for (const dependency of dependencies) await this.#options.ports?.refuseTaken(dependency);
     // Checked again after the wait: two concurrent adds of one name cannot both win.
     if (this.#programs.has(spec.name)) {
       throw new ConflictError(
@@ -145,7 +168,13 @@ export class ProgramCore {
     this.#options.bus.emit({ kind: 'program.added', program: spec.name, spec });
     try {
       await this.#prepareOutput(spec);
-      const failure = (await program.start()).find((outcome) => !outcome.ok);
+      // What it depends on starts first when it is not running (like systemd's Requires= with After=).
+      const dependencyFailures = await this.#startInWaves(dependencies);
+      if (dependencyFailures.length > 0) {
+        await this.#removeOutput(spec);
+        this.#throwSpawnFailures(dependencyFailures);
+      }
+      const failure = (await this.#startOrWait(program)).find((outcome) => !outcome.ok);
       if (failure && !failure.ok) {
         await program.stop();
         await this.#removeOutput(spec);
@@ -159,40 +188,49 @@ export class ProgramCore {
     }
   }
 
-  /** Starts the targeted programs that are not running (errored instances are reset). */
-  async start(target: string): Promise<ManagedProgram[]> {
+  /**
+   * Starts the targeted programs that are not running (errored instances are reset), and first the
+   * programs they depend on; one whose dependencies are not ready waits, and starts when they are.
+   * Resolves to every program it acted on, dependencies first.
+   */
+  async start(target: Target): Promise<ManagedProgram[]> {
     this.#refuseWhileClosing();
+    const programs = this.#withDependencies(this.#targets(target));
+    for (const program of programs) await this.#options.ports?.refuseTaken(program);
+    this.#throwSpawnFailures(await this.#startInWaves(programs));
+    return programs;
+  }
+
+  /** Stops the targeted programs, dependents before what they depend on; resolves once every process has exited. */
+  async stop(target: Target): Promise<ManagedProgram[]> {
     const programs = this.#targets(target);
+    await this.#stopInWaves(programs, (program) =>
+      this.#changingDesired(program, () => program.stop()),
+    );
+    return programs;
+  }
+
+  /**
+   * Restarts the targeted programs (an errored one starts afresh), after starting what they depend
+   * on that is not running; one whose dependencies are not ready is stopped and waits for them.
+   */
+  async restart(target: Target): Promise<ManagedProgram[]> {
+    this.#refuseWhileClosing();
+    const targets = new Set(this.#targets(target));
+    const programs = this.#withDependencies([...targets]);
     for (const program of programs) await this.#options.ports?.refuseTaken(program);
     const failures: string[] = [];
-    for (const program of programs) {
-      const outcomes = await this.#changingDesired(program, () => program.start());
-      for (const outcome of outcomes) if (!outcome.ok) failures.push(outcome.message);
+    for (const wave of this.#waves(programs.map((program) => program.name))) {
+      const outcomes = await Promise.all(
+        wave.map((program) =>
+          this.#changingDesired(program, () =>
+            targets.has(program) ? this.#restartOrWait(program) : this.#startOrWait(program),
+          ),
+        ),
+      );
+      for (const outcome of outcomes.flat()) if (!outcome.ok) failures.push(outcome.message);
     }
     this.#throwSpawnFailures(failures);
-    return programs;
-  }
-
-  /** Stops the targeted programs; resolves once every process has exited. */
-  async stop(target: string): Promise<ManagedProgram[]> {
-    const programs = this.#targets(target);
-    await Promise.all(
-      programs.map((program) => this.#changingDesired(program, () => program.stop())),
-    );
-    return programs;
-  }
-
-  /** Restarts the targeted programs (an errored one starts afresh). */
-  async restart(target: string): Promise<ManagedProgram[]> {
-    this.#refuseWhileClosing();
-    const programs = this.#targets(target);
-    for (const program of programs) await this.#options.ports?.refuseTaken(program);
-    const outcomes = await Promise.all(
-      programs.map((program) => this.#changingDesired(program, () => program.restart())),
-    );
-    this.#throwSpawnFailures(
-      outcomes.flat().flatMap((outcome: SpawnOutcome) => (outcome.ok ? [] : [outcome.message])),
-    );
     return programs;
   }
 
@@ -208,15 +246,20 @@ export class ProgramCore {
     return program;
   }
 
-  /** Stops and forgets the targeted programs; resolves to their names. */
-  async remove(target: string): Promise<string[]> {
+  /**
+   * Stops and forgets the targeted programs, dependents first; resolves to their names. A program
+   * that another one (not removed with it) depends on is refused, unless `force`: then its
+   * dependents stay, waiting for a program of that name.
+   */
+  async remove(target: Target, options: { force?: boolean } = {}): Promise<string[]> {
     const programs = this.#targets(target);
-    await Promise.all(programs.map((program) => program.stop()));
-    for (const program of programs) {
+    if (!options.force) refuseNeededRemoval(programs, [...this.#programs.values()]);
+    await this.#stopInWaves(programs, async (program) => {
+      await program.stop();
       this.#programs.delete(program.spec.name);
       await this.#removeOutput(program.spec);
       this.#options.bus.emit({ kind: 'program.removed', program: program.spec.name });
-    }
+    });
     return programs.map((program) => program.spec.name);
   }
 
@@ -337,7 +380,102 @@ export class ProgramCore {
     this.#desiredAtClose = new Map(
       [...this.#programs].map(([name, program]) => [name, program.desired]),
     );
-    await Promise.all([...this.#programs.values()].map((program) => program.stop()));
+    await this.#stopInWaves([...this.#programs.values()], (program) => program.stop());
+  }
+
+  /** Starts a program now when its dependencies are ready (or it runs already), else makes it wait for them. */
+  async #startOrWait(program: ManagedProgram): Promise<SpawnOutcome[]> {
+    const wait = dependencyWaitOf(program, (name) => this.#programs.get(name));
+    if (wait === null || program.hasProcess) return program.start();
+    await program.waitFor(wait);
+    return [];
+  }
+
+  /** Restarts a program when its dependencies are ready; else stops it, and it waits for them. */
+  async #restartOrWait(program: ManagedProgram): Promise<SpawnOutcome[]> {
+    const wait = dependencyWaitOf(program, (name) => this.#programs.get(name));
+    if (wait === null) return program.restart();
+    await program.stop();
+    await program.waitFor(wait);
+    return [];
+  }
+
+  /** Starts programs wave by wave (what they depend on first); resolves to the failures' messages. */
+  async #startInWaves(programs: ManagedProgram[]): Promise<string[]> {
+    const failures: string[] = [];
+    for (const wave of this.#waves(programs.map((program) => program.name))) {
+      const outcomes = await Promise.all(
+        wave.map((program) => this.#changingDesired(program, () => this.#startOrWait(program))),
+      );
+      for (const outcome of outcomes.flat()) if (!outcome.ok) failures.push(outcome.message);
+    }
+    return failures;
+  }
+
+  /** Runs `stop` on programs wave by wave, dependents first; the programs of one wave in parallel. */
+  async #stopInWaves(
+    programs: ManagedProgram[],
+    stop: (program: ManagedProgram) => Promise<unknown>,
+  ): Promise<void> {
+    const waves = this.#waves(programs.map((program) => program.name)).reverse();
+    for (const wave of waves) await Promise.all(wave.map(stop));
+  }
+
+  /** The named managed programs in dependency waves (see dependencyWaves). */
+  #waves(names: readonly string[]): ManagedProgram[][] {
+    return dependencyWaves(names, this.#dependenciesOf).map((wave) =>
+      wave.map((name) => this.get(name)),
+    );
+  }
+
+  /** The programs and every managed program they depend on, directly or not. */
+  #withDependencies(programs: ManagedProgram[]): ManagedProgram[] {
+    const names = withDependencies(
+      programs.map((program) => program.name),
+      this.#dependenciesOf,
+    ).sort();
+    return this.#waves(names).flat();
+  }
+
+  readonly #dependenciesOf = (name: string): readonly string[] | undefined =>
+    this.#programs.get(name)?.spec.dependsOn;
+
+  /**
+   * Looks at the waiting programs after an event that may change whether a dependency is ready:
+   * once per burst, after the supervisor has told every fact of its change, so that a dependent's
+   * events never come between a dependency's (`db` online, then `api` spawned).
+   */
+  #onEvent(event: TendEvent): void {
+    if (!event.kind.startsWith('program.') && event.kind !== 'instance.state') return;
+    if (this.#isCheckQueued) return;
+    this.#isCheckQueued = true;
+    queueMicrotask(() => {
+      this.#isCheckQueued = false;
+      this.#startReadyWaiters();
+    });
+  }
+
+  /** Starts the waiting programs whose dependencies are ready, and updates the others' reasons. */
+  #startReadyWaiters(): void {
+    const waiting = [...this.#programs.values()].filter((program) => program.waiting !== null);
+    if (waiting.length === 0 || this.#isClosing) return;
+    for (const program of this.#waves(waiting.map((candidate) => candidate.name)).flat()) {
+      if (program.waiting === null) continue;
+      const wait = dependencyWaitOf(program, (name) => this.#programs.get(name));
+      if (wait !== null) {
+        void program.waitFor(wait);
+        continue;
+      }
+      void program.start().then(
+        (outcomes) => {
+          for (const outcome of outcomes) {
+            if (!outcome.ok) this.#options.onProblem(`${program.name}: ${outcome.message}`);
+          }
+        },
+        (error: unknown) =>
+          this.#options.onProblem(`${program.name}: could not start after its dependencies`, error),
+      );
+    }
   }
 
   #createProgram(
@@ -384,8 +522,9 @@ export class ProgramCore {
     if (spec.proxy) await this.#options.output.remove(proxyProgramName(spec.name));
   }
 
-  #targets(target: string): ManagedProgram[] {
-    return target === 'all' ? [...this.#programs.values()] : [this.get(target)];
+  #targets(target: Target): ManagedProgram[] {
+    if (target === 'all') return this.list();
+    return (typeof target === 'string' ? [target] : target).map((name) => this.get(name));
   }
 
   #selectInstances(program: ManagedProgram, index: number | undefined): InstanceSnapshot[] {

@@ -75,6 +75,11 @@ export class ProgramSupervisor {
     return Promise.all(this.#instances.map((instance) => instance.start()));
   }
 
+  /** Records that the program should run without starting anything yet (it waits for its dependencies). */
+  markMeantToRun(): void {
+    this.#desired = 'running';
+  }
+
   /** Stops every instance; resolves once all their processes have exited. */
   async stop(): Promise<void> {
     this.#desired = 'stopped';
@@ -91,17 +96,21 @@ export class ProgramSupervisor {
    * Replaces the definition. Running instances keep their process; the new definition applies from
    * their next spawn. When `spec.instances` changed, instances are added or removed at the highest
    * indexes (added ones start if the program should run; removed ones are stopped first).
-   * Resolves to the spawn results of the added instances. The name must not change.
+   * Resolves to the spawn results of the added instances. The name must not change. With
+   * `isStartingAdded: false` (a program waiting for its dependencies) added instances stay stopped.
    */
-  async updateSpec(spec: ProgramSpec): Promise<SpawnOutcome[]> {
+  async updateSpec(
+    spec: ProgramSpec,
+    options: { isStartingAdded?: boolean } = {},
+  ): Promise<SpawnOutcome[]> {
     this.#spec = spec;
     for (const instance of this.#instances) instance.updateSpec(spec);
     const removals: Promise<void>[] = [];
     while (this.#instances.length > spec.instances) removals.push(this.#removeHighestInstance());
     const added: InstanceSupervisor[] = [];
     while (this.#instances.length < spec.instances) added.push(this.#addInstance(undefined));
-    const outcomes =
-      this.#desired === 'running' ? Promise.all(added.map((instance) => instance.start())) : [];
+    const isStarting = this.#desired === 'running' && options.isStartingAdded !== false;
+    const outcomes = isStarting ? Promise.all(added.map((instance) => instance.start())) : [];
     await Promise.all(removals);
     return outcomes;
   }

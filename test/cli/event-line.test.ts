@@ -116,3 +116,23 @@ test('probe events: a failed check, not ready with its reason, and a suspect ins
     '2026-01-02 03:04:05.067 web:0 suspect (pid 4242): no response head within 60000 ms\n',
   );
 });
+
+test('waiting for dependencies and the end of the wait read as one line each', () => {
+  const waiting: TendEvent = {
+    ...at,
+    kind: 'program.waiting',
+    program: 'api',
+    dependencies: ['db'],
+    reason: 'waiting for db (starting)',
+    isStuck: false,
+  };
+  assert.equal(line(waiting), '2026-01-02 03:04:05.067 api waiting for db (starting)\n');
+  assert.equal(
+    line({ ...at, kind: 'program.unblocked', program: 'api', cause: 'dependencies-ready' }),
+    '2026-01-02 03:04:05.067 api dependencies ready: starting\n',
+  );
+  assert.equal(
+    line({ ...at, kind: 'program.unblocked', program: 'api', cause: 'stopped' }),
+    '2026-01-02 03:04:05.067 api no longer waits: stopped\n',
+  );
+});

@@ -5,6 +5,7 @@ import { formatLogLine } from '../../src/cli/commands/logs.js';
 import { formatInstanceTable, instancesOf } from '../../src/cli/output/instance-table.js';
 import { PLAIN_PALETTE } from '../../src/cli/output/palette.js';
 import { formatCommand, formatProgramStatus } from '../../src/cli/output/program-status.js';
+import { formatWaitingNotes } from '../../src/cli/output/waiting-notes.js';
 
 const NOW = Date.parse('2024-05-01T12:00:00.000Z');
 
@@ -90,7 +91,9 @@ const PROGRAM: ProgramDetail = {
     restartWindowMs: 60_000,
     logMaxBytes: 10 * 1024 * 1024,
     logMaxFiles: 5,
+    dependsOn: [],
   },
+  waiting: null,
   instances: [
     instance({}),
     instance({
@@ -305,5 +308,27 @@ test('log lines get a name[instance] prefix only when several sources are shown'
   assert.equal(
     formatLogLine(line, { isPrefixed: false, hasTimestamps: true, palette: PLAIN_PALETTE }),
     '2024-01-02 03:04:05 ready\n',
+  );
+});
+
+test('a program waiting for its dependencies: status says after what and why; ls adds a line per waiting program', () => {
+  const waiting = {
+    dependencies: ['db'],
+    reason: 'waiting for db: db is errored (crashed 11 times)',
+    isStuck: true,
+  };
+  const program: ProgramDetail = {
+    ...PROGRAM,
+    spec: { ...PROGRAM.spec, dependsOn: ['db', 'cache'] },
+    waiting,
+    instances: [instance({ pid: null, status: 'waiting', reason: waiting.reason })],
+  };
+  const text = formatProgramStatus(program, PLAIN_PALETTE, NOW);
+  assert.match(text, /^ {2}after +db, cache$/m);
+  assert.match(text, /^ {2}waiting +waiting for db: db is errored \(crashed 11 times\)$/m);
+  assert.doesNotMatch(formatProgramStatus(PROGRAM, PLAIN_PALETTE, NOW), /^ {2}(after|waiting) /m);
+  assert.equal(
+    formatWaitingNotes([PROGRAM, program], PLAIN_PALETTE),
+    'web: waiting for db: db is errored (crashed 11 times)\n',
   );
 });

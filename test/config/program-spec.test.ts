@@ -71,3 +71,18 @@ test('names ending in .proxy are kept for pool proxies', () => {
 function pick(spec: { instances: number; min: number; max: number }) {
   return { instances: spec.instances, min: spec.min, max: spec.max };
 }
+
+test('dependsOn: none by default; each a valid program name, named once', () => {
+  assert.deepEqual(parse({}).dependsOn, []);
+  assert.deepEqual(parse({ dependsOn: ['db', 'cache'] }).dependsOn, ['db', 'cache']);
+  assert.match(
+    problemOf({ dependsOn: ['db', 'db'] }),
+    /`dependsOn`: Expected each dependency once, got "db" twice/,
+  );
+  assert.match(
+    problemOf({ dependsOn: ['../etc'] }),
+    /`dependsOn.0`: Expected a program name of letters/,
+  );
+  assert.match(problemOf({ dependsOn: ['all'] }), /reserved/);
+  assert.match(problemOf({ dependsOn: 'db' }), /`dependsOn`/);
+});

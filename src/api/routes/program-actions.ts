@@ -26,27 +26,36 @@ export async function actOnTarget(
   action: ProgramAction,
 ): Promise<ProgramActionResult[]> {
   checkTargetsExist(target, (name) => core.has(name));
-  const before = await (target === 'all'
+  // A start or restart also starts what the targets depend on, so every program's state before counts.
+  const before = await (target === 'all' || action !== 'stop'
     ? viewPrograms(core.list(), live)
     : Promise.all(target.map((name) => viewProgram(core.get(name), live))));
-  const acted =
-    target === 'all'
-      ? await core[action]('all')
-      : (await settleAll(target.map((name) => core[action](name)))).flat();
+  const acted = await core[action](target);
   const after = await viewPrograms(acted, live);
   const beforeByName = new Map(before.map((program) => [program.name, program]));
+  // A dependency that a restart started (not one of its targets) was only started.
+  const isTarget = (name: string) => target === 'all' || target.includes(name);
   return after.map((program) => ({
     ...program,
-    effect: effectOf(action, beforeByName.get(program.name), program),
+    effect: effectOf(
+      isTarget(program.name) ? action : 'start',
+      beforeByName.get(program.name),
+      program,
+    ),
   }));
 }
 
-/** Deletes every program of a target, after checking that each one exists. */
-export async function deleteTarget(core: ProgramCore, target: ProgramTarget): Promise<DeleteReply> {
+/**
+ * Deletes every program of a target, after checking that each one exists; a program that one
+ * staying behind depends on is refused unless `force`.
+ */
+export async function deleteTarget(
+  core: ProgramCore,
+  target: ProgramTarget,
+  options: { force: boolean },
+): Promise<DeleteReply> {
   checkTargetsExist(target, (name) => core.has(name));
-  if (target === 'all') return { deleted: await core.remove('all') };
-  const replies = await settleAll(target.map((name) => core.remove(name)));
-  return { deleted: replies.flat() };
+  return { deleted: await core.remove(target, options) };
 }
 
 function effectOf(
@@ -64,12 +73,4 @@ function effectOf(
     (isAlready ? effect.unchanged : effect.changed).push(instance.instance);
   }
   return effect;
-}
-
-/** Awaits every promise (so no action is left half-way), then throws the first failure if any. */
-async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
-  const results = await Promise.allSettled(promises);
-  const failure = results.find((result) => result.status === 'rejected');
-  if (failure) throw failure.reason;
-  return results.map((result) => (result as PromiseFulfilledResult<T>).value);
 }

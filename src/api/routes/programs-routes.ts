@@ -15,6 +15,7 @@ const ScaleBody = z.union([
   z.strictObject({ to: z.number().int().min(0).max(100_000) }),
   z.strictObject({ by: z.number().int().min(-100_000).max(100_000) }),
 ]);
+const DeleteQuery = z.strictObject({ force: z.enum(['true', 'false']).optional() });
 const SignalBody = z.strictObject({
   signal: z.union([z.string().min(1).max(32), z.number().int().min(1).max(64)]),
   instance: z.number().int().min(0).optional(),
@@ -54,9 +55,11 @@ export function registerProgramRoutes(
     actOnTarget(options, parseTargetParam(request.params), 'restart'),
   );
 
-  app.delete('/v1/programs/:target', async (request) =>
-    deleteTarget(core, parseTargetParam(request.params)),
-  );
+  app.delete('/v1/programs/:target', async (request) => {
+    const target = parseTargetParam(request.params);
+    const { force } = parseInput(DeleteQuery, request.query ?? {}, 'query');
+    return deleteTarget(core, target, { force: force === 'true' });
+  });
 
   app.post('/v1/programs/:name/scale', async (request) => {
     const name = parseNameParam(request.params);

@@ -4,6 +4,7 @@ import { formatInstanceTable, instancesOf } from '../output/instance-table.js';
 import { writeJson } from '../output/json.js';
 import { loadPalette } from '../output/palette.js';
 import { writeStartupProblems } from '../output/startup-problems.js';
+import { formatWaitingNotes } from '../output/waiting-notes.js';
 import { hasFlag } from '../parse-args.js';
 
 /** `tend list`: one row per instance, after the daemon's start-up problems (a state file moved aside explains an empty list). */
@@ -20,7 +21,7 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   } else if (rows.length === 0) {
     ctx.stdout.write('No programs are managed; start one with `tend start <command>`\n');
   } else {
-    ctx.stdout.write(formatInstanceTable(rows, palette));
+    ctx.stdout.write(formatInstanceTable(rows, palette) + formatWaitingNotes(programs, palette));
   }
   return 0;
 }

@@ -3,7 +3,9 @@ import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
 import { parseTargets } from '../option-values.js';
 import { writeJson } from '../output/json.js';
+import { loadPalette } from '../output/palette.js';
 import { expectedStarts, throwIfStartFailed } from '../output/start-failures.js';
+import { formatWaitingNotes } from '../output/waiting-notes.js';
 import { hasFlag } from '../parse-args.js';
 import { actAndWatchStarts } from '../start-watch.js';
 
@@ -18,8 +20,8 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   let programs: Awaited<ReturnType<typeof act>>;
   if (hasFlag(args, 'no-wait')) programs = await act();
   else {
-    const names = target === 'all' ? 'all' : target.split(TARGET_SEPARATOR);
-    const watched = await actAndWatchStarts(client, names, act, expectedStarts);
+    // Every program's events: a restart also starts what the targets depend on.
+    const watched = await actAndWatchStarts(client, 'all', act, expectedStarts);
     await throwIfStartFailed(client, watched.verdict);
     programs = watched.result;
   }
@@ -28,9 +30,14 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     return 0;
   }
   if (programs.length === 0) ctx.stdout.write('No programs to restart\n');
+  // The reply also has what the targets depend on: started when it was not running, else left alone.
+  const targets = target === 'all' ? undefined : new Set(target.split(TARGET_SEPARATOR));
   for (const program of programs) {
+    const isDependency = targets !== undefined && !targets.has(program.name);
+    if (isDependency && program.effect.changed.length === 0) continue;
     const pids = program.instances.map((instance) => instance.pid ?? '-').join(', ');
-    ctx.stdout.write(`Restarted ${program.name} (pid ${pids})\n`);
+    ctx.stdout.write(`${isDependency ? 'Started' : 'Restarted'} ${program.name} (pid ${pids})\n`);
   }
+  ctx.stdout.write(formatWaitingNotes(programs, await loadPalette(ctx.isColor)));
   return 0;
 }

@@ -19,6 +19,7 @@ import { formatInstanceTable, instancesOf } from '../output/instance-table.js';
 import { writeJson } from '../output/json.js';
 import { loadPalette } from '../output/palette.js';
 import { expectedStarts, throwIfStartFailed } from '../output/start-failures.js';
+import { formatWaitingNotes } from '../output/waiting-notes.js';
 import {
   hasFlag,
   numberListOption,
@@ -117,6 +118,8 @@ export function planNewProgram(
   if (max !== undefined) spec.max = max;
   const probes = planProbes(args);
   Object.assign(spec, probes, planHeartbeats(args, probes));
+  const after = repeatedOption(args, 'after');
+  if (after.length > 0) spec.dependsOn = [...new Set(after)];
   const proxy = planProxy(args);
   if (proxy !== undefined) spec.proxy = proxy;
   return { spec, isNameDefault: givenName === undefined };
@@ -212,12 +215,8 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     programNameProblem(word) === undefined &&
     (await client.findProgram(word)) !== undefined
   ) {
-    const results = await startWatching(
-      client,
-      [word],
-      () => client.startPrograms(word),
-      isWaiting,
-    );
+    // Its dependencies start with it and are watched too.
+    const results = await startWatching(client, 'all', () => client.startPrograms(word), isWaiting);
     return report(ctx, args, results);
   }
   // Only a new program's definition is sent: `tend start web` from a large environment is fine.
@@ -272,8 +271,9 @@ async function report(
   const headline = Array.isArray(result)
     ? describeEffects(result, 'start')
     : `Started ${result.name}\n`;
+  const palette = await loadPalette(ctx.isColor);
   ctx.stdout.write(
-    `${headline}${formatInstanceTable(instancesOf(programs), await loadPalette(ctx.isColor))}`,
+    `${headline}${formatInstanceTable(instancesOf(programs), palette)}${formatWaitingNotes(programs, palette)}`,
   );
   return 0;
 }

@@ -46,6 +46,13 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
       ];
     case 'lease.ended':
       return [`${event.program}:${event.instance}`, `lease ${event.lease} ${event.end}`];
+    case 'program.waiting':
+      return [event.program, event.isStuck ? palette.red(event.reason) : event.reason];
+    case 'program.unblocked':
+      return [
+        event.program,
+        event.cause === 'stopped' ? 'no longer waits: stopped' : 'dependencies ready: starting',
+      ];
     case 'proxy.membership': {
       const ready = event.members
         .filter((member) => member.isReady)

@@ -46,6 +46,11 @@ export function formatProgramStatus(
   if (spec.readiness === 'notify') fields.push(['ready', 'when it sends READY=1']);
   const hang = describeHangSettings(spec);
   if (hang !== undefined) fields.push(['hung when', hang]);
+  if (spec.dependsOn.length > 0) fields.push(['after', spec.dependsOn.join(', ')]);
+  if (program.waiting !== null) {
+    const { reason, isStuck } = program.waiting;
+    fields.push(['waiting', isStuck ? palette.red(reason) : palette.yellow(reason)]);
+  }
   let definition = `${head}\n${formatFields(fields, { indent: 2, styleLabel: palette.dim })}`;
   if (program.proxy) definition += formatProxy(program.proxy, palette);
   const sections = [definition];
