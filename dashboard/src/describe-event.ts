@@ -37,6 +37,16 @@ export function describeEvent(event: TendEvent): string {
       return `errored: ${event.reason}`;
     case 'proxy.membership':
       return `proxy members: ${event.members.filter((member) => member.isReady).length} of ${event.members.length} ready`;
+    case 'program.reload-started':
+      return `reload of ${event.instances} started`;
+    case 'instance.replaced':
+      return event.previousPid === null
+        ? `surge instance ready, pid ${event.pid}`
+        : `replaced: pid ${event.previousPid} → ${event.pid}`;
+    case 'program.reload-finished':
+      return `reload finished: ${event.replaced} replaced in ${formatDuration(event.durationMs)}`;
+    case 'program.reload-failed':
+      return `reload failed: ${event.reason}`;
     default:
       return (event as { kind: string }).kind;
   }
@@ -44,5 +54,9 @@ export function describeEvent(event: TendEvent): string {
 
 /** Whether an event is bad news (shown in red). */
 export function isBadEvent(event: TendEvent): boolean {
-  return event.kind === 'instance.errored' || (event.kind === 'instance.exited' && event.isFailure);
+  return (
+    event.kind === 'instance.errored' ||
+    event.kind === 'program.reload-failed' ||
+    (event.kind === 'instance.exited' && event.isFailure)
+  );
 }
