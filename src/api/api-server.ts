@@ -14,6 +14,7 @@ import { type ListenerControl, registerListenerRoutes } from './routes/listener-
 import { type LogSource, registerLogRoutes } from './routes/log-routes.js';
 import { type MetricsExposition, registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerProgramRoutes } from './routes/programs-routes.js';
+import { registerReloadRoutes } from './routes/reload-routes.js';
 import type { LiveFiguresSource } from './views.js';
 import { type HealthReply, MAX_BODY_BYTES } from './wire.js';
 
@@ -95,6 +96,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   if (options.metrics) registerMetricsRoutes(app, options.metrics);
   registerDaemonRoutes(app, options);
   registerProgramRoutes(app, options);
+  registerReloadRoutes(app, options);
   registerLogRoutes(app, options.logs);
   registerEventRoutes(app, options);
   return app;

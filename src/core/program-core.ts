@@ -453,7 +453,7 @@ export class ProgramCore {
     if (!this.#reloading.has(name)) return;
     throw new ConflictError(
       'TEND_ERR_RELOAD_IN_PROGRESS',
-      `Cannot ${action} \`${name}\` now: a reload of it is running; try again once it ended (\`tend events --program ${name}\` shows its steps)`,
+      `Cannot ${action} \`${name}\` now: a reload of it is running; try again once it ended (\`tend events ${name}\` shows its steps)`,
     );
   }
 

@@ -31,7 +31,7 @@ export interface RollingReloadOptions {
 
 /** How a reload ended. */
 export type ReloadOutcome =
-  | { ok: true; replaced: number }
+  | { ok: true; replaced: number; durationMs: number }
   | { ok: false; instance: number | null; reason: string; restored: boolean };
 
 /** Extra time, past its start and stop timeouts, given to a replacement to be ready. */
@@ -85,13 +85,14 @@ export class RollingReload {
         await settleAll(batch.map((index) => this.#replace(index)));
       }
       await this.#stopSurge();
+      const durationMs = now() - startedAt;
       bus.emit({
         kind: 'program.reload-finished',
         program: this.#name,
         replaced: size,
-        durationMs: now() - startedAt,
+        durationMs,
       });
-      return { ok: true, replaced: size };
+      return { ok: true, replaced: size, durationMs };
     } catch (error) {
       const instance = error instanceof ReloadStepError ? error.instance : null;
       const reason = (error as Error).message;

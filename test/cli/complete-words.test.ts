@@ -10,7 +10,7 @@ const names = async () => {
 
 test('the first word completes to commands and aliases', async () => {
   assert.deepEqual(await completeWords(['st'], names), ['start', 'status', 'stop']);
-  assert.deepEqual(await completeWords(['r'], names), ['restart', 'rm']);
+  assert.deepEqual(await completeWords(['r'], names), ['restart', 'reload', 'rm']);
   assert.ok((await completeWords([''], names)).includes('logs'));
 });
 

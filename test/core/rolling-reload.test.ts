@@ -108,7 +108,7 @@ test('a pool at its max replaces one instance at a time: each old process is sto
   const reload = await core.reload('web', { pacing: {} });
   assert.deepEqual(reload.plan, { surge: 0, unavailable: 1, drainTimeoutMs: 30_000 });
   const outcome = await reload.done;
-  assert.deepEqual(outcome, { ok: true, replaced: 3 });
+  assert.deepEqual(outcome, { ok: true, replaced: 3, durationMs: 0 });
   const after = pidsOf(core);
   for (const [index, pid] of after.entries()) assert.notEqual(pid, before[index]);
   const { steps } = runtime;
