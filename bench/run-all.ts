@@ -14,6 +14,7 @@ import { parseBenchOptions } from './lib/options.js';
 import { type BenchResult, formatVerdict } from './lib/result.js';
 import { runLogFlood } from './log-flood.js';
 import { runProxyThroughput } from './proxy-throughput.js';
+import { runReloadUnderLoad } from './reload-under-load.js';
 import { runRestart } from './restart.js';
 import { runStartStop } from './start-stop.js';
 
@@ -28,6 +29,7 @@ const BENCHMARKS: ReadonlyArray<[string, Benchmark]> = [
   ['proxy-throughput', runProxyThroughput],
   ['event-latency', runEventLatency],
   ['event-cost', runEventCost],
+  ['reload-under-load', runReloadUnderLoad],
 ];
 
 async function runAll(): Promise<void> {
