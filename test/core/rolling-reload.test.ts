@@ -325,3 +325,20 @@ test('a stopped program is not reloaded', async () => {
     code: 'TEND_ERR_PROGRAM_NOT_RUNNING',
   });
 });
+
+test('a stop during a reload ends it: the reload fails, nothing is restored or left running', async () => {
+  const { core, runtime, events } = await started({ instances: 2, max: 3 });
+  runtime.holdReadiness();
+  const reload = await core.reload('web', { pacing: {} });
+  await settled();
+  await core.stop('web');
+  runtime.releaseReady();
+  await settled();
+  const outcome = await reload.done;
+  assert.equal(outcome.ok, false);
+  assert.ok(!outcome.ok);
+  assert.equal(outcome.restored, false);
+  assert.deepEqual(pidsOf(core), [null, null], 'every process stopped, the surge instance gone');
+  assert.ok(events.some((event) => event.kind === 'program.reload-failed'));
+  assert.ok(runtime.spawns.every((spawn) => !spawn.isAlive));
+});
