@@ -17,6 +17,7 @@ import { type BenchResult, formatVerdict } from './lib/result.js';
 import { runLogFlood } from './log-flood.js';
 import { runProbeCost } from './probe-cost.js';
 import { runProxyThroughput } from './proxy-throughput.js';
+import { runReloadUnderLoad } from './reload-under-load.js';
 import { runRestart } from './restart.js';
 import { runStartStop } from './start-stop.js';
 
@@ -34,6 +35,7 @@ const BENCHMARKS: ReadonlyArray<[string, Benchmark]> = [
   ['heartbeat-hang', runHeartbeatHang],
   ['hang-detection', runHangDetection],
   ['probe-cost', runProbeCost],
+  ['reload-under-load', runReloadUnderLoad],
 ];
 
 async function runAll(): Promise<void> {

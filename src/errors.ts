@@ -179,6 +179,21 @@ export const ERROR_TABLE = {
     meaning:
       'a program tend start started waits for a dependency that cannot become ready by itself',
   },
+  TEND_ERR_RELOAD_IN_PROGRESS: {
+    status: 409,
+    exitCode: 1,
+    meaning: 'a reload of that program is already running',
+  },
+  TEND_ERR_RELOAD_NO_ROOM: {
+    status: 409,
+    exitCode: 1,
+    meaning: 'a reload with --max-surge and --max-unavailable that allow no step',
+  },
+  TEND_ERR_RELOAD_FAILED: {
+    status: 500,
+    exitCode: 1,
+    meaning: 'a replacement process of a reload exited or was not ready in time',
+  },
   TEND_ERR_PORT_IN_USE: {
     status: 409,
     exitCode: 1,

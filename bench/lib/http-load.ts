@@ -48,6 +48,8 @@ export interface HttpLoadOptions {
    * counts thousands of refusals a second; this pause keeps the refusals counted, not spun.
    */
   pauseAfterRefusedMs?: number;
+  /** Ends the run early (each client finishes its request in flight first). */
+  signal?: AbortSignal;
 }
 
 /** The outcome of a load run: every request ended as a 2xx or as a failure of one kind. */
@@ -111,7 +113,7 @@ async function runClient(
 ): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
   try {
-    while (performance.now() < deadline) {
+    while (performance.now() < deadline && options.signal?.aborted !== true) {
       tally.sent++;
       const sentAt = performance.now();
       const outcome = await sendOne(agent, options, tally.sampleBodies);

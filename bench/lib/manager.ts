@@ -40,6 +40,8 @@ export interface ProcessManager {
   start(spec: StartSpec): Promise<CommandOutcome>;
   list(): Promise<ManagedInstance[]>;
   delete(target: string): Promise<CommandOutcome>;
+  /** The manager's zero-downtime reload of a program (`tend reload`, `pm2 reload`); resolves once it ended. */
+  reload(name: string): Promise<CommandOutcome>;
   /** The listing commands a user would type, for the latency benchmark. */
   listCommands(): TimedCommand[];
   /** A command that starts the CLI without asking the daemon anything, to split CLI start-up from the request. */

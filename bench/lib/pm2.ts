@@ -75,6 +75,10 @@ export class Pm2Manager implements ProcessManager {
     });
   }
 
+  reload(name: string): Promise<CommandOutcome> {
+    return this.#pm2(['reload', name]);
+  }
+
   delete(target: string): Promise<CommandOutcome> {
     return this.#pm2(['delete', target]);
   }

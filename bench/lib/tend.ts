@@ -53,6 +53,10 @@ export class TendManager implements ProcessManager {
     return this.#tend(['start', ...flags, '--', spec.command, ...spec.args]);
   }
 
+  reload(name: string): Promise<CommandOutcome> {
+    return this.#tend(['reload', name]);
+  }
+
   /** `tend start <name>`: starts a program that is already defined and stopped or exited. */
   startAgain(name: string): Promise<CommandOutcome> {
     return this.#tend(['start', name]);

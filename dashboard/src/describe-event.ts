@@ -53,6 +53,16 @@ export function describeEvent(event: TendEvent): string {
       return `lease ${event.lease} ${event.end}`;
     case 'proxy.membership':
       return `proxy members: ${event.members.filter((member) => member.isReady).length} of ${event.members.length} ready`;
+    case 'program.reload-started':
+      return `reload of ${event.instances} started`;
+    case 'instance.replaced':
+      return event.previousPid === null
+        ? `surge instance ready, pid ${event.pid}`
+        : `replaced: pid ${event.previousPid} → ${event.pid}`;
+    case 'program.reload-finished':
+      return `reload finished: ${event.replaced} replaced in ${formatDuration(event.durationMs)}`;
+    case 'program.reload-failed':
+      return `reload failed: ${event.reason}`;
     default:
       return (event as { kind: string }).kind;
   }
@@ -63,6 +73,7 @@ export function isBadEvent(event: TendEvent): boolean {
   return (
     event.kind === 'instance.errored' ||
     event.kind === 'instance.not-ready' ||
+    event.kind === 'program.reload-failed' ||
     (event.kind === 'instance.exited' && event.isFailure) ||
     (event.kind === 'program.waiting' && event.isStuck)
   );

@@ -15,6 +15,7 @@ import { type ListenerControl, registerListenerRoutes } from './routes/listener-
 import { type LogSource, registerLogRoutes } from './routes/log-routes.js';
 import { type MetricsExposition, registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerProgramRoutes } from './routes/programs-routes.js';
+import { registerReloadRoutes } from './routes/reload-routes.js';
 import type { LiveFiguresSource } from './views.js';
 import { type HealthReply, MAX_BODY_BYTES } from './wire.js';
 
@@ -99,6 +100,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   registerDaemonRoutes(app, options);
   registerProgramRoutes(app, options);
   if (options.leases) registerLeaseRoutes(app, options.leases);
+  registerReloadRoutes(app, options);
   registerLogRoutes(app, options.logs);
   registerEventRoutes(app, options);
   return app;

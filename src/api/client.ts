@@ -14,6 +14,8 @@ import type {
   ProgramActionResult,
   ProgramDetail,
   ProgramSpecInput,
+  ReloadReply,
+  ReloadRequestBody,
   SignalReply,
   SignalRequest,
 } from './wire.js';
@@ -135,6 +137,11 @@ export class ApiClient {
   /** `POST /v1/programs/:name/scale`: `{to: N}` or `{by: ±N}`; refused past the pool's bounds. */
   scaleProgram(name: string, body: { to: number } | { by: number }): Promise<ProgramDetail> {
     return this.request('POST', `/v1/programs/${encodeURIComponent(name)}/scale`, body);
+  }
+
+  /** `POST /v1/programs/:name/reload`: answers once every instance was replaced, or with why the reload stopped. */
+  reloadProgram(name: string, body: ReloadRequestBody): Promise<ReloadReply> {
+    return this.request('POST', `/v1/programs/${encodeURIComponent(name)}/reload`, body);
   }
 
   /** `POST /v1/programs/:name/allocate`: leases a free ready instance, waiting up to `timeoutMs`. */

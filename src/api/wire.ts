@@ -155,6 +155,28 @@ export interface ProgramActionResult extends ProgramDetail {
   effect: ActionEffect;
 }
 
+/** `POST /v1/programs/:name/reload`: a new environment (merged on top), command or args, and the pacing. */
+export interface ReloadRequestBody {
+  env?: Record<string, string>;
+  command?: string;
+  args?: string[];
+  maxSurge?: number;
+  maxUnavailable?: number;
+  drainTimeoutMs?: number;
+}
+
+/** The answer to a reload that ended well: the program after it, and how it went. */
+export interface ReloadReply {
+  program: ProgramDetail;
+  /** The definition's fields the reload applied (empty: same definition, new processes). */
+  changed: string[];
+  replaced: number;
+  durationMs: number;
+  maxSurge: number;
+  maxUnavailable: number;
+  drainTimeoutMs: number;
+}
+
 /** `GET /v1/health`. */
 export interface HealthReply {
   ok: true;

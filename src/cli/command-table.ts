@@ -5,6 +5,7 @@ import {
   PROXY_LIMITS,
   PROXY_MODES,
 } from '../config/proxy-defaults.js';
+import { RELOAD_DEFAULTS, RELOAD_LIMITS } from '../config/reload-defaults.js';
 import { EVENT_KINDS } from '../core/events.js';
 import type { CommandSpec, OptionSpec } from './command-types.js';
 import { HEARTBEAT_OPTIONS } from './heartbeat-option-table.js';
@@ -372,6 +373,78 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [NO_WAIT_OPTION, JSON_OPTION],
     details: SEVERAL_NAMES_DETAILS,
     load: () => import('./commands/restart.js'),
+  },
+  {
+    name: 'reload',
+    aliases: [],
+    summary: 'replace every instance with a new process, rolling, without dropping a request',
+    usage:
+      '<name> [--env KEY=VALUE]... [--command CMD] [--arg ARG]... [--max-surge N] [--max-unavailable N] [--drain-timeout MS] [--json]',
+    positionals: [{ name: '<name>', isRequired: true, completes: 'program' }],
+    options: [
+      {
+        long: 'env',
+        kind: 'repeatable',
+        valueName: 'KEY=VALUE',
+        description: "set a variable in the program's environment first (repeat for more)",
+        check: { kind: 'env-pair' },
+      },
+      {
+        long: 'command',
+        kind: 'value',
+        valueName: 'CMD',
+        description: 'run this command from now on',
+        defaultText: 'the current one',
+      },
+      {
+        long: 'arg',
+        kind: 'repeatable',
+        valueName: 'ARG',
+        description: "the command's arguments from now on, one per --arg (replaces them all)",
+        defaultText: 'the current ones',
+      },
+      {
+        long: 'max-surge',
+        kind: 'value',
+        valueName: 'N',
+        description:
+          'temporary instances started on spare ports (below --max) before an old one stops',
+        defaultText: String(RELOAD_DEFAULTS.maxSurge),
+        check: { kind: 'integer', min: 0, max: RELOAD_LIMITS.maxStep },
+      },
+      {
+        long: 'max-unavailable',
+        kind: 'value',
+        valueName: 'N',
+        description: 'old instances out of rotation at once',
+        defaultText: `${RELOAD_DEFAULTS.maxUnavailable}, or 1 when the pool has no spare port`,
+        check: { kind: 'integer', min: 0, max: RELOAD_LIMITS.maxStep },
+      },
+      {
+        long: 'drain-timeout',
+        kind: 'value',
+        valueName: 'MS',
+        description: 'how long an instance out of rotation may take to finish its requests',
+        defaultText: `${RELOAD_DEFAULTS.drainTimeoutMs / 1000}s`,
+        check: { kind: 'duration', minMs: 0, maxMs: RELOAD_LIMITS.drainTimeoutMsMax },
+      },
+      JSON_OPTION,
+    ],
+    details: [
+      'Each instance gets a new process, a few at a time, and an old process is stopped only once',
+      "its replacement is ready (or, at a pool's --max, with the others serving). Behind the",
+      "pool's proxy an old instance first leaves the rotation and finishes its requests, so no",
+      'request fails. --env, --command and --arg change the definition first (a deploy in one',
+      'command). A replacement that exits or is not ready in time stops the reload (exit 1);',
+      'the instances not yet replaced keep serving. `tend restart` instead restarts every',
+      'instance at once with the definition it has. See docs/health.md#rolling-reload.',
+    ].join('\n'),
+    examples: [
+      'tend reload web',
+      'tend reload web --env RELEASE=42',
+      'tend reload web --max-unavailable 2 --drain-timeout 5s',
+    ],
+    load: () => import('./commands/reload.js'),
   },
   {
     name: 'delete',

@@ -139,7 +139,39 @@ export type TendEventBody =
   | {
       kind: 'proxy.membership';
       program: string;
-      members: Array<{ instance: number; port: number; isReady: boolean }>;
+      members: Array<{ instance: number; port: number; isReady: boolean; isDraining: boolean }>;
+    }
+  /** A rolling reload began (`changed`: the definition's fields it applies; `instances`: how many it replaces). */
+  | {
+      kind: 'program.reload-started';
+      program: string;
+      instances: number;
+      maxSurge: number;
+      maxUnavailable: number;
+      drainTimeoutMs: number;
+      changed: string[];
+    }
+  /** An instance of a reload has a new process that is ready, and its old one (if any) is gone; a surge instance has `previousPid` null. */
+  | {
+      kind: 'instance.replaced';
+      program: string;
+      instance: number;
+      role: InstanceRole;
+      previousPid: number | null;
+      pid: number;
+    }
+  /** Every instance of the reload was replaced. */
+  | { kind: 'program.reload-finished'; program: string; replaced: number; durationMs: number }
+  /**
+   * A reload stopped: `failedInstance` is the one whose replacement failed (null: the reload was
+   * stopped otherwise), `restored` whether that slot serves again with the definition of before.
+   */
+  | {
+      kind: 'program.reload-failed';
+      program: string;
+      failedInstance: number | null;
+      reason: string;
+      restored: boolean;
     };
 
 /** Every event kind, for validating filters. */
@@ -166,6 +198,10 @@ export const EVENT_KINDS = [
   'lease.granted',
   'lease.ended',
   'proxy.membership',
+  'program.reload-started',
+  'instance.replaced',
+  'program.reload-finished',
+  'program.reload-failed',
 ] as const satisfies ReadonlyArray<TendEventBody['kind']>;
 
 /** One kind of event. */

@@ -1,4 +1,5 @@
 import type { ProgramSpec } from '../config/program-spec.js';
+import type { ReloadPacing } from '../config/reload-defaults.js';
 import { changedSpecFields } from '../config/spec-changes.js';
 import { ConflictError, NotFoundError, SpawnError, TendError } from '../errors.js';
 import { proxyProgramName } from '../pool/proxy-name.js';
@@ -18,6 +19,8 @@ import type { EventBus } from './event-bus.js';
 import type { TendEvent } from './events.js';
 import { ManagedProgram, type ScaleRequest } from './managed-program.js';
 import { dependencyWaitOf } from './program-readiness.js';
+import { type ReloadPlan, reloadPlan } from './reload-plan.js';
+import { type ReloadDrainer, type ReloadOutcome, RollingReload } from './rolling-reload.js';
 
 /** What the core needs from the output capture: the FIFOs must exist before a spawn. */
 export interface OutputPort {
@@ -58,6 +61,19 @@ export interface SignalOrder {
   group?: boolean | undefined;
 }
 
+/** What a reload is asked for: a new definition (checked; none keeps the current one) and its pacing. */
+export interface ReloadRequest {
+  spec?: ProgramSpec | undefined;
+  pacing: ReloadPacing;
+}
+
+/** A reload that has begun: its settled pacing, the definition fields it applies, and its end. */
+export interface StartedReload {
+  plan: ReloadPlan;
+  changed: string[];
+  done: Promise<ReloadOutcome>;
+}
+
 /** One process a signal was sent to. */
 export interface SignalDelivery {
   name: string;
@@ -78,6 +94,8 @@ export class ProgramCore {
   readonly #programs = new Map<string, ManagedProgram>();
   #isClosing = false;
   #isCheckQueued = false;
+  /** Programs with a reload running; a second one of the same program is refused. */
+  readonly #reloading = new Set<string>();
   /** What each program was meant to be when the daemon began to stop, so that the next start restores it. */
   #desiredAtClose = new Map<string, DesiredState>();
 
@@ -238,6 +256,7 @@ export class ProgramCore {
   async scale(name: string, request: ScaleRequest): Promise<ManagedProgram> {
     this.#refuseWhileClosing();
     const program = this.get(name);
+    this.#refuseWhileReloading(name, 'scale');
     const size = program.targetSize(request);
     await this.#options.ports?.refuseTaken(program, { from: program.spec.instances, size });
     await this.#options.output.prepare(name, size);
@@ -336,6 +355,59 @@ export class ProgramCore {
    */
   async update(spec: ProgramSpec): Promise<string[]> {
     this.#refuseWhileClosing();
+    this.get(spec.name);
+    this.#refuseWhileReloading(spec.name, 'change');
+    return this.#update(spec);
+  }
+
+  /**
+   * Starts a rolling reload: the new definition (if any) replaces the old one as `update` does,
+   * then every instance gets a new process, a few at a time per the plan, never taking more out
+   * of rotation than it allows (see RollingReload). Resolves once it has begun; `done` resolves
+   * at its end, with why it failed if it did. One reload per program at a time.
+   */
+  async reload(name: string, request: ReloadRequest): Promise<StartedReload> {
+    this.#refuseWhileClosing();
+    const program = this.get(name);
+    this.#refuseWhileReloading(name, 'reload');
+    if (program.desired !== 'running') {
+      throw new ConflictError(
+        'TEND_ERR_PROGRAM_NOT_RUNNING',
+        `\`${name}\` is not running, so there is nothing to reload; \`tend start ${name}\` starts it`,
+      );
+    }
+    const previous = program.spec;
+    const plan = reloadPlan(request.spec ?? previous, request.pacing);
+    this.#reloading.add(name);
+    try {
+      const changed = request.spec ? await this.#update(request.spec) : [];
+      const reload = new RollingReload({
+        pool: program.pool,
+        bus: this.#options.bus,
+        runtime: this.#options.runtime,
+        plan,
+        drainer: drainerOf(program),
+        changed,
+        prepareSurge: async (size) => {
+          await this.#options.ports?.refuseTaken(program, { from: program.spec.instances, size });
+          await this.#options.output.prepare(name, size);
+        },
+        restoreDefinition: async () => {
+          if (this.#programs.get(name) === program) await this.#update(previous);
+        },
+      });
+      const runtime = this.#options.runtime;
+      const done = reload
+        .run(runtime.now(), () => runtime.now())
+        .finally(() => this.#reloading.delete(name));
+      return { plan, changed, done };
+    } catch (error) {
+      this.#reloading.delete(name);
+      throw error;
+    }
+  }
+
+  async #update(spec: ProgramSpec): Promise<string[]> {
     const program = this.get(spec.name);
     const changed = changedSpecFields(program.spec, spec);
     if (changed.length === 0) return [];
@@ -544,6 +616,14 @@ export class ProgramCore {
     if (failures.length > 0) throw new SpawnError([...new Set(failures)].join('; '), undefined);
   }
 
+  #refuseWhileReloading(name: string, action: string): void {
+    if (!this.#reloading.has(name)) return;
+    throw new ConflictError(
+      'TEND_ERR_RELOAD_IN_PROGRESS',
+      `Cannot ${action} \`${name}\` now: a reload of it is running; try again once it ended (\`tend events ${name}\` shows its steps)`,
+    );
+  }
+
   #refuseWhileClosing(): void {
     if (this.#isClosing) {
       throw new TendError(
@@ -552,6 +632,16 @@ export class ProgramCore {
       );
     }
   }
+}
+
+/** How a reload takes an instance of the program out of rotation: through its proxy, or not at all. */
+function drainerOf(program: ManagedProgram): ReloadDrainer {
+  const proxy = program.proxy;
+  if (!proxy) return { drain: async () => {}, endDrain: () => {} };
+  return {
+    drain: (instance, timeoutMs) => proxy.drain(instance, timeoutMs),
+    endDrain: (instance) => proxy.endDrain(instance),
+  };
 }
 
 function describeTarget(target: string, instance: number | undefined): string {

@@ -57,6 +57,8 @@ export interface ProxyMember {
   instance: number;
   port: number;
   isReady: boolean;
+  /** Out of rotation for a reload, finishing its requests in flight. */
+  isDraining: boolean;
 }
 
 /**
@@ -75,6 +77,8 @@ export class PoolProxy {
   #members: InstanceSnapshot[] = [];
   /** Instances the proxy saw fail, held out of rotation until a TCP check passes. */
   readonly #suspended = new Map<number, AbortController>();
+  /** Instances being drained for a reload, with what ends the wait for each. */
+  readonly #draining = new Map<number, () => void>();
   #problem: string | null = null;
   /** The membership last reported through onMembership, to report only changes. */
   #reportedMembership = '';
@@ -125,6 +129,36 @@ export class PoolProxy {
       const member = members.find((candidate) => candidate.instance === instance);
       if (member?.state !== 'online') this.#clearSuspension(instance);
     }
+    this.#sendMembers();
+  }
+
+  /**
+   * Takes an instance out of rotation for a reload: the proxy sends it no new request, closes its
+   * idle keep-alive connections, and says `drained` once none is in flight. Resolves then, or after
+   * `timeoutMs`, or at once when no proxy is connected (nothing routes to the instance). The
+   * instance stays out of rotation until `endDrain`.
+   */
+  drain(instance: number, timeoutMs: number): Promise<void> {
+    this.#draining.get(instance)?.();
+    return new Promise((resolve) => {
+      const timer = this.#options.runtime.setTimer(timeoutMs, () => done());
+      const done = (): void => {
+        timer.cancel();
+        if (this.#draining.get(instance) === done) this.#draining.set(instance, () => {});
+        resolve();
+      };
+      this.#draining.set(instance, done);
+      this.#sendMembers();
+      if (this.#client === null) done();
+    });
+  }
+
+  /** Puts a drained instance back in rotation (its new process gets traffic once ready). */
+  endDrain(instance: number): void {
+    const done = this.#draining.get(instance);
+    if (done === undefined) return;
+    this.#draining.delete(instance);
+    done();
     this.#sendMembers();
   }
 
@@ -182,6 +216,7 @@ export class PoolProxy {
       if (message.type === 'upstream-failed') this.#suspend(message.instance);
       else if (message.type === 'upstream-suspect')
         this.#options.onSuspect?.(message.instance, message.reason);
+      else if (message.type === 'drained') this.#draining.get(message.instance)?.();
     });
     void client.closed.then(() => {
       if (this.#client === client) this.#client = null;
@@ -210,8 +245,10 @@ export class PoolProxy {
     const members = this.#members.flatMap((member): ProxyMember[] => {
       const port = instancePort(this.#spec, member.instance);
       if (port === null) return [];
-      const isReady = isInstanceReady(member) && !this.#suspended.has(member.instance);
-      return [{ instance: member.instance, port, isReady }];
+      const isDraining = this.#draining.has(member.instance);
+      const isReady =
+        isInstanceReady(member) && !this.#suspended.has(member.instance) && !isDraining;
+      return [{ instance: member.instance, port, isReady, isDraining }];
     });
     const membership = JSON.stringify(members);
     if (membership !== this.#reportedMembership) {

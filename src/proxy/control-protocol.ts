@@ -21,6 +21,8 @@ export const UpstreamsMessageSchema = z.object({
         host: z.string().min(1).max(255).default('127.0.0.1'),
         port: port.min(1),
         isReady: z.boolean(),
+        /** Taken out of rotation for a reload: no new requests, idle connections closed, `drained` once none is in flight. */
+        isDraining: z.boolean().default(false),
       }),
     )
     .max(4096),
@@ -120,6 +122,8 @@ export type ProxyMessage =
   | { type: 'upstream-failed'; instance: number; reason: string }
   /** The instance took a request and stopped answering (a response timeout): it may be hung. The daemon runs its liveness probe at once (docs/health.md). */
   | { type: 'upstream-suspect'; instance: number; reason: string }
+  /** A draining instance has no request (or connection) in flight left: the daemon may stop it. */
+  | { type: 'drained'; instance: number }
   | ({ type: 'stats'; id: number | string } & ProxyStats);
 
 /** Longest control message accepted, in bytes; a longer line closes the connection. */

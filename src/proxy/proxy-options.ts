@@ -25,6 +25,8 @@ export interface UpstreamMember {
   host: string;
   port: number;
   isReady: boolean;
+  /** Out of rotation for a reload until its requests in flight end (false when left out). */
+  isDraining?: boolean;
 }
 
 /** Why an upstream could not serve: an errno code (ECONNREFUSED, ECONNRESET, …) or CLOSED. */

@@ -19,10 +19,15 @@ export async function runProxy(
   onExit: (code: number) => void,
 ): Promise<RunningProxy> {
   let control: ControlServer | undefined;
-  const service = new ProxyService((instance, reason) => {
-    control?.broadcast({ type: 'upstream-failed', instance, reason });
-    if (isSuspectReason(reason)) control?.broadcast({ type: 'upstream-suspect', instance, reason });
-  });
+  const service = new ProxyService(
+    (instance, reason) => {
+      control?.broadcast({ type: 'upstream-failed', instance, reason });
+      if (isSuspectReason(reason))
+        control?.broadcast({ type: 'upstream-suspect', instance, reason });
+    },
+    {},
+    (instance) => control?.broadcast({ type: 'drained', instance }),
+  );
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     shuttingDown ??= (async () => {

@@ -29,11 +29,16 @@ export class ProxyService implements SettingsSource {
   #queue: Promise<unknown> = Promise.resolve();
 
   /** `suspension` defaults to PROXY_SUSPENSION_DEFAULTS; tests set it rather than race the real clock. */
-  constructor(onUpstreamFailed: UpstreamFailedListener, suspension: Partial<ProxySuspension> = {}) {
+  constructor(
+    onUpstreamFailed: UpstreamFailedListener,
+    suspension: Partial<ProxySuspension> = {},
+    onUpstreamDrained: (instance: number) => void = () => {},
+  ) {
     this.#registry = new UpstreamRegistry(
       'round-robin',
       (upstream, reason) => onUpstreamFailed(upstream.instance, reason),
       suspension,
+      (upstream) => onUpstreamDrained(upstream.instance),
     );
   }
 

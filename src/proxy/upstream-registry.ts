@@ -17,6 +17,9 @@ export interface UpstreamWaiter {
 /** Told when an instance fails, once per healthy → failed change (not for every request that hit it). */
 export type UpstreamFailureListener = (upstream: Upstream, reason: UpstreamFailureReason) => void;
 
+/** Told when a draining instance has nothing in flight any more. */
+export type UpstreamDrainedListener = (upstream: Upstream) => void;
+
 /**
  * The pool's membership and who gets the next request: ready instances only, skipping for a while
  * (doubling, capped) one that just failed, so the proxy does not hammer a dead upstream while the
@@ -32,13 +35,16 @@ export class UpstreamRegistry {
   #wakeTimer: NodeJS.Timeout | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
   #onFailure: UpstreamFailureListener;
+  #onDrained: UpstreamDrainedListener;
   #unavailable = 0;
 
   constructor(
     balance: BalanceStrategy,
     onFailure: UpstreamFailureListener,
     suspension: Partial<ProxySuspension> = {},
+    onDrained: UpstreamDrainedListener = () => {},
   ) {
+    this.#onDrained = onDrained;
     this.#suspension = {
       suspendInitialMs: suspension.suspendInitialMs ?? PROXY_SUSPENSION_DEFAULTS.suspendInitialMs,
       suspendMaxMs: suspension.suspendMaxMs ?? PROXY_SUSPENSION_DEFAULTS.suspendMaxMs,
@@ -91,12 +97,18 @@ export class UpstreamRegistry {
         // keep-alive connections lead to a process that is gone.
         if (member.isReady !== known.isReady) known.closeIdle();
         known.isReady = member.isReady;
+        this.#setDraining(known, member.isDraining ?? false);
         next.set(member.instance, known);
       } else {
-        next.set(
+        const upstream = new Upstream(
           member.instance,
-          new Upstream(member.instance, member.host, member.port, member.isReady, nowMs),
+          member.host,
+          member.port,
+          member.isReady,
+          nowMs,
         );
+        this.#setDraining(upstream, member.isDraining ?? false);
+        next.set(member.instance, upstream);
       }
     }
     for (const [instance, upstream] of this.#byInstance) {
@@ -210,6 +222,19 @@ export class UpstreamRegistry {
       }
       for (const connection of idle.splice(0, stale)) connection.destroy();
     }
+  }
+
+  /** Starts or ends a drain; one that starts with nothing in flight is drained at once. */
+  #setDraining(upstream: Upstream, isDraining: boolean): void {
+    if (isDraining === upstream.isDraining) return;
+    upstream.isDraining = isDraining;
+    if (!isDraining) {
+      upstream.onDrained = undefined;
+      return;
+    }
+    upstream.onDrained = () => this.#onDrained(upstream);
+    upstream.closeIdle();
+    if (upstream.outstanding === 0) this.#onDrained(upstream);
   }
 
   #wakeWaiters(): void {

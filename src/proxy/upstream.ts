@@ -19,7 +19,11 @@ export class Upstream {
   requestsInFailedBurst = 1;
   /** Set when the instance left the membership; its idle connections are closed and none are made. */
   isRemoved = false;
-  outstanding = 0;
+  /** Out of rotation for a reload: takes no new request, keeps no idle connection, tells `onDrained` when nothing is in flight. */
+  isDraining = false;
+  /** Called when the instance is draining and its last request in flight ended. */
+  onDrained: (() => void) | undefined;
+  #outstanding = 0;
   requests = 0;
   retries = 0;
   failures = 0;
@@ -38,9 +42,19 @@ export class Upstream {
     this.latency = new LatencyHistogram(nowMs);
   }
 
+  /** Requests (or connections) in flight on it now. */
+  get outstanding(): number {
+    return this.#outstanding;
+  }
+
+  set outstanding(count: number) {
+    this.#outstanding = count;
+    if (count === 0 && this.isDraining) this.onDrained?.();
+  }
+
   /** Whether the proxy may send it traffic now. */
   isEligible(nowMs: number): boolean {
-    return this.isReady && !this.isRemoved && this.suspendedUntilMs <= nowMs;
+    return this.isReady && !this.isDraining && !this.isRemoved && this.suspendedUntilMs <= nowMs;
   }
 
   /** Closes every idle connection to it. */

@@ -115,6 +115,23 @@ export class ProgramSupervisor {
     return outcomes;
   }
 
+  /**
+   * Adds a temporary instance past the pool's size, at the next index and port (a reload's surge
+   * instance); the caller starts it. It is listed and fed to the proxy like any other, and goes
+   * with `removeSurge` (or any change of the pool's size).
+   */
+  addSurge(): InstanceSupervisor {
+    return this.#addInstance(undefined);
+  }
+
+  /** Stops and forgets the instances past the pool's size; resolves once their processes have exited. */
+  async removeSurge(): Promise<void> {
+    const removals: Promise<void>[] = [];
+    while (this.#instances.length > this.#spec.instances)
+      removals.push(this.#removeHighestInstance());
+    await Promise.all(removals);
+  }
+
   /** A plain copy of the program and its instances. */
   snapshot(): ProgramSnapshot {
     return {

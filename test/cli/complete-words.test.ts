@@ -10,7 +10,7 @@ const names = async () => {
 
 test('the first word completes to commands and aliases', async () => {
   assert.deepEqual(await completeWords(['st'], names), ['start', 'status', 'stop', 'startup']);
-  assert.deepEqual(await completeWords(['r'], names), ['release', 'restart', 'rm']);
+  assert.deepEqual(await completeWords(['r'], names), ['release', 'restart', 'reload', 'rm']);
   assert.ok((await completeWords([''], names)).includes('logs'));
 });
 

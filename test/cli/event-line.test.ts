@@ -67,11 +67,40 @@ test('restarts, state changes, errors and the proxy read as one line each', () =
       kind: 'proxy.membership',
       program: 'web',
       members: [
-        { instance: 0, port: 3000, isReady: true },
-        { instance: 1, port: 3001, isReady: false },
+        { instance: 0, port: 3000, isReady: true, isDraining: false },
+        { instance: 1, port: 3001, isReady: false, isDraining: false },
       ],
     }),
     / web:proxy members 1\/2 ready \(0\)\n$/,
+  );
+  assert.match(
+    line({
+      ...at,
+      kind: 'proxy.membership',
+      program: 'web',
+      members: [{ instance: 0, port: 3000, isReady: false, isDraining: true }],
+    }),
+    / web:proxy members 0\/1 ready, draining 0\n$/,
+  );
+  assert.match(
+    line({
+      ...about,
+      kind: 'instance.replaced',
+      previousPid: 7,
+      pid: 9,
+    }),
+    / web:0 replaced: pid 7 → 9\n$/,
+  );
+  assert.match(
+    line({
+      ...at,
+      kind: 'program.reload-failed',
+      program: 'web',
+      failedInstance: 0,
+      reason: 'web[0] exited with code 1 before it was ready',
+      restored: true,
+    }),
+    / web reload failed: web\[0\] exited with code 1 before it was ready \(that instance serves again with the previous definition\)\n$/,
   );
   assert.match(
     line({ ...at, kind: 'program.scaled', program: 'web', from: 1, to: 3 }),

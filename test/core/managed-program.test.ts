@@ -119,12 +119,27 @@ test('the proxy membership is emitted when it changes, with each instance port a
   program.feedProxy();
   assert.deepEqual(memberships, [
     [
-      { instance: 0, port: 4000, isReady: true },
-      { instance: 1, port: 4001, isReady: true },
+      { instance: 0, port: 4000, isReady: true, isDraining: false },
+      { instance: 1, port: 4001, isReady: true, isDraining: false },
     ],
     [
-      { instance: 0, port: 4000, isReady: true },
-      { instance: 1, port: 4001, isReady: false },
+      { instance: 0, port: 4000, isReady: true, isDraining: false },
+      { instance: 1, port: 4001, isReady: false, isDraining: false },
+    ],
+  ]);
+
+  // Draining (for a reload): out of rotation until endDrain; with no proxy connected the wait ends at once.
+  memberships.length = 0;
+  await program.proxy?.drain(0, 60_000);
+  program.proxy?.endDrain(0);
+  assert.deepEqual(memberships, [
+    [
+      { instance: 0, port: 4000, isReady: false, isDraining: true },
+      { instance: 1, port: 4001, isReady: false, isDraining: false },
+    ],
+    [
+      { instance: 0, port: 4000, isReady: true, isDraining: false },
+      { instance: 1, port: 4001, isReady: false, isDraining: false },
     ],
   ]);
 });

@@ -57,11 +57,36 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
       const ready = event.members
         .filter((member) => member.isReady)
         .map((member) => member.instance);
+      const draining = event.members
+        .filter((member) => member.isDraining)
+        .map((member) => member.instance);
       return [
         `${event.program}:proxy`,
-        `members ${ready.length}/${event.members.length} ready${ready.length > 0 ? ` (${ready.join(', ')})` : ''}`,
+        `members ${ready.length}/${event.members.length} ready${ready.length > 0 ? ` (${ready.join(', ')})` : ''}${draining.length > 0 ? `, draining ${draining.join(', ')}` : ''}`,
       ];
     }
+    case 'program.reload-started':
+      return [
+        event.program,
+        `reload of ${event.instances} started (surge ${event.maxSurge}, unavailable ${event.maxUnavailable}${event.changed.length > 0 ? `; applies ${event.changed.join(', ')}` : ''})`,
+      ];
+    case 'instance.replaced':
+      return [
+        sourceOf(event),
+        event.previousPid === null
+          ? `surge instance ready (pid ${event.pid})`
+          : `replaced: pid ${event.previousPid} → ${event.pid}`,
+      ];
+    case 'program.reload-finished':
+      return [
+        event.program,
+        `reload finished: ${event.replaced} replaced in ${formatDuration(event.durationMs)}`,
+      ];
+    case 'program.reload-failed':
+      return [
+        event.program,
+        `${palette.red('reload failed')}: ${event.reason}${event.restored ? ' (that instance serves again with the previous definition)' : ''}`,
+      ];
     case 'instance.state': {
       const state = colorOfState(palette, event.state)(event.state);
       return [sourceOf(event), `${event.previous} → ${state}${because(event.reason)}`];

@@ -91,6 +91,7 @@ export class UpstreamConnection {
     if (
       this.#isDestroyed ||
       upstream.isRemoved ||
+      upstream.isDraining ||
       upstream.idle.length >= MAX_IDLE_SOCKETS_PER_UPSTREAM
     ) {
       this.destroy();
