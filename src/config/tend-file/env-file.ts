@@ -46,7 +46,7 @@ export function parseEnvFile(text: string): {
     const after = (lines[close.line] ?? '').slice(close.col + 1);
     if (!/^\s*(#.*)?$/.test(after)) {
       problems.push({
-        position: { line: close.line + 1, col: close.col + 2 },
+        position: { line: close.line + 1, col: close.col + 2 + firstColumn(after) - 1 },
         message: `expected the end of the line or a # comment after the closing ${quote}, got ${JSON.stringify(after.trim())}`,
       });
     }
