@@ -242,3 +242,26 @@ test('PUT /v1/programs/:name: 404 for an unknown program, 400 for another name, 
   });
   assert.deepEqual(again.body.changed, []);
 });
+
+test('a step that fails ends tend apply with exit 1, the reason, and what was already done', async (t) => {
+  const tend = useTend(t);
+  const dir = mkdtempSync(join(tmpdir(), 'tend-apply-fail-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const forever = { command: process.execPath, args: [join(FIXTURES, 'forever.js')] };
+  writeFileSync(
+    join(dir, 'tend.yaml'),
+    stringify({ programs: { first: forever, second: { command: join(dir, 'no-such-program') } } }),
+  );
+  const result = await tend.run(['apply'], { cwd: dir });
+  assert.equal(result.code, 1, result.stdout);
+  assert.match(result.stdout, /^Added first$/m);
+  assert.match(result.stderr, /no-such-program/);
+  assert.match(
+    result.stderr,
+    /Already done: Added first\. The rest of the plan was not carried out\./,
+  );
+  assert.deepEqual(
+    (await tend.list()).map((row) => row.name),
+    ['first'],
+  );
+});
