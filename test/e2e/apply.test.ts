@@ -265,3 +265,37 @@ test('a step that fails ends tend apply with exit 1, the reason, and what was al
     ['first'],
   );
 });
+
+test('adding a proxy deletes the program and adds it again, as the plan says; schema and export through the CLI', async (t) => {
+  const tend = useTend(t);
+  const dir = mkdtempSync(join(tmpdir(), 'tend-apply-proxy-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const port = await findFreePortRange(3);
+  const web = { command: process.execPath, args: [join(FIXTURES, 'env-server.js')], port };
+  const file = join(dir, 'tend.yaml');
+  writeFileSync(file, stringify({ programs: { web } }));
+  await tend.ok(['apply'], { cwd: dir });
+  writeFileSync(file, stringify({ programs: { web: { ...web, proxy: { port: port + 2 } } } }));
+  const result = await tend.run(['apply'], { cwd: dir });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /~ web \(the proxy is added: deleted and added again\)/);
+  assert.match(result.stdout, /^Deleted web \(to add it again/m);
+  assert.match(result.stdout, /^Added web again$/m);
+  const detail = await tend.until('the proxy of web online', async () => {
+    const program = await tend.program('web');
+    return program.proxy?.status === 'online' ? program : undefined;
+  });
+  assert.equal(detail.spec.proxy?.port, port + 2);
+
+  const schema = JSON.parse(await tend.ok(['schema'])) as { properties: Record<string, unknown> };
+  assert.ok('programs' in schema.properties);
+  const unknownName = await tend.run(['export', 'nope']);
+  assert.equal(unknownName.code, 1);
+  assert.match(unknownName.stderr, /No program named `nope`/);
+  const badFormat = await tend.run(['export', '--format', 'ini']);
+  assert.equal(badFormat.code, 2);
+  assert.match(
+    badFormat.stderr,
+    /Expected --format to be one of tend, systemd, compose, kubernetes, got "ini"/,
+  );
+});
