@@ -287,6 +287,41 @@ test('adding a proxy deletes the program and adds it again, as the plan says; sc
   });
   assert.equal(detail.spec.proxy?.port, port + 2);
 
+  // Each kind of bad file is refused with its place, and the daemon's programs stay as they are.
+  const before = await tend.program('web');
+  writeFileSync(join(dir, 'odd.env'), 'A="never closed\n');
+  const badFiles: Array<[string, string, RegExp]> = [
+    ['malformed.yaml', 'programs:\n  web: [\n', /^tend: malformed\.yaml:3:1: /m],
+    ['broken.json', '{"programs": {"web": }}', /^tend: broken\.json:1:\d+: /m],
+    [
+      'twice.yaml',
+      'programs:\n  web: {command: a}\n  web: {command: b}\n',
+      /^tend: twice\.yaml:3:3: `web` is given twice/m,
+    ],
+    [
+      'typo.yaml',
+      'programs:\n  web: {command: a, instnces: 2}\n',
+      /^tend: typo\.yaml:2:21: programs\.web\.instnces: unknown field; did you mean `instances`\?/m,
+    ],
+    [
+      'quoting.yaml',
+      'programs:\n  web: {command: a, envFile: odd.env}\n',
+      /^tend: odd\.env:1:3: the " opened here is never closed/m,
+    ],
+  ];
+  for (const [name, text, expected] of badFiles) {
+    writeFileSync(join(dir, name), text);
+    const refused = await tend.run(['apply', '-f', name, '--prune'], { cwd: dir });
+    assert.equal(refused.code, 2, name);
+    assert.match(refused.stderr, expected);
+  }
+  const after = await tend.program('web');
+  assert.deepEqual(after.spec, before.spec);
+  assert.deepEqual(
+    after.instances.map((instance) => instance.pid),
+    before.instances.map((instance) => instance.pid),
+  );
+
   const schema = JSON.parse(await tend.ok(['schema'])) as { properties: Record<string, unknown> };
   assert.ok('programs' in schema.properties);
   const unknownName = await tend.run(['export', 'nope']);

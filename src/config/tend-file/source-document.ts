@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 
 /** A place in a file, 1-based like editors count. */
 export interface SourcePosition {
@@ -44,8 +44,10 @@ export class SourceDocument {
         JSON.parse(text);
       } catch (error) {
         const offset = /position (\d+)/.exec((error as Error).message)?.[1];
+        const where =
+          offset === undefined ? firstNonJsonOffset(doc.contents, text) : Number(offset);
         this.problems.push({
-          position: offset === undefined ? undefined : this.positionAt(Number(offset)),
+          position: where === undefined ? undefined : this.positionAt(where),
           message: `expected JSON: ${(error as Error).message}`,
         });
       }
@@ -90,6 +92,38 @@ export class SourceDocument {
     return rangeStart(this, (node as Node | undefined) ?? lastKey);
   }
 }
+
+/**
+ * Where YAML that parsed is not JSON, for a JSON.parse error without a position (Node 20 gives
+ * none): a key without a value, a block (indented) collection, a string without double quotes.
+ */
+function firstNonJsonOffset(node: unknown, text: string): number | undefined {
+  if (isMap(node) || isSeq(node)) {
+    if (!node.flow) return node.range?.[0];
+    for (const item of node.items) {
+      if (isPair(item)) {
+        const found = firstNonJsonOffset(item.key, text);
+        if (found !== undefined) return found;
+        if (item.value === null) return (item.key as Node | null)?.range?.[1];
+        const inValue = firstNonJsonOffset(item.value, text);
+        if (inValue !== undefined) return inValue;
+      } else {
+        const found = firstNonJsonOffset(item, text);
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  }
+  if (isScalar(node) && node.range) {
+    const written = text.slice(node.range[0], node.range[1]);
+    const isJsonScalar =
+      node.type === 'QUOTE_DOUBLE' || (node.type === 'PLAIN' && JSON_LITERAL.test(written));
+    return isJsonScalar ? undefined : node.range[0];
+  }
+  return undefined;
+}
+
+const JSON_LITERAL = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)$/;
 
 function rangeStart(
   doc: SourceDocument,
