@@ -153,16 +153,16 @@ export function formatPlan(plan: ApplyPlan, file: string): string {
 /** What applying a change does to the program's processes, in words. */
 export function consequence(change: ProgramChange): string {
   if (change.isReplaced) {
-    return `the proxy is ${change.after.proxy ? 'added' : 'removed'}: deleted and added again`;
+    return `the proxy is ${change.after.proxy ? 'added' : 'removed'}: delete and add again`;
   }
   if (change.needsRespawn.length === 0) {
     return change.fields.some((field) => field === 'instances')
-      ? `scaled ${change.before.instances} → ${change.after.instances}, nothing restarted`
-      : 'applied in place, nothing restarted';
+      ? `scale ${change.before.instances} → ${change.after.instances}, no restart`
+      : 'in place, no restart';
   }
   return change.isRunning
-    ? `restarted: ${change.needsRespawn.join(', ')} changed`
-    : `stopped: ${change.needsRespawn.join(', ')} used at its next start`;
+    ? `restart: ${change.needsRespawn.join(', ')} changed`
+    : `stopped, no restart: ${change.needsRespawn.join(', ')} used at its next start`;
 }
 
 function describeSize(spec: ProgramSpec): string {

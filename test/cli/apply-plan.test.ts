@@ -72,7 +72,7 @@ test('scaling needs no respawn; env, command or port does; a stopped program is 
       ),
       'tend.yaml',
     ),
-    /~ web \(restarted: env changed\)/,
+    /~ web \(restart: env changed\)/,
   );
 });
 
@@ -83,10 +83,7 @@ test('adding or removing a proxy is a replacement, said in the plan', () => {
     { isPruning: false },
   );
   assert.equal(plan.change[0]?.isReplaced, true);
-  assert.match(
-    formatPlan(plan, 'tend.yaml'),
-    /~ web \(the proxy is added: deleted and added again\)/,
-  );
+  assert.match(formatPlan(plan, 'tend.yaml'), /~ web \(the proxy is added: delete and add again\)/);
 });
 
 test('changes are listed field by field, into maps; environment values are never printed', () => {

@@ -107,7 +107,7 @@ test('tend apply: adds, does nothing the second time, scales in place, restarts 
   writeFileSync(file, tendFile({ instances: 3, greeting: 'hello', port }));
   result = await run([]);
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /~ web \(scaled 2 → 3, nothing restarted\)/);
+  assert.match(result.stdout, /~ web \(scale 2 → 3, no restart\)/);
   assert.match(result.stdout, /web\.instances: 2 → 3/);
   const scaled = await onlineCount(tend, 'web', 3);
   assert.deepEqual(
@@ -121,7 +121,7 @@ test('tend apply: adds, does nothing the second time, scales in place, restarts 
   writeFileSync(file, tendFile({ instances: 3, greeting: 'bonjour', port }));
   result = await run([]);
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /~ web \(restarted: env changed\)/);
+  assert.match(result.stdout, /~ web \(restart: env changed\)/);
   assert.match(result.stdout, /web\.env\.GREETING: changed/);
   assert.doesNotMatch(result.stdout, /bonjour|hello/);
   assert.match(result.stdout, /^Restarted web \(env changed\)$/m);
@@ -278,8 +278,8 @@ test('adding a proxy deletes the program and adds it again, as the plan says; sc
   writeFileSync(file, stringify({ programs: { web: { ...web, proxy: { port: port + 2 } } } }));
   const result = await tend.run(['apply'], { cwd: dir });
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /~ web \(the proxy is added: deleted and added again\)/);
-  assert.match(result.stdout, /^Deleted web \(to add it again/m);
+  assert.match(result.stdout, /~ web \(the proxy is added: delete and add again\)/);
+  assert.match(result.stdout, /^Deleted web to add it again with a proxy$/m);
   assert.match(result.stdout, /^Added web again$/m);
   const detail = await tend.until('the proxy of web online', async () => {
     const program = await tend.program('web');

@@ -65,7 +65,9 @@ async function applyChange(
 ): Promise<void> {
   if (change.isReplaced) {
     await client.deletePrograms(change.name);
-    steps.done(`Deleted ${change.name} (to add it again: ${consequence(change)})`);
+    steps.done(
+      `Deleted ${change.name} to add it again with${change.after.proxy ? '' : 'out'} a proxy`,
+    );
     await watched(client, [change.name], () => client.createProgram(change.after), isWaiting);
     steps.done(`Added ${change.name} again`);
     return;
