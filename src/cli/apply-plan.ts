@@ -25,6 +25,7 @@ export interface ProgramChange {
 
 /** What `tend apply` will do to make the daemon match a file. */
 export interface ApplyPlan {
+  /** New programs, each after those of them it depends on. */
   add: ProgramSpec[];
   change: ProgramChange[];
   /** Managed programs not in the file, deleted (only with --prune). */
@@ -68,7 +69,34 @@ export function planApply(
     if (wanted.has(program.spec.name)) continue;
     (options.isPruning ? plan.remove : plan.kept).push(program.spec.name);
   }
+  plan.add = inDependencyOrder(plan.add);
   return plan;
+}
+
+/** Programs in file order, except that each comes after those of them it depends on. */
+function inDependencyOrder(specs: readonly ProgramSpec[]): ProgramSpec[] {
+  const byName = new Map(specs.map((spec) => [spec.name, spec]));
+  const ordered: ProgramSpec[] = [];
+  const seen = new Set<string>();
+  const visit = (spec: ProgramSpec) => {
+    if (seen.has(spec.name)) return;
+    seen.add(spec.name);
+    for (const name of dependenciesOf(spec)) {
+      const dependency = byName.get(name);
+      if (dependency) visit(dependency);
+    }
+    ordered.push(spec);
+  };
+  for (const spec of specs) visit(spec);
+  return ordered;
+}
+
+/** What a program must start after (`dependsOn`, issue 8's start order), where the definition has it. */
+function dependenciesOf(spec: ProgramSpec): string[] {
+  const value = (spec as { dependsOn?: unknown }).dependsOn;
+  return Array.isArray(value)
+    ? value.filter((name): name is string => typeof name === 'string')
+    : [];
 }
 
 /** Whether applying the plan changes nothing. */

@@ -258,7 +258,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     details: [
       'The whole file is checked first: a file with one bad program changes nothing, and the',
       'message names the file, line, column and field. Then the plan is printed, field by field',
-      '(environment values are never printed), and carried out: removals, changes, additions.',
+      '(environment values are never printed), and carried out: removals, additions, changes.',
       'A running program is restarted only when a changed setting needs new processes (command,',
       'env, cwd, port…); a new size within min/max scales it without restarting anything. A',
       'stopped program stays stopped. Applying the same file again changes nothing.',

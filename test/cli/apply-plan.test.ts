@@ -46,6 +46,26 @@ test('the plan adds, changes and leaves alone; removes only with --prune', () =>
   assert.deepEqual(pruned.kept, []);
 });
 
+test('new programs are added after the new programs they depend on, else in file order', () => {
+  // `dependsOn` comes with start order (issue 8); the plan reads it where the definition has it.
+  const dependingOn = (name: string, dependsOn: string[]) =>
+    ({ ...spec({ name }), dependsOn }) as ReturnType<typeof spec>;
+  const plan = planApply(
+    [running({ name: 'db' })],
+    [
+      dependingOn('web', ['api', 'db']),
+      dependingOn('api', ['cache']),
+      spec({ name: 'cache' }),
+      spec({ name: 'solo' }),
+    ],
+    { isPruning: false },
+  );
+  assert.deepEqual(
+    plan.add.map((program) => program.name),
+    ['cache', 'api', 'web', 'solo'],
+  );
+});
+
 test('scaling needs no respawn; env, command or port does; a stopped program is not restarted', () => {
   const [scaled] = planApply(
     [running({ name: 'web', instances: 2 })],

@@ -45,11 +45,12 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
       await client.deletePrograms(plan.remove.join(TARGET_SEPARATOR));
       for (const name of plan.remove) steps.done(`Deleted ${name}`);
     }
-    for (const change of plan.change) await applyChange(client, change, steps, isWaiting);
+    // Additions before changes: a changed program may come to depend on a new one.
     for (const spec of plan.add) {
       await watched(client, [spec.name], () => client.createProgram(spec), isWaiting);
       steps.done(`Added ${spec.name}`);
     }
+    for (const change of plan.change) await applyChange(client, change, steps, isWaiting);
   } catch (error) {
     throw steps.failure(error);
   }
