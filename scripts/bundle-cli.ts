@@ -2,8 +2,9 @@
  * The last step of `npm run build`: bundles the CLI that tsc emitted (dist/src/cli/main.js and
  * everything it may load) into one CommonJS file, dist/src/cli/bundle.cjs, which bin/tend.js
  * requires. Node's ES-module loader costs ~3.5 ms to start and ~0.45 ms per file; one CommonJS
- * file costs neither. The daemon and the program schema (with zod) stay out of the bundle: they
- * are imported from dist/src at run time, and only by `tend daemon` and `tend help <command>`.
+ * file costs neither. The daemon, the program schema (with zod), tend.yaml handling (zod, yaml,
+ * dotenv) and the exporters stay out of the bundle: they are imported from dist/src at run time,
+ * only by the commands that need them (`tend daemon`, `tend help <command>`, `apply`, `export`, `schema`).
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
@@ -18,7 +19,12 @@ const BUNDLE_PATH = join(DIST_SRC, 'cli', 'bundle.cjs');
 const BUNDLE_DIR = dirname(BUNDLE_PATH);
 
 /** Modules (relative to dist/src) that the bundle imports from dist/src at run time instead of containing them. */
-const RUN_TIME_MODULES = ['daemon/run-daemon.js', 'config/program-spec.js'];
+const RUN_TIME_MODULES = [
+  'daemon/run-daemon.js',
+  'config/program-spec.js',
+  'config/tend-file/index.js',
+  'export/foreign-formats.js',
+];
 
 /** The only package the bundle may contain: picocolors, which loads only for a terminal. */
 const BUNDLED_PACKAGES = ['picocolors'];

@@ -66,6 +66,17 @@ export const ERROR_TABLE = {
     exitCode: 2,
     meaning: 'an event stream resume point is past the newest event',
   },
+  TEND_ERR_CONFIG_INVALID: {
+    status: 400,
+    exitCode: 2,
+    meaning:
+      'a config file (tend.yaml) is not valid; the message names the file, line, column and field',
+  },
+  TEND_ERR_CONFIG_UNREADABLE: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'a config file cannot be read (no such file, a directory, no permission)',
+  },
   TEND_ERR_PROGRAM_NOT_FOUND: { status: 404, exitCode: 1, meaning: 'no program by that name' },
   TEND_ERR_PROGRAM_EXISTS: {
     status: 409,

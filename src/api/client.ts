@@ -18,6 +18,7 @@ import type {
   ReloadRequestBody,
   SignalReply,
   SignalRequest,
+  UpdateReply,
 } from './wire.js';
 
 /** How a client reaches its daemon. */
@@ -117,6 +118,11 @@ export class ApiClient {
   /** `POST /v1/programs`: starts a new program. */
   createProgram(spec: ProgramSpecInput): Promise<ProgramDetail> {
     return this.request('POST', '/v1/programs', spec);
+  }
+
+  /** `PUT /v1/programs/:name`: replaces a program's definition (running processes keep theirs until they are spawned again). */
+  updateProgram(spec: ProgramSpecInput): Promise<UpdateReply> {
+    return this.request('PUT', `/v1/programs/${encodeURIComponent(spec.name)}`, spec);
   }
 
   /** `POST /v1/programs/:target/start`; each program says which instances were already running. */

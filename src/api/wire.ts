@@ -177,6 +177,13 @@ export interface ReloadReply {
   drainTimeoutMs: number;
 }
 
+/** `PUT /v1/programs/:name`: the program after the change, the fields that changed, and those that reach its processes only when they are spawned again. */
+export interface UpdateReply {
+  program: ProgramDetail;
+  changed: string[];
+  needsRespawn: string[];
+}
+
 /** `GET /v1/health`. */
 export interface HealthReply {
   ok: true;

@@ -1,4 +1,4 @@
-import { TendError, UsageError } from '../errors.js';
+import { type ErrorCode, isErrorCode, TendError, UsageError } from '../errors.js';
 import { commandWords, findCommand } from './command-table.js';
 import type { CliContext } from './context.js';
 import { type CliContextOptions, createCliContext } from './create-context.js';
@@ -65,17 +65,27 @@ export function reportError(error: unknown, ctx: CliContext, isJson = false): nu
   const tendError =
     error instanceof TendError
       ? error
-      : new TendError(
-          'TEND_ERR_INTERNAL',
-          `internal error: ${error instanceof Error ? error.message : String(error)} (please report it; TEND_DEBUG=1 shows more)`,
-          { cause: error },
-        );
+      : isForeignTendError(error)
+        ? new TendError(error.code, error.message, { cause: error.cause })
+        : new TendError(
+            'TEND_ERR_INTERNAL',
+            `internal error: ${error instanceof Error ? error.message : String(error)} (please report it; TEND_DEBUG=1 shows more)`,
+            { cause: error },
+          );
   ctx.stderr.write(
     isJson ? `${JSON.stringify(tendError.toWire())}\n` : `tend: ${tendError.message}\n`,
   );
   const cause = error instanceof TendError ? error.cause : error;
   if (ctx.env.TEND_DEBUG && cause instanceof Error) ctx.stderr.write(`${cause.stack}\n`);
   return tendError.exitCode;
+}
+
+/**
+ * A TendError thrown by a module the CLI loads from dist/src at run time (scripts/bundle-cli.ts):
+ * that module has its own copy of the class, so `instanceof` fails, but its code is the registry's.
+ */
+function isForeignTendError(error: unknown): error is Error & { code: ErrorCode } {
+  return error instanceof Error && isErrorCode((error as { code?: unknown }).code);
 }
 
 function unknownCommand(word: string): UsageError {

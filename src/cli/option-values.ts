@@ -1,5 +1,6 @@
 import { TARGET_SEPARATOR } from '../api/wire.js';
 import { parseByteSize } from '../config/byte-size.js';
+import { parseDurationMs } from '../config/human-units.js';
 import type { ProbeSpecInput } from '../config/probe-spec.js';
 import { programNameProblem } from '../config/program-name.js';
 import { UsageError } from '../errors.js';
@@ -23,19 +24,10 @@ export function parseInteger(raw: string, what: string, min: number, max: number
   return value;
 }
 
-const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
 /** Parser of a duration in milliseconds: `1500`, `1500ms`, `2s`, `1.5s`, `1m`, `1h`. */
 export function durationIn(minMs: number, maxMs: number): (raw: string, flag: string) => number {
   return (raw, flag) => {
-    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
-    const unitMs = DURATION_UNITS_MS[match?.[2] ?? 'ms'] ?? 1;
-    const value = match ? Math.round(Number(match[1]) * unitMs) : Number.NaN;
+    const value = parseDurationMs(raw) ?? Number.NaN;
     if (!Number.isSafeInteger(value) || value < minMs || value > maxMs) {
       throw invalid(
         `Expected ${flag} to be a duration in milliseconds ${describeRange(minMs, maxMs)} (or with a unit: 2s, 1m), got ${quote(raw)}`,

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import type { z } from 'zod';
 import { ProbeSpecSchema } from '../../src/config/probe-spec.js';
 import { ProgramSpecSchema, ProxySpecSchema } from '../../src/config/program-spec.js';
+import { ProgramEntrySchema } from '../../src/config/tend-file/file-schema.js';
 
 /** The cells of each table row of docs/configuration.md under `heading`, by field name. */
 function documentedFields(heading: string): Map<string, string[]> {
@@ -38,4 +39,19 @@ test('docs/configuration.md has every field of the program definition, with the 
   assertDocumented(ProgramSpecSchema.in.shape, '## Fields');
   assertDocumented(ProxySpecSchema.shape, '## `proxy`');
   assertDocumented(ProbeSpecSchema.shape, '## Probes');
+});
+
+test('docs/configuration.md has a row for each field that tend.yaml adds to the definition', () => {
+  const doc = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
+  const section = doc.slice(doc.indexOf('\n### File-only fields\n'), doc.indexOf('\n### Errors\n'));
+  const definition = new Set(Object.keys(ProgramSpecSchema.in.shape));
+  const fileOnly = Object.keys(ProgramEntrySchema.shape).filter((field) => !definition.has(field));
+  assert.ok(fileOnly.includes('envFile'), 'the entry schema adds envFile');
+  for (const field of [...fileOnly, 'env_<name>']) {
+    assert.match(
+      section,
+      new RegExp(`\\| \`${field}\` +\\|`),
+      `\`${field}\` under "File-only fields"`,
+    );
+  }
 });

@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { NewProgramSpecSchema } from '../../config/program-spec.js';
+import { fieldsNeedingRespawn } from '../../config/spec-changes.js';
 import type { ProgramCore } from '../../core/program-core.js';
 import { UsageError } from '../../errors.js';
 import { checkProbeCommands } from '../../health/probe-command.js';
 import { parseSignal } from '../../process/signals.js';
 import { parseInput } from '../parse-input.js';
 import { type LiveFiguresSource, viewProgram, viewPrograms } from '../views.js';
-import type { SignalReply } from '../wire.js';
+import type { SignalReply, UpdateReply } from '../wire.js';
 import { actOnTarget, deleteTarget } from './program-actions.js';
 import { parseNameParam, parseTargetParam } from './program-target.js';
 
@@ -37,6 +38,23 @@ export function registerProgramRoutes(
     checkProbeCommands(spec);
     const detail = await viewProgram(await core.add(spec), live);
     return reply.status(201).send(detail);
+  });
+
+  app.put('/v1/programs/:name', async (request): Promise<UpdateReply> => {
+    const name = parseNameParam(request.params);
+    const spec = parseInput(NewProgramSpecSchema, request.body ?? {}, 'program definition');
+    if (spec.name !== name) {
+      throw new UsageError(
+        'TEND_ERR_API_INVALID_BODY',
+        `Expected the definition's \`name\` to be ${JSON.stringify(name)} as in the path, got ${JSON.stringify(spec.name)}; a program is renamed by deleting it and adding it again`,
+      );
+    }
+    const changed = await core.update(spec);
+    return {
+      program: await viewProgram(core.get(name), live),
+      changed,
+      needsRespawn: fieldsNeedingRespawn(changed),
+    };
   });
 
   app.get('/v1/programs/:name', async (request) =>

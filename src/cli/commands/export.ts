@@ -1,0 +1,49 @@
+import { NotFoundError, UsageError } from '../../errors.js';
+import type { ParsedArgs } from '../command-types.js';
+import type { CliContext } from '../context.js';
+import { parseProgramName } from '../option-values.js';
+import { stringOption } from '../parse-args.js';
+
+/**
+ * `tend export [name...] [--format F] [--image IMG]`: prints the managed programs (all, or those
+ * named) as a tend.yaml that `tend apply` reads back unchanged, or as another system's files.
+ */
+export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
+  const format = stringOption(args, 'format') ?? 'tend';
+  const { FOREIGN_EXPORTS } = await import('../../export/foreign-formats.js');
+  const exporter =
+    format === 'tend' ? undefined : FOREIGN_EXPORTS[format as keyof typeof FOREIGN_EXPORTS];
+  if (format !== 'tend' && exporter === undefined) {
+    const available = ['tend', ...Object.keys(FOREIGN_EXPORTS)];
+    throw new UsageError(
+      'TEND_ERR_USAGE_INVALID_ARGUMENT',
+      `Expected --format to be one of ${available.join(', ')} (the formats this build writes), got ${JSON.stringify(format)}`,
+    );
+  }
+  const names = [...new Set(args.positionals.map(parseProgramName))];
+  const client = await ctx.client();
+  const programs = await client.listPrograms();
+  const unknown = names.filter((name) => !programs.some((program) => program.name === name));
+  if (unknown.length > 0) {
+    throw new NotFoundError(
+      'TEND_ERR_PROGRAM_NOT_FOUND',
+      `No program named ${unknown.map((name) => `\`${name}\``).join(', ')}; \`tend ls\` lists them`,
+    );
+  }
+  const specs = programs
+    .filter((program) => names.length === 0 || names.includes(program.name))
+    .map((program) => program.spec);
+  if (exporter === undefined) {
+    const { exportTendFile } = await import('../../config/tend-file/index.js');
+    ctx.stdout.write(exportTendFile(specs));
+    return 0;
+  }
+  const image = stringOption(args, 'image');
+  const { text, warnings } = exporter(specs, {
+    ...(image === undefined ? {} : { image }),
+    home: ctx.home,
+  });
+  for (const warning of warnings) ctx.stderr.write(`warning: ${warning}\n`);
+  ctx.stdout.write(text);
+  return 0;
+}
