@@ -18,7 +18,11 @@ const BUNDLE_PATH = join(DIST_SRC, 'cli', 'bundle.cjs');
 const BUNDLE_DIR = dirname(BUNDLE_PATH);
 
 /** Modules (relative to dist/src) that the bundle imports from dist/src at run time instead of containing them. */
-const RUN_TIME_MODULES = ['daemon/run-daemon.js', 'config/program-spec.js'];
+const RUN_TIME_MODULES = [
+  'daemon/run-daemon.js',
+  'config/program-spec.js',
+  'config/formats/index.js',
+];
 
 /** The only package the bundle may contain: picocolors, which loads only for a terminal. */
 const BUNDLED_PACKAGES = ['picocolors'];

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { type ErrorCode, UsageError } from '../../errors.js';
-import { describeIssues, type ProgramSpecInput, ProgramSpecSchema } from '../program-spec.js';
+import { describeIssues, NewProgramSpecSchema, type ProgramSpecInput } from '../program-spec.js';
 
 /** The file formats of other tools that tend reads. */
 export type ForeignFormat = 'pm2' | 'pm2-dump' | 'procfile' | 'supervisord';
@@ -59,13 +59,13 @@ export function foreignError(
 }
 
 /**
- * Checks every program with ProgramSpecSchema and that no two share a name; throws on the first
+ * Checks every program as `POST /v1/programs` will (NewProgramSpecSchema) and that no two share a name; throws on the first
  * problem, naming the file, the place, tend's field and the foreign field it came from.
  */
 export function checkPrograms(file: string, placed: readonly PlacedProgram[]): ProgramInput[] {
   const seen = new Map<string, string>();
   for (const { program, place, sources } of placed) {
-    const result = ProgramSpecSchema.safeParse(program);
+    const result = NewProgramSpecSchema.safeParse(program);
     if (!result.success) {
       const field = result.error.issues[0]?.path[0];
       const source = typeof field === 'string' ? sources[field as keyof ProgramInput] : undefined;

@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { splitCommandLine } from '../../cli/split-command-line.js';
 import { programNameProblem } from '../program-name.js';
@@ -208,7 +209,10 @@ export function mapPm2App(
     'node_args',
     fail,
   );
-  let resolvedInterpreter = interpreter ?? INTERPRETER_BY_EXTENSION[extname(scriptText)] ?? 'none';
+  let resolvedInterpreter =
+    interpreter ??
+    INTERPRETER_BY_EXTENSION[extname(scriptText)] ??
+    interpreterForOtherScript(scriptText, cwd);
   if (interpreter === undefined && /\s/.test(scriptText)) {
     // PM2 runs a script with spaces as `bash -c "<script>"`, dropping `args`.
     program.command = scriptText;
@@ -338,6 +342,28 @@ export function mapPm2App(
     } else warn(field, reason);
   }
   return { placed: { program, place, sources }, warnings };
+}
+
+/**
+ * What PM2 runs a script with when its extension names no interpreter: a command found through
+ * PATH, a binary, or a script with a `#!` line is run directly; a folder or any other file (or one
+ * not there yet, such as a build output) is run with node, as PM2 does.
+ */
+function interpreterForOtherScript(script: string, cwd: string): string {
+  const path = resolve(cwd, script);
+  let descriptor: number | undefined;
+  try {
+    if (statSync(path).isDirectory()) return 'node';
+    descriptor = openSync(path, 'r');
+    const head = Buffer.alloc(512);
+    const length = readSync(descriptor, head, 0, head.length, 0);
+    const bytes = head.subarray(0, length);
+    return bytes.includes(0) || bytes.toString('latin1').startsWith('#!') ? 'none' : 'node';
+  } catch {
+    return script.includes('/') ? 'node' : 'none';
+  } finally {
+    if (descriptor !== undefined) closeSync(descriptor);
+  }
 }
 
 /** The first of these fields that the app sets, with its key. */

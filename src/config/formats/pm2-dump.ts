@@ -13,8 +13,9 @@ import { parseJson, readText } from './pm2-ecosystem.js';
 /** What `pm2 save` writes for every process; without them a dump cannot be read. */
 const REQUIRED_DUMP_FIELDS = ['name', 'pm_exec_path'] as const;
 
-/** Variables PM2 puts in a process's saved environment for itself, or that a shell set for the `pm2` command. */
-const PM2_OWN_ENV = /^(PM2_.*|pm_id|unique_id|NODE_APP_INSTANCE|PWD|OLDPWD|SHLVL|_)$/;
+/** Variables PM2 puts in a process's saved environment for itself, that a shell set for the `pm2` command, or that tend sets. */
+const PM2_OWN_ENV =
+  /^(PM2_.*|pm_id|unique_id|NODE_APP_INSTANCE|PWD|OLDPWD|SHLVL|_|TEND_NAME|TEND_INSTANCE)$/;
 
 /** A dump's processes of one app: PM2 saves each instance of a cluster as its own entry. */
 interface DumpGroup {
@@ -67,7 +68,7 @@ export async function readPm2Dump(
       throw dumpError(
         file,
         `process ${index}${named}`,
-        `Expected ${missing.map((field) => `\`${field}\``).join(' and ')} (the app's name and script path, which PM2 2.x to 7.x save); the dump looks written by ${version}, with keys ${Object.keys(record).slice(0, 12).join(', ')}${Object.keys(record).length > 12 ? ', …' : ''}`,
+        `Expected ${missing.map((field) => `\`${field}\``).join(' and ')} in each process (the name and script path that PM2 2.x to 7.x save); the dump looks written by ${version}, with keys ${Object.keys(record).slice(0, 12).join(', ')}${Object.keys(record).length > 12 ? ', …' : ''}`,
       );
     }
     const name = record.name as string;

@@ -9,30 +9,53 @@ export const DEFAULT_SCRIPT_TIMEOUT_MS = 10_000;
 const MAX_EXPORT_BYTES = 16 * 1024 * 1024;
 
 /**
- * Run in the child: loads the file as PM2 users write it (CommonJS through require, ES modules
- * through import, whichever the file and its package.json make it), and writes the exported
- * value, or the error, as JSON on fd 3, so that the file's own console output does not mix in.
+ * Run in the child, as an ES module (so that no CommonJS `module` global leaks into the file):
+ * loads the file as PM2 users write it (CommonJS through require, ES modules through import,
+ * whichever the file and its package.json make it; a CommonJS file inside a `"type": "module"`
+ * package, which PM2 fails on, is compiled as CommonJS), and writes the exported value, or the
+ * error, as JSON on fd 3, so that the file's own console output does not mix in.
  */
 const LOADER = `
-const { writeSync } = require('node:fs');
-const { pathToFileURL } = require('node:url');
+import { readFileSync, writeSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 const file = process.argv[1];
+// node -e puts module, require and exports on globalThis even for ES module input.
+for (const name of ['module', 'require', 'exports', '__filename', '__dirname']) delete globalThis[name];
 const send = (message) => { writeSync(3, JSON.stringify(message)); process.exit(0); };
-(async () => {
+const asCommonJs = () => {
+  const loaded = new Module(file);
+  loaded.filename = file;
+  loaded.paths = Module._nodeModulePaths(dirname(file));
+  loaded._compile(readFileSync(file, 'utf8'), file);
+  return loaded.exports;
+};
+const load = async () => {
+  if (file.endsWith('.mjs')) return import(pathToFileURL(file).href);
+  try {
+    return createRequire(file)(file);
+  } catch (error) {
+    if (error?.code !== 'ERR_REQUIRE_ESM' && error?.code !== 'ERR_REQUIRE_ASYNC_MODULE') throw error;
+    return import(pathToFileURL(file).href);
+  }
+};
+try {
   let value;
-  if (file.endsWith('.mjs')) value = await import(pathToFileURL(file).href);
-  else {
-    try { value = require(file); }
-    catch (error) {
-      if (error && error.code === 'ERR_REQUIRE_ESM') value = await import(pathToFileURL(file).href);
-      else throw error;
-    }
+  try {
+    value = await load();
+  } catch (error) {
+    const isCommonJsInEsm = error instanceof ReferenceError && /\\b(module|require|exports) is not defined in ES module scope/.test(error.message);
+    if (!isCommonJsInEsm || file.endsWith('.mjs')) throw error;
+    value = asCommonJs();
   }
   if (value && Object.prototype.toString.call(value) === '[object Module]') {
     value = 'default' in value ? value.default : { ...value };
   }
-  send({ value: value === undefined ? null : value, type: value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value });
-})().catch((error) => send({ error: error instanceof Error ? (error.stack || error.message) : String(error) }));
+  send({ value: value === undefined ? null : value, type: value === null || value === undefined ? 'null' : Array.isArray(value) ? 'array' : typeof value });
+} catch (error) {
+  send({ error: error instanceof Error ? (error.stack || error.message) : String(error) });
+}
 `;
 
 /**
@@ -45,7 +68,7 @@ export function loadJavaScriptConfig(
   timeoutMs = DEFAULT_SCRIPT_TIMEOUT_MS,
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', LOADER, file], {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', LOADER, file], {
       cwd: dirname(file),
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     });
