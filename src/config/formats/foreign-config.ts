@@ -33,6 +33,8 @@ export interface ReadForeignOptions {
   scriptTimeoutMs?: number;
   /** Procfile: the first PORT (foreman's default 5000; each type gets +100). */
   basePort?: number;
+  /** The environment supervisord's `%(ENV_X)s` reads (default process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
   /** The CPU count that `instances: 'max'`, 0 and negative numbers are relative to (default os.availableParallelism()). */
   cpuCount?: number;
 }

@@ -68,7 +68,7 @@ const SUPERVISORD_OWN_SECTIONS =
  */
 export async function readSupervisordConfig(
   file: string,
-  options: ReadForeignOptions & { env?: Readonly<Record<string, string | undefined>> } = {},
+  options: ReadForeignOptions = {},
 ): Promise<ForeignConfig> {
   const text = await readText(file);
   const warnings: string[] = [];
@@ -232,6 +232,7 @@ function mapProgram(
     if (SUPERVISORD_MAPPED_KEYS.includes(key)) continue;
     const reason = SUPERVISORD_IGNORED_KEYS[key];
     if (key === 'numprocs_start' && start === 0) continue;
+    if (key === 'autostart' && entry.value.toLowerCase() === 'true') continue;
     if (key === 'process_name' && (numprocs === 1 || /%\(process_num\)/.test(entry.value)))
       continue;
     warnings.push(
@@ -306,10 +307,17 @@ export function parseEnvironment(
     while (index < trimmed.length && !stops.includes(trimmed[index] as string)) {
       const char = trimmed[index] as string;
       if (char === '"' || char === "'") {
-        const close = trimmed.indexOf(char, index + 1);
-        if (close < 0) return fail(`a closing ${char} for the quote at character ${index + 1}`);
-        word += trimmed.slice(index + 1, close);
-        index = close + 1;
+        const opening = index++;
+        // As shlex: '…' is literal; in "…" a backslash escapes " and \.
+        while (trimmed[index] !== char) {
+          if (index >= trimmed.length) {
+            return fail(`a closing ${char} for the quote at character ${opening + 1}`);
+          }
+          const next = trimmed[index + 1];
+          if (char === '"' && trimmed[index] === '\\' && (next === '"' || next === '\\')) index++;
+          word += trimmed[index++];
+        }
+        index++;
       } else if (char === '\\' && index + 1 < trimmed.length) {
         word += trimmed[index + 1];
         index += 2;
