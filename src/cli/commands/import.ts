@@ -116,10 +116,13 @@ async function createAll(
 /** One line: the name, the instances and the command line. */
 function describeProgram(program: ProgramInput): string {
   const size = program.instances ?? program.min ?? 1;
-  const command = [program.command, ...(program.args ?? [])].join(' ');
+  const words = [program.command, ...(program.args ?? [])];
+  const command = words
+    .map((word) => (/[\s"']/.test(word) ? JSON.stringify(word) : word))
+    .join(' ');
   const proxy = program.proxy ? `, proxy on ${program.proxy.port}` : '';
   const instances = `${size} instance${size === 1 ? '' : 's'}${proxy}`;
-  return `${program.name} (${instances}): ${program.shell ? `sh -c ${JSON.stringify(command)}` : command}`;
+  return `${program.name} (${instances}): ${program.shell ? `sh -c ${JSON.stringify(program.command)}` : command}`;
 }
 
 /**
