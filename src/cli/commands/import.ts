@@ -54,6 +54,7 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   const formation = stringOption(args, 'formation');
   const config = await formats
     .readForeignConfig(file, format, {
+      env: ctx.env,
       ...(envName === undefined ? {} : { envName }),
       ...(formation === undefined ? {} : { formation }),
     })

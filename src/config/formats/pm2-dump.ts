@@ -7,8 +7,9 @@ import {
   type PlacedProgram,
   type ReadForeignOptions,
 } from './foreign-config.js';
-import { mapPm2App, PM2_IGNORED_FIELDS, PM2_MAPPED_FIELDS } from './pm2-app.js';
+import { mapPm2App } from './pm2-app.js';
 import { parseJson, readText } from './pm2-ecosystem.js';
+import { PM2_IGNORED_FIELDS, PM2_MAPPED_FIELDS } from './pm2-fields.js';
 
 /** What `pm2 save` writes for every process; without them a dump cannot be read. */
 const REQUIRED_DUMP_FIELDS = ['name', 'pm_exec_path'] as const;

@@ -3,7 +3,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readForeignConfig } from '../../../src/config/formats/index.js';
-import { PM2_IGNORED_FIELDS, PM2_MAPPED_FIELDS } from '../../../src/config/formats/pm2-app.js';
+import { PM2_IGNORED_FIELDS, PM2_MAPPED_FIELDS } from '../../../src/config/formats/pm2-fields.js';
 import { FORMAT_FIXTURES, folderWith, PM2_TEMPLATES } from './format-helpers.js';
 
 const DOCS = join(FORMAT_FIXTURES, 'pm2-docs');
