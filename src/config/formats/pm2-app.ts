@@ -1,4 +1,5 @@
 import { basename, extname, resolve } from 'node:path';
+import { closestMatch } from '../../cli/parse-args.js';
 import { programNameProblem } from '../program-name.js';
 import { foreignError, type PlacedProgram, type ProgramInput } from './foreign-config.js';
 import { pm2CommandLine } from './pm2-command.js';
@@ -171,7 +172,9 @@ export function mapPm2App(
       continue;
     const reason = PM2_IGNORED_FIELDS[field];
     if (reason === undefined) {
-      warnings.push(`${label}: \`${field}\` is not a PM2 app field tend knows, ignored`);
+      const close = closestMatch(field, [...PM2_MAPPED_FIELDS, ...Object.keys(PM2_IGNORED_FIELDS)]);
+      const hint = close === undefined ? '' : ` (did you mean \`${close}\`?)`;
+      warnings.push(`${label}: \`${field}\` is not a PM2 app field tend knows, ignored${hint}`);
       continue;
     }
     if (context.isDump && isDumpDefault(field, value)) continue;

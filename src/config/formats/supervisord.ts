@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { closestMatch } from '../../cli/parse-args.js';
 import { splitCommandLine } from '../../cli/split-command-line.js';
 import {
   checkPrograms,
@@ -237,7 +238,7 @@ function mapProgram(
       continue;
     warnings.push(
       reason === undefined
-        ? `program ${name}: \`${key}\` is not a supervisord program key tend knows, ignored`
+        ? `program ${name}: \`${key}\` is not a supervisord program key tend knows, ignored${didYouMean(key)}`
         : `program ${name}: \`${key}\` is not supported by tend, ignored: ${reason}`,
     );
   }
@@ -249,6 +250,15 @@ function mapProgram(
     }
   }
   return { program, place, sources };
+}
+
+/** ` (did you mean `x`?)` for a key close to a known one, else nothing. */
+function didYouMean(key: string): string {
+  const close = closestMatch(key, [
+    ...SUPERVISORD_MAPPED_KEYS,
+    ...Object.keys(SUPERVISORD_IGNORED_KEYS),
+  ]);
+  return close === undefined ? '' : ` (did you mean \`${close}\`?)`;
 }
 
 function integer(

@@ -230,7 +230,7 @@ test('the command line: interpreters by extension, interpreter none, a script wi
       '  - { name: sh, script: "python3 -m http.server 8000" }',
       '  - { name: node, script: app.js, interpreter: /usr/bin/node, node_args: --max-old-space-size=512 }',
       '  - { script: "./jobs/cleanup.js" }',
-      '  - { name: "my app:prod", script: app.js, unknown_thing: 1 }',
+      '  - { name: "my app:prod", script: app.js, unknown_thing: 1, instance: 2 }',
     ].join('\n'),
   });
   const config = await readForeignConfig(join(folder, 'ecosystem.yaml'), 'pm2');

@@ -76,6 +76,7 @@ test('expansions: %(program_name)s, %(here)s, %(ENV_X)s, %(process_num)02d, %%; 
       'environment=',
       '    NAME="%(program_name)s",',
       '    QUOTED="a, b",PLAIN=x',
+      'startsec=5',
       '[group:all]',
       'programs=api',
     ].join('\n'),
@@ -96,6 +97,7 @@ test('expansions: %(program_name)s, %(here)s, %(ENV_X)s, %(process_num)02d, %%; 
     ],
   );
   assert.deepEqual(config.warnings, [
+    'program api: `startsec` is not a supervisord program key tend knows, ignored (did you mean `startsecs`?)',
     '[group:all]: group sections are not supported by tend, ignored',
   ]);
   assert.equal(
