@@ -155,7 +155,7 @@ export const ERROR_TABLE = {
     meaning:
       'an app or program in a PM2, Procfile or supervisord file has a value tend cannot take',
   },
-  TEND_ERR_CONFIG_IMPORT_SCRIPT_FAILED: {
+  TEND_ERR_CONFIG_IMPORT_JS_FAILED: {
     status: 400,
     exitCode: 2,
     meaning: 'a JavaScript ecosystem file threw, ran past its time limit, or exported no object',

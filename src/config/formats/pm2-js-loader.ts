@@ -73,7 +73,7 @@ export function loadJavaScriptConfig(
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     });
     const fail = (message: string) =>
-      reject(foreignError('TEND_ERR_CONFIG_IMPORT_SCRIPT_FAILED', file, undefined, message));
+      reject(foreignError('TEND_ERR_CONFIG_IMPORT_JS_FAILED', file, undefined, message));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       fail(

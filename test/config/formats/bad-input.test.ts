@@ -40,12 +40,12 @@ test('a JavaScript ecosystem file that throws: the error and where, from the chi
   });
   await assertRejects(
     readForeignConfig(join(folder, 'ecosystem.config.cjs'), 'pm2'),
-    'TEND_ERR_CONFIG_IMPORT_SCRIPT_FAILED',
+    'TEND_ERR_CONFIG_IMPORT_JS_FAILED',
     /^ecosystem\.config\.cjs: Expected the ecosystem file to load without error; it threw Error: Cannot find module '\.\/missing-settings\.json'/,
   );
   await assertRejects(
     readForeignConfig(join(folder, 'throws.config.js'), 'pm2'),
-    'TEND_ERR_CONFIG_IMPORT_SCRIPT_FAILED',
+    'TEND_ERR_CONFIG_IMPORT_JS_FAILED',
     /it threw Error: boom/,
   );
 });
@@ -55,7 +55,7 @@ test('a JavaScript ecosystem file that loops for ever is killed at its time limi
   const started = process.hrtime.bigint();
   await assertRejects(
     readForeignConfig(join(folder, 'ecosystem.config.js'), 'pm2', { scriptTimeoutMs: 200 }),
-    'TEND_ERR_CONFIG_IMPORT_SCRIPT_FAILED',
+    'TEND_ERR_CONFIG_IMPORT_JS_FAILED',
     /^ecosystem\.config\.js: Expected the ecosystem file to finish loading within 200 ms; it was stopped/,
   );
   // The child is killed, not waited for: the reader returns long before the default 10 s.
@@ -70,12 +70,12 @@ test('a JavaScript ecosystem file that exports no object, or apps that are not o
   });
   await assertRejects(
     readForeignConfig(join(folder, 'number.config.js'), 'pm2'),
-    'TEND_ERR_CONFIG_IMPORT_SCRIPT_FAILED',
+    'TEND_ERR_CONFIG_IMPORT_JS_FAILED',
     /Expected the ecosystem file to export an object such as `module\.exports = \{ apps: \[\.\.\.\] \}`, got a number/,
   );
   await assertRejects(
     readForeignConfig(join(folder, 'nothing.config.mjs'), 'pm2'),
-    'TEND_ERR_CONFIG_IMPORT_SCRIPT_FAILED',
+    'TEND_ERR_CONFIG_IMPORT_JS_FAILED',
     /got nothing/,
   );
   await assertRejects(
