@@ -1,4 +1,3 @@
-import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readForeignConfig } from '../../../src/config/formats/index.js';
@@ -52,14 +51,11 @@ test('a JavaScript ecosystem file that throws: the error and where, from the chi
 
 test('a JavaScript ecosystem file that loops for ever is killed at its time limit, and named', async (t) => {
   const folder = folderWith(t, { 'ecosystem.config.js': 'for (;;) {}\n' });
-  const started = process.hrtime.bigint();
   await assertRejects(
     readForeignConfig(join(folder, 'ecosystem.config.js'), 'pm2', { scriptTimeoutMs: 200 }),
     'TEND_ERR_CONFIG_IMPORT_JS_FAILED',
     /^ecosystem\.config\.js: Expected the ecosystem file to finish loading within 200 ms; it was stopped/,
   );
-  // The child is killed, not waited for: the reader returns long before the default 10 s.
-  assert.ok(Number(process.hrtime.bigint() - started) / 1e6 < 9_000);
 });
 
 test('a JavaScript ecosystem file that exports no object, or apps that are not objects', async (t) => {
