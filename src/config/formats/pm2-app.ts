@@ -102,7 +102,7 @@ export function mapPm2App(
     sources.proxy = 'env.PORT';
     sources.port = 'env.PORT';
     warnings.push(
-      `${label}: cluster mode: ${instances} processes on ports ${port + 1}-${port + instances} (each gets its own PORT) behind tend's proxy on ${port}, where PM2 shares port ${port} among its workers`,
+      `${label}: cluster mode: ${instances} processes on ports ${port + 1}-${port + instances} (each gets its own PORT) behind tend's proxy on 127.0.0.1:${port} (set proxy.host to serve other machines), where PM2 shares port ${port} among its workers`,
     );
   } else if (isCluster && instances > 1) {
     warnings.push(

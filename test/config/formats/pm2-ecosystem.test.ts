@@ -150,7 +150,7 @@ test('cluster mode with a PORT: a pool behind the proxy on that port, instances 
   );
   assert.ok(
     config.warnings.includes(
-      "app api: cluster mode: 3 processes on ports 3001-3003 (each gets its own PORT) behind tend's proxy on 3000, where PM2 shares port 3000 among its workers",
+      "app api: cluster mode: 3 processes on ports 3001-3003 (each gets its own PORT) behind tend's proxy on 127.0.0.1:3000 (set proxy.host to serve other machines), where PM2 shares port 3000 among its workers",
     ),
     config.warnings.join('\n'),
   );
