@@ -29,8 +29,6 @@ export const SUPERVISORD_IGNORED_KEYS: Readonly<Record<string, string>> = {
   serverurl: 'supervisorctl only',
   redirect_stderr: LOGS,
   stdout_logfile: LOGS,
-  stdout_logfile_maxbytes: LOGS,
-  stdout_logfile_backups: LOGS,
   stdout_capture_maxbytes: LOGS,
   stdout_events_enabled: LOGS,
   stdout_syslog: LOGS,
@@ -56,6 +54,8 @@ export const SUPERVISORD_MAPPED_KEYS: readonly string[] = [
   'exitcodes',
   'stopasgroup',
   'killasgroup',
+  'stdout_logfile_maxbytes',
+  'stdout_logfile_backups',
 ];
 
 /** Sections that configure supervisord itself, with no program in them. */
@@ -229,6 +229,27 @@ function mapProgram(
   program.stopTimeoutMs = seconds('stopwaitsecs', 1) ?? SUPERVISORD_DEFAULTS.stopwaitsecs * 1000;
   sources.stopTimeoutMs = 'stopwaitsecs';
 
+  // Rotation: tend rotates both streams alike, by the stdout settings (0 bytes, "never rotate", it cannot do).
+  const maxBytes = value('stdout_logfile_maxbytes');
+  if (maxBytes !== undefined) {
+    const bytes =
+      supervisordBytes(maxBytes) ??
+      fail('stdout_logfile_maxbytes', 'a size such as 50MB, 1KB or 1024', maxBytes);
+    if (bytes === 0) {
+      warnings.push(
+        `program ${name}: \`stdout_logfile_maxbytes=0\` (never rotate) is not supported by tend, ignored: tend always rotates`,
+      );
+    } else {
+      program.logMaxBytes = bytes;
+      sources.logMaxBytes = 'stdout_logfile_maxbytes';
+    }
+  }
+  const backups = value('stdout_logfile_backups');
+  if (backups !== undefined) {
+    program.logMaxFiles = integer('stdout_logfile_backups', backups, 0, fail) + 1;
+    sources.logMaxFiles = 'stdout_logfile_backups';
+  }
+
   for (const [key, entry] of section.entries) {
     if (SUPERVISORD_MAPPED_KEYS.includes(key)) continue;
     const reason = SUPERVISORD_IGNORED_KEYS[key];
@@ -250,6 +271,15 @@ function mapProgram(
     }
   }
   return { program, place, sources };
+}
+
+/** supervisord's byte sizes: a number, or with KB, MB or GB (powers of 1024). */
+function supervisordBytes(text: string): number | undefined {
+  const match = /^\s*(\d+)\s*(KB|MB|GB)?\s*$/i.exec(text);
+  if (!match) return undefined;
+  const unit =
+    { KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[(match[2] ?? '').toUpperCase() as 'KB'] ?? 1;
+  return Number(match[1]) * unit;
 }
 
 /** ` (did you mean `x`?)` for a key close to a known one, else nothing. */

@@ -22,6 +22,7 @@ test("supervisord's sample [program:x]: each mapped key, and a warning for each 
       maxRestarts: 3,
       stopSignal: 'SIGQUIT',
       stopTimeoutMs: 10_000,
+      logMaxBytes: 1024 * 1024,
     },
   ]);
   const warned = config.warnings.map((line) => /`(\w+)/.exec(line)?.[1] ?? line);
@@ -31,7 +32,6 @@ test("supervisord's sample [program:x]: each mapped key, and a warning for each 
     'user',
     'redirect_stderr',
     'stdout_logfile',
-    'stdout_logfile_maxbytes',
     'serverurl',
     'stopasgroup',
     'killasgroup',
@@ -77,6 +77,7 @@ test('expansions: %(program_name)s, %(here)s, %(ENV_X)s, %(process_num)02d, %%; 
       '    NAME="%(program_name)s",',
       '    QUOTED="a, b",PLAIN=x',
       'startsec=5',
+      'stdout_logfile_backups=0',
       '[group:all]',
       'programs=api',
     ].join('\n'),
@@ -86,7 +87,15 @@ test('expansions: %(program_name)s, %(here)s, %(ENV_X)s, %(process_num)02d, %%; 
   });
   const [api] = config.programs;
   assert.deepEqual(
-    [api?.command, api?.args, api?.cwd, api?.env, api?.restart, api?.noRestartExitCodes],
+    [
+      api?.command,
+      api?.args,
+      api?.cwd,
+      api?.env,
+      api?.restart,
+      api?.noRestartExitCodes,
+      api?.logMaxFiles,
+    ],
     [
       join(folder, 'bin/api'),
       ['--log=info', '--pct=50%'],
@@ -94,6 +103,7 @@ test('expansions: %(program_name)s, %(here)s, %(ENV_X)s, %(process_num)02d, %%; 
       { NAME: 'api', QUOTED: 'a, b', PLAIN: 'x' },
       'on-failure',
       [3],
+      1,
     ],
   );
   assert.deepEqual(config.warnings, [
