@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planImport } from '../../src/cli/commands/import.js';
+import { checkImportOptions, planImport } from '../../src/cli/commands/import.js';
 import { detectForeignFormat } from '../../src/config/formats/index.js';
 import { TendError } from '../../src/errors.js';
 
@@ -57,4 +57,17 @@ test('import procfile defaults to ./Procfile; ecosystem and supervisord need a p
         error instanceof TendError && error.code === code && message.test(error.message),
     );
   }
+});
+
+test('--env only with an ecosystem file and --formation only with a Procfile: elsewhere they are refused, not ignored', () => {
+  checkImportOptions('pm2', 'production', undefined);
+  checkImportOptions('procfile', undefined, 'web=2');
+  assert.throws(
+    () => checkImportOptions('pm2-dump', 'production', undefined),
+    /Expected --env with a PM2 ecosystem file/,
+  );
+  assert.throws(
+    () => checkImportOptions('supervisord', undefined, 'web=2'),
+    /Expected --formation with a Procfile/,
+  );
 });

@@ -41,6 +41,26 @@ export function planImport(
   return { file: resolve(where.cwd, path), format: kind === 'ecosystem' ? 'pm2' : 'supervisord' };
 }
 
+/** Refuses an option that the file's format does not use, rather than ignoring it. */
+export function checkImportOptions(
+  format: ForeignFormat,
+  envName: string | undefined,
+  formation: string | undefined,
+): void {
+  if (envName !== undefined && format !== 'pm2') {
+    throw new UsageError(
+      'TEND_ERR_USAGE_INVALID_ARGUMENT',
+      'Expected --env with a PM2 ecosystem file: only they have env_<name>',
+    );
+  }
+  if (formation !== undefined && format !== 'procfile') {
+    throw new UsageError(
+      'TEND_ERR_USAGE_INVALID_ARGUMENT',
+      'Expected --formation with a Procfile: it sets the instances per process type',
+    );
+  }
+}
+
 /**
  * `tend import`: creates in the daemon the programs of a PM2 dump or ecosystem file, a Procfile or
  * a supervisord configuration. All or nothing: a name already managed or an invalid program
@@ -52,6 +72,7 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   const { file, format } = planImport(kind, path, ctx, formats.detectForeignFormat);
   const envName = stringOption(args, 'env');
   const formation = stringOption(args, 'formation');
+  checkImportOptions(format, envName, formation);
   const config = await formats
     .readForeignConfig(file, format, {
       env: ctx.env,
