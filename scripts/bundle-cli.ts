@@ -23,6 +23,7 @@ const RUN_TIME_MODULES = [
   'daemon/run-daemon.js',
   'config/program-spec.js',
   'config/tend-file/index.js',
+  'config/formats/index.js',
   'export/foreign-formats.js',
 ];
 

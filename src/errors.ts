@@ -246,6 +246,32 @@ export const ERROR_TABLE = {
     exitCode: 1,
     meaning: 'the start-at-boot unit could not be written, enabled or removed',
   },
+  TEND_ERR_CONFIG_IMPORT_UNREADABLE: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'a PM2, Procfile or supervisord file cannot be read, or its format cannot be told',
+  },
+  TEND_ERR_CONFIG_IMPORT_SYNTAX: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'a PM2, Procfile, supervisord or .env file is malformed (JSON, YAML, INI or a line)',
+  },
+  TEND_ERR_CONFIG_IMPORT_INVALID: {
+    status: 400,
+    exitCode: 2,
+    meaning:
+      'an app or program in a PM2, Procfile or supervisord file has a value tend cannot take',
+  },
+  TEND_ERR_CONFIG_IMPORT_JS_FAILED: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'a JavaScript ecosystem file threw, ran past its time limit, or exported no object',
+  },
+  TEND_ERR_CONFIG_IMPORT_PM2_DUMP: {
+    status: 400,
+    exitCode: 2,
+    meaning: 'a PM2 dump (dump.pm2) is not in the shape tend reads (another PM2 version?)',
+  },
   TEND_ERR_INTERNAL: { status: 500, exitCode: 1, meaning: 'a bug in tend: please report it' },
 } as const satisfies Record<string, { status: number; exitCode: 1 | 2; meaning: string }>;
 

@@ -291,9 +291,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       'The whole file is checked first: a file with one bad program changes nothing, and the',
       'message names the file, line, column and field. Then the plan is printed, field by field',
       '(environment values are never printed), and carried out: removals, additions, changes.',
-      'A running program is restarted only when a changed setting needs new processes (command,',
-      'env, cwd, port…); a new size within min/max scales it without restarting anything. A',
-      'stopped program stays stopped. Applying the same file again changes nothing.',
+      'A running program is reloaded (rolling, as tend reload) only when a changed setting needs',
+      'new processes (command, env, cwd, port…); a new size within min/max scales it without',
+      'restarting anything. A stopped program stays stopped. Applying the same file again changes',
+      'nothing.',
     ].join('\n'),
     examples: [
       'tend apply',
@@ -343,6 +344,59 @@ export const COMMANDS: readonly CommandSpec[] = [
       'Save it next to the file (`tend schema > tend.schema.json`) and put\n`# yaml-language-server: $schema=./tend.schema.json` at the top of tend.yaml.',
     isOffline: true,
     load: () => import('./commands/schema.js'),
+  },
+  {
+    name: 'import',
+    aliases: [],
+    summary:
+      'create the programs of a PM2 dump or ecosystem file, a Procfile or a supervisord file',
+    usage:
+      '<pm2|ecosystem|procfile|supervisord> [path] [--env NAME] [--formation SPEC] [--dry-run] [--json]',
+    positionals: [
+      {
+        name: '<pm2|ecosystem|procfile|supervisord>',
+        isRequired: true,
+        completes: ['pm2', 'ecosystem', 'procfile', 'supervisord'],
+      },
+      { name: '[path]', isRequired: false },
+    ],
+    options: [
+      {
+        long: 'env',
+        kind: 'value',
+        valueName: 'NAME',
+        description: "PM2 ecosystem files: merge each app's env_NAME over its env (pm2 --env NAME)",
+        defaultText: 'env only',
+      },
+      {
+        long: 'formation',
+        kind: 'value',
+        valueName: 'SPEC',
+        description: 'Procfiles: instances per process type, such as web=2,worker=1 or all=2',
+        defaultText: 'one of each',
+      },
+      {
+        long: 'dry-run',
+        kind: 'flag',
+        description: 'print the programs and warnings, create nothing',
+      },
+      JSON_OPTION,
+    ],
+    details: [
+      '`pm2` reads $PM2_HOME/dump.pm2 (default ~/.pm2/dump.pm2, written by `pm2 save`), or the',
+      'ecosystem file given. An ecosystem .js/.cjs/.mjs file is code: tend runs it in a separate',
+      'Node process, in its folder, for at most 10 s, and takes what it exports. A Procfile is read',
+      'with the .env beside it; its commands run through sh -c, as foreman runs them. Every setting',
+      'tend does not do is printed as a warning. Nothing is created when a name is already managed',
+      'or a program is invalid. Mappings: docs/configuration.md.',
+    ].join('\n'),
+    examples: [
+      'tend import pm2',
+      'tend import pm2 ecosystem.config.js --env production',
+      'tend import procfile --formation web=2,worker=1',
+      'tend import supervisord /etc/supervisor/conf.d/app.conf --dry-run',
+    ],
+    load: () => import('./commands/import.js'),
   },
   {
     name: 'scale',
