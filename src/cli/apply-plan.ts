@@ -189,7 +189,7 @@ export function consequence(change: ProgramChange): string {
       : 'in place, no restart';
   }
   return change.isRunning
-    ? `restart: ${change.needsRespawn.join(', ')} changed`
+    ? `reload: ${change.needsRespawn.join(', ')} changed`
     : `stopped, no restart: ${change.needsRespawn.join(', ')} used at its next start`;
 }
 

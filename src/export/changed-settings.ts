@@ -12,3 +12,28 @@ export function isChanged(spec: ProgramSpec, field: keyof typeof PROGRAM_DEFAULT
 export function presentProbes(spec: ProgramSpec): ProbeRole[] {
   return PROBE_ROLES.filter((role) => spec[role] !== undefined);
 }
+
+/**
+ * Warnings for tend's own ways of catching a hang, which no other system has as such: heartbeats
+ * on tend's notify fd (`--watchdog`, `readiness: notify`) and the silence timeout. `instead` says
+ * what to use in the target system.
+ */
+export function hangWatchWarnings(spec: ProgramSpec, instead: string): string[] {
+  const warnings: string[] = [];
+  if (spec.readiness === 'notify') {
+    warnings.push(
+      `readiness notify (ready when the program writes READY=1 to $TEND_NOTIFY_FD) does not translate: ${instead}`,
+    );
+  }
+  if (spec.watchdogMs !== undefined) {
+    warnings.push(
+      `watchdogMs (WATCHDOG=1 on $TEND_NOTIFY_FD every ${spec.watchdogMs} ms) does not translate: ${instead}`,
+    );
+  }
+  if (spec.silenceTimeoutMs !== undefined) {
+    warnings.push(
+      `silenceTimeoutMs (hung after ${spec.silenceTimeoutMs} ms without output) does not translate: ${instead}`,
+    );
+  }
+  return warnings;
+}

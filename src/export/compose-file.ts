@@ -1,7 +1,7 @@
 import { instancePort } from '../config/instance-port.js';
 import { type ProbeSpec, probePath } from '../config/probe-spec.js';
 import type { ProgramSpec } from '../config/program-spec.js';
-import { isChanged } from './changed-settings.js';
+import { hangWatchWarnings, isChanged } from './changed-settings.js';
 import type { ExportResult, ForeignExportOptions } from './export-types.js';
 import { containerEnv } from './host-env.js';
 import { isPool, programArgv } from './program-command.js';
@@ -61,6 +61,12 @@ function composeService(
   service.stop_grace_period = durationText(spec.stopTimeoutMs);
   const healthcheck = composeHealthcheck(spec, warn);
   if (healthcheck) service.healthcheck = healthcheck;
+  if (spec.dependsOn.length > 0) service.depends_on = [...spec.dependsOn];
+  if (spec.maxMemoryBytes !== undefined) {
+    const deploy = (service.deploy ?? {}) as Record<string, unknown>;
+    deploy.resources = { limits: { memory: `${spec.maxMemoryBytes}b` } };
+    service.deploy = deploy;
+  }
   // Docker's json-file driver keeps every byte unless told otherwise: tend's rotation, kept.
   service.logging = {
     driver: 'json-file',
@@ -176,6 +182,17 @@ function healthcheckTest(
 }
 
 function warnUntranslated(spec: ProgramSpec, warn: (text: string) => void): void {
+  for (const text of hangWatchWarnings(spec, 'use a healthcheck')) warn(text);
+  if (spec.dependsOn.length > 0) {
+    warn(
+      'dependsOn became depends_on: Compose starts the dependencies first but does not wait for them to be ready unless they have a healthcheck and you write `condition: service_healthy`',
+    );
+  }
+  if (spec.maxMemoryBytes !== undefined) {
+    warn(
+      'maxMemoryBytes became deploy.resources.limits.memory: the kernel kills the container at the limit, where tend restarts it after 3 checks above it',
+    );
+  }
   if (isPool(spec)) {
     warn('TEND_INSTANCE is not set: the replicas of a Compose service are alike');
   }

@@ -8,7 +8,7 @@ import { PROBE_ROLES, type ProbeRole } from '../config/probe-defaults.js';
 import { type ProbeSpec, probePath } from '../config/probe-spec.js';
 import type { ProgramSpec } from '../config/program-spec.js';
 import { UsageError } from '../errors.js';
-import { isChanged } from './changed-settings.js';
+import { hangWatchWarnings, isChanged } from './changed-settings.js';
 import type { ExportResult, ForeignExportOptions } from './export-types.js';
 import { containerEnv } from './host-env.js';
 import { kubernetesNames } from './kubernetes-name.js';
@@ -120,6 +120,9 @@ function container(
     env: containerVariables(spec, warn),
   };
   if (port !== null) result.ports = [{ name: PORT_NAME, containerPort: port }];
+  if (spec.maxMemoryBytes !== undefined) {
+    result.resources = { limits: { memory: String(spec.maxMemoryBytes) } };
+  }
   for (const role of PROBE_ROLES) {
     const probe = spec[role];
     if (probe) result[role] = kubernetesProbe(probe, role, warn);
@@ -260,6 +263,17 @@ function seconds(ms: number, minimum: number, field: string, warn: (text: string
 }
 
 function warnUntranslated(spec: ProgramSpec, warn: (text: string) => void): void {
+  for (const text of hangWatchWarnings(spec, 'use a liveness probe')) warn(text);
+  if (spec.dependsOn.length > 0) {
+    warn(
+      `dependsOn (${spec.dependsOn.join(', ')}) does not translate: Kubernetes starts pods in any order; make the program wait (an init container, or a readiness probe that checks its dependencies)`,
+    );
+  }
+  if (spec.maxMemoryBytes !== undefined) {
+    warn(
+      'maxMemoryBytes became resources.limits.memory: the kernel kills the container at the limit, where tend restarts it after 3 checks above it',
+    );
+  }
   if (spec.restart !== 'always') {
     warn(
       `restart ${spec.restart} does not translate: a Deployment's pods always restart (a Job runs a program to completion)`,

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { instancePort } from '../config/instance-port.js';
 import type { ProgramSpec } from '../config/program-spec.js';
-import { isChanged, presentProbes } from './changed-settings.js';
+import { hangWatchWarnings, isChanged, presentProbes } from './changed-settings.js';
 import type { ExportResult } from './export-types.js';
 import { isPool, programArgv, SHELL_PATH } from './program-command.js';
 import {
@@ -70,6 +70,7 @@ function programUnit(spec: ProgramSpec, warn: (text: string) => void): string {
         `Description=${pool ? `${spec.name} instance %i` : spec.name} (tend program)`,
         `StartLimitIntervalSec=${durationText(spec.restartWindowMs)}`,
         `StartLimitBurst=${spec.maxRestarts}`,
+        ...dependencyLines(spec),
       ],
     ],
     ['Service', serviceLines(spec, warn)],
@@ -89,8 +90,19 @@ function serviceLines(spec: ProgramSpec, warn: (text: string) => void): string[]
     `KillSignal=${spec.stopSignal}`,
     `TimeoutStopSec=${durationText(spec.stopTimeoutMs)}`,
   ];
+  if (spec.maxMemoryBytes !== undefined) {
+    // The kernel ends the service at the limit (OOM kill) instead of tend's restart after 3 s above it.
+    lines.push(`MemoryMax=${spec.maxMemoryBytes}`);
+  }
   warnUntranslated(spec, warn);
   return lines;
+}
+
+/** `dependsOn` as ordering and requirement: started after, and with, each dependency's unit. */
+function dependencyLines(spec: ProgramSpec): string[] {
+  if (spec.dependsOn.length === 0) return [];
+  const units = spec.dependsOn.map((name) => `${name}.service`).join(' ');
+  return [`After=${units}`, `Requires=${units}`];
 }
 
 /** TEND_INSTANCE (and PORT for a program without a pool): a template's instance sets them at run time. */
@@ -157,6 +169,22 @@ function restartLines(spec: ProgramSpec): string[] {
 }
 
 function warnUntranslated(spec: ProgramSpec, warn: (text: string) => void): void {
+  for (const text of hangWatchWarnings(
+    spec,
+    'a program that calls sd_notify can use Type=notify and WatchdogSec=',
+  )) {
+    warn(text);
+  }
+  if (spec.dependsOn.length > 0) {
+    warn(
+      `dependsOn became After= and Requires= on ${spec.dependsOn.map((name) => `${name}.service`).join(', ')}: a dependency that is a pool is a template (name@.service): point these lines at its instances`,
+    );
+  }
+  if (spec.maxMemoryBytes !== undefined) {
+    warn(
+      'maxMemoryBytes became MemoryMax=: the kernel kills the service at the limit, where tend restarts it after 3 checks above it',
+    );
+  }
   if (spec.readiness === 'tcp') {
     warn(
       'readiness tcp (starting until the port accepts a connection) does not translate: the unit is up once the process runs (a program that calls sd_notify can use Type=notify)',

@@ -92,7 +92,7 @@ test('scaling needs no respawn; env, command or port does; a stopped program is 
       ),
       'tend.yaml',
     ),
-    /~ web \(restart: env changed\)/,
+    /~ web \(reload: env changed\)/,
   );
 });
 

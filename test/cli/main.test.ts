@@ -82,7 +82,7 @@ test('completion scripts call the hidden __complete command', async (t) => {
     assert.match(result.stdout, /__complete --/);
   }
   const words = await runTend(['__complete', '--', 'st'], home);
-  assert.deepEqual(words, { code: 0, stdout: 'start\nstatus\nstop\n', stderr: '' });
+  assert.deepEqual(words, { code: 0, stdout: 'start\nstatus\nstop\nstartup\n', stderr: '' });
 });
 
 function runBin(

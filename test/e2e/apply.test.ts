@@ -121,10 +121,10 @@ test('tend apply: adds, does nothing the second time, scales in place, restarts 
   writeFileSync(file, tendFile({ instances: 3, greeting: 'bonjour', port }));
   result = await run([]);
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /~ web \(restart: env changed\)/);
+  assert.match(result.stdout, /~ web \(reload: env changed\)/);
   assert.match(result.stdout, /web\.env\.GREETING: changed/);
   assert.doesNotMatch(result.stdout, /bonjour|hello/);
-  assert.match(result.stdout, /^Restarted web \(env changed\)$/m);
+  assert.match(result.stdout, /^Reloaded web \(env changed\)$/m);
   const restarted = await onlineCount(tend, 'web', 3);
   for (const [index, instance] of restarted.instances.entries()) {
     assert.notEqual(instance.pid, scaledPids[index], `web[${index}] runs a new process`);
