@@ -37,6 +37,8 @@ export interface ApiServerOptions {
   events?: EventStreamOptions;
   health: () => HealthReply;
   requestStop: () => void;
+  /** Makes the next stop a hand-over to a new daemon (`POST /v1/daemon/reload`). */
+  requestHandOver?: () => void;
   /** `GET /metrics`; left out, the route does not exist. */
   metrics?: MetricsExposition;
   logger?: Logger;

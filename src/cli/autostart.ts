@@ -15,6 +15,7 @@ import { homePaths } from '../config/home.js';
 import { DaemonError } from '../errors.js';
 import { ensureFifosSync } from '../logs/fifo.js';
 import type { DaemonLauncher } from './context.js';
+import { watchedCommand } from '../daemon/watcher-script.js';
 import { tendCommand } from './tend-command.js';
 
 /** How long the CLI waits for a daemon it started to say `ready`. */
@@ -23,10 +24,10 @@ export const DEFAULT_DAEMON_START_TIMEOUT_MS = 10_000;
 /** The file descriptor on which a started daemon reports `ready` or `error <message>`. */
 export const NOTIFY_FD = 3;
 
-/** `node bin/tend.js daemon`: how the CLI starts a background daemon. */
+/** `node bin/tend.js daemon` under its watcher (src/daemon/watcher-script.ts): how the CLI starts a background daemon. */
 export function defaultLauncher(): DaemonLauncher {
   const { node, bin } = tendCommand();
-  return { file: node, args: [bin, 'daemon'] };
+  return watchedCommand({ file: node, args: [bin, 'daemon'] });
 }
 
 /** What starting a background daemon needs. */

@@ -13,9 +13,27 @@ export type { RestartCause };
 /** Which process of a program an instance event is about: a pool member or the pool's proxy. */
 export type InstanceRole = 'instance' | 'proxy';
 
+/**
+ * How a daemon took over from the one before it: after a crash (brought back by its watcher, or
+ * started by hand), or at a hand-over (`tend daemon reload`). `adopted` processes kept running
+ * with the same pid; `gone` ones had ended meanwhile (recorded with an unknown exit code, and
+ * started again).
+ */
+export interface DaemonRecovery {
+  after: 'crash' | 'reload';
+  /** When the previous daemon ended, as its watcher saw it (ISO-8601), or null when no watcher saw it. */
+  endedAt: string | null;
+  /** How it ended in words (`killed by SIGKILL`, `exited with code 1`), or null when unknown. */
+  how: string | null;
+  /** Crashes in a row, each after less than the watcher's stable run (1 for a single crash). */
+  crashesInARow: number;
+  adopted: number;
+  gone: number;
+}
+
 /** The events, without the envelope (`seq`, `time`) that the bus adds. */
 export type TendEventBody =
-  | { kind: 'daemon.started'; pid: number; version: string }
+  | { kind: 'daemon.started'; pid: number; version: string; recovery?: DaemonRecovery }
   | { kind: 'daemon.stopping'; pid: number }
   | { kind: 'program.added'; program: string; spec: ProgramSpec }
   | { kind: 'program.updated'; program: string; spec: ProgramSpec }

@@ -4,6 +4,7 @@ import { proxyProgramName } from '../pool/proxy-name.js';
 import type { SignalName } from '../process/signals.js';
 import type { PersistedProgram } from '../store/persisted-state.js';
 import type {
+  AdoptedProcess,
   DesiredState,
   InstanceSnapshot,
   InstanceStats,
@@ -11,7 +12,7 @@ import type {
   SupervisorRuntime,
 } from '../supervisor/types.js';
 import type { EventBus } from './event-bus.js';
-import { ManagedProgram, type ScaleRequest } from './managed-program.js';
+import { type LeftProcesses, ManagedProgram, type ScaleRequest } from './managed-program.js';
 
 /** What the core needs from the output capture: the FIFOs must exist before a spawn. */
 export interface OutputPort {
@@ -75,8 +76,17 @@ export class ProgramCore {
     this.#options = options;
   }
 
-  /** Brings back the programs of the state file, starting those meant to be running. */
-  async restore(programs: PersistedProgram[]): Promise<void> {
+  /**
+   * Brings back the programs of the state file, starting those meant to be running. With
+   * `adopt`, the processes a previous daemon left running (after its crash, or at a hand-over)
+   * are taken over first, and only the others are started; resolves to how many were taken
+   * over and how many had ended meanwhile.
+   */
+  async restore(
+    programs: PersistedProgram[],
+    options: { adopt: boolean } = { adopt: false },
+  ): Promise<{ adopted: number; gone: number }> {
+    const recovery = { adopted: 0, gone: 0 };
     for (const persisted of programs) {
       await this.#prepareOutput(persisted.spec);
       const program = this.#createProgram(persisted.spec, persisted.desired, persisted);
@@ -87,11 +97,17 @@ export class ProgramCore {
         spec: persisted.spec,
       });
       if (persisted.desired === 'running') {
+        if (options.adopt) {
+          const taken = program.adopt(leftProcesses(persisted));
+          recovery.adopted += taken.adopted;
+          recovery.gone += taken.gone;
+        }
         for (const outcome of await program.start()) {
           if (!outcome.ok) this.#options.onProblem(`${persisted.spec.name}: ${outcome.message}`);
         }
       }
     }
+    return recovery;
   }
 
   /** Every program, sorted by name. */
@@ -340,6 +356,24 @@ export class ProgramCore {
       );
     }
   }
+}
+
+/** The processes of a persisted program that a previous daemon may have left running. */
+function leftProcesses(persisted: PersistedProgram): LeftProcesses {
+  const instances = new Map<number, AdoptedProcess & { startedAt: number }>();
+  for (const instance of persisted.instances) {
+    const { lastPid: pid, lastPidStartTime: startTime } = instance;
+    if (pid === null || startTime === null || instance.index >= persisted.spec.instances) continue;
+    instances.set(instance.index, { pid, startTime, startedAt: instance.lastPidStartedAt ?? Date.now() });
+  }
+  const proxy = persisted.proxyProcess;
+  return {
+    instances,
+    proxy:
+      proxy?.startTime == null
+        ? null
+        : { pid: proxy.pid, startTime: proxy.startTime, startedAt: proxy.startedAt ?? Date.now() },
+  };
 }
 
 function describeTarget(target: string, instance: number | undefined): string {

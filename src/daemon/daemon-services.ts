@@ -2,14 +2,16 @@ import type { Logger } from 'pino';
 import type { LogSource } from '../api/routes/log-routes.js';
 import { type LiveFiguresSource, viewPrograms } from '../api/views.js';
 import type { HomePaths } from '../config/home.js';
+import { describeRecovery } from '../core/describe-recovery.js';
 import { EventBus } from '../core/event-bus.js';
+import type { DaemonRecovery } from '../core/events.js';
 import { ProgramCore } from '../core/program-core.js';
 import { refuseTakenPorts } from '../health/port-check.js';
 import { LogManager } from '../logs/log-manager.js';
 import { MetricsSampler } from '../metrics/metrics-sampler.js';
 import { TendMetrics } from '../metrics/prometheus/tend-metrics.js';
 import { createNodeRuntime } from '../process/node-runtime.js';
-import { readProcessStartTime } from '../process/proc-identity.js';
+import { readBootId, readProcessStartTime } from '../process/proc-identity.js';
 import { StateStore } from '../store/state-file.js';
 import { TEND_VERSION } from '../version.js';
 import { endLeftovers } from './leftovers.js';
@@ -17,6 +19,7 @@ import { persistOnEvents, toStateToSave } from './persistence.js';
 import { PidTracker } from './pid-tracker.js';
 import { feedProxies } from './proxy-feed.js';
 import { wireReadiness } from './readiness-wiring.js';
+import type { WatcherReport, WatcherRestart } from './watcher-report.js';
 
 /** The daemon's parts, wired together, and how to take them down in order. */
 export interface DaemonServices {
@@ -29,10 +32,17 @@ export interface DaemonServices {
   metrics: TendMetrics;
   /** Problems found at start-up (a corrupt state file moved aside, a program that could not start). */
   problems: string[];
+  /** How this daemon took over from the one before it, or null after a plain start. */
+  recovery: DaemonRecovery | null;
   /** Tells the bus the daemon is up (once the API answers). */
   announceStarted(): void;
   /** Stops every process, saves the state for the next start, and closes the log files. */
   shutdown(): Promise<void>;
+  /**
+   * Hands everything over to the next daemon without stopping anything: no more spawns or exit
+   * handling, the state saved with every pid, what the FIFOs hold written to the logs.
+   */
+  handOver(): Promise<void>;
 }
 
 /**
@@ -43,6 +53,7 @@ export interface DaemonServices {
 export async function createDaemonServices(
   paths: HomePaths,
   logger: Logger,
+  watcher: WatcherReport = { isWatched: false, restart: null },
 ): Promise<DaemonServices> {
   const problems: string[] = [];
   const store = new StateStore(paths.home);
@@ -58,6 +69,7 @@ export async function createDaemonServices(
   const metrics = new MetricsSampler();
   const runtime = createNodeRuntime({
     openOutput: (request) => logs.openOutput(request),
+    resumeOutput: (request) => logs.resumeOutput(request),
     home: paths.home,
   });
   logger.info(`instances are held together by ${runtime.containment}`);
@@ -92,8 +104,19 @@ export async function createDaemonServices(
   wireReadiness(bus, core);
   feedProxies(bus, core);
 
-  endLeftovers(loaded.state.programs, identity, runtime, onProblem);
-  await core.restore(loaded.state.programs);
+  // Pids and start times only name the same processes within one boot.
+  const canAdopt = loaded.state.bootId !== null && loaded.state.bootId === readBootId();
+  const toEnd = loaded.state.programs.filter(
+    (program) => !canAdopt || program.desired !== 'running',
+  );
+  endLeftovers(toEnd, identity, runtime, onProblem);
+  const taken = await core.restore(loaded.state.programs, { adopt: canAdopt });
+  const recovery = describeTakeOver(watcher.restart, taken);
+  if (recovery) {
+    const line = describeRecovery(recovery);
+    logger.warn({ recovery }, line);
+    if (recovery.after === 'crash') problems.push(line);
+  }
   // Saving starts after the restore: a crash half-way must not leave a state file with half the programs.
   const saveState = (allowEmpty: boolean) =>
     store.save(toStateToSave(bus, core, pids), { allowEmpty });
@@ -105,6 +128,7 @@ export async function createDaemonServices(
     core,
     bus,
     problems,
+    recovery: recovery ?? null,
     live,
     metrics: prometheus,
     logSource: {
@@ -113,7 +137,21 @@ export async function createDaemonServices(
       isKnown: (name) => core.has(name) || logs.tail({ name, lines: 1, stream: 'both' }).length > 0,
     },
     announceStarted() {
-      bus.emit({ kind: 'daemon.started', pid: process.pid, version: TEND_VERSION });
+      bus.emit({
+        kind: 'daemon.started',
+        pid: process.pid,
+        version: TEND_VERSION,
+        ...(recovery ? { recovery } : {}),
+      });
+    },
+    async handOver() {
+      if (isShutDown) return;
+      isShutDown = true;
+      runtime.freeze();
+      bus.emit({ kind: 'daemon.stopping', pid: process.pid });
+      await saveState(false);
+      logs.handOver();
+      prometheus.close();
     },
     async shutdown() {
       if (isShutDown) return;
@@ -126,5 +164,23 @@ export async function createDaemonServices(
       logs.close();
       prometheus.close();
     },
+  };
+}
+
+/**
+ * What to report of a take-over: what the watcher saw end, and what was adopted. A daemon that
+ * adopted processes without a watcher's word followed a crash that nobody saw.
+ */
+function describeTakeOver(
+  restart: WatcherRestart | null,
+  taken: { adopted: number; gone: number },
+): DaemonRecovery | undefined {
+  if (restart === null && taken.adopted + taken.gone === 0) return undefined;
+  return {
+    after: restart?.after ?? 'crash',
+    endedAt: restart?.endedAt ?? null,
+    how: restart?.how ?? null,
+    crashesInARow: restart?.crashesInARow ?? 1,
+    ...taken,
   };
 }

@@ -9,17 +9,21 @@ import {
   writeSync,
 } from 'node:fs';
 
+import { spawn } from 'node:child_process';
 import { pino } from 'pino';
 import { createApiServer } from '../api/api-server.js';
 import type { HealthReply } from '../api/wire.js';
 import { homePaths } from '../config/home.js';
 import type { ListenSetting } from '../config/listen-address.js';
 import { TendError } from '../errors.js';
+import { tendCommand } from '../cli/tend-command.js';
 import { TEND_VERSION } from '../version.js';
 import { closeInheritedDescriptors } from './close-inherited-fds.js';
 import { acquireDaemonLock, DaemonAlreadyRunningError, type DaemonLock } from './daemon-lock.js';
 import { createDaemonServices } from './daemon-services.js';
 import { openSavedListener, TcpListener } from './tcp-listener.js';
+import { EXIT_CRASHED, watchedCommand } from './watcher-script.js';
+import { takeWatcherReport, type WatcherReport } from './watcher-report.js';
 
 /** How the daemon is started. */
 export interface RunDaemonOptions {
@@ -28,6 +32,8 @@ export interface RunDaemonOptions {
   notifyFd?: number;
   /** Whether SIGTERM/SIGINT handlers are installed (false when a test runs the daemon in-process). */
   handleSignals?: boolean;
+  /** What the watcher (when one started this daemon) said; read from the environment by default. */
+  watcher?: WatcherReport;
   /** Listen on TCP there (and save it for later starts); null: none, and none saved; left out: the saved one, if any. */
   listen?: ListenSetting | null;
 }
@@ -36,7 +42,14 @@ export interface RunDaemonOptions {
 export interface RunningDaemon {
   stopped: Promise<number>;
   stop(): void;
+  /** Hands everything over to the next daemon and exits with EXIT_HANDED_OVER; no process stops. */
+  handOver(): void;
+  /** Whether a watcher is this daemon's parent (it starts the next one after a hand-over or a crash). */
+  isWatched: boolean;
 }
+
+/** The exit code of a daemon that handed over (EX_TEMPFAIL): its watcher starts the next one at once. */
+export const EXIT_HANDED_OVER = 75;
 
 /** Runs the daemon for a home until it is told to stop; resolves to the process exit code. */
 export async function runDaemon(options: RunDaemonOptions): Promise<number> {
@@ -44,7 +57,14 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
   closeInheritedDescriptors(notifyFd === undefined ? new Set() : new Set([notifyFd]));
   try {
     const daemon = await startDaemon({ ...options, notifyFd });
-    return await daemon.stopped;
+    const code = await daemon.stopped;
+    if (code === EXIT_HANDED_OVER) {
+      // A watcher (or systemd, Restart=always) starts the next daemon; with neither, start one under a new watcher.
+      if (!daemon.isWatched && process.env.INVOCATION_ID === undefined) startWatchedDaemon(options.home);
+      // Adopted processes, proxy connections and timers would keep the loop alive: the next daemon has them.
+      process.exit(code);
+    }
+    return code;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof DaemonAlreadyRunningError) {
@@ -72,12 +92,15 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     { base: { pid: process.pid } },
     pino.destination({ dest: paths.daemonLog, sync: true }),
   );
+  if (options.handleSignals !== false) exitOnUncaughtError(logger);
   let services: Awaited<ReturnType<typeof createDaemonServices>> | undefined;
   let tcpListener: TcpListener | undefined;
   try {
-    services = await createDaemonServices(paths, logger);
+    const watcher = options.watcher ?? takeWatcherReport();
+    services = await createDaemonServices(paths, logger, watcher);
     const startedAt = new Date().toISOString();
     let requestStop: () => void = () => {};
+    let isHandingOver = false;
     const stopRequested = new Promise<void>((resolve) => {
       requestStop = resolve;
     });
@@ -88,6 +111,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       home: paths.home,
       startedAt,
       problems: services?.problems ?? [],
+      recovery: services?.recovery ?? null,
     });
     const apiOptions = {
       core: services.core,
@@ -96,6 +120,9 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       logs: services.logSource,
       health,
       requestStop: () => requestStop(),
+      requestHandOver: () => {
+        isHandingOver = true;
+      },
       metrics: services.metrics,
       logger,
     };
@@ -124,9 +151,29 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
 
     const removeSignalHandlers =
       options.handleSignals === false ? () => {} : onStopSignals(requestStop, logger);
+    const stopWatchingWatcher = watcher.isWatched
+      ? onWatcherGone(() => {
+          // Nobody would bring this daemon back after a crash: hand over to one under a new watcher.
+          logger.warn('the watcher is gone; handing over to a daemon under a new watcher');
+          watcher.isWatched = false;
+          isHandingOver = true;
+          requestStop();
+        })
+      : () => {};
     const runningServices = services;
     const stopped = stopRequested.then(async () => {
       removeSignalHandlers();
+      stopWatchingWatcher();
+      if (isHandingOver) {
+        logger.info('handing over to the next daemon');
+        await runningServices.handOver();
+        await listener.shutdown();
+        await app.close();
+        unlinkQuietly(paths.socket);
+        lock.release();
+        logger.info('daemon handed over');
+        return EXIT_HANDED_OVER;
+      }
       logger.info('daemon stopping');
       await runningServices.shutdown();
       // After the services: dashboards see the programs stop and the daemon's last events.
@@ -137,7 +184,17 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       logger.info('daemon stopped');
       return 0;
     });
-    return { stopped, stop: () => requestStop() };
+    return {
+      stopped,
+      stop: () => requestStop(),
+      handOver: () => {
+        isHandingOver = true;
+        requestStop();
+      },
+      get isWatched() {
+        return watcher.isWatched;
+      },
+    };
   } catch (error) {
     await tcpListener?.shutdown().catch(() => {});
     await services?.shutdown().catch(() => {});
@@ -145,6 +202,47 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     logger.error({ err: error }, 'daemon failed to start');
     throw error;
   }
+}
+
+/** How often the daemon checks that its watcher is still its parent. */
+const WATCHER_CHECK_INTERVAL_MS = 1_000;
+
+/** Calls `onGone` once when this process's parent changes (its watcher died; it was re-parented). */
+function onWatcherGone(onGone: () => void): () => void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, WATCHER_CHECK_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Starts `tend daemon` for this home under a new watcher, detached (after a hand-over with no watcher). */
+function startWatchedDaemon(home: string): void {
+  const { node, bin } = tendCommand();
+  const { file, args } = watchedCommand({ file: node, args: [bin, 'daemon'] });
+  const out = openSync(homePaths(home).daemonOut, 'a', 0o600);
+  const child = spawn(file, args, {
+    detached: true,
+    cwd: home,
+    stdio: ['ignore', out, out],
+    env: { ...process.env, TEND_HOME: home, TEND_WATCHER_RESTART: `reload ${Math.floor(Date.now() / 1000)} 75 0` },
+  });
+  child.unref();
+  closeSync(out);
+}
+
+/** Exits with EXIT_CRASHED on an uncaught error, so that the watcher tells a crash from a start-up failure. */
+function exitOnUncaughtError(logger: pino.Logger): void {
+  const crash = (error: unknown) => {
+    logger.fatal({ err: error }, 'uncaught error; the daemon exits and its watcher starts it again');
+    process.stderr.write(`tend daemon: uncaught error: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exit(EXIT_CRASHED);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
 }
 
 function onStopSignals(requestStop: () => void, logger: pino.Logger): () => void {

@@ -10,6 +10,11 @@ import { checkWorkingDirectory, explainSpawnFailure } from './spawn-failure.js';
 export interface OutputTarget {
   stdout: number;
   stderr: number;
+  /**
+   * Descriptors the child inherits after stderr and never uses: the read ends of its own output
+   * FIFOs, so that its output keeps a reader (and waits in the pipe) while no daemon runs.
+   */
+  holders?: readonly number[];
   /** Called once the spawn has been tried (pid undefined when it failed), so the caller can close its fds. */
   afterSpawn(pid: number | undefined): void;
 }
@@ -63,7 +68,7 @@ export function spawnProcess(
         env,
         detached: true,
         shell: spec.shell,
-        stdio: ['ignore', output.stdout, output.stderr],
+        stdio: ['ignore', output.stdout, output.stderr, ...(output.holders ?? [])],
       }),
     );
   } catch (error) {

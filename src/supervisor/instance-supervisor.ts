@@ -14,6 +14,7 @@ import {
 import { isDoneExit, isFailureExit, shouldRestart } from './restart-policy.js';
 import { type InstanceEvent, isStateTransition, lookupTransition } from './transitions.js';
 import type {
+  AdoptedProcess,
   InstanceFact,
   InstanceSnapshot,
   InstanceState,
@@ -209,6 +210,38 @@ export class InstanceSupervisor {
     this.#reason = problem;
     this.#isChanged = true;
     this.#notifyIfChanged();
+  }
+
+  /**
+   * Takes over a process that a previous daemon of this home started (after its crash, or at a
+   * hand-over): the same pid, `online`, its exit followed from now on as if this daemon had spawned
+   * it. Only from `stopped` (a fresh supervisor); false when the process is gone or the runtime
+   * cannot adopt, and then nothing changed.
+   */
+  adopt(adopted: AdoptedProcess & { startedAt: number }): boolean {
+    if (this.#state !== 'stopped' || this.#runtime.adopt === undefined) return false;
+    let running: RunningProcess | undefined;
+    const isAdopted = this.#runtime.adopt(
+      { spec: this.#spec, instance: this.#index },
+      adopted,
+      (exit) => {
+        if (running !== undefined) this.#handleExit(running, exit);
+      },
+    );
+    if (!isAdopted) return false;
+    running = {
+      pid: adopted.pid,
+      startedAt: adopted.startedAt,
+      isReadyByCheck: true,
+      startTimer: null,
+      isStartTimedOut: false,
+    };
+    this.#process = running;
+    this.#move('start');
+    this.#move('ready');
+    this.#facts.push({ type: 'ready', pid: adopted.pid });
+    this.#notifyIfChanged();
+    return true;
   }
 
   /** Replaces the definition; it applies from the next spawn and the next exit on. */

@@ -4,7 +4,11 @@ import type { HealthReply } from '../wire.js';
 /** Routes about the daemon itself: health, and stopping it. */
 export function registerDaemonRoutes(
   app: FastifyInstance,
-  options: { health: () => HealthReply; requestStop: () => void },
+  options: {
+    health: () => HealthReply;
+    requestStop: () => void;
+    requestHandOver?: () => void;
+  },
 ): void {
   app.get('/v1/health', async () => options.health());
 
@@ -12,5 +16,13 @@ export function registerDaemonRoutes(
     // Answer first: the shutdown closes this server, and the client waits for the socket to go away.
     reply.raw.once('finish', () => options.requestStop());
     return reply.status(202).send({ stopping: true });
+  });
+
+  app.post('/v1/daemon/reload', async (_request, reply) => {
+    const health = options.health();
+    options.requestHandOver?.();
+    // Answer first: the hand-over closes this server; the client then waits for the next daemon.
+    reply.raw.once('finish', () => options.requestStop());
+    return reply.status(202).send({ reloading: true, pid: health.pid, version: health.version });
   });
 }
