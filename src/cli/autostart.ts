@@ -12,10 +12,10 @@ import {
 import { connect, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { homePaths } from '../config/home.js';
+import { watchedCommand } from '../daemon/watcher-script.js';
 import { DaemonError } from '../errors.js';
 import { ensureFifosSync } from '../logs/fifo.js';
 import type { DaemonLauncher } from './context.js';
-import { watchedCommand } from '../daemon/watcher-script.js';
 import { tendCommand } from './tend-command.js';
 
 /** How long the CLI waits for a daemon it started to say `ready`. */

@@ -422,7 +422,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'update',
     aliases: [],
-    summary: 'replace the daemon by the tend installed now, without stopping any program (`daemon reload`)',
+    summary:
+      'replace the daemon by the tend installed now, without stopping any program (`daemon reload`)',
     usage: '[--json]',
     positionals: [],
     options: [JSON_OPTION],

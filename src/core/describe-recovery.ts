@@ -7,6 +7,8 @@ export function describeRecovery(recovery: DaemonRecovery): string {
   const when = recovery.endedAt === null ? '' : ` at ${recovery.endedAt}`;
   const how = recovery.how === null ? '' : ` (${recovery.how})`;
   const loop =
-    recovery.crashesInARow > 1 ? `; ${recovery.crashesInARow} crashes in a row, restarts paced` : '';
+    recovery.crashesInARow > 1
+      ? `; ${recovery.crashesInARow} crashes in a row, restarts paced`
+      : '';
   return `the daemon restarted after a crash${when}${how}${loop}; ${kept}`;
 }

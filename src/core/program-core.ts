@@ -364,7 +364,11 @@ function leftProcesses(persisted: PersistedProgram): LeftProcesses {
   for (const instance of persisted.instances) {
     const { lastPid: pid, lastPidStartTime: startTime } = instance;
     if (pid === null || startTime === null || instance.index >= persisted.spec.instances) continue;
-    instances.set(instance.index, { pid, startTime, startedAt: instance.lastPidStartedAt ?? Date.now() });
+    instances.set(instance.index, {
+      pid,
+      startTime,
+      startedAt: instance.lastPidStartedAt ?? Date.now(),
+    });
   }
   const proxy = persisted.proxyProcess;
   return {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
@@ -8,22 +9,20 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-
-import { spawn } from 'node:child_process';
 import { pino } from 'pino';
 import { createApiServer } from '../api/api-server.js';
 import type { HealthReply } from '../api/wire.js';
+import { tendCommand } from '../cli/tend-command.js';
 import { homePaths } from '../config/home.js';
 import type { ListenSetting } from '../config/listen-address.js';
 import { TendError } from '../errors.js';
-import { tendCommand } from '../cli/tend-command.js';
 import { TEND_VERSION } from '../version.js';
 import { closeInheritedDescriptors } from './close-inherited-fds.js';
 import { acquireDaemonLock, DaemonAlreadyRunningError, type DaemonLock } from './daemon-lock.js';
 import { createDaemonServices } from './daemon-services.js';
 import { openSavedListener, TcpListener } from './tcp-listener.js';
-import { EXIT_CRASHED, watchedCommand } from './watcher-script.js';
 import { takeWatcherReport, type WatcherReport } from './watcher-report.js';
+import { EXIT_CRASHED, watchedCommand } from './watcher-script.js';
 
 /** How the daemon is started. */
 export interface RunDaemonOptions {
@@ -60,7 +59,8 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
     const code = await daemon.stopped;
     if (code === EXIT_HANDED_OVER) {
       // A watcher (or systemd, Restart=always) starts the next daemon; with neither, start one under a new watcher.
-      if (!daemon.isWatched && process.env.INVOCATION_ID === undefined) startWatchedDaemon(options.home);
+      if (!daemon.isWatched && process.env.INVOCATION_ID === undefined)
+        startWatchedDaemon(options.home);
       // Adopted processes, proxy connections and timers would keep the loop alive: the next daemon has them.
       process.exit(code);
     }
@@ -228,7 +228,11 @@ function startWatchedDaemon(home: string): void {
     detached: true,
     cwd: home,
     stdio: ['ignore', out, out],
-    env: { ...process.env, TEND_HOME: home, TEND_WATCHER_RESTART: `reload ${Math.floor(Date.now() / 1000)} 75 0` },
+    env: {
+      ...process.env,
+      TEND_HOME: home,
+      TEND_WATCHER_RESTART: `reload ${Math.floor(Date.now() / 1000)} 75 0`,
+    },
   });
   child.unref();
   closeSync(out);
@@ -237,8 +241,13 @@ function startWatchedDaemon(home: string): void {
 /** Exits with EXIT_CRASHED on an uncaught error, so that the watcher tells a crash from a start-up failure. */
 function exitOnUncaughtError(logger: pino.Logger): void {
   const crash = (error: unknown) => {
-    logger.fatal({ err: error }, 'uncaught error; the daemon exits and its watcher starts it again');
-    process.stderr.write(`tend daemon: uncaught error: ${(error as Error)?.stack ?? String(error)}\n`);
+    logger.fatal(
+      { err: error },
+      'uncaught error; the daemon exits and its watcher starts it again',
+    );
+    process.stderr.write(
+      `tend daemon: uncaught error: ${(error as Error)?.stack ?? String(error)}\n`,
+    );
     process.exit(EXIT_CRASHED);
   };
   process.on('uncaughtException', crash);

@@ -67,5 +67,8 @@ export function watchedCommand(daemon: { file: string; args: readonly string[] }
   file: string;
   args: string[];
 } {
-  return { file: '/bin/sh', args: ['-c', WATCHER_SCRIPT, 'tend-watcher', daemon.file, ...daemon.args] };
+  return {
+    file: '/bin/sh',
+    args: ['-c', WATCHER_SCRIPT, 'tend-watcher', daemon.file, ...daemon.args],
+  };
 }

@@ -259,7 +259,10 @@ function removeFifosOf(directory: string, name: string): void {
   }
   const prefix = `${name}.`;
   for (const entry of entries) {
-    if (!entry.startsWith(prefix) || !/^\d+\.(?:out|err)(?:\.partial)?$/.test(entry.slice(prefix.length))) {
+    if (
+      !entry.startsWith(prefix) ||
+      !/^\d+\.(?:out|err)(?:\.partial)?$/.test(entry.slice(prefix.length))
+    ) {
       continue;
     }
     try {

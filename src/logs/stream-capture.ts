@@ -206,9 +206,12 @@ export class StreamCapture {
       }
     } catch (error) {
       this.#onError(
-        new Error(`Keeping the unfinished line of ${this.#fifoPath} failed: ${(error as Error).message}`, {
-          cause: error,
-        }),
+        new Error(
+          `Keeping the unfinished line of ${this.#fifoPath} failed: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        ),
       );
     }
   }

@@ -43,7 +43,11 @@ export interface SupervisorRuntime {
    * one had: `onExit` is called once when it has ended. False when it no longer runs (or the pid
    * now names another process). A runtime that cannot adopt (a test's) leaves it out.
    */
-  adopt?(request: SpawnRequest, process: AdoptedProcess, onExit: (exit: ProcessExit) => void): boolean;
+  adopt?(
+    request: SpawnRequest,
+    process: AdoptedProcess,
+    onExit: (exit: ProcessExit) => void,
+  ): boolean;
   /** Sends a signal to a process or its whole process group; a process that is already gone is not an error. */
   signal(pid: number, signal: SignalName, target: 'process' | 'group'): void;
 }

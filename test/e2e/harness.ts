@@ -105,7 +105,10 @@ export function useTend(t: AfterHook): TendUnderTest {
   t.after(async () => {
     const pid = daemonPid();
     if (pid !== undefined) {
+      // Its watcher first, so that a daemon killed below is not started again.
+      const watcher = watcherOf(pid);
       await run(['daemon', 'stop']);
+      if (watcher !== undefined) killQuietly(watcher);
       // Safety net: a daemon that did not stop is killed by pid, and so are its instances' groups.
       killQuietly(pid);
       for (const leftover of recordedInstancePids(home)) killQuietly(-leftover);
@@ -241,6 +244,18 @@ function killQuietly(pid: number): void {
     process.kill(pid, 'SIGKILL');
   } catch {
     // already gone, as it should be
+  }
+}
+
+/** The pid of the watcher (`sh … tend-watcher`) whose child `pid` is, if it has one. */
+export function watcherOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const cmdline = readFileSync(`/proc/${ppid}/cmdline`, 'utf8');
+    return cmdline.includes('tend-watcher') ? ppid : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -58,7 +58,9 @@ async function showStatus(
   ctx.stdout.write(
     `The daemon runs: pid ${health.pid}, version ${health.version}, since ${health.startedAt}, home ${health.home}\n`,
   );
-  if (health.recovery) ctx.stdout.write(`${describeRecovery(health.recovery)}\n`);
+  // A crash is among the problems already; a reload is not a problem.
+  if (health.recovery?.after === 'reload')
+    ctx.stdout.write(`${describeRecovery(health.recovery)}\n`);
   for (const problem of health.problems) ctx.stdout.write(`problem at start-up: ${problem}\n`);
   return 0;
 }

@@ -1,5 +1,5 @@
-import { describeRecovery } from '../../core/describe-recovery.js';
 import type { EventStreamMessage, TendEvent } from '../../api/wire.js';
+import { describeRecovery } from '../../core/describe-recovery.js';
 import { formatDuration, formatExit, formatTime } from './format.js';
 import { colorOfName, colorOfState, type Palette } from './palette.js';
 
