@@ -37,7 +37,9 @@ export interface ApiServerOptions {
   events?: EventStreamOptions;
   health: () => HealthReply;
   requestStop: () => void;
-  /** Makes the next stop a hand-over to a new daemon (`POST /v1/daemon/reload`). */
+  /** Has a new daemon started to take over from this one (`POST /v1/daemon/reload`). */
+  requestReload?: () => void;
+  /** Hands everything over to the new daemon that asks, and exits (`POST /v1/daemon/hand-over`). */
   requestHandOver?: () => void;
   /** `GET /metrics`; left out, the route does not exist. */
   metrics?: MetricsExposition;

@@ -21,6 +21,7 @@ import { closeInheritedDescriptors } from './close-inherited-fds.js';
 import { acquireDaemonLock, DaemonAlreadyRunningError, type DaemonLock } from './daemon-lock.js';
 import { createDaemonServices } from './daemon-services.js';
 import { openSavedListener, TcpListener } from './tcp-listener.js';
+import { TAKE_OVER_ENV, takeOver, takeOverTarget } from './take-over.js';
 import { takeWatcherReport, type WatcherReport } from './watcher-report.js';
 import { EXIT_CRASHED, watchedCommand } from './watcher-script.js';
 
@@ -33,6 +34,8 @@ export interface RunDaemonOptions {
   handleSignals?: boolean;
   /** What the watcher (when one started this daemon) said; read from the environment by default. */
   watcher?: WatcherReport;
+  /** The pid of a running daemon to take over from (a reload); read from TEND_TAKE_OVER by default. */
+  takeOverFrom?: number;
   /** Listen on TCP there (and save it for later starts); null: none, and none saved; left out: the saved one, if any. */
   listen?: ListenSetting | null;
 }
@@ -57,13 +60,8 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
   try {
     const daemon = await startDaemon({ ...options, notifyFd });
     const code = await daemon.stopped;
-    if (code === EXIT_HANDED_OVER) {
-      // A watcher (or systemd, Restart=always) starts the next daemon; with neither, start one under a new watcher.
-      if (!daemon.isWatched && process.env.INVOCATION_ID === undefined)
-        startWatchedDaemon(options.home);
-      // Adopted processes, proxy connections and timers would keep the loop alive: the next daemon has them.
-      process.exit(code);
-    }
+    // Adopted processes, proxy connections and timers would keep the loop alive: the next daemon has them.
+    if (code === EXIT_HANDED_OVER) process.exit(code);
     return code;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -87,6 +85,9 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
   process.umask(0o077);
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
   chmodSync(paths.home, 0o700);
+  // A daemon started to take over from a running one (a reload) is loaded by now: ask for the hand-over.
+  const takeOverFrom = options.takeOverFrom ?? takeOverTarget();
+  if (takeOverFrom !== undefined) await takeOver(paths.socket, takeOverFrom);
   const lock = acquireDaemonLock(paths.pidFile);
   const logger = pino(
     { base: { pid: process.pid } },
@@ -120,8 +121,21 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       logs: services.logSource,
       health,
       requestStop: () => requestStop(),
+      requestReload: () => {
+        if (watcher.isWatched) {
+          // The watcher starts the next daemon next to this one; once loaded, it asks for the hand-over.
+          process.kill(process.ppid, 'SIGUSR1');
+        } else if (process.env.INVOCATION_ID !== undefined) {
+          // Under systemd (Restart=always), systemd starts the next daemon once this one has exited.
+          isHandingOver = true;
+          requestStop();
+        } else {
+          startWatchedDaemon(paths.home, process.pid);
+        }
+      },
       requestHandOver: () => {
         isHandingOver = true;
+        requestStop();
       },
       metrics: services.metrics,
       logger,
@@ -156,8 +170,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
           // Nobody would bring this daemon back after a crash: hand over to one under a new watcher.
           logger.warn('the watcher is gone; handing over to a daemon under a new watcher');
           watcher.isWatched = false;
-          isHandingOver = true;
-          requestStop();
+          startWatchedDaemon(paths.home, process.pid);
         })
       : () => {};
     const runningServices = services;
@@ -219,8 +232,11 @@ function onWatcherGone(onGone: () => void): () => void {
   return () => clearInterval(timer);
 }
 
-/** Starts `tend daemon` for this home under a new watcher, detached (after a hand-over with no watcher). */
-function startWatchedDaemon(home: string): void {
+/**
+ * Starts `tend daemon` for this home under a new watcher, detached, to take over from daemon
+ * `takeOverFrom` (a reload of a daemon that has no watcher, or whose watcher is gone).
+ */
+function startWatchedDaemon(home: string, takeOverFrom: number): void {
   const { node, bin } = tendCommand();
   const { file, args } = watchedCommand({ file: node, args: [bin, 'daemon'] });
   const out = openSync(homePaths(home).daemonOut, 'a', 0o600);
@@ -231,6 +247,7 @@ function startWatchedDaemon(home: string): void {
     env: {
       ...process.env,
       TEND_HOME: home,
+      [TAKE_OVER_ENV]: String(takeOverFrom),
       TEND_WATCHER_RESTART: `reload ${Math.floor(Date.now() / 1000)} 75 0`,
     },
   });

@@ -9,7 +9,10 @@ export const EXIT_CRASHED = 70;
  *
  * - Arguments: the daemon's command line. fd 3 is the starter's notify pipe: given to the first
  *   daemon only, then closed.
- * - Status 75 (a hand-over, `tend daemon reload`): started again at once, from the code installed now.
+ * - SIGUSR1 (sent by the daemon for `tend daemon reload`): a second daemon is started next to
+ *   the first, from the code installed now, with TEND_TAKE_OVER=<old pid>; once loaded it asks
+ *   the old one to hand over, and the watcher follows the new one.
+ * - Status 75 (a daemon that handed over with no new one started): started again at once.
  * - Killed by a signal (status > 128) or 70 (an uncaught error): a crash, started again at
  *   once; crashes within 10 s of the start are paced (1, 2, 4… up to 30 s) and counted.
  * - Any other status (0: a requested stop; a start-up failure; another daemon holds the home):
@@ -22,19 +25,34 @@ export const EXIT_CRASHED = 70;
 export const WATCHER_SCRIPT = `
 trap '' HUP INT
 stop=0
+reload=0
 pid=
 trap 'stop=1; [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null' TERM
+trap 'reload=1' USR1
 TEND_WATCHER=$$
 export TEND_WATCHER
 crashes=0
 delay=0
+started=$(date +%s)
+"$@" &
+pid=$!
+exec 3>&-
 while :; do
-  started=$(date +%s)
-  "$@" &
-  pid=$!
-  exec 3>&-
   wait "$pid"
   status=$?
+  if [ "$reload" = 1 ]; then
+    reload=0
+    old=$pid
+    TEND_WATCHER_RESTART="reload $(date +%s) 75 0"
+    TEND_TAKE_OVER=$old
+    export TEND_WATCHER_RESTART TEND_TAKE_OVER
+    started=$(date +%s)
+    "$@" &
+    pid=$!
+    unset TEND_WATCHER_RESTART TEND_TAKE_OVER
+    wait "$old"
+    continue
+  fi
   while kill -0 "$pid" 2>/dev/null; do wait "$pid"; status=$?; done
   [ "$stop" = 1 ] && exit "$status"
   now=$(date +%s)
@@ -59,6 +77,9 @@ while :; do
   export TEND_WATCHER_RESTART
   [ "$delay" -gt 0 ] && sleep "$delay"
   [ "$stop" = 1 ] && exit "$status"
+  started=$(date +%s)
+  "$@" &
+  pid=$!
 done
 `;
 

@@ -7,6 +7,7 @@ export function registerDaemonRoutes(
   options: {
     health: () => HealthReply;
     requestStop: () => void;
+    requestReload?: () => void;
     requestHandOver?: () => void;
   },
 ): void {
@@ -20,9 +21,14 @@ export function registerDaemonRoutes(
 
   app.post('/v1/daemon/reload', async (_request, reply) => {
     const health = options.health();
-    options.requestHandOver?.();
     // Answer first: the hand-over closes this server; the client then waits for the next daemon.
-    reply.raw.once('finish', () => options.requestStop());
+    reply.raw.once('finish', () => options.requestReload?.());
     return reply.status(202).send({ reloading: true, pid: health.pid, version: health.version });
+  });
+
+  app.post('/v1/daemon/hand-over', async (_request, reply) => {
+    // Asked by the next daemon once it is loaded: it waits for this one to exit, then adopts.
+    reply.raw.once('finish', () => options.requestHandOver?.());
+    return reply.status(202).send({ handingOver: true, pid: options.health().pid });
   });
 }

@@ -29,7 +29,7 @@ export async function reloadDaemon(args: ParsedArgs, ctx: CliContext): Promise<n
     return 0;
   }
   ctx.stdout.write(
-    `The daemon was reloaded: version ${before.version} (pid ${before.pid}) → version ${after.version} (pid ${after.pid}), answering again after ${tookMs} ms\n`,
+    `The daemon was reloaded: version ${before.version} (pid ${before.pid}) → version ${after.version} (pid ${after.pid}), in ${tookMs} ms; no program was restarted\n`,
   );
   if (after.recovery) ctx.stdout.write(`${describeRecovery(after.recovery)}\n`);
   return 0;
