@@ -120,7 +120,7 @@ export async function createDaemonServices(
   // Saving starts after the restore: a crash half-way must not leave a state file with half the programs.
   const saveState = (allowEmpty: boolean) =>
     store.save(toStateToSave(bus, core, pids), { allowEmpty });
-  persistOnEvents({ bus, core, pids, store, onProblem });
+  const stopPersisting = persistOnEvents({ bus, core, pids, store, onProblem });
   saveState(false).catch((error: unknown) => onProblem('could not save the state file', error));
 
   let isShutDown = false;
@@ -149,6 +149,8 @@ export async function createDaemonServices(
       isShutDown = true;
       runtime.freeze();
       bus.emit({ kind: 'daemon.stopping', pid: process.pid });
+      // The last save: from now on the state file is the next daemon's.
+      stopPersisting();
       await saveState(false);
       logs.handOver();
       prometheus.close();

@@ -20,8 +20,9 @@ import { TEND_VERSION } from '../version.js';
 import { closeInheritedDescriptors } from './close-inherited-fds.js';
 import { acquireDaemonLock, DaemonAlreadyRunningError, type DaemonLock } from './daemon-lock.js';
 import { createDaemonServices } from './daemon-services.js';
-import { openSavedListener, TcpListener } from './tcp-listener.js';
+import { listenOnSocket, untilSocketReplaced } from './hand-over.js';
 import { TAKE_OVER_ENV, takeOver, takeOverTarget } from './take-over.js';
+import { openSavedListener, TcpListener } from './tcp-listener.js';
 import { takeWatcherReport, type WatcherReport } from './watcher-report.js';
 import { EXIT_CRASHED, watchedCommand } from './watcher-script.js';
 
@@ -88,6 +89,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
   // A daemon started to take over from a running one (a reload) is loaded by now: ask for the hand-over.
   const takeOverFrom = options.takeOverFrom ?? takeOverTarget();
   if (takeOverFrom !== undefined) await takeOver(paths.socket, takeOverFrom);
+  // (Taking over, the old daemon has saved the state and written this pid in the pid file.)
   const lock = acquireDaemonLock(paths.pidFile);
   const logger = pino(
     { base: { pid: process.pid } },
@@ -102,6 +104,9 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     const startedAt = new Date().toISOString();
     let requestStop: () => void = () => {};
     let isHandingOver = false;
+    /** The pid of the daemon this one handed over to (it asked), if any. */
+    let handedTo: number | undefined;
+    const runningServices = () => services as NonNullable<typeof services>;
     const stopRequested = new Promise<void>((resolve) => {
       requestStop = resolve;
     });
@@ -133,10 +138,18 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
           startWatchedDaemon(paths.home, process.pid);
         }
       },
-      requestHandOver: () => {
+      handOver: async (pid: number) => {
+        logger.info({ to: pid }, 'handing over to the next daemon');
         isHandingOver = true;
-        requestStop();
+        handedTo = pid;
+        await runningServices().handOver();
+        // The TCP port is the next daemon's to bind.
+        await listener.shutdown();
+        lock.transferTo(pid);
+        // Reads are answered until the next daemon answers on the socket; then this one goes.
+        void untilSocketReplaced(paths.socket).then(() => requestStop());
       },
+      isHandingOver: () => isHandingOver,
       metrics: services.metrics,
       logger,
     };
@@ -148,9 +161,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     });
     tcpListener = listener;
     const app = createApiServer({ ...apiOptions, listener });
-    unlinkQuietly(paths.socket);
-    await app.listen({ path: paths.socket });
-    chmodSync(paths.socket, 0o600);
+    await listenOnSocket(app, paths.socket);
     if (options.listen) await listener.listen(options.listen);
     else if (options.listen === null) await listener.close();
     else {
@@ -173,22 +184,23 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
           startWatchedDaemon(paths.home, process.pid);
         })
       : () => {};
-    const runningServices = services;
     const stopped = stopRequested.then(async () => {
       removeSignalHandlers();
       stopWatchingWatcher();
       if (isHandingOver) {
-        logger.info('handing over to the next daemon');
-        await runningServices.handOver();
+        // Under systemd the next daemon starts after this one exits: nothing was handed over yet.
+        if (handedTo === undefined) await runningServices().handOver();
         await listener.shutdown();
         await app.close();
-        unlinkQuietly(paths.socket);
-        lock.release();
+        if (handedTo === undefined) {
+          unlinkQuietly(paths.socket);
+          lock.release();
+        }
         logger.info('daemon handed over');
         return EXIT_HANDED_OVER;
       }
       logger.info('daemon stopping');
-      await runningServices.shutdown();
+      await runningServices().shutdown();
       // After the services: dashboards see the programs stop and the daemon's last events.
       await listener.shutdown();
       await app.close();

@@ -18,14 +18,21 @@ export function takeOverTarget(env: NodeJS.ProcessEnv = process.env): number | u
 }
 
 /**
- * Asks the running daemon `pid` to hand over (it saves the state with every pid, writes what the
- * FIFOs hold, releases the lock and the socket, and exits), then waits until it has exited. This
- * daemon has loaded all its code by then, so the API is away only for the hand-over and the
- * adoption, not for Node's start-up. An old daemon that is already gone is no error.
+ * Asks the running daemon `pid` to hand over to this one. When it answers, it has saved the state
+ * with every pid, written what the FIFOs held to the logs, stopped reading, and written this
+ * daemon's pid in the pid file; it goes on answering reads until this daemon's socket replaces
+ * its own. This daemon has loaded all its code by then, so the API is never away for Node's
+ * start-up. An old daemon that is gone, or does not answer, is waited out: then the lock is free.
  */
 export async function takeOver(socketPath: string, pid: number): Promise<void> {
   if (!isLive(readProcStat(pid))) return;
-  await new ApiClient({ socketPath }).request('POST', '/v1/daemon/hand-over').catch(() => {});
+  const isHandedOver = await new ApiClient({ socketPath })
+    .request('POST', '/v1/daemon/hand-over', { pid: process.pid })
+    .then(
+      () => true,
+      () => false,
+    );
+  if (isHandedOver) return;
   const deadline = Date.now() + TAKE_OVER_TIMEOUT_MS;
   while (isLive(readProcStat(pid)) && Date.now() < deadline) await delay(EXIT_CHECK_INTERVAL_MS);
 }

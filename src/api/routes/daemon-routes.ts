@@ -1,4 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { DaemonError } from '../../errors.js';
+import { parseInput } from '../parse-input.js';
 import type { HealthReply } from '../wire.js';
 
 /** Routes about the daemon itself: health, and stopping it. */
@@ -8,7 +11,7 @@ export function registerDaemonRoutes(
     health: () => HealthReply;
     requestStop: () => void;
     requestReload?: () => void;
-    requestHandOver?: () => void;
+    handOver?: (pid: number) => Promise<void>;
   },
 ): void {
   app.get('/v1/health', async () => options.health());
@@ -26,9 +29,15 @@ export function registerDaemonRoutes(
     return reply.status(202).send({ reloading: true, pid: health.pid, version: health.version });
   });
 
-  app.post('/v1/daemon/hand-over', async (_request, reply) => {
-    // Asked by the next daemon once it is loaded: it waits for this one to exit, then adopts.
-    reply.raw.once('finish', () => options.requestHandOver?.());
-    return reply.status(202).send({ handingOver: true, pid: options.health().pid });
+  app.post('/v1/daemon/hand-over', async (request, reply) => {
+    const { pid } = parseInput(HandOverRequestSchema, request.body, 'hand-over request');
+    if (!options.handOver)
+      throw new DaemonError('TEND_ERR_DAEMON_STOPPING', 'This daemon cannot hand over');
+    // Asked by the next daemon once it is loaded: when this answers, the state is saved and the lock is its.
+    await options.handOver(pid);
+    return reply.status(200).send({ handedOver: true, pid: options.health().pid });
   });
 }
+
+/** `POST /v1/daemon/hand-over` body: the pid of the daemon that takes over. */
+const HandOverRequestSchema = z.strictObject({ pid: z.number().int().min(2) });

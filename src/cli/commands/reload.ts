@@ -9,7 +9,7 @@ import { writeJson } from '../output/json.js';
 import { hasFlag } from '../parse-args.js';
 
 /** How long `tend daemon reload` waits for the new daemon to answer. */
-const RELOAD_TIMEOUT_MS = 10_000;
+const RELOAD_TIMEOUT_MS = 30_000;
 /** Pause between two questions to the socket while the daemons hand over (there is no event across two daemons). */
 const RELOAD_RETRY_MS = 20;
 
