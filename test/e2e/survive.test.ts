@@ -295,3 +295,30 @@ test(`the daemon killed ${KILLS} times at random moments: nothing lost or duplic
   assert.deepEqual(managed.sort(), [...pool, ...pids.tick].sort(), 'no managed process duplicated');
   assertEveryNumberOnce(await stopAndReadLog(tend, 'tick'), 'tick');
 });
+
+test('the watcher killed: the daemon notices, hands over to a daemon under a new watcher, and a crash after that still comes back', async (t) => {
+  const tend = useTend(t);
+  await tend.ok(['start', '--name', 'tick', '--', ...fixture('counter', '5')]);
+  const pids = await pidsOf(tend, 'tick');
+  const first = await health(tend);
+  assert.ok(first);
+  const watcher = watcherOf(first.pid);
+  assert.ok(watcher !== undefined);
+  process.kill(watcher, 'SIGKILL');
+  const next = await pollUntil(
+    'a daemon under a new watcher',
+    async () => {
+      const now = await health(tend);
+      return now !== undefined && now.pid !== first.pid ? now : undefined;
+    },
+    30_000,
+  );
+  const newWatcher = watcherOf(next.pid);
+  assert.ok(newWatcher !== undefined && newWatcher !== watcher, 'a new watcher is its parent');
+  assert.equal(next.recovery?.after, 'reload');
+  assert.deepEqual(await pidsOf(tend, 'tick'), pids);
+  const back = await killDaemon(tend);
+  assert.equal(watcherOf(back.pid), newWatcher);
+  assert.deepEqual(await pidsOf(tend, 'tick'), pids);
+  assertEveryNumberOnce(await stopAndReadLog(tend, 'tick'), 'tick');
+});
