@@ -1,6 +1,7 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { Containment } from './containment.js';
 import { endProcessGroup } from './end-process-group.js';
-import { readProcStat } from './proc-table.js';
+import { type ProcStat, parseProcStat } from './proc-table.js';
 import type { AdoptedProcess, ProcessExit } from './runtime.js';
 import { parseSignal } from './signals.js';
 
@@ -12,14 +13,16 @@ export const ADOPTED_POLL_INTERVAL_MS = 50;
 
 interface Watched {
   process: AdoptedProcess;
+  /** /proc/<pid>/stat, kept open: read again at offset 0 it is fresh, and it can never name a later process. */
+  statFd: number;
   containment: Containment;
   onExit: (exit: ProcessExit) => void;
 }
 
 /**
  * Follows the processes a previous daemon spawned, with one timer for all: each tick reads
- * /proc/<pid>/stat of each one. Gone, or the pid now names a younger process: it ended, and
- * how is unknown. A zombie (PID 1 has not reaped it yet): its wait status is in field 52, so
+ * /proc/<pid>/stat of each one, through a descriptor opened once (a third of the cost of
+ * opening it each time, and immune to pid reuse). Gone (reaped): it ended, and how is unknown. A zombie (PID 1 has not reaped it yet): its wait status is in field 52, so
  * the exit code or signal is known. Then, as for a spawned instance, what is left of its group
  * and of its containment is ended before `onExit`.
  */
@@ -38,12 +41,19 @@ export class AdoptedWatch {
     containment: Containment,
     onExit: (exit: ProcessExit) => void,
   ): boolean {
-    const stat = readProcStat(process.pid);
-    if (stat?.startTime !== process.startTime || stat.state === 'Z' || stat.state === 'X') {
+    let statFd: number;
+    try {
+      statFd = openSync(`/proc/${process.pid}/stat`, 'r');
+    } catch {
+      return false;
+    }
+    const stat = readStat(statFd, process.pid);
+    if (stat?.startTime !== process.startTime || !isRunning(stat)) {
+      closeSync(statFd);
       return false;
     }
     containment.track(process.pid);
-    this.#watched.add({ process, containment, onExit });
+    this.#watched.add({ process, statFd, containment, onExit });
     this.#timer ??= setInterval(() => this.#check(), this.#intervalMs);
     return true;
   }
@@ -55,9 +65,10 @@ export class AdoptedWatch {
 
   #check(): void {
     for (const watched of this.#watched) {
-      const exit = endedHow(watched.process);
+      const exit = endedHow(readStat(watched.statFd, watched.process.pid));
       if (exit === undefined) continue;
       this.#watched.delete(watched);
+      closeSync(watched.statFd);
       const { pid } = watched.process;
       void Promise.allSettled([endProcessGroup(pid), watched.containment.end()]).then(() =>
         watched.onExit(exit),
@@ -70,16 +81,29 @@ export class AdoptedWatch {
   }
 }
 
-/** How an adopted process ended, or undefined while it runs; code and signal null when unknown. */
-export function endedHow(process: AdoptedProcess): ProcessExit | undefined {
-  const stat = readProcStat(process.pid);
-  if (stat?.startTime === process.startTime && stat.state !== 'Z' && stat.state !== 'X') {
+/** How an adopted process ended, from its stat (undefined: reaped), or undefined while it runs; code and signal null when unknown. */
+export function endedHow(stat: ProcStat | undefined): ProcessExit | undefined {
+  if (stat === undefined) return { code: null, signal: null };
+  if (isRunning(stat)) return undefined;
+  return stat.exitCode === undefined
+    ? { code: null, signal: null }
+    : exitFromWaitStatus(stat.exitCode);
+}
+
+function isRunning(stat: ProcStat): boolean {
+  return stat.state !== 'Z' && stat.state !== 'X';
+}
+
+const statBuffer = Buffer.alloc(1024);
+
+/** Reads /proc/<pid>/stat again through its open descriptor; undefined once the process is reaped. */
+function readStat(fd: number, pid: number): ProcStat | undefined {
+  try {
+    const length = readSync(fd, statBuffer, 0, statBuffer.length, 0);
+    return length === 0 ? undefined : parseProcStat(pid, statBuffer.toString('latin1', 0, length));
+  } catch {
     return undefined;
   }
-  if (stat?.startTime === process.startTime && stat.exitCode !== undefined) {
-    return exitFromWaitStatus(stat.exitCode);
-  }
-  return { code: null, signal: null };
 }
 
 /** Decodes a wait status (WIFEXITED / WTERMSIG) into an exit code or a signal name. */
