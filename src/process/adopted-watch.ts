@@ -9,7 +9,7 @@ import { parseSignal } from './signals.js';
  * How often adopted processes are looked at. An adopted instance's exit must be noticed within
  * 100 ms; the daemon is not its parent, so no SIGCHLD comes, and Node has no pidfd.
  */
-export const ADOPTED_POLL_INTERVAL_MS = 50;
+export const ADOPTED_POLL_INTERVAL_MS = 80;
 
 interface Watched {
   process: AdoptedProcess;
