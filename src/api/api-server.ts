@@ -110,7 +110,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
 /** During a hand-over the old daemon still answers reads (the new one is not bound yet) but takes no change. */
 function refuseChangesWhileHandingOver(app: FastifyInstance, isHandingOver: () => boolean): void {
   app.addHook('onRequest', async (request) => {
-    if (request.method === 'GET' || !isHandingOver()) return;
+    if (request.method === 'GET' || isHandingOver() !== true) return;
     throw new DaemonError(
       'TEND_ERR_DAEMON_STOPPING',
       'The daemon is handing over to a new one (tend daemon reload); try again in a moment',

@@ -172,7 +172,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     }
     logger.info({ home: paths.home, version: TEND_VERSION }, 'daemon ready');
     services.announceStarted();
-    notify(notifyFd, 'ready');
+    notify(notifyFd, `ready ${process.pid}`);
 
     const removeSignalHandlers =
       options.handleSignals === false ? () => {} : onStopSignals(requestStop, logger);
