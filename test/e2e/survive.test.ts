@@ -257,6 +257,13 @@ test('tend daemon reload hands over to a new daemon: same pids, no line lost, bo
   assert.match(again, /The daemon was reloaded/);
   assert.deepEqual(await pidsOf(tend, 'tick'), pids);
   assertEveryNumberOnce(await stopAndReadLog(tend, 'tick'), 'tick');
+  // A requested stop ends the watcher too: nothing comes back.
+  const last = await health(tend);
+  const watcher = last && watcherOf(last.pid);
+  assert.ok(watcher !== undefined);
+  await tend.ok(['daemon', 'stop']);
+  await pollUntil('the watcher to exit', async () => !isProcessAlive(watcher));
+  assert.equal(await health(tend), undefined, 'no daemon came back');
 });
 
 test(`the daemon killed ${KILLS} times at random moments under load: nothing lost or duplicated, no zombie counted, state never corrupt`, async (t) => {
@@ -337,7 +344,7 @@ test(`the daemon killed ${KILLS} times at random moments under load: nothing los
     assert.ok(pid !== null && procState(pid) !== 'Z' && isProcessAlive(pid), `${pid} runs`);
   }
   // No duplicate and no orphan: the live processes of this home are exactly these, the daemon and its watcher.
-  const daemon = (await health(tend))?.pid ?? 0;
+  const daemon = tend.daemonPid() ?? 0;
   const live = readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry) && isProcessAlive(Number(entry)))
     .filter((entry) => {
@@ -349,11 +356,15 @@ test(`the daemon killed ${KILLS} times at random moments under load: nothing los
     })
     .map(Number)
     .filter((pid) => pid !== daemon && pid !== watcherOf(daemon));
+  const extra = live.filter((pid) => !expected.includes(pid));
   assert.deepEqual(
-    live.sort((a, b) => a - b),
-    (expected as number[]).sort((a, b) => a - b),
-    'no managed process duplicated or left over',
+    extra.map(
+      (pid) => `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')}`,
+    ),
+    [],
+    `no managed process duplicated or left over (daemon ${daemon})`,
   );
+  assert.equal(live.length, expected.length);
   assertEveryNumberOnce(await stopAndReadLog(tend, 'tick'), 'tick');
   // A flood: nothing repeated or out of order; a kill between a read and its write may lose that chunk (documented).
   const flood = await stopAndReadLog(tend, 'flood');
