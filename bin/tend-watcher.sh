@@ -1,6 +1,6 @@
 #!/bin/sh
 # tend's watcher: the parent of a background daemon, which it starts again when it crashes.
-# Usage: tend-watcher.sh <daemon command line>. What it does and why: src/daemon/watcher-script.ts.
+# Usage: tend-watcher.sh <daemon command line>. What it does and why: src/cli/watcher-command.ts.
 trap '' HUP INT
 stop=0
 reload=0
@@ -11,6 +11,8 @@ TEND_WATCHER=$$
 export TEND_WATCHER
 crashes=0
 delay=0
+# A run shorter than this (seconds) that ends in a crash counts towards a crash loop (tests set 0).
+stable=${TEND_WATCHER_STABLE_SECONDS:-10}
 started=$(date +%s)
 "$@" &
 pid=$!
@@ -40,7 +42,7 @@ while :; do
     delay=0
   elif [ "$status" -eq 70 ] || [ "$status" -gt 128 ]; then
     reason=crash
-    if [ $((now - started)) -ge 10 ]; then
+    if [ $((now - started)) -ge "$stable" ]; then
       crashes=1
       delay=0
     else

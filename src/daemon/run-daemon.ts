@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
@@ -12,7 +11,6 @@ import {
 import { pino } from 'pino';
 import { createApiServer } from '../api/api-server.js';
 import type { HealthReply } from '../api/wire.js';
-import { tendCommand } from '../cli/tend-command.js';
 import { homePaths } from '../config/home.js';
 import type { ListenSetting } from '../config/listen-address.js';
 import { TendError } from '../errors.js';
@@ -21,10 +19,10 @@ import { closeInheritedDescriptors } from './close-inherited-fds.js';
 import { acquireDaemonLock, DaemonAlreadyRunningError, type DaemonLock } from './daemon-lock.js';
 import { createDaemonServices } from './daemon-services.js';
 import { listenOnSocket, untilSocketReplaced } from './hand-over.js';
-import { TAKE_OVER_ENV, takeOver, takeOverTarget } from './take-over.js';
+import { takeOver, takeOverTarget } from './take-over.js';
 import { openSavedListener, TcpListener } from './tcp-listener.js';
+import { exitOnUncaughtError, onWatcherGone, startWatchedDaemon } from './watcher-link.js';
 import { takeWatcherReport, type WatcherReport } from './watcher-report.js';
-import { EXIT_CRASHED, watchedCommand } from './watcher-script.js';
 
 /** How the daemon is started. */
 export interface RunDaemonOptions {
@@ -227,60 +225,6 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     logger.error({ err: error }, 'daemon failed to start');
     throw error;
   }
-}
-
-/** How often the daemon checks that its watcher is still its parent. */
-const WATCHER_CHECK_INTERVAL_MS = 1_000;
-
-/** Calls `onGone` once when this process's parent changes (its watcher died; it was re-parented). */
-function onWatcherGone(onGone: () => void): () => void {
-  const parent = process.ppid;
-  const timer = setInterval(() => {
-    if (process.ppid === parent) return;
-    clearInterval(timer);
-    onGone();
-  }, WATCHER_CHECK_INTERVAL_MS);
-  timer.unref();
-  return () => clearInterval(timer);
-}
-
-/**
- * Starts `tend daemon` for this home under a new watcher, detached, to take over from daemon
- * `takeOverFrom` (a reload of a daemon that has no watcher, or whose watcher is gone).
- */
-function startWatchedDaemon(home: string, takeOverFrom: number): void {
-  const { node, bin } = tendCommand();
-  const { file, args } = watchedCommand({ file: node, args: [bin, 'daemon'] });
-  const out = openSync(homePaths(home).daemonOut, 'a', 0o600);
-  const child = spawn(file, args, {
-    detached: true,
-    cwd: home,
-    stdio: ['ignore', out, out],
-    env: {
-      ...process.env,
-      TEND_HOME: home,
-      [TAKE_OVER_ENV]: String(takeOverFrom),
-      TEND_WATCHER_RESTART: `reload ${Math.floor(Date.now() / 1000)} 75 0`,
-    },
-  });
-  child.unref();
-  closeSync(out);
-}
-
-/** Exits with EXIT_CRASHED on an uncaught error, so that the watcher tells a crash from a start-up failure. */
-function exitOnUncaughtError(logger: pino.Logger): void {
-  const crash = (error: unknown) => {
-    logger.fatal(
-      { err: error },
-      'uncaught error; the daemon exits and its watcher starts it again',
-    );
-    process.stderr.write(
-      `tend daemon: uncaught error: ${(error as Error)?.stack ?? String(error)}\n`,
-    );
-    process.exit(EXIT_CRASHED);
-  };
-  process.on('uncaughtException', crash);
-  process.on('unhandledRejection', crash);
 }
 
 function onStopSignals(requestStop: () => void, logger: pino.Logger): () => void {

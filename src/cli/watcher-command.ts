@@ -16,7 +16,8 @@ export const EXIT_CRASHED = 70;
  *   the old one to hand over, and the watcher follows the new one.
  * - Status 75 (a daemon that handed over with no new one started): started again at once.
  * - Killed by a signal (status > 128) or 70 (an uncaught error): a crash, started again at
- *   once; crashes within 10 s of the start are paced (1, 2, 4… up to 30 s) and counted.
+ *   once; crashes within 10 s of the start (TEND_WATCHER_STABLE_SECONDS) are paced (1, 2, 4…
+ *   up to 30 s) and counted.
  * - Any other status (0: a requested stop; a start-up failure; another daemon holds the home):
  *   the watcher exits with it, so that a requested stop never comes back.
  * - SIGTERM: passed to the daemon (which stops everything), then the watcher exits. SIGHUP and
