@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, LogController, type RouteOptions } from 
 import type { Logger } from 'pino';
 import type { EventBus } from '../core/event-bus.js';
 import type { ProgramCore } from '../core/program-core.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { DaemonError, NotFoundError, UsageError } from '../errors.js';
 import { hasBearerToken } from './bearer-auth.js';
 import { clientErrorAnswerer } from './client-error-reply.js';
 import { replyWithError } from './error-reply.js';
@@ -39,6 +39,12 @@ export interface ApiServerOptions {
   events?: EventStreamOptions;
   health: () => HealthReply;
   requestStop: () => void;
+  /** Has a new daemon started to take over from this one (`POST /v1/daemon/reload`). */
+  requestReload?: () => void;
+  /** Hands everything over to daemon `pid`, which asked (`POST /v1/daemon/hand-over`); then this one exits. */
+  handOver?: (pid: number) => Promise<void>;
+  /** Whether a hand-over has begun: from then on only reads are served (a change answers 503). */
+  isHandingOver?: () => boolean;
   /** `GET /metrics`; left out, the route does not exist. */
   metrics?: MetricsExposition;
   logger?: Logger;
@@ -97,6 +103,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   if (options.tcp) registerDashboardRoutes(app, options.tcp.dashboardDir);
   if (options.listener) registerListenerRoutes(app, options.listener);
   if (options.metrics) registerMetricsRoutes(app, options.metrics);
+  if (options.isHandingOver) refuseChangesWhileHandingOver(app, options.isHandingOver);
   registerDaemonRoutes(app, options);
   registerProgramRoutes(app, options);
   if (options.leases) registerLeaseRoutes(app, options.leases);
@@ -104,6 +111,17 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   registerLogRoutes(app, options.logs);
   registerEventRoutes(app, options);
   return app;
+}
+
+/** During a hand-over the old daemon still answers reads (the new one is not bound yet) but takes no change. */
+function refuseChangesWhileHandingOver(app: FastifyInstance, isHandingOver: () => boolean): void {
+  app.addHook('onRequest', async (request) => {
+    if (request.method === 'GET' || isHandingOver() !== true) return;
+    throw new DaemonError(
+      'TEND_ERR_DAEMON_STOPPING',
+      'The daemon is handing over to a new one (tend daemon reload); try again in a moment',
+    );
+  });
 }
 
 /**

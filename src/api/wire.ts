@@ -4,12 +4,12 @@
  */
 import type { ProgramSpec } from '../config/program-spec.js';
 import type { BalanceStrategy, ProxyMode } from '../config/proxy-defaults.js';
-import type { DependencyWait, TendEvent } from '../core/events.js';
+import type { DaemonRecovery, DependencyWait, TendEvent } from '../core/events.js';
 import type { SignalName } from '../process/signals.js';
 import type { InstanceState } from '../supervisor/types.js';
 
 export type { ProgramSpec, ProgramSpecInput } from '../config/program-spec.js';
-export type { DependencyWait, TendEvent, TendEventKind } from '../core/events.js';
+export type { DaemonRecovery, DependencyWait, TendEvent, TendEventKind } from '../core/events.js';
 export type { InstanceState } from '../supervisor/types.js';
 
 /** API version prefix of every route. */
@@ -193,6 +193,8 @@ export interface HealthReply {
   startedAt: string;
   /** Problems found at start-up, such as a corrupt state file moved aside. */
   problems: string[];
+  /** How this daemon took over from the one before it (a crash or a reload), or null after a plain start. */
+  recovery?: DaemonRecovery | null;
 }
 
 /** `POST /v1/programs/:target/signal` body. */

@@ -16,6 +16,7 @@ import { DaemonError } from '../errors.js';
 import { ensureFifosSync } from '../logs/fifo.js';
 import type { DaemonLauncher } from './context.js';
 import { tendCommand } from './tend-command.js';
+import { watchedCommand } from './watcher-command.js';
 
 /** How long the CLI waits for a daemon it started to say `ready`. */
 export const DEFAULT_DAEMON_START_TIMEOUT_MS = 10_000;
@@ -23,10 +24,10 @@ export const DEFAULT_DAEMON_START_TIMEOUT_MS = 10_000;
 /** The file descriptor on which a started daemon reports `ready` or `error <message>`. */
 export const NOTIFY_FD = 3;
 
-/** `node bin/tend.js daemon`: how the CLI starts a background daemon. */
+/** `node bin/tend.js daemon` under its watcher (src/cli/watcher-command.ts): how the CLI starts a background daemon. */
 export function defaultLauncher(): DaemonLauncher {
   const { node, bin } = tendCommand();
-  return { file: node, args: [bin, 'daemon'] };
+  return watchedCommand({ file: node, args: [bin, 'daemon'] });
 }
 
 /** What starting a background daemon needs. */
@@ -113,18 +114,20 @@ export async function startDaemonInBackground(
       `The daemon ${outcome.problem}${output ? `: ${output}` : ''} (see ${outPath})`,
     );
   }
-  return { pid: child.pid as number };
+  return { pid: outcome.pid ?? (child.pid as number) };
 }
 
 /** What a starting daemon told us. */
 type StartOutcome =
-  | { kind: 'ready' }
+  | { kind: 'ready'; pid: number | undefined }
   | { kind: 'other-daemon'; pid: number }
   | { kind: 'failed'; problem: string };
 
-/** Reads the one line a starting daemon writes: `ready`, `running <pid>` or `error <message>`. */
+/** Reads the one line a starting daemon writes: `ready <pid>`, `running <pid>` or `error <message>`. */
 function parseNotification(line: string): StartOutcome {
-  if (line === 'ready') return { kind: 'ready' };
+  // `ready <pid>`: the daemon's own pid (the CLI's child is its watcher); `ready` alone from an older daemon.
+  const ready = /^ready(?: (\d+))?$/.exec(line);
+  if (ready) return { kind: 'ready', pid: ready[1] === undefined ? undefined : Number(ready[1]) };
   const running = /^running (\d+)$/.exec(line);
   if (running) return { kind: 'other-daemon', pid: Number(running[1]) };
   return { kind: 'failed', problem: line.replace(/^error\s*/, '') || 'reported an empty error' };

@@ -746,10 +746,14 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'daemon',
     aliases: [],
-    summary: 'run the daemon in the foreground; `daemon stop|status|start` control it',
-    usage: '[--listen HOST:PORT [--listen-public]]\n[stop|status|start] [--json]',
+    summary: 'run the daemon in the foreground; `daemon stop|status|start|reload` control it',
+    usage: '[--listen HOST:PORT [--listen-public]]\n[stop|status|start|reload] [--json]',
     positionals: [
-      { name: '[stop|status|start]', isRequired: false, completes: ['stop', 'status', 'start'] },
+      {
+        name: '[stop|status|start|reload]',
+        isRequired: false,
+        completes: ['stop', 'status', 'start', 'reload'],
+      },
     ],
     options: [
       {
@@ -774,6 +778,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       '`tend daemon start` starts it in the background if none answers (any command does that).',
       '`tend daemon stop` stops every program and the daemon, and waits until it has exited.',
       '`tend daemon status` shows its pid, version, home and start-up problems.',
+      '`tend daemon reload` (or `tend update`) replaces the daemon by one running the code installed',
+      'now: every process keeps running with its pid, no output is lost; prints both versions.',
     ].join('\n'),
     load: () => import('./commands/daemon.js'),
   },
@@ -829,6 +835,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     details: 'A daemon that runs now goes on running; it is no longer started at boot.',
     load: () => import('./commands/unstartup.js'),
+  },
+  {
+    name: 'update',
+    aliases: [],
+    summary:
+      'replace the daemon by the tend installed now, without stopping any program (`daemon reload`)',
+    usage: '[--json]',
+    positionals: [],
+    options: [JSON_OPTION],
+    details:
+      'The running daemon hands every process, its output and its history over to a new daemon started from the code installed now, then exits. Same as `tend daemon reload`.',
+    load: () => import('./commands/update.js'),
   },
   {
     name: 'dashboard',

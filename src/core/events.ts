@@ -27,9 +27,27 @@ export interface DependencyWait {
 /** Why a program stopped waiting for its dependencies: they are ready (it starts now), or it was stopped. */
 export type UnblockCause = 'dependencies-ready' | 'stopped';
 
+/**
+ * How a daemon took over from the one before it: after a crash (brought back by its watcher, or
+ * started by hand), or at a hand-over (`tend daemon reload`). `adopted` processes kept running
+ * with the same pid; `gone` ones had ended meanwhile (recorded with an unknown exit code, and
+ * started again).
+ */
+export interface DaemonRecovery {
+  after: 'crash' | 'reload';
+  /** When the previous daemon ended, as its watcher saw it (ISO-8601), or null when no watcher saw it. */
+  endedAt: string | null;
+  /** How it ended in words (`killed by SIGKILL`, `exited with code 1`), or null when unknown. */
+  how: string | null;
+  /** Crashes in a row, each after less than the watcher's stable run (1 for a single crash). */
+  crashesInARow: number;
+  adopted: number;
+  gone: number;
+}
+
 /** The events, without the envelope (`seq`, `time`) that the bus adds. */
 export type TendEventBody =
-  | { kind: 'daemon.started'; pid: number; version: string }
+  | { kind: 'daemon.started'; pid: number; version: string; recovery?: DaemonRecovery }
   | { kind: 'daemon.stopping'; pid: number }
   | { kind: 'program.added'; program: string; spec: ProgramSpec }
   /** The definition was replaced (`changed`: the top-level fields that differ); running processes keep the old one. */

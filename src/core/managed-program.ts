@@ -4,6 +4,7 @@ import { PoolProxy, type PoolProxyView } from '../pool/pool-proxy.js';
 import { ProgramSupervisor } from '../supervisor/program-supervisor.js';
 import { hasProcessIn } from '../supervisor/transitions.js';
 import type {
+  AdoptedProcess,
   DesiredState,
   InstanceFact,
   InstanceSnapshot,
@@ -24,6 +25,12 @@ export interface ManagedProgramOptions {
   /** Where every change of an instance, of the proxy process and of the proxy's membership is told. */
   bus: EventBus;
   onProblem: (message: string, detail?: unknown) => void;
+}
+
+/** The processes a previous daemon left running for one program, as its state file names them. */
+export interface LeftProcesses {
+  instances: Map<number, AdoptedProcess & { startedAt: number }>;
+  proxy: (AdoptedProcess & { startedAt: number }) | null;
 }
 
 /** Where a scale request wants the pool: an absolute size or a change. */
@@ -111,6 +118,21 @@ export class ManagedProgram {
     this.#stopWaiting('dependencies-ready');
     const outcomes = await this.pool.start();
     return [...outcomes, ...(await this.#startProxy())];
+  }
+
+  /** Takes over the processes a previous daemon left running; returns how many were taken and how many were gone. */
+  adopt(left: LeftProcesses): { adopted: number; gone: number } {
+    let adopted = 0;
+    let gone = 0;
+    for (const [index, process] of left.instances) {
+      if (this.pool.adopt(index, process)) adopted += 1;
+      else gone += 1;
+    }
+    if (left.proxy && this.proxy) {
+      if (this.proxy.adopt(left.proxy)) adopted += 1;
+      else gone += 1;
+    }
+    return { adopted, gone };
   }
 
   /** Sends the proxy the pool's current instances (the proxy feed calls it after each instance event). */

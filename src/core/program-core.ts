@@ -6,6 +6,7 @@ import { proxyProgramName } from '../pool/proxy-name.js';
 import type { SignalName } from '../process/signals.js';
 import type { PersistedProgram } from '../store/persisted-state.js';
 import type {
+  AdoptedProcess,
   DesiredState,
   InstanceSnapshot,
   InstanceStats,
@@ -17,7 +18,7 @@ import { refuseBadDependencies, refuseNeededRemoval } from './dependency-checks.
 import { dependencyWaves, withDependencies } from './dependency-graph.js';
 import type { EventBus } from './event-bus.js';
 import type { TendEvent } from './events.js';
-import { ManagedProgram, type ScaleRequest } from './managed-program.js';
+import { type LeftProcesses, ManagedProgram, type ScaleRequest } from './managed-program.js';
 import { dependencyWaitOf } from './program-readiness.js';
 import { type ReloadPlan, reloadPlan } from './reload-plan.js';
 import { type ReloadDrainer, type ReloadOutcome, RollingReload } from './rolling-reload.js';
@@ -108,8 +109,15 @@ export class ProgramCore {
   /**
    * Brings back the programs of the state file, then starts those meant to be running in
    * dependency order: one whose dependencies are not ready yet waits and starts when they are.
+   * With `adopt`, the processes a previous daemon left running (after its crash, or at a
+   * hand-over) are taken over first, and only the others are started; resolves to how many were
+   * taken over and how many had ended meanwhile.
    */
-  async restore(programs: PersistedProgram[]): Promise<void> {
+  async restore(
+    programs: PersistedProgram[],
+    options: { adopt: boolean } = { adopt: false },
+  ): Promise<{ adopted: number; gone: number }> {
+    const recovery = { adopted: 0, gone: 0 };
     for (const persisted of programs) {
       await this.#prepareOutput(persisted.spec);
       const program = this.#createProgram(persisted.spec, persisted.desired, persisted);
@@ -119,6 +127,11 @@ export class ProgramCore {
         program: persisted.spec.name,
         spec: persisted.spec,
       });
+      if (persisted.desired === 'running' && options.adopt) {
+        const taken = program.adopt(leftProcesses(persisted));
+        recovery.adopted += taken.adopted;
+        recovery.gone += taken.gone;
+      }
     }
     const meantToRun = programs
       .filter((persisted) => persisted.desired === 'running')
@@ -132,6 +145,7 @@ export class ProgramCore {
         }),
       );
     }
+    return recovery;
   }
 
   /** Every program, sorted by name. */
@@ -641,6 +655,28 @@ function drainerOf(program: ManagedProgram): ReloadDrainer {
   return {
     drain: (instance, timeoutMs) => proxy.drain(instance, timeoutMs),
     endDrain: (instance) => proxy.endDrain(instance),
+  };
+}
+
+/** The processes of a persisted program that a previous daemon may have left running. */
+function leftProcesses(persisted: PersistedProgram): LeftProcesses {
+  const instances = new Map<number, AdoptedProcess & { startedAt: number }>();
+  for (const instance of persisted.instances) {
+    const { lastPid: pid, lastPidStartTime: startTime } = instance;
+    if (pid === null || startTime === null || instance.index >= persisted.spec.instances) continue;
+    instances.set(instance.index, {
+      pid,
+      startTime,
+      startedAt: instance.lastPidStartedAt ?? Date.now(),
+    });
+  }
+  const proxy = persisted.proxyProcess;
+  return {
+    instances,
+    proxy:
+      proxy?.startTime == null
+        ? null
+        : { pid: proxy.pid, startTime: proxy.startTime, startedAt: proxy.startedAt ?? Date.now() },
   };
 }
 

@@ -1,9 +1,19 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { DaemonError } from '../errors.js';
 
 /** Held by the one daemon of a home; `release()` removes the pid file. */
 export interface DaemonLock {
   release(): void;
+  /** Hands the lock to the daemon `pid` that takes over (a reload): the pid file names it, atomically. */
+  transferTo(pid: number): void;
 }
 
 /** The home's lock is held by another live daemon, `holderPid`. */
@@ -30,7 +40,13 @@ export function acquireDaemonLock(pidFile: string): DaemonLock {
       const fd = openSync(pidFile, 'wx', 0o600);
       writeSync(fd, `${process.pid}\n`);
       closeSync(fd);
-      return { release: () => releaseIfOurs(pidFile) };
+      return {
+        release: () => releaseIfOurs(pidFile),
+        transferTo: (pid) => {
+          writeFileSync(`${pidFile}.${pid}`, `${pid}\n`, { mode: 0o600 });
+          renameSync(`${pidFile}.${pid}`, pidFile);
+        },
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = readPid(pidFile);

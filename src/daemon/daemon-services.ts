@@ -3,7 +3,9 @@ import type { LeaseService } from '../api/routes/lease-routes.js';
 import type { LogSource } from '../api/routes/log-routes.js';
 import { type LiveFiguresSource, viewPrograms } from '../api/views.js';
 import type { HomePaths } from '../config/home.js';
+import { describeRecovery } from '../core/describe-recovery.js';
 import { EventBus } from '../core/event-bus.js';
+import type { DaemonRecovery } from '../core/events.js';
 import { ProgramCore } from '../core/program-core.js';
 import { type HangActions, HangWatch } from '../health/hang-watch.js';
 import { refuseTakenPorts } from '../health/port-check.js';
@@ -14,7 +16,7 @@ import { TendMetrics } from '../metrics/prometheus/tend-metrics.js';
 import { NotifyManager } from '../notify/notify-manager.js';
 import { withNotifyChannel } from '../notify/notify-output.js';
 import { createNodeRuntime } from '../process/node-runtime.js';
-import { readProcessStartTime } from '../process/proc-identity.js';
+import { readBootId, readProcessStartTime } from '../process/proc-identity.js';
 import { StateStore } from '../store/state-file.js';
 import { TEND_VERSION } from '../version.js';
 import { wireHangWatch } from './hang-wiring.js';
@@ -25,6 +27,7 @@ import { PidTracker } from './pid-tracker.js';
 import { wireProbes } from './probe-wiring.js';
 import { feedProxies } from './proxy-feed.js';
 import { wireReadiness } from './readiness-wiring.js';
+import type { WatcherReport, WatcherRestart } from './watcher-report.js';
 
 /** The daemon's parts, wired together, and how to take them down in order. */
 export interface DaemonServices {
@@ -39,10 +42,17 @@ export interface DaemonServices {
   leases: LeaseService;
   /** Problems found at start-up (a corrupt state file moved aside, a program that could not start). */
   problems: string[];
+  /** How this daemon took over from the one before it, or null after a plain start. */
+  recovery: DaemonRecovery | null;
   /** Tells the bus the daemon is up (once the API answers). */
   announceStarted(): void;
   /** Stops every process, saves the state for the next start, and closes the log files. */
   shutdown(): Promise<void>;
+  /**
+   * Hands everything over to the next daemon without stopping anything: no more spawns or exit
+   * handling, the state saved with every pid, what the FIFOs hold written to the logs.
+   */
+  handOver(): Promise<void>;
 }
 
 /**
@@ -54,6 +64,7 @@ export interface DaemonServices {
 export async function createDaemonServices(
   paths: HomePaths,
   logger: Logger,
+  watcher: WatcherReport = { isWatched: false, restart: null },
 ): Promise<DaemonServices> {
   const problems: string[] = [];
   const store = new StateStore(paths.home);
@@ -80,6 +91,10 @@ export async function createDaemonServices(
   });
   const runtime = createNodeRuntime({
     openOutput: withNotifyChannel((request) => logs.openOutput(request), notify),
+    resumeOutput: (request) => {
+      logs.resumeOutput(request);
+      notify.attach(request.spec.name, request.instance);
+    },
     home: paths.home,
   });
   const hangWatch = new HangWatch({
@@ -138,12 +153,23 @@ export async function createDaemonServices(
   feedProxies(bus, core);
   const leases = createLeaseService(bus, core, runtime, onProblem);
 
-  endLeftovers(loaded.state.programs, identity, runtime, onProblem);
-  await core.restore(loaded.state.programs);
+  // Pids and start times only name the same processes within one boot.
+  const canAdopt = loaded.state.bootId !== null && loaded.state.bootId === readBootId();
+  const toEnd = loaded.state.programs.filter(
+    (program) => !canAdopt || program.desired !== 'running',
+  );
+  endLeftovers(toEnd, identity, runtime, onProblem);
+  const taken = await core.restore(loaded.state.programs, { adopt: canAdopt });
+  const recovery = describeTakeOver(watcher.restart, taken);
+  if (recovery) {
+    const line = describeRecovery(recovery);
+    logger.warn({ recovery }, line);
+    if (recovery.after === 'crash') problems.push(line);
+  }
   // Saving starts after the restore: a crash half-way must not leave a state file with half the programs.
   const saveState = (allowEmpty: boolean) =>
     store.save(toStateToSave(bus, core, pids), { allowEmpty });
-  persistOnEvents({ bus, core, pids, store, onProblem });
+  const stopPersisting = persistOnEvents({ bus, core, pids, store, onProblem });
   saveState(false).catch((error: unknown) => onProblem('could not save the state file', error));
 
   let isShutDown = false;
@@ -151,6 +177,7 @@ export async function createDaemonServices(
     core,
     bus,
     problems,
+    recovery: recovery ?? null,
     live,
     metrics: prometheus,
     leases,
@@ -160,7 +187,23 @@ export async function createDaemonServices(
       isKnown: (name) => core.has(name) || logs.tail({ name, lines: 1, stream: 'both' }).length > 0,
     },
     announceStarted() {
-      bus.emit({ kind: 'daemon.started', pid: process.pid, version: TEND_VERSION });
+      bus.emit({
+        kind: 'daemon.started',
+        pid: process.pid,
+        version: TEND_VERSION,
+        ...(recovery ? { recovery } : {}),
+      });
+    },
+    async handOver() {
+      if (isShutDown) return;
+      isShutDown = true;
+      runtime.freeze();
+      bus.emit({ kind: 'daemon.stopping', pid: process.pid });
+      // The last save: from now on the state file is the next daemon's.
+      stopPersisting();
+      await saveState(false);
+      logs.handOver();
+      prometheus.close();
     },
     async shutdown() {
       if (isShutDown) return;
@@ -175,5 +218,23 @@ export async function createDaemonServices(
       notify.close();
       prometheus.close();
     },
+  };
+}
+
+/**
+ * What to report of a take-over: what the watcher saw end, and what was adopted. A daemon that
+ * adopted processes without a watcher's word followed a crash that nobody saw.
+ */
+function describeTakeOver(
+  restart: WatcherRestart | null,
+  taken: { adopted: number; gone: number },
+): DaemonRecovery | undefined {
+  if (restart === null && taken.adopted + taken.gone === 0) return undefined;
+  return {
+    after: restart?.after ?? 'crash',
+    endedAt: restart?.endedAt ?? null,
+    how: restart?.how ?? null,
+    crashesInARow: restart?.crashesInARow ?? 1,
+    ...taken,
   };
 }

@@ -4,8 +4,9 @@ import type { SupervisorRuntime } from '../supervisor/types.js';
 import type { ProcessIdentityPort } from './pid-tracker.js';
 
 /**
- * A daemon that was killed leaves its instances running: end them (by pid, verified by start
- * time so that a reused pid is never hit) before the programs are started anew.
+ * Processes a killed daemon left that the next one does not adopt (a program meant to stay
+ * stopped, or a state file from another boot): end them (by pid, verified by start time so
+ * that a reused pid is never hit) before the programs are started anew.
  */
 export function endLeftovers(
   programs: PersistedProgram[],

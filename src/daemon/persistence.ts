@@ -26,9 +26,16 @@ export function toPersisted(core: ProgramCore, pids: PidTracker): PersistedProgr
         stats: instance.stats,
         lastPid: instance.pid,
         lastPidStartTime: pids.startTimeOf(instance.pid),
+        lastPidStartedAt: instance.startedAt,
       })),
       proxyProcess:
-        proxy?.pid == null ? null : { pid: proxy.pid, startTime: pids.startTimeOf(proxy.pid) },
+        proxy?.pid == null
+          ? null
+          : {
+              pid: proxy.pid,
+              startTime: pids.startTimeOf(proxy.pid),
+              startedAt: proxy.startedAt,
+            },
     };
   });
 }

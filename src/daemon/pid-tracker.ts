@@ -21,9 +21,12 @@ export class PidTracker {
   /** Follows the bus; returns the unsubscriber. */
   attach(bus: EventBus): () => void {
     return bus.subscribe((event) => {
-      if (event.kind === 'instance.spawned') {
-        const startTime = this.#identity.startTime(event.pid);
-        if (startTime !== undefined) this.#startTimes.set(event.pid, startTime);
+      // A spawn, or the first state of an adopted process (which this daemon did not spawn).
+      const pid =
+        event.kind === 'instance.spawned' || event.kind === 'instance.state' ? event.pid : null;
+      if (pid !== null && !this.#startTimes.has(pid)) {
+        const startTime = this.#identity.startTime(pid);
+        if (startTime !== undefined) this.#startTimes.set(pid, startTime);
       } else if (event.kind === 'instance.exited') {
         this.#startTimes.delete(event.pid);
       }

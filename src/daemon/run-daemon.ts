@@ -8,7 +8,6 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-
 import { pino } from 'pino';
 import { createApiServer } from '../api/api-server.js';
 import type { HealthReply } from '../api/wire.js';
@@ -19,8 +18,12 @@ import { TEND_VERSION } from '../version.js';
 import { closeInheritedDescriptors } from './close-inherited-fds.js';
 import { acquireDaemonLock, DaemonAlreadyRunningError, type DaemonLock } from './daemon-lock.js';
 import { createDaemonServices } from './daemon-services.js';
+import { listenOnSocket, untilSocketReplaced } from './hand-over.js';
 import { notifySystemdReady, takeNotifySocket } from './systemd-ready.js';
+import { takeOver, takeOverTarget } from './take-over.js';
 import { openSavedListener, TcpListener } from './tcp-listener.js';
+import { exitOnUncaughtError, onWatcherGone, startWatchedDaemon } from './watcher-link.js';
+import { takeWatcherReport, type WatcherReport } from './watcher-report.js';
 
 /** How the daemon is started. */
 export interface RunDaemonOptions {
@@ -29,6 +32,10 @@ export interface RunDaemonOptions {
   notifyFd?: number;
   /** Whether SIGTERM/SIGINT handlers are installed (false when a test runs the daemon in-process). */
   handleSignals?: boolean;
+  /** What the watcher (when one started this daemon) said; read from the environment by default. */
+  watcher?: WatcherReport;
+  /** The pid of a running daemon to take over from (a reload); read from TEND_TAKE_OVER by default. */
+  takeOverFrom?: number;
   /** Listen on TCP there (and save it for later starts); null: none, and none saved; left out: the saved one, if any. */
   listen?: ListenSetting | null;
 }
@@ -37,7 +44,14 @@ export interface RunDaemonOptions {
 export interface RunningDaemon {
   stopped: Promise<number>;
   stop(): void;
+  /** Hands everything over to the next daemon and exits with EXIT_HANDED_OVER; no process stops. */
+  handOver(): void;
+  /** Whether a watcher is this daemon's parent (it starts the next one after a hand-over or a crash). */
+  isWatched: boolean;
 }
+
+/** The exit code of a daemon that handed over (EX_TEMPFAIL): its watcher starts the next one at once. */
+export const EXIT_HANDED_OVER = 75;
 
 /** Runs the daemon for a home until it is told to stop; resolves to the process exit code. */
 export async function runDaemon(options: RunDaemonOptions): Promise<number> {
@@ -45,7 +59,10 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
   closeInheritedDescriptors(notifyFd === undefined ? new Set() : new Set([notifyFd]));
   try {
     const daemon = await startDaemon({ ...options, notifyFd });
-    return await daemon.stopped;
+    const code = await daemon.stopped;
+    // Adopted processes, proxy connections and timers would keep the loop alive: the next daemon has them.
+    if (code === EXIT_HANDED_OVER) process.exit(code);
+    return code;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof DaemonAlreadyRunningError) {
@@ -69,17 +86,27 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
   process.umask(0o077);
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
   chmodSync(paths.home, 0o700);
+  // A daemon started to take over from a running one (a reload) is loaded by now: ask for the hand-over.
+  const takeOverFrom = options.takeOverFrom ?? takeOverTarget();
+  if (takeOverFrom !== undefined) await takeOver(paths.socket, takeOverFrom);
+  // (Taking over, the old daemon has saved the state and written this pid in the pid file.)
   const lock = acquireDaemonLock(paths.pidFile);
   const logger = pino(
     { base: { pid: process.pid } },
     pino.destination({ dest: paths.daemonLog, sync: true }),
   );
+  if (options.handleSignals !== false) exitOnUncaughtError(logger);
   let services: Awaited<ReturnType<typeof createDaemonServices>> | undefined;
   let tcpListener: TcpListener | undefined;
   try {
-    services = await createDaemonServices(paths, logger);
+    const watcher = options.watcher ?? takeWatcherReport();
+    services = await createDaemonServices(paths, logger, watcher);
     const startedAt = new Date().toISOString();
     let requestStop: () => void = () => {};
+    let isHandingOver = false;
+    /** The pid of the daemon this one handed over to (it asked), if any. */
+    let handedTo: number | undefined;
+    const runningServices = () => services as NonNullable<typeof services>;
     const stopRequested = new Promise<void>((resolve) => {
       requestStop = resolve;
     });
@@ -90,6 +117,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       home: paths.home,
       startedAt,
       problems: services?.problems ?? [],
+      recovery: services?.recovery ?? null,
     });
     const apiOptions = {
       core: services.core,
@@ -98,6 +126,30 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       logs: services.logSource,
       health,
       requestStop: () => requestStop(),
+      requestReload: () => {
+        if (watcher.isWatched) {
+          // The watcher starts the next daemon next to this one; once loaded, it asks for the hand-over.
+          process.kill(process.ppid, 'SIGUSR1');
+        } else if (process.env.INVOCATION_ID !== undefined) {
+          // Under systemd (Restart=always), systemd starts the next daemon once this one has exited.
+          isHandingOver = true;
+          requestStop();
+        } else {
+          startWatchedDaemon(paths.home, process.pid);
+        }
+      },
+      handOver: async (pid: number) => {
+        logger.info({ to: pid }, 'handing over to the next daemon');
+        isHandingOver = true;
+        handedTo = pid;
+        await runningServices().handOver();
+        // The TCP port is the next daemon's to bind.
+        await listener.shutdown();
+        lock.transferTo(pid);
+        // Reads are answered until the next daemon answers on the socket; then this one goes.
+        void untilSocketReplaced(paths.socket).then(() => requestStop());
+      },
+      isHandingOver: () => isHandingOver,
       metrics: services.metrics,
       leases: services.leases,
       logger,
@@ -110,9 +162,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     });
     tcpListener = listener;
     const app = createApiServer({ ...apiOptions, listener });
-    unlinkQuietly(paths.socket);
-    await app.listen({ path: paths.socket });
-    chmodSync(paths.socket, 0o600);
+    await listenOnSocket(app, paths.socket);
     if (options.listen) await listener.listen(options.listen);
     else if (options.listen === null) await listener.close();
     else {
@@ -123,7 +173,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     }
     logger.info({ home: paths.home, version: TEND_VERSION }, 'daemon ready');
     services.announceStarted();
-    notify(notifyFd, 'ready');
+    notify(notifyFd, `ready ${process.pid}`);
     void notifySystemdReady(systemdSocket, {
       pid: process.pid,
       onProblem: (problem) => logger.error({ problem }, 'systemd'),
@@ -131,11 +181,31 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
 
     const removeSignalHandlers =
       options.handleSignals === false ? () => {} : onStopSignals(requestStop, logger);
-    const runningServices = services;
+    const stopWatchingWatcher = watcher.isWatched
+      ? onWatcherGone(() => {
+          // Nobody would bring this daemon back after a crash: hand over to one under a new watcher.
+          logger.warn('the watcher is gone; handing over to a daemon under a new watcher');
+          watcher.isWatched = false;
+          startWatchedDaemon(paths.home, process.pid);
+        })
+      : () => {};
     const stopped = stopRequested.then(async () => {
       removeSignalHandlers();
+      stopWatchingWatcher();
+      if (isHandingOver) {
+        // Under systemd the next daemon starts after this one exits: nothing was handed over yet.
+        if (handedTo === undefined) await runningServices().handOver();
+        await listener.shutdown();
+        await app.close();
+        if (handedTo === undefined) {
+          unlinkQuietly(paths.socket);
+          lock.release();
+        }
+        logger.info('daemon handed over');
+        return EXIT_HANDED_OVER;
+      }
       logger.info('daemon stopping');
-      await runningServices.shutdown();
+      await runningServices().shutdown();
       // After the services: dashboards see the programs stop and the daemon's last events.
       await listener.shutdown();
       await app.close();
@@ -144,7 +214,17 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       logger.info('daemon stopped');
       return 0;
     });
-    return { stopped, stop: () => requestStop() };
+    return {
+      stopped,
+      stop: () => requestStop(),
+      handOver: () => {
+        isHandingOver = true;
+        requestStop();
+      },
+      get isWatched() {
+        return watcher.isWatched;
+      },
+    };
   } catch (error) {
     await tcpListener?.shutdown().catch(() => {});
     await services?.shutdown().catch(() => {});

@@ -98,6 +98,11 @@ export class HangWatch {
   }
 
   /** The process became ready: its watchdog starts now. */
+  /** Whether the watches of process `pid` of an instance run (it was told `spawned`). */
+  isWatching(name: string, instance: number, pid: number): boolean {
+    return this.#runs.get(keyOf(name, instance))?.pid === pid;
+  }
+
   ready(name: string, instance: number, pid: number): void {
     const run = this.#current(name, instance, pid);
     if (!run || run.isReady) return;

@@ -25,6 +25,11 @@ export class LineSplitter {
     return this.#pending?.length ?? 0;
   }
 
+  /** The unfinished line held back, if any (a view: copy it to keep it). */
+  get pending(): Buffer | undefined {
+    return this.#pending;
+  }
+
   /** Adds a chunk; returns the lines it completed. */
   push(chunk: Buffer): Buffer[] {
     const data = this.#pending ? Buffer.concat([this.#pending, chunk]) : chunk;

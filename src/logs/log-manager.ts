@@ -75,15 +75,22 @@ export class LogManager {
       );
     }
     const { spec, instance } = request;
-    let stdout: number | undefined;
+    let stdout: number;
+    const opened: number[] = [];
     try {
       const capture = this.#captureOf(spec, instance);
       stdout = capture.out.openWriteEnd();
+      opened.push(stdout);
       const stderr = capture.err.openWriteEnd();
-      return { stdout, stderr, afterSpawn: closeOnce(stdout, stderr) };
+      opened.push(stderr);
+      const holders = [capture.out.openHolder()];
+      opened.push(...holders);
+      holders.push(capture.err.openHolder());
+      opened.push(holders[1] as number);
+      return { stdout, stderr, holders, afterSpawn: closeOnce(...opened) };
     } catch (error) {
       // Rethrown as it is: the runtime turns an OS error's code into the spawn failure's reason.
-      if (stdout !== undefined) closeSync(stdout);
+      for (const fd of opened) closeSync(fd);
       throw error;
     }
   }
@@ -91,6 +98,28 @@ export class LogManager {
   /** Epoch ms when the daemon last read a line of an instance (stdout or stderr), or undefined. */
   lastOutputAt(name: string, instance: number): number | undefined {
     return this.#lastOutputAt.get(`${name}:${instance}`);
+  }
+
+  /** Reads on from the FIFOs of an instance that a previous daemon started (an adopted run). */
+  resumeOutput(request: SpawnRequest): void {
+    const capture = this.#captureOf(request.spec, request.instance);
+    for (const stream of LOG_STREAMS) capture[stream].resume();
+  }
+
+  /**
+   * Hands every stream over to the next daemon: what the FIFOs hold now goes to the logs, the
+   * unfinished lines stay in their files, and reading stops without ending any run's output.
+   */
+  handOver(): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    for (const instances of this.#captures.values()) {
+      for (const capture of instances.values()) {
+        for (const stream of LOG_STREAMS) capture[stream].handOver();
+      }
+    }
+    this.#captures.clear();
+    this.#listeners.clear();
   }
 
   /** Calls `listener` with every line as soon as it is read; returns the function that unsubscribes. */
@@ -241,7 +270,10 @@ function removeFifosOf(directory: string, name: string): void {
   }
   const prefix = `${name}.`;
   for (const entry of entries) {
-    if (!entry.startsWith(prefix) || !/^\d+\.(?:out|err)$/.test(entry.slice(prefix.length))) {
+    if (
+      !entry.startsWith(prefix) ||
+      !/^\d+\.(?:out|err)(?:\.partial)?$/.test(entry.slice(prefix.length))
+    ) {
       continue;
     }
     try {

@@ -30,3 +30,11 @@ export function logFilePath(
 export function rotatedPath(path: string, generation: number): string {
   return generation === 0 ? path : `${path}.${generation}`;
 }
+
+/**
+ * Where the unfinished last line read from a FIFO is kept, so that a daemon that follows (after a
+ * crash or a hand-over) goes on with it instead of cutting the line: `<fifo>.partial`.
+ */
+export function partialLinePath(fifo: string): string {
+  return `${fifo}.partial`;
+}

@@ -1,8 +1,9 @@
-import { readSync } from 'node:fs';
+import { readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { isErrno, openFifoReadEnd, openFifoWriteEnd } from './fifo.js';
 import { LineSplitter } from './line-splitter.js';
 import { formatStoredLines } from './log-format.js';
+import { partialLinePath } from './log-paths.js';
 import { RotatingFile, type RotationLimits } from './rotating-file.js';
 
 const DRAIN_CHUNK_BYTES = 64 * 1024;
@@ -30,6 +31,8 @@ interface Reader {
  */
 export class StreamCapture {
   readonly #fifoPath: string;
+  readonly #partialPath: string;
+  #hasPartialFile = false;
   readonly #file: RotatingFile;
   readonly #splitter = new LineSplitter();
   readonly #onLines: StreamCaptureOptions['onLines'];
@@ -43,6 +46,8 @@ export class StreamCapture {
     this.#onLines = options.onLines;
     this.#onError = options.onError;
     this.#file = new RotatingFile(options.logPath, options.limits, options.onError);
+    this.#partialPath = partialLinePath(options.fifoPath);
+    this.#loadPartialLine();
   }
 
   /** Whether a FIFO reader is open (a run's output may still be coming). */
@@ -65,6 +70,36 @@ export class StreamCapture {
     this.#settlePreviousRun();
     this.#reader ??= this.#openReader();
     return openFifoWriteEnd(this.#fifoPath);
+  }
+
+  /**
+   * Reads on from a run that a previous daemon started (adopted after a crash or a hand-over):
+   * what waited in the FIFO comes next, after the unfinished line that daemon left.
+   */
+  resume(): void {
+    if (this.#isClosed) throw new Error(`Output capture of ${this.#fifoPath} is closed`);
+    this.#reader ??= this.#openReader();
+  }
+
+  /**
+   * Hands the stream over to the next daemon: reads what the FIFO holds now into the log, keeps
+   * the unfinished line in its file, and stops reading without ending the run's output.
+   */
+  handOver(): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    const reader = this.#reader;
+    if (reader && this.#drainSync(reader)) this.#finishReader(reader);
+    else if (reader) {
+      this.#reader = undefined;
+      reader.socket.destroy();
+    }
+    this.#file.close();
+  }
+
+  /** A read end of the FIFO for the child to hold and never read (see OutputTarget.holders). */
+  openHolder(): number {
+    return openFifoReadEnd(this.#fifoPath);
   }
 
   /** Resolves once no reader is open: every byte written by finished runs is in the log. */
@@ -105,7 +140,11 @@ export class StreamCapture {
    */
   #settlePreviousRun(): void {
     const reader = this.#reader;
-    if (!reader) return;
+    if (!reader) {
+      // An unfinished line left by a daemon whose run has ended since.
+      this.#flushPartialLine();
+      return;
+    }
     if (this.#drainSync(reader)) this.#finishReader(reader);
     else this.#flushPartialLine();
   }
@@ -143,12 +182,50 @@ export class StreamCapture {
 
   #take(chunk: Buffer): void {
     const lines = this.#splitter.push(chunk);
+    // Before the lines: a daemon killed between the two goes on from the right place.
+    this.#savePartialLine();
     if (lines.length > 0) this.#store(lines);
   }
 
   #flushPartialLine(): void {
     const lines = this.#splitter.end();
+    this.#savePartialLine();
     if (lines.length > 0) this.#store(lines);
+  }
+
+  /** Keeps the unfinished line on disk (only when there is one: a chunk that ends a line costs nothing). */
+  #savePartialLine(): void {
+    const pending = this.#splitter.pending;
+    try {
+      if (pending !== undefined) {
+        writeFileSync(this.#partialPath, pending, { mode: 0o600 });
+        this.#hasPartialFile = true;
+      } else if (this.#hasPartialFile) {
+        rmSync(this.#partialPath, { force: true });
+        this.#hasPartialFile = false;
+      }
+    } catch (error) {
+      this.#onError(
+        new Error(
+          `Keeping the unfinished line of ${this.#fifoPath} failed: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        ),
+      );
+    }
+  }
+
+  #loadPartialLine(): void {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(this.#partialPath);
+    } catch {
+      return;
+    }
+    this.#hasPartialFile = true;
+    // No newline in it, so this completes no line: it waits for the rest.
+    this.#splitter.push(bytes);
   }
 
   #store(lines: Buffer[]): void {

@@ -25,5 +25,7 @@ export interface TailOptions {
 export interface OutputHandles {
   stdout: number;
   stderr: number;
+  /** Read ends of the instance's own FIFOs that it inherits and never reads (see spawn-process.ts). */
+  holders: number[];
   afterSpawn(pid: number | undefined): void;
 }

@@ -53,6 +53,14 @@ export class NotifyChannel {
   }
 
   /**
+   * A read end for the child to hold and never read, as it holds its output's: while no daemon
+   * reads, its heartbeats wait in the pipe instead of killing it with SIGPIPE.
+   */
+  openHolder(): number {
+    return openFifoReadEnd(this.#fifoPath);
+  }
+
+  /**
    * Starts reading without a new process: for an instance whose process was started by an
    * earlier daemon and still holds the write end. What it wrote meanwhile is read, not dropped.
    */

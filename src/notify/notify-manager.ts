@@ -47,6 +47,11 @@ export class NotifyManager {
     return this.#channelOf(request.spec.name, request.instance).openWriteEnd();
   }
 
+  /** A read end of the instance's channel for the child to hold (see NotifyChannel.openHolder). */
+  openHolder(request: SpawnRequest): number {
+    return this.#channelOf(request.spec.name, request.instance).openHolder();
+  }
+
   /**
    * Reads an instance's channel again without spawning: for a process adopted from an earlier
    * daemon, which still holds the write end it was given.

@@ -10,6 +10,7 @@ import { PROXY_MAIN_PATH } from '../proxy/proxy-paths.js';
 import { InstanceSupervisor } from '../supervisor/instance-supervisor.js';
 import { isInstanceReady } from '../supervisor/readiness.js';
 import type {
+  AdoptedProcess,
   InstanceFact,
   InstanceSnapshot,
   SpawnOutcome,
@@ -105,6 +106,15 @@ export class PoolProxy {
     if (outcome.ok) await this.#listening;
     if (this.#problem !== null) throw new Error(this.#problem);
     return outcome;
+  }
+
+  /**
+   * Takes over the proxy process a previous daemon left running: it kept serving with the
+   * membership it knew; once its control socket answers it is configured (same address: no
+   * rebind) and fed the current membership.
+   */
+  adopt(adopted: AdoptedProcess & { startedAt: number }): boolean {
+    return this.#supervisor.adopt(adopted);
   }
 
   /** Stops the proxy process. */

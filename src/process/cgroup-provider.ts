@@ -117,11 +117,20 @@ export class CgroupProvider implements ContainmentProvider {
   }
 
   create(request: SpawnRequest): Containment {
+    return this.#open(request, false);
+  }
+
+  adopt(request: SpawnRequest): Containment {
+    return this.#open(request, true);
+  }
+
+  #open(request: SpawnRequest, isAdopting: boolean): Containment {
     return new InstanceCgroup({
       dir: join(this.#rootDir, `${request.spec.name}.${request.instance}`),
       kind: this.#hierarchy.kind,
       daemonDir: this.#hierarchy.ownDir,
       onRemoved: () => this.#removeRootIfEmpty(),
+      isAdopting,
     });
   }
 

@@ -21,6 +21,8 @@ export interface ContainmentProvider {
   /** Which path is used, in words, for the daemon's log. */
   readonly description: string;
   create(request: SpawnRequest): Containment;
+  /** Takes back the containment of a run that a previous daemon started, without ending what is in it. */
+  adopt(request: SpawnRequest): Containment;
 }
 
 /** Sends a signal to one process, ignoring one that is already gone. */

@@ -34,6 +34,10 @@ export class ProcWalkProvider implements ContainmentProvider {
     });
   }
 
+  adopt(): Containment {
+    return this.create();
+  }
+
   #follow(tracker: DescendantTracker): void {
     this.#trackers.add(tracker);
     if (this.#timer) return;

@@ -5,7 +5,7 @@ import { signalNumber } from './signals.js';
 export function describeExit(exit: ProcessExit): string {
   if (exit.signal !== null) return `killed by ${exit.signal}`;
   if (exit.code !== null) return `exited with code ${exit.code}`;
-  return 'ended for an unknown reason';
+  return "ended while tend's daemon was not its parent: exit code unknown";
 }
 
 /** The status a shell would report for an exit: the code, or 128 + the signal number. */

@@ -17,6 +17,8 @@ export interface InstanceCgroupOptions {
   daemonDir: string;
   /** Called once the cgroup directory has been removed. */
   onRemoved(): void;
+  /** A run that a previous daemon started: what is in the cgroup is the adopted instance, kept. */
+  isAdopting?: boolean;
 }
 
 /**
@@ -32,6 +34,7 @@ export class InstanceCgroup implements Containment {
   constructor(options: InstanceCgroupOptions) {
     this.#options = options;
     if (existsSync(options.dir)) {
+      if (options.isAdopting) return;
       // Left by a daemon that was killed: what still runs in it belongs to an instance of this home.
       this.#killAll();
     } else {

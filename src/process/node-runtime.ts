@@ -1,7 +1,8 @@
+import { AdoptedWatch } from './adopted-watch.js';
 import { type CgroupHierarchy, openCgroupProvider } from './cgroup-provider.js';
 import type { Containment, ContainmentProvider } from './containment.js';
 import { ProcWalkProvider } from './descendant-tracker.js';
-import type { SupervisorRuntime } from './runtime.js';
+import type { SpawnRequest, SupervisorRuntime } from './runtime.js';
 import { signalProcess } from './signal-process.js';
 import { type OpenOutput, spawnProcess } from './spawn-process.js';
 import { startTimer } from './timer.js';
@@ -10,6 +11,8 @@ import { startTimer } from './timer.js';
 export interface NodeRuntimeOptions {
   /** Opens the stdout/stderr fds of each instance about to be spawned. */
   openOutput: OpenOutput;
+  /** Reads on from the output of a run that a previous daemon started (called when one is adopted). */
+  resumeOutput?: (request: SpawnRequest) => void;
   /** The environment processes inherit under their own; the daemon's own by default. */
   env?: NodeJS.ProcessEnv;
   /**
@@ -28,6 +31,11 @@ export interface NodeRuntimeOptions {
 export interface NodeRuntime extends SupervisorRuntime {
   /** Which path is used, in words, for the daemon's log. */
   readonly containment: string;
+  /**
+   * For a hand-over to the next daemon: from now on nothing is spawned and no exit is reported,
+   * so that what the state file says stays true until the next daemon adopts it.
+   */
+  freeze(): void;
 }
 
 /** The real SupervisorRuntime: spawns, signals and reaps OS processes, with the wall clock and real timers. */
@@ -38,12 +46,25 @@ export function createNodeRuntime(options: NodeRuntimeOptions): NodeRuntime {
     options.descendantScanIntervalMs,
   );
   const containments = new Map<number, Containment>();
+  const adopted = new AdoptedWatch();
   const spawnOptions = { openOutput: options.openOutput, baseEnv: options.env ?? process.env };
+  let isFrozen = false;
+  const unlessFrozen =
+    <T>(report: (value: T) => void) =>
+    (value: T): void => {
+      if (!isFrozen) report(value);
+    };
   return {
     containment: provider.description,
+    freeze: () => {
+      isFrozen = true;
+    },
     now: () => Date.now(),
     setTimer: startTimer,
     spawn: (request, onExit) => {
+      if (isFrozen) {
+        return { ok: false, errno: undefined, message: 'tend is handing over to a new daemon' };
+      }
       let containment: Containment | undefined;
       const contain = (): Containment => {
         try {
@@ -57,12 +78,29 @@ export function createNodeRuntime(options: NodeRuntimeOptions): NodeRuntime {
         request,
         (exit) => {
           if (outcome.ok) containments.delete(outcome.pid);
-          onExit(exit);
+          unlessFrozen(onExit)(exit);
         },
         { ...spawnOptions, contain },
       );
       if (outcome.ok && containment) containments.set(outcome.pid, containment);
       return outcome;
+    },
+    adopt: (request, process, onExit) => {
+      let containment: Containment;
+      try {
+        containment = provider.adopt(request);
+      } catch {
+        containment = fallback.adopt();
+      }
+      const isFollowed = adopted.add(process, containment, (exit) => {
+        containments.delete(process.pid);
+        unlessFrozen(onExit)(exit);
+      });
+      if (isFollowed) {
+        containments.set(process.pid, containment);
+        options.resumeOutput?.(request);
+      }
+      return isFollowed;
     },
     signal: (pid, signal, target) => {
       // The group is the instance's whole family: also what left it (setsid) but is contained.

@@ -9,6 +9,11 @@ export interface ProcStat {
   pgrp: number;
   /** Clock ticks since boot; with the pid, it names one process even after the pid is reused. */
   startTime: number;
+  /**
+   * Field 52, the raw wait status of a zombie as its parent would read it (0 while it runs, and
+   * for a process of another user); undefined on kernels before 3.5.
+   */
+  exitCode?: number;
 }
 
 /** Index of each field among those after the command name (field 3, `state`, is index 0). */
@@ -16,6 +21,7 @@ const STATE_INDEX = 0;
 const PPID_INDEX = 1;
 const PGRP_INDEX = 2;
 const START_TIME_INDEX = 19;
+const EXIT_CODE_INDEX = 49;
 
 /** Parses the text of /proc/<pid>/stat, or undefined when it is not one. */
 export function parseProcStat(pid: number, text: string): ProcStat | undefined {
@@ -26,7 +32,12 @@ export function parseProcStat(pid: number, text: string): ProcStat | undefined {
   const pgrp = Number(fields[PGRP_INDEX]);
   const startTime = Number(fields[START_TIME_INDEX]);
   if (!state || ![ppid, pgrp, startTime].every(Number.isSafeInteger)) return undefined;
-  return { pid, state, ppid, pgrp, startTime };
+  const exitCode = Number(fields[EXIT_CODE_INDEX]);
+  const stat: ProcStat = { pid, state, ppid, pgrp, startTime };
+  if (fields[EXIT_CODE_INDEX] !== undefined && Number.isSafeInteger(exitCode)) {
+    stat.exitCode = exitCode;
+  }
+  return stat;
 }
 
 /** /proc/<pid>/stat of one process, or undefined when there is no such process. */

@@ -12,6 +12,12 @@ export type SpawnOutcome =
   | { ok: true; pid: number }
   | { ok: false; errno: string | undefined; message: string };
 
+/** A process another daemon spawned: its pid and start time (field 22 of /proc/<pid>/stat). */
+export interface AdoptedProcess {
+  pid: number;
+  startTime: number;
+}
+
 /** What to spawn: a program's definition and the index of the instance. */
 export interface SpawnRequest {
   spec: ProgramSpec;
@@ -32,6 +38,16 @@ export interface SupervisorRuntime {
   setTimer(delayMs: number, onFire: () => void): TimerHandle;
   /** Starts a process synchronously; `onExit` is called once when it has been reaped. */
   spawn(request: SpawnRequest, onExit: (exit: ProcessExit) => void): SpawnOutcome;
+  /**
+   * Follows a process that a previous daemon spawned (after a crash or a hand-over) as if this
+   * one had: `onExit` is called once when it has ended. False when it no longer runs (or the pid
+   * now names another process). A runtime that cannot adopt (a test's) leaves it out.
+   */
+  adopt?(
+    request: SpawnRequest,
+    process: AdoptedProcess,
+    onExit: (exit: ProcessExit) => void,
+  ): boolean;
   /** Sends a signal to a process or its whole process group; a process that is already gone is not an error. */
   signal(pid: number, signal: SignalName, target: 'process' | 'group'): void;
 }

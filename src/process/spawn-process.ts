@@ -12,6 +12,11 @@ export interface OutputTarget {
   stderr: number;
   /** The write end of the instance's notify channel, given to the child as fd 3 (TEND_NOTIFY_FD), if any. */
   notifyFd?: number;
+  /**
+   * Descriptors the child inherits after stderr and never uses: the read ends of its own output
+   * FIFOs, so that its output keeps a reader (and waits in the pipe) while no daemon runs.
+   */
+  holders?: readonly number[];
   /** Called once the spawn has been tried (pid undefined when it failed), so the caller can close its fds. */
   afterSpawn(pid: number | undefined): void;
 }
@@ -66,9 +71,14 @@ export function spawnProcess(
         env,
         detached: true,
         shell: spec.shell,
-        stdio: hasNotify
-          ? ['ignore', output.stdout, output.stderr, output.notifyFd]
-          : ['ignore', output.stdout, output.stderr],
+        // fd 3 is the notify channel (TEND_NOTIFY_FD=3) when there is one; the holders follow.
+        stdio: [
+          'ignore',
+          output.stdout,
+          output.stderr,
+          ...(hasNotify ? [output.notifyFd] : []),
+          ...(output.holders ?? []),
+        ],
       }),
     );
   } catch (error) {

@@ -41,6 +41,8 @@ export const PersistedInstanceSchema = z.strictObject({
   lastPid: z.number().int().min(1).nullable(),
   /** Field 22 of /proc/<pid>/stat, so a reused pid is not mistaken for ours. */
   lastPidStartTime: z.number().int().min(0).nullable(),
+  /** Epoch ms when that process was spawned, so that a daemon that adopts it keeps its uptime. */
+  lastPidStartedAt: epochMs.nullable().default(null),
 });
 
 /** Whether the user wants a program running or stopped. */
@@ -54,7 +56,11 @@ export const PersistedProgramSchema = z
     instances: z.array(PersistedInstanceSchema),
     /** The pool's proxy process, so that a daemon killed with SIGKILL does not leave it holding the port. */
     proxyProcess: z
-      .strictObject({ pid: z.number().int().min(1), startTime: z.number().int().min(0).nullable() })
+      .strictObject({
+        pid: z.number().int().min(1),
+        startTime: z.number().int().min(0).nullable(),
+        startedAt: epochMs.nullable().default(null),
+      })
       .nullable()
       .default(null),
   })

@@ -14,6 +14,7 @@ import {
 import { isDoneExit, isFailureExit, shouldRestart } from './restart-policy.js';
 import { type InstanceEvent, isStateTransition, lookupTransition } from './transitions.js';
 import type {
+  AdoptedProcess,
   InstanceFact,
   InstanceSnapshot,
   InstanceState,
@@ -278,6 +279,40 @@ export class InstanceSupervisor {
   noteStatus(pid: number, text: string): boolean {
     if (this.#process === null || this.#process.pid !== pid) return false;
     this.#statusText = text;
+    return true;
+  }
+
+  /**
+   * Takes over a process that a previous daemon of this home started (after its crash, or at a
+   * hand-over): the same pid, `online`, its exit followed from now on as if this daemon had spawned
+   * it. Only from `stopped` (a fresh supervisor); false when the process is gone or the runtime
+   * cannot adopt, and then nothing changed.
+   */
+  adopt(adopted: AdoptedProcess & { startedAt: number }): boolean {
+    if (this.#state !== 'stopped' || this.#runtime.adopt === undefined) return false;
+    let running: RunningProcess | null = null;
+    const isAdopted = this.#runtime.adopt(
+      { spec: this.#spec, instance: this.#index },
+      adopted,
+      (exit) => {
+        if (running !== null) this.#handleExit(running, exit);
+      },
+    );
+    if (!isAdopted) return false;
+    running = {
+      pid: adopted.pid,
+      startedAt: adopted.startedAt,
+      isReadyByCheck: true,
+      startTimer: null,
+      isStartTimedOut: false,
+      hungReason: null,
+      notReady: null,
+    };
+    this.#process = running;
+    this.#move('start');
+    this.#move('ready');
+    this.#facts.push({ type: 'ready', pid: adopted.pid });
+    this.#notifyIfChanged();
     return true;
   }
 

@@ -1,6 +1,7 @@
 import type { ProgramSpec } from '../config/program-spec.js';
 import { InstanceSupervisor } from './instance-supervisor.js';
 import type {
+  AdoptedProcess,
   DesiredState,
   InstanceFact,
   InstanceSnapshot,
@@ -67,6 +68,11 @@ export class ProgramSupervisor {
   /** The instance with this index, or undefined. */
   instance(index: number): InstanceSupervisor | undefined {
     return this.#instances[index];
+  }
+
+  /** Takes over the process a previous daemon left running for instance `index` (see InstanceSupervisor.adopt). */
+  adopt(index: number, adopted: AdoptedProcess & { startedAt: number }): boolean {
+    return this.#instances[index]?.adopt(adopted) ?? false;
   }
 
   /** Starts every instance that is not running; resolves to each instance's spawn result, by index. */

@@ -14,7 +14,8 @@ export function formatDuration(ms: number): string {
 export function describeExit(exit: ProcessExit): string {
   if (exit.signal !== null) return `signal ${exit.signal}`;
   if (exit.code !== null) return `code ${exit.code}`;
-  return 'no code or signal';
+  // Only an adopted process has neither: it ended while tend's daemon was not its parent.
+  return "code unknown (it ended while tend's daemon was not its parent)";
 }
 
 /** Why an instance stayed down after its process exited on its own. */

@@ -4,6 +4,7 @@ import type { SignalName } from '../process/signals.js';
 
 // The runtime the supervisor drives is defined by process/, which implements it; imports flow → process.
 export type {
+  AdoptedProcess,
   ProcessExit,
   SpawnOutcome,
   SpawnRequest,

@@ -38,7 +38,7 @@ test('every bad command line is a usage error (exit 2) with one `tend:` line, be
     [['signal', 'HUP', 'all:1'], /all/],
     [['stop', '../etc'], /program name/],
     [['delete', ''], /empty/],
-    [['daemon', 'explode'], /stop, status or start/],
+    [['daemon', 'explode'], /stop, status, start or reload/],
     [['completion', 'fish'], /bash or zsh/],
     [['help', 'nosuch'], /Expected a command to explain/],
   ];

@@ -52,7 +52,10 @@ test('two first commands at once: the CLI that loses the race to start the daemo
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
       const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      return argv.includes('daemon') && environ.includes(`TEND_HOME=${tend.home}`);
+      // The daemon, not its watcher (`sh …/tend-watcher.sh node …/tend.js daemon`).
+      const isDaemon =
+        argv.includes('daemon') && !argv.some((arg) => arg.endsWith('tend-watcher.sh'));
+      return isDaemon && environ.includes(`TEND_HOME=${tend.home}`);
     } catch {
       return false;
     }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,7 +105,12 @@ export function useTend(t: AfterHook): TendUnderTest {
   t.after(async () => {
     const pid = daemonPid();
     if (pid !== undefined) {
+      // Its watcher first, so that a daemon killed below is not started again.
+      const watcher = watcherOf(pid);
       await run(['daemon', 'stop']);
+      if (watcher !== undefined) killQuietly(watcher);
+      // A watcher that was restarting a killed daemon when the test ended is found by its environment.
+      for (const leftover of watchersOf(home)) killQuietly(leftover);
       // Safety net: a daemon that did not stop is killed by pid, and so are its instances' groups.
       killQuietly(pid);
       for (const leftover of recordedInstancePids(home)) killQuietly(-leftover);
@@ -242,6 +247,34 @@ function killQuietly(pid: number): void {
   } catch {
     // already gone, as it should be
   }
+}
+
+/** The pid of the watcher (`sh …/tend-watcher.sh …`) whose child `pid` is, if it has one. */
+export function watcherOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const cmdline = readFileSync(`/proc/${ppid}/cmdline`, 'utf8');
+    return cmdline.includes('tend-watcher') ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pids of the live watchers (`sh …/tend-watcher.sh`) whose environment names this home. */
+function watchersOf(home: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('tend-watcher')) continue;
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      if (environ.includes(`TEND_HOME=${home}`)) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
 }
 
 /** Pids of instances the state file says were running (each leads its own process group). */

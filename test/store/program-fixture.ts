@@ -27,6 +27,7 @@ export function makeProgram(name: string, restarts = 0): PersistedProgram {
         },
         lastPid: 4242,
         lastPidStartTime: 123_456,
+        lastPidStartedAt: 1_700_000_001_000,
       },
     ],
   };

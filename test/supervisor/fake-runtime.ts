@@ -1,5 +1,6 @@
 import type { SignalName } from '../../src/process/signals.js';
 import type {
+  AdoptedProcess,
   ProcessExit,
   SpawnOutcome,
   SpawnRequest,
@@ -43,6 +44,9 @@ const FIRST_FAKE_PID = 1000;
 export class FakeRuntime implements SupervisorRuntime {
   readonly spawns: FakeProcess[] = [];
   readonly signals: SignalRecord[] = [];
+  /** Pids adopted, in order (they are in `spawns` too, so that `exit` ends them). */
+  readonly adoptions: number[] = [];
+  readonly #left = new Map<number, number>();
   #now = FAKE_START_MS;
   #nextPid = FIRST_FAKE_PID;
   #timerCount = 0;
@@ -66,6 +70,28 @@ export class FakeRuntime implements SupervisorRuntime {
         timer.isCancelled = true;
       },
     };
+  }
+
+  /**
+   * Adopts a process "left by a previous daemon": it is followed like a spawned one (`exit` ends
+   * it) when `leave` named it with the same start time, else it is gone and adoption fails.
+   */
+  adopt(
+    request: SpawnRequest,
+    adopted: AdoptedProcess,
+    onExit: (exit: ProcessExit) => void,
+  ): boolean {
+    const startTime = this.#left.get(adopted.pid);
+    if (startTime === undefined || startTime !== adopted.startTime) return false;
+    this.#left.delete(adopted.pid);
+    this.adoptions.push(adopted.pid);
+    this.spawns.push({ pid: adopted.pid, request, spawnedAt: this.#now, isAlive: true, onExit });
+    return true;
+  }
+
+  /** Pretends a previous daemon left process `pid` (with this start time) running. */
+  leave(pid: number, startTime: number): void {
+    this.#left.set(pid, startTime);
   }
 
   spawn(request: SpawnRequest, onExit: (exit: ProcessExit) => void): SpawnOutcome {

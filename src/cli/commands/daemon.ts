@@ -4,6 +4,7 @@ import {
   type ListenSetting,
   parseListenAddress,
 } from '../../config/listen-address.js';
+import { describeRecovery } from '../../core/describe-recovery.js';
 import { UsageError } from '../../errors.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
@@ -31,10 +32,14 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
       return showStatus(args, ctx, false);
     case 'start':
       return showStatus(args, ctx, true);
+    case 'reload': {
+      const { reloadDaemon } = await import('./daemon-reload.js');
+      return reloadDaemon(args, ctx);
+    }
     default:
       throw new UsageError(
         'TEND_ERR_USAGE_INVALID_ARGUMENT',
-        `Expected \`tend daemon\` alone, or followed by stop, status or start; got ${JSON.stringify(action)}`,
+        `Expected \`tend daemon\` alone, or followed by stop, status, start or reload; got ${JSON.stringify(action)}`,
       );
   }
 }
@@ -53,6 +58,9 @@ async function showStatus(
   ctx.stdout.write(
     `The daemon runs: pid ${health.pid}, version ${health.version}, since ${health.startedAt}, home ${health.home}\n`,
   );
+  // A crash is among the problems already; a reload is not a problem.
+  if (health.recovery?.after === 'reload')
+    ctx.stdout.write(`${describeRecovery(health.recovery)}\n`);
   for (const problem of health.problems) ctx.stdout.write(`problem at start-up: ${problem}\n`);
   return 0;
 }

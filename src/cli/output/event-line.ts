@@ -1,4 +1,5 @@
 import type { EventStreamMessage, TendEvent } from '../../api/wire.js';
+import { describeRecovery } from '../../core/describe-recovery.js';
 import { formatDuration, formatExit, formatTime } from './format.js';
 import { colorOfName, colorOfState, type Palette } from './palette.js';
 
@@ -23,7 +24,10 @@ export function describeStreamMessage(message: EventStreamMessage): string | und
 function describeEvent(event: TendEvent, palette: Palette): [string, string] {
   switch (event.kind) {
     case 'daemon.started':
-      return ['daemon', `started (pid ${event.pid}, version ${event.version})`];
+      return [
+        'daemon',
+        `started (pid ${event.pid}, version ${event.version})${event.recovery ? `: ${describeRecovery(event.recovery)}` : ''}`,
+      ];
     case 'daemon.stopping':
       return ['daemon', 'stopping'];
     case 'program.added':

@@ -1,0 +1,434 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { HealthReply } from '../../src/api/wire.js';
+import { findFreePortRange } from '../helpers/free-ports.js';
+import { isProcessAlive, procState } from '../helpers/proc.js';
+import { apiCall, fixture, pollUntil, type TendUnderTest, useTend, watcherOf } from './harness.js';
+
+/** Longest time the API may be away during `tend daemon reload` (the issue: 1 s). */
+const RELOAD_GAP_MS = Number(process.env.TEND_TEST_RELOAD_GAP_MS ?? 1_000);
+
+/** How many times the repeated-kill test kills the daemon (the issue asks 50: TEND_TEST_KILLS=50). */
+const KILLS = Number(process.env.TEND_TEST_KILLS ?? 5);
+
+/** The daemon's health, or undefined while none answers. */
+async function health(tend: TendUnderTest): Promise<HealthReply | undefined> {
+  try {
+    const reply = await apiCall<HealthReply>(tend.socket, 'GET', '/v1/health');
+    return reply.status === 200 ? reply.body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Kills the daemon with SIGKILL and waits until its watcher has brought a new one back (no CLI
+ * call in between: only the socket is asked). Nothing on the bus spans two daemons, so this polls.
+ */
+async function killDaemon(tend: TendUnderTest): Promise<HealthReply> {
+  const before = await health(tend);
+  assert.ok(before, 'a daemon answers before the kill');
+  process.kill(before.pid, 'SIGKILL');
+  return pollUntil(
+    'the watcher to bring the daemon back',
+    async () => {
+      const now = await health(tend);
+      return now !== undefined && now.pid !== before.pid ? now : undefined;
+    },
+    15_000,
+  );
+}
+
+/** Pids of the instances of `name`, by index. */
+async function pidsOf(tend: TendUnderTest, name: string): Promise<Array<number | null>> {
+  const program = await tend.program(name);
+  return program.instances.map((instance) => instance.pid);
+}
+
+/** The numbers a counter wrote, as the log files of instance 0 hold them, oldest first. */
+function loggedNumbers(home: string, name: string): number[] {
+  const dir = join(home, 'logs', name);
+  const files = readdirSync(dir)
+    .filter((file) => file.startsWith('0.out.log'))
+    .sort((a, b) => generation(b) - generation(a));
+  const numbers: number[] = [];
+  for (const file of files) {
+    for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+      if (line === '') continue;
+      numbers.push(Number(line.slice(line.indexOf(' ') + 1)));
+    }
+  }
+  return numbers;
+}
+
+function generation(file: string): number {
+  const match = /\.log\.(\d+)$/.exec(file);
+  return match ? Number(match[1]) : 0;
+}
+
+/** Fails unless `numbers` is 1, 2, 3, … with nothing missing, repeated or out of order. */
+function assertEveryNumberOnce(numbers: number[], what: string): void {
+  assert.ok(numbers.length > 0, `${what}: some lines were logged`);
+  const wrong = numbers.findIndex((value, index) => value !== index + 1);
+  assert.equal(
+    wrong,
+    -1,
+    `${what}: line ${wrong + 1} of ${numbers.length} is ${numbers[wrong]}, expected ${wrong + 1} (around: ${numbers.slice(Math.max(0, wrong - 3), wrong + 3).join(',')})`,
+  );
+}
+
+/**
+ * A flood's log: never a line repeated or out of order. A kill that lands between the daemon's
+ * read of a chunk and its write to the log loses that chunk (docs/architecture.md says why);
+ * at most one write of the writer (50 lines) per kill, and reported.
+ */
+function assertFloodInOrder(
+  t: { diagnostic(message: string): void },
+  flood: number[],
+  kills: number,
+): void {
+  assert.ok(flood.length > 0);
+  const disorder = flood.findIndex((value, index) => index > 0 && value <= (flood[index - 1] ?? 0));
+  assert.equal(disorder, -1, 'the flood log never repeats or reorders a line');
+  const lost = (flood.at(-1) ?? 0) - flood.length;
+  assert.ok(lost <= kills * 50, `${lost} lines lost over ${kills} kills`);
+  t.diagnostic(`flood: ${flood.length} lines, ${lost} lost over ${kills} kills`);
+}
+
+/** Stops a program through the CLI, so that its output has all been read to the end. */
+async function stopAndReadLog(tend: TendUnderTest, name: string): Promise<number[]> {
+  await tend.ok(['stop', name]);
+  return loggedNumbers(tend.home, name);
+}
+
+test('after kill -9 the watcher brings the daemon back, which adopts every process with its pid and loses no line', async (t) => {
+  const tend = useTend(t);
+  await tend.ok(['start', '--name', 'tick', '--', ...fixture('counter', '3')]);
+  await tend.ok(['start', '--name', 'flood', '--', ...fixture('counter', '1', '50')]);
+  const before = { tick: await pidsOf(tend, 'tick'), flood: await pidsOf(tend, 'flood') };
+  const first = await health(tend);
+  assert.ok(first);
+  const watcher = watcherOf(first.pid);
+  assert.ok(watcher !== undefined, 'a background daemon runs under its watcher');
+
+  const back = await killDaemon(tend);
+  assert.equal(watcherOf(back.pid), watcher, 'the same watcher started the next daemon');
+  assert.deepEqual(await pidsOf(tend, 'tick'), before.tick, 'tick kept its pid');
+  assert.deepEqual(await pidsOf(tend, 'flood'), before.flood, 'flood kept its pid');
+  assert.equal(back.recovery?.after, 'crash');
+  assert.equal(back.recovery?.how, 'killed by SIGKILL');
+  assert.equal(back.recovery?.adopted, 2);
+  assert.equal(back.recovery?.gone, 0);
+  const status = await tend.ok(['status']);
+  assert.match(
+    status,
+    /the daemon restarted after a crash at .* \(killed by SIGKILL\); 2 processes adopted/,
+  );
+
+  // Lines written after the return are captured too; then every number is there once, in order.
+  const program = await tend.program('tick');
+  assert.equal(program.instances[0]?.restarts, 0);
+  assertEveryNumberOnce(await stopAndReadLog(tend, 'tick'), 'tick');
+  assertFloodInOrder(t, await stopAndReadLog(tend, 'flood'), 1);
+});
+
+/** One GET through the proxy on a keep-alive agent; resolves to the status (0: no answer). */
+function get(port: number, agent: Agent): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', () => resolve(0));
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+test('a pool behind its proxy serves a steady load across kill -9 of the daemon: no failed request, same proxy pid', async (t) => {
+  const tend = useTend(t);
+  const base = await findFreePortRange(4);
+  const proxyPort = base + 3;
+  await tend.ok([
+    'start',
+    '--name',
+    'web',
+    '--instances',
+    '2',
+    '--port',
+    String(base),
+    '--proxy-port',
+    String(proxyPort),
+    '--',
+    ...fixture('http-log'),
+  ]);
+  const before = await tend.until('the pool and its proxy online', async () => {
+    const detail = await tend.program('web');
+    const online = detail.instances.filter((instance) => instance.status === 'online');
+    return online.length === 2 && detail.proxy?.status === 'online' ? detail : undefined;
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  t.after(() => agent.destroy());
+  const statuses: number[] = [];
+  let isLoading = true;
+  const load = (async () => {
+    while (isLoading) {
+      statuses.push(await get(proxyPort, agent));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await killDaemon(tend);
+  const after = await tend.until('the adopted proxy reconnected and fed', async () => {
+    const detail = await tend.program('web');
+    return detail.proxy?.status === 'online' && detail.proxy.instances.length === 2
+      ? detail
+      : undefined;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  isLoading = false;
+  await load;
+  assert.equal(after.proxy?.pid, before.proxy?.pid, 'the proxy kept its pid');
+  assert.deepEqual(
+    after.instances.map((instance) => instance.pid),
+    before.instances.map((instance) => instance.pid),
+  );
+  const failed = statuses.filter((status) => status !== 200);
+  assert.ok(statuses.length > 50, `a steady load ran (${statuses.length} requests)`);
+  assert.deepEqual(failed, [], `${failed.length} of ${statuses.length} requests failed`);
+  // Every request was logged by the instance that served it, across the gap.
+  const logged = ['0', '1']
+    .flatMap((index) =>
+      readFileSync(join(tend.home, 'logs', 'web', `${index}.out.log`), 'utf8').split('\n'),
+    )
+    .filter((line) => line.includes(' served GET '));
+  assert.equal(logged.length, statuses.length, 'each request has its line in the logs');
+});
+
+test('an adopted instance that exits is noticed and restarted, its exit recorded as unknown when PID 1 reaped it first', async (t) => {
+  const tend = useTend(t);
+  await tend.ok(['start', '--name', 'tick', '--', ...fixture('counter', '5')]);
+  const [pid] = await pidsOf(tend, 'tick');
+  assert.ok(pid);
+  await killDaemon(tend);
+  assert.deepEqual(await pidsOf(tend, 'tick'), [pid]);
+  const killedAt = Date.now();
+  process.kill(pid, 'SIGTERM');
+  const detail = await tend.until('the adopted instance to be restarted', async () => {
+    const program = await tend.program('tick');
+    const instance = program.instances[0];
+    return instance?.pid !== pid && instance?.status === 'online' ? instance : undefined;
+  });
+  assert.ok(Date.now() - killedAt < 2_000, 'noticed and restarted quickly');
+  assert.equal(detail.restarts, 1);
+  const exit = detail.exits.at(-1);
+  assert.ok(exit);
+  // The daemon is not its parent: the signal is known if the zombie was seen, else nothing is invented.
+  assert.ok(
+    exit.signal === 'SIGTERM' || (exit.signal === null && exit.code === null),
+    `exit recorded as ${JSON.stringify(exit)}`,
+  );
+  assert.equal(isProcessAlive(pid), false);
+});
+
+test('tend daemon reload hands over to a new daemon: same pids, no line lost, both versions printed', async (t) => {
+  const tend = useTend(t);
+  await tend.ok(['start', '--name', 'tick', '--', ...fixture('counter', '2')]);
+  const pids = await pidsOf(tend, 'tick');
+  const old = await health(tend);
+  assert.ok(old);
+  // Asks the API all along; the longest stretch without an answer is the gap of the hand-over.
+  let isAsking = true;
+  let lastAnswer = Date.now();
+  let longestGapMs = 0;
+  const asking = (async () => {
+    while (isAsking) {
+      if ((await health(tend)) !== undefined) {
+        longestGapMs = Math.max(longestGapMs, Date.now() - lastAnswer);
+        lastAnswer = Date.now();
+      } else await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  })();
+  const out = await tend.ok(['daemon', 'reload']);
+  isAsking = false;
+  await asking;
+  assert.ok(
+    longestGapMs <= RELOAD_GAP_MS,
+    `the API was away for ${longestGapMs} ms (at most ${RELOAD_GAP_MS} ms)`,
+  );
+  t.diagnostic(`the API was away for at most ${longestGapMs} ms during the reload`);
+  assert.match(
+    out,
+    new RegExp(
+      `version ${old.version} \\(pid ${old.pid}\\) → version \\S+ \\(pid \\d+\\), in \\d+ ms; no program was restarted`,
+    ),
+  );
+  const now = await health(tend);
+  assert.ok(now && now.pid !== old.pid);
+  assert.equal(now.recovery?.after, 'reload');
+  assert.equal(now.recovery?.adopted, 1);
+  assert.deepEqual(await pidsOf(tend, 'tick'), pids);
+  const again = await tend.ok(['update']);
+  assert.match(again, /The daemon was reloaded/);
+  assert.deepEqual(await pidsOf(tend, 'tick'), pids);
+  assertEveryNumberOnce(await stopAndReadLog(tend, 'tick'), 'tick');
+  // A requested stop ends the watcher too: nothing comes back.
+  const last = await health(tend);
+  const watcher = last && watcherOf(last.pid);
+  assert.ok(watcher !== undefined);
+  await tend.ok(['daemon', 'stop']);
+  await pollUntil('the watcher to exit', async () => !isProcessAlive(watcher));
+  assert.equal(await health(tend), undefined, 'no daemon came back');
+});
+
+test(`the daemon killed ${KILLS} times at random moments under load: nothing lost or duplicated, no zombie counted, state never corrupt`, async (t) => {
+  const tend = useTend(t);
+  const base = await findFreePortRange(4);
+  const proxyPort = base + 3;
+  // Kills in quick succession are a crash loop, which the watcher paces; here every kill counts alone.
+  await tend.ok(['start', '--name', 'tick', '--', ...fixture('counter', '2')], {
+    env: { TEND_WATCHER_STABLE_SECONDS: '0' },
+  });
+  await tend.ok(['start', '--name', 'flood', '--', ...fixture('counter', '1', '50')]);
+  await tend.ok(['start', '--name', 'pool', '--instances', '3', '--', ...fixture('forever')]);
+  await tend.ok([
+    'start',
+    '--name',
+    'web',
+    '--instances',
+    '2',
+    '--port',
+    String(base),
+    '--proxy-port',
+    String(proxyPort),
+    '--',
+    ...fixture('http-log'),
+  ]);
+  const webBefore = await tend.until('web and its proxy online', async () => {
+    const detail = await tend.program('web');
+    const online = detail.instances.filter((instance) => instance.status === 'online');
+    return online.length === 2 && detail.proxy?.status === 'online' ? detail : undefined;
+  });
+  const pids = {
+    tick: await pidsOf(tend, 'tick'),
+    flood: await pidsOf(tend, 'flood'),
+    pool: await pidsOf(tend, 'pool'),
+    web: webBefore.instances.map((instance) => instance.pid),
+  };
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  t.after(() => agent.destroy());
+  const statuses: number[] = [];
+  let isLoading = true;
+  const load = (async () => {
+    while (isLoading) {
+      statuses.push(await get(proxyPort, agent));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  for (let kill = 0; kill < KILLS; kill++) {
+    // A random moment, sometimes while a scale is under way (its spawns and state writes).
+    if (kill % 3 === 1) void tend.run(['scale', 'pool', kill % 2 === 0 ? '4' : '3']);
+    await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 300)));
+    await killDaemon(tend);
+    const state = JSON.parse(readFileSync(join(tend.home, 'state.json'), 'utf8'));
+    assert.equal(state.version, 1, 'the state file parses');
+  }
+  await tend.until('the proxy fed again', async () => {
+    const detail = await tend.program('web');
+    return detail.proxy?.status === 'online' && detail.proxy.instances.length === 2
+      ? detail
+      : undefined;
+  });
+  isLoading = false;
+  await load;
+  await tend.ok(['scale', 'pool', '3']);
+  assert.deepEqual(await pidsOf(tend, 'tick'), pids.tick, 'tick never restarted');
+  assert.deepEqual(await pidsOf(tend, 'flood'), pids.flood, 'flood never restarted');
+  assert.deepEqual(await pidsOf(tend, 'pool'), pids.pool, 'the pool kept its first three pids');
+  const web = await tend.program('web');
+  assert.deepEqual(
+    web.instances.map((instance) => instance.pid),
+    pids.web,
+  );
+  assert.equal(web.proxy?.pid, webBefore.proxy?.pid, 'the proxy kept its pid');
+  const failed = statuses.filter((status) => status !== 200);
+  assert.deepEqual(
+    failed,
+    [],
+    `${failed.length} of ${statuses.length} requests through the proxy failed`,
+  );
+  const expected = [...pids.tick, ...pids.flood, ...pids.pool, ...pids.web, web.proxy?.pid ?? null];
+  for (const pid of expected) {
+    assert.ok(pid !== null && procState(pid) !== 'Z' && isProcessAlive(pid), `${pid} runs`);
+  }
+  // No duplicate and no orphan: the live processes of this home are exactly these, the daemon and its watcher.
+  const daemon = tend.daemonPid() ?? 0;
+  const live = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && isProcessAlive(Number(entry)))
+    .filter((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/environ`, 'utf8').includes(`TEND_HOME=${tend.home}`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number)
+    .filter((pid) => pid !== daemon && pid !== watcherOf(daemon));
+  const extra = live.filter((pid) => !expected.includes(pid));
+  assert.deepEqual(
+    extra.map(
+      (pid) => `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')}`,
+    ),
+    [],
+    `no managed process duplicated or left over (daemon ${daemon})`,
+  );
+  assert.equal(live.length, expected.length);
+  assertEveryNumberOnce(await stopAndReadLog(tend, 'tick'), 'tick');
+  assertFloodInOrder(t, await stopAndReadLog(tend, 'flood'), KILLS);
+});
+
+test('the watcher killed: the daemon notices, hands over to a daemon under a new watcher, and a crash after that still comes back', async (t) => {
+  const tend = useTend(t);
+  await tend.ok(['start', '--name', 'tick', '--', ...fixture('counter', '5')]);
+  const pids = await pidsOf(tend, 'tick');
+  const first = await health(tend);
+  assert.ok(first);
+  const watcher = watcherOf(first.pid);
+  assert.ok(watcher !== undefined);
+  process.kill(watcher, 'SIGKILL');
+  const next = await pollUntil(
+    'a daemon under a new watcher',
+    async () => {
+      const now = await health(tend);
+      return now !== undefined && now.pid !== first.pid ? now : undefined;
+    },
+    30_000,
+  );
+  const newWatcher = watcherOf(next.pid);
+  assert.ok(newWatcher !== undefined && newWatcher !== watcher, 'a new watcher is its parent');
+  assert.equal(next.recovery?.after, 'reload');
+  assert.deepEqual(await pidsOf(tend, 'tick'), pids);
+  const back = await killDaemon(tend);
+  assert.equal(watcherOf(back.pid), newWatcher);
+  assert.deepEqual(await pidsOf(tend, 'tick'), pids);
+  assertEveryNumberOnce(await stopAndReadLog(tend, 'tick'), 'tick');
+});
+
+test('a crash loop of the daemon is paced and reported: a second crash soon after the first waits a second', async (t) => {
+  const tend = useTend(t);
+  await tend.ok(['start', '--name', 'tick', '--', ...fixture('counter', '5')]);
+  const first = await killDaemon(tend);
+  assert.equal(first.recovery?.crashesInARow, 1);
+  const killedAt = Date.now();
+  const second = await killDaemon(tend);
+  assert.ok(Date.now() - killedAt >= 1_000, 'the second start waited at least 1 s');
+  assert.equal(second.recovery?.crashesInARow, 2);
+  assert.match(await tend.ok(['status']), /2 crashes in a row, restarts paced/);
+  assert.match(
+    readFileSync(join(tend.home, 'daemon.out'), 'utf8'),
+    /\(2 in a row\); starting it again in 1s/,
+  );
+});
