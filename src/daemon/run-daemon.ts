@@ -180,7 +180,14 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     });
 
     const removeSignalHandlers =
-      options.handleSignals === false ? () => {} : onStopSignals(requestStop, logger);
+      options.handleSignals === false
+        ? () => {}
+        : onStopSignals(() => {
+            // Under systemd (KillMode=process) SIGTERM is `systemctl restart` or `stop`: the
+            // programs stay up, for the next daemon to adopt; `tend daemon stop` stops them.
+            if (process.env.INVOCATION_ID !== undefined) isHandingOver = true;
+            requestStop();
+          }, logger);
     const stopWatchingWatcher = watcher.isWatched
       ? onWatcherGone(() => {
           // Nobody would bring this daemon back after a crash: hand over to one under a new watcher.

@@ -4,7 +4,7 @@ import { createReadStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { makeTempHome } from '../helpers/temp-home.js';
-import { TEND_BIN, useTend } from './harness.js';
+import { pollUntil, TEND_BIN, useTend } from './harness.js';
 
 // systemd's notify socket takes datagrams, which Node cannot send without a native module: the
 // daemon runs systemd-notify, so a stand-in systemd-notify on PATH shows what it was asked to say.
@@ -51,4 +51,30 @@ test('a foreground daemon under NOTIFY_SOCKET runs systemd-notify --ready once i
     return detail.instances[0]?.status === 'stopped' ? detail.instances[0] : undefined;
   });
   assert.equal(ended.exits[0]?.code, 0, 'the program saw no NOTIFY_SOCKET');
+});
+
+// `systemctl restart tend` sends SIGTERM to the daemon alone (KillMode=process): the programs stay.
+test('under systemd, SIGTERM ends the daemon but not its programs, which the next daemon adopts', async (t) => {
+  const tend = useTend(t);
+  const env = { ...process.env, TEND_HOME: tend.home, INVOCATION_ID: 'f00dfeed' };
+  const daemon = spawn(process.execPath, [TEND_BIN, 'daemon'], { env, stdio: 'ignore' });
+  t.after(() => daemon.kill('SIGKILL'));
+  const exited = new Promise<number | null>((resolve) => daemon.on('exit', resolve));
+  // No event can be awaited before the daemon answers at all.
+  await pollUntil('the foreground daemon to answer', async () => {
+    const reply = await tend.api('GET', '/v1/health').catch(() => undefined);
+    return reply?.status === 200;
+  });
+  await tend.ok(['start', '--name', 'kept', '--', 'sleep', '1000']);
+  const before = (await tend.program('kept')).instances[0]?.pid;
+  assert.ok(before);
+
+  daemon.kill('SIGTERM');
+  assert.equal(await exited, 75, 'exits 75 (handed over), which the unit counts as success');
+  process.kill(before, 0);
+
+  // The next command starts a daemon (as systemd's Restart= would), which adopts the program.
+  const after = (await tend.list()).find((row) => row.name === 'kept');
+  assert.equal(after?.pid, before, 'the next daemon adopted it: same pid');
+  assert.equal(after?.status, 'online');
 });

@@ -70,6 +70,7 @@ test('the unit runs this Node and this tend in the foreground, with the PATH and
     `ExecStart=${TEND.node} ${TEND.bin} daemon`,
     'KillMode=process',
     'Restart=always',
+    'SuccessExitStatus=75',
     'WantedBy=default.target',
   ]) {
     assert.ok(lines.includes(line), `the unit has ${line}`);
