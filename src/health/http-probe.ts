@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { describeErrno, errnoOf } from '../process/describe-errno.js';
 import { ABORTED, failed, PASSED, type ProbeResult } from './probe-result.js';
 
@@ -13,29 +13,69 @@ export interface HttpProbeTarget {
 }
 
 /**
- * GETs `path` on 127.0.0.1:port; a 2xx or 3xx status passes (redirects are not followed). Only
- * the status line counts, so the body is not awaited; the connection is not kept alive.
+ * One kept-alive connection per instance port: opening a connection per check costs the daemon
+ * most of a probe's CPU (bench/RESULTS.md, probe cost).
  */
-export function runHttpProbe(target: HttpProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
+const agents = new Map<number, Agent>();
+
+function agentFor(port: number): Agent {
+  let agent = agents.get(port);
+  if (!agent) {
+    agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
+    agents.set(port, agent);
+  }
+  return agent;
+}
+
+/**
+ * GETs `path` on 127.0.0.1:port; a 2xx or 3xx status passes (redirects are not followed). Only
+ * the status line counts, and the body is drained so the connection can serve the next check.
+ * A check that fails on a reused connection (the server closed it meanwhile: Node's keep-alive
+ * race) is tried once more on a new one, so that the race is never counted as a failure.
+ */
+export async function runHttpProbe(
+  target: HttpProbeTarget,
+  signal: AbortSignal,
+): Promise<ProbeResult> {
+  const first = await getOnce(target, signal, agentFor(target.port));
+  if (first.ok || !first.isReusedSocket || signal.aborted) return first.result;
+  return (await getOnce(target, signal, false)).result;
+}
+
+interface Attempt {
+  ok: boolean;
+  result: ProbeResult;
+  /** Whether the request went out on a connection an earlier check had used. */
+  isReusedSocket: boolean;
+}
+
+function getOnce(
+  target: HttpProbeTarget,
+  signal: AbortSignal,
+  agent: Agent | false,
+): Promise<Attempt> {
   const what = `GET ${target.path}`;
   return new Promise((resolve) => {
-    if (signal.aborted) return resolve(ABORTED);
+    if (signal.aborted) return resolve({ ok: false, result: ABORTED, isReusedSocket: false });
     let isDone = false;
-    const finish = (result: ProbeResult) => {
+    const finish = (result: ProbeResult, isKept = false) => {
       if (isDone) return;
       isDone = true;
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
-      req.destroy();
-      resolve(result);
+      if (!isKept) req.destroy();
+      resolve({ ok: result.ok, result, isReusedSocket: req.reusedSocket });
     };
     const req = request({
       host: PROBE_HOST,
       port: target.port,
       path: target.path,
       method: 'GET',
-      agent: false,
-      headers: { connection: 'close', 'user-agent': 'tend-probe' },
+      agent,
+      headers:
+        agent === false
+          ? { connection: 'close', 'user-agent': 'tend-probe' }
+          : { 'user-agent': 'tend-probe' },
     });
     const timer = setTimeout(
       () => finish(failed(`${what} timed out after ${target.timeoutMs} ms`)),
@@ -45,8 +85,11 @@ export function runHttpProbe(target: HttpProbeTarget, signal: AbortSignal): Prom
     signal.addEventListener('abort', onAbort, { once: true });
     req.once('response', (res) => {
       const status = res.statusCode ?? 0;
+      const result = status >= 200 && status < 400 ? PASSED : failed(`${what} answered ${status}`);
+      // The body is read to its end so that the connection goes back to the agent for the next check.
+      res.on('end', () => finish(result, true));
+      res.on('error', () => finish(result));
       res.resume();
-      finish(status >= 200 && status < 400 ? PASSED : failed(`${what} answered ${status}`));
     });
     req.once('error', (error) => finish(failed(`${what} failed: ${describeNetError(error)}`)));
     req.end();

@@ -63,6 +63,35 @@ test('http: 2xx and 3xx pass; another status fails with it; no answer times out;
   assert.deepEqual(refused, { ok: false, reason: 'GET /healthz failed: connection refused' });
 });
 
+test('http: a check reuses its connection, and one the server dropped meanwhile is tried again on a new one, not failed', async (t) => {
+  const requestsOn = new WeakMap<object, number>();
+  let connections = 0;
+  let drops = 0;
+  const server = createHttpServer((request, response) => {
+    const count = requestsOn.get(request.socket) ?? 0;
+    requestsOn.set(request.socket, count + 1);
+    // The second request on a connection finds it gone, as after a server's keep-alive timeout.
+    if (count === 1) {
+      drops += 1;
+      request.socket.destroy();
+      return;
+    }
+    response.end('ok');
+  });
+  server.on('connection', () => {
+    connections += 1;
+  });
+  const port = await listen(t, server);
+  for (let check = 0; check < 4; check++) {
+    assert.deepEqual(await runHttpProbe({ port, path: '/', timeoutMs: 1000 }, never), {
+      ok: true,
+      reason: null,
+    });
+  }
+  assert.ok(drops >= 1, 'a reused connection was dropped at least once');
+  assert.ok(connections < 4 + drops, 'some checks reused a connection');
+});
+
 test('http: an abort ends the check at once', async (t) => {
   const port = await httpServer(t);
   const abort = new AbortController();
