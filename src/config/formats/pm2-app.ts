@@ -167,6 +167,15 @@ export function mapPm2App(
   }
 
   // What tend does not do: named, never dropped silently.
+  if (app.max_memory_restart !== undefined) {
+    // PM2 checks every 30 s and restarts at once; tend checks every second, 3 checks in a row.
+    const bytes = parsePm2Memory(app.max_memory_restart);
+    if (bytes === undefined) {
+      warnings.push(
+        `${label}: \`max_memory_restart\` ${JSON.stringify(app.max_memory_restart)} is not a size such as 300M, ignored`,
+      );
+    } else program.maxMemoryBytes = bytes;
+  }
   for (const [field, value] of Object.entries(app)) {
     if (PM2_MAPPED_FIELDS.includes(field) || field.startsWith('env_') || value === undefined)
       continue;
@@ -179,10 +188,7 @@ export function mapPm2App(
     }
     if (context.isDump && isDumpDefault(field, value)) continue;
     if (field === 'wait_ready' && value !== true) continue;
-    if (field === 'max_memory_restart') {
-      const bytes = parsePm2Memory(value);
-      warn(field, `${reason} (${JSON.stringify(value)} = ${bytes ?? '?'} bytes)`);
-    } else warn(field, reason);
+    warn(field, reason);
   }
   return { placed: { program, place, sources }, warnings };
 }

@@ -36,7 +36,6 @@ export const PM2_IGNORED_FIELDS: Readonly<Record<string, string>> = {
   watch_delay: 'tend does not watch files',
   cron_restart: 'tend has no scheduled restarts',
   cron: 'tend has no scheduled restarts',
-  max_memory_restart: 'tend does not restart on memory use yet',
   out_file: LOGS,
   out: LOGS,
   output: LOGS,
@@ -94,6 +93,7 @@ export const PM2_IGNORED_FIELDS: Readonly<Record<string, string>> = {
 /** PM2 app fields that become tend settings (`env_<name>` is matched by its prefix). */
 export const PM2_MAPPED_FIELDS: readonly string[] = [
   'name',
+  'max_memory_restart',
   'script',
   'exec',
   'cmd',

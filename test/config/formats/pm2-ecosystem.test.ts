@@ -208,10 +208,8 @@ test('restart and stop settings: autorestart, stop_exit_codes, min_uptime as tex
     [5000, 5000, [2]],
   );
   const warned = config.warnings.join('\n');
-  assert.match(
-    warned,
-    /app a: `max_memory_restart` is not supported by tend, ignored: .*"300M" = 314572800 bytes/,
-  );
+  assert.equal(a?.maxMemoryBytes, 314_572_800, 'max_memory_restart 300M → maxMemoryBytes');
+  assert.doesNotMatch(warned, /max_memory_restart/);
   assert.match(warned, /app a: `cron_restart` is not supported by tend/);
   assert.match(
     warned,
