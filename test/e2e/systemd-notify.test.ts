@@ -68,6 +68,12 @@ test('under systemd, SIGTERM ends the daemon but not its programs, which the nex
   await tend.ok(['start', '--name', 'kept', '--', 'sleep', '1000']);
   const before = (await tend.program('kept')).instances[0]?.pid;
   assert.ok(before);
+  // It outlives the daemon on purpose: whatever happens below, it is ended by pid.
+  t.after(() => {
+    try {
+      process.kill(-before, 'SIGKILL');
+    } catch {}
+  });
 
   daemon.kill('SIGTERM');
   assert.equal(await exited, 75, 'exits 75 (handed over), which the unit counts as success');

@@ -47,7 +47,7 @@ export function formatProgramStatus(
   const hang = describeHangSettings(spec);
   if (hang !== undefined) fields.push(['hung when', hang]);
   if (spec.dependsOn.length > 0) fields.push(['after', spec.dependsOn.join(', ')]);
-  if (program.waiting !== null) {
+  if (program.waiting) {
     const { reason, isStuck } = program.waiting;
     fields.push(['waiting', isStuck ? palette.red(reason) : palette.yellow(reason)]);
   }

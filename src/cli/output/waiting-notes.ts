@@ -5,7 +5,8 @@ import type { Palette } from './palette.js';
 export function formatWaitingNotes(programs: readonly ProgramDetail[], palette: Palette): string {
   return programs
     .flatMap(({ name, waiting }) => {
-      if (waiting === null) return [];
+      // An older daemon (before `tend update`) does not send the field at all.
+      if (!waiting) return [];
       const reason = waiting.isStuck ? palette.red(waiting.reason) : waiting.reason;
       return [`${palette.bold(name)}: ${reason}\n`];
     })
