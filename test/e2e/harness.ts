@@ -115,6 +115,9 @@ export function useTend(t: AfterHook): TendUnderTest {
       killQuietly(pid);
       for (const leftover of recordedInstancePids(home)) killQuietly(-leftover);
     }
+    // A daemon that started after its CLI gave up waiting (a loaded machine) wrote no pid file in
+    // time: it, its watcher and what it started carry this TEND_HOME, and are ended by pid.
+    for (const leftover of tendProcessesOf(home)) killQuietly(leftover);
     // TEND_TEST_KEEP_HOME=1 keeps the home (daemon.log, state, logs) to look at after a failure.
     if (process.env.TEND_TEST_KEEP_HOME === '1') process.stderr.write(`kept TEND_HOME ${home}\n`);
     else rmSync(home, { recursive: true, force: true });
@@ -263,11 +266,20 @@ export function watcherOf(pid: number): number | undefined {
 
 /** Pids of the live watchers (`sh …/tend-watcher.sh`) whose environment names this home. */
 function watchersOf(home: string): number[] {
+  return processesOfHome(home, (cmdline) => cmdline.includes('tend-watcher'));
+}
+
+/** Every process of this home still running (watchers, daemons, their programs), oldest first. */
+function tendProcessesOf(home: string): number[] {
+  return processesOfHome(home, () => true).sort((a, b) => a - b);
+}
+
+function processesOfHome(home: string, isWanted: (cmdline: string) => boolean): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('tend-watcher')) continue;
+      if (!isWanted(readFileSync(`/proc/${entry}/cmdline`, 'utf8'))) continue;
       const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
       if (environ.includes(`TEND_HOME=${home}`)) found.push(Number(entry));
     } catch {
