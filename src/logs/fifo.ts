@@ -6,10 +6,11 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   unlinkSync,
 } from 'node:fs';
 import { lstat, mkdir, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
@@ -119,4 +120,30 @@ function mkfifoError(error: unknown): Error {
 /** Whether an error is a Node system error with this code. */
 export function isErrno(error: unknown, code: string): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === code;
+}
+
+/**
+ * Removes the per-instance files of program `name` in `directory` whose name after `<name>.` is
+ * an instance number followed by `suffix` (`/^\.(?:out|err)$/`…); a missing folder or file is fine.
+ */
+export function removeInstanceFiles(directory: string, name: string, suffix: RegExp): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(directory);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return;
+    throw error;
+  }
+  const prefix = `${name}.`;
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const rest = entry.slice(prefix.length);
+    const digits = /^\d+/.exec(rest)?.[0];
+    if (digits === undefined || !suffix.test(rest.slice(digits.length))) continue;
+    try {
+      unlinkSync(join(directory, entry));
+    } catch (error) {
+      if (!isErrno(error, 'ENOENT')) throw error;
+    }
+  }
 }

@@ -1,10 +1,9 @@
-import { closeSync, readdirSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync } from 'node:fs';
 import { programNameProblem } from '../config/program-name.js';
 import type { ProgramSpec } from '../config/program-spec.js';
 import { DaemonError, UsageError } from '../errors.js';
 import type { SpawnRequest } from '../supervisor/types.js';
-import { ensureFifos, isErrno } from './fifo.js';
+import { ensureFifos, removeInstanceFiles } from './fifo.js';
 import { fifoPath, logFilePath, runDirectory } from './log-paths.js';
 import type { RotationLimits } from './rotating-file.js';
 import { StreamCapture } from './stream-capture.js';
@@ -173,7 +172,7 @@ export class LogManager {
     for (const key of this.#lastOutputAt.keys()) {
       if (key.startsWith(`${name}:`)) this.#lastOutputAt.delete(key);
     }
-    removeFifosOf(runDirectory(this.#home), name);
+    removeInstanceFiles(runDirectory(this.#home), name, /^\.(?:out|err)(?:\.partial)?$/);
   }
 
   /** Shutdown: writes what the FIFOs hold now, then stops reading and closes every log file. */
@@ -258,28 +257,4 @@ function closeOnce(...fds: number[]): (pid: number | undefined) => void {
 function checkName(name: string): void {
   const problem = programNameProblem(name);
   if (problem) throw new UsageError('TEND_ERR_PROGRAM_INVALID_NAME', problem);
-}
-
-function removeFifosOf(directory: string, name: string): void {
-  let entries: string[];
-  try {
-    entries = readdirSync(directory);
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) return;
-    throw error;
-  }
-  const prefix = `${name}.`;
-  for (const entry of entries) {
-    if (
-      !entry.startsWith(prefix) ||
-      !/^\d+\.(?:out|err)(?:\.partial)?$/.test(entry.slice(prefix.length))
-    ) {
-      continue;
-    }
-    try {
-      unlinkSync(join(directory, entry));
-    } catch (error) {
-      if (!isErrno(error, 'ENOENT')) throw error;
-    }
-  }
 }

@@ -1,6 +1,5 @@
-import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureFifos, ensureFifosSync, isErrno } from '../logs/fifo.js';
+import { ensureFifos, ensureFifosSync, removeInstanceFiles } from '../logs/fifo.js';
 import { runDirectory } from '../logs/log-paths.js';
 import type { SpawnRequest } from '../process/runtime.js';
 import { NotifyChannel } from './notify-channel.js';
@@ -85,7 +84,7 @@ export class NotifyManager {
   remove(name: string): void {
     for (const channel of this.#channels.get(name)?.values() ?? []) channel.close();
     this.#channels.delete(name);
-    removeNotifyFifosOf(runDirectory(this.#home), name);
+    removeInstanceFiles(runDirectory(this.#home), name, /^\.notify$/);
   }
 
   /** Shutdown: stops reading every channel. */
@@ -95,24 +94,5 @@ export class NotifyManager {
       for (const channel of instances.values()) channel.close();
     }
     this.#channels.clear();
-  }
-}
-
-function removeNotifyFifosOf(directory: string, name: string): void {
-  let entries: string[];
-  try {
-    entries = readdirSync(directory);
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) return;
-    throw error;
-  }
-  const prefix = `${name}.`;
-  for (const entry of entries) {
-    if (!entry.startsWith(prefix) || !/^\d+\.notify$/.test(entry.slice(prefix.length))) continue;
-    try {
-      unlinkSync(join(directory, entry));
-    } catch (error) {
-      if (!isErrno(error, 'ENOENT')) throw error;
-    }
   }
 }
