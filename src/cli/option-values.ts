@@ -3,10 +3,10 @@ import { parseByteSize } from '../config/byte-size.js';
 import { parseDurationMs } from '../config/human-units.js';
 import type { ProbeSpecInput } from '../config/probe-spec.js';
 import { programNameProblem } from '../config/program-name.js';
+import { splitCommandLine } from '../config/split-command-line.js';
 import { UsageError } from '../errors.js';
 import { parseSignal, type SignalName } from '../process/signals.js';
 import type { OptionCheck, OptionValue, ParsedArgs } from './command-types.js';
-import { splitCommandLine } from './split-command-line.js';
 
 /** Parser of a whole number within bounds, for an option such as `--instances`. */
 export function integerIn(min: number, max: number): (raw: string, flag: string) => number {

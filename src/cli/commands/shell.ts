@@ -2,12 +2,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { splitCommandLine } from '../../config/split-command-line.js';
 import { UsageError } from '../../errors.js';
 import type { ParsedArgs } from '../command-types.js';
 import { completeWords } from '../complete-words.js';
 import type { CliContext } from '../context.js';
 import { reportError, runCommandLine } from '../main.js';
-import { splitCommandLine } from '../split-command-line.js';
 
 /** How many lines the shell remembers across sessions. */
 export const SHELL_HISTORY_SIZE = 1000;

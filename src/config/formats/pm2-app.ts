@@ -1,5 +1,5 @@
 import { basename, extname, resolve } from 'node:path';
-import { closestMatch } from '../../cli/parse-args.js';
+import { closestMatch } from '../closest-match.js';
 import { programNameProblem } from '../program-name.js';
 import { foreignError, type PlacedProgram, type ProgramInput } from './foreign-config.js';
 import { pm2CommandLine } from './pm2-command.js';

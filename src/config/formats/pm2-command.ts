@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { splitCommandLine } from '../../cli/split-command-line.js';
+import { splitCommandLine } from '../split-command-line.js';
 import type { Fail } from './pm2-app.js';
 import { INTERPRETER_BY_EXTENSION } from './pm2-fields.js';
 

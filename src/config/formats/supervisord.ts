@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { closestMatch } from '../../cli/parse-args.js';
-import { splitCommandLine } from '../../cli/split-command-line.js';
+import { closestMatch } from '../closest-match.js';
+import { splitCommandLine } from '../split-command-line.js';
 import {
   checkPrograms,
   type ForeignConfig,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { splitCommandLine } from '../../src/cli/split-command-line.js';
+import { splitCommandLine } from '../../src/config/split-command-line.js';
 
 test('words split on whitespace; quotes and backslashes work as in sh', () => {
   assert.deepEqual(splitCommandLine('  ls   --json '), ['ls', '--json']);
