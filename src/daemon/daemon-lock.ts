@@ -53,7 +53,9 @@ export function acquireDaemonLock(pidFile: string): DaemonLock {
       if (holder !== undefined && holder !== process.pid && isTendDaemon(holder)) {
         throw new DaemonAlreadyRunningError(holder, pidFile);
       }
-      unlinkQuietly(pidFile);
+      // Only the stale file that was read: a daemon racing this one (a crashed daemon's watcher
+      // and a command starting one) may have replaced it meanwhile, and then it holds the lock.
+      if (readPid(pidFile) === holder) unlinkQuietly(pidFile);
     }
   }
   throw new DaemonError(
