@@ -1,19 +1,16 @@
-import {
-  closeSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DaemonError } from '../errors.js';
 
-/** Held by the one daemon of a home; `release()` removes the pid file. */
+/** Held by the one daemon of a home; `release()` frees the lock and removes the pid file. */
 export interface DaemonLock {
-  release(): void;
-  /** Hands the lock to the daemon `pid` that takes over (a reload): the pid file names it, atomically. */
-  transferTo(pid: number): void;
+  /** The lock's name: an abstract unix socket (`@tend-daemon-…` in /proc/net/unix). */
+  readonly name: string;
+  release(): Promise<void>;
+  /** Hands the lock to the daemon `pid` that takes over (a reload): frees it, the pid file names `pid`. */
+  transferTo(pid: number): Promise<void>;
 }
 
 /** The home's lock is held by another live daemon, `holderPid`. */
@@ -29,39 +26,107 @@ export class DaemonAlreadyRunningError extends DaemonError {
   }
 }
 
+/** How to take the lock: for a successor, how long its predecessor may take to let go. */
+export interface AcquireOptions {
+  home: string;
+  pidFile: string;
+  /** How long the lock may stay taken while its holder is on its way out (a hand-over). */
+  waitForReleaseMs?: number;
+  /** How long a holder may take to write its pid in the pid file after it took the lock. */
+  holderWaitMs?: number;
+  /** Whether `pid` is a tend daemon (injectable for tests). */
+  isDaemon?: (pid: number) => boolean;
+}
+
 /**
- * Takes the home's pid file with O_EXCL, so that two daemons never serve one home.
- * A pid file whose process is gone, or is not a tend daemon (pid reused), is stale and replaced.
- * The socket bind that follows is the second line of defence (see run-daemon.ts).
+ * Takes the home's lock: a listening Linux abstract unix socket named after the home. Binding
+ * it is atomic and the kernel frees it when its process dies, however it dies, so two daemons
+ * never serve one home and a crashed daemon never leaves a stale lock (a pid file taken with
+ * O_EXCL did both: a racer could read it empty or stale and remove the winner's). The pid file
+ * only tells commands and losers which process holds the lock.
  */
-export function acquireDaemonLock(pidFile: string): DaemonLock {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(pidFile, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
+export async function acquireDaemonLock(options: AcquireOptions): Promise<DaemonLock> {
+  const { pidFile } = options;
+  const name = lockName(options.home);
+  const deadline = Date.now() + (options.waitForReleaseMs ?? 0);
+  for (;;) {
+    const server = await bindOrRefuse(name);
+    if (server) {
+      writePidFile(pidFile, process.pid);
       return {
-        release: () => releaseIfOurs(pidFile),
-        transferTo: (pid) => {
-          writeFileSync(`${pidFile}.${pid}`, `${pid}\n`, { mode: 0o600 });
-          renameSync(`${pidFile}.${pid}`, pidFile);
+        name: `@${name.slice(1)}`,
+        release: async () => {
+          await closeServer(server);
+          if (readPid(pidFile) === process.pid) unlinkQuietly(pidFile);
+        },
+        transferTo: async (pid) => {
+          writePidFile(pidFile, pid);
+          await closeServer(server);
         },
       };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = readPid(pidFile);
-      if (holder !== undefined && holder !== process.pid && isTendDaemon(holder)) {
-        throw new DaemonAlreadyRunningError(holder, pidFile);
-      }
-      // Only the stale file that was read: a daemon racing this one (a crashed daemon's watcher
-      // and a command starting one) may have replaced it meanwhile, and then it holds the lock.
-      if (readPid(pidFile) === holder) unlinkQuietly(pidFile);
     }
+    if (Date.now() >= deadline) break;
+    await sleep(20);
   }
-  throw new DaemonError(
+  throw await holderError(options, name);
+}
+
+/** The abstract socket name of a home's lock (a leading NUL: no file, nothing to clean up). */
+export function lockName(home: string): string {
+  const digest = createHash('sha256').update(realpathSync(home)).digest('hex').slice(0, 32);
+  return `\0tend-daemon-${digest}`;
+}
+
+async function bindOrRefuse(name: string): Promise<Server | undefined> {
+  // Nothing is ever read from the lock: a process that connects is hung up on.
+  const server = createServer((socket) => socket.destroy());
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ path: name }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return undefined;
+    throw new DaemonError(
+      'TEND_ERR_DAEMON_START_FAILED',
+      `Could not take the daemon lock (abstract unix socket @${name.slice(1)}): ${(error as Error).message}`,
+    );
+  }
+  // The lock must not keep a daemon that is otherwise done from exiting.
+  server.unref();
+  return server;
+}
+
+/** The error for a lock that is taken: its holder's pid once it has written it, else who may squat it. */
+async function holderError(options: AcquireOptions, name: string): Promise<DaemonError> {
+  const isDaemon = options.isDaemon ?? isTendDaemon;
+  const deadline = Date.now() + (options.holderWaitMs ?? 2_000);
+  for (;;) {
+    const holder = readPid(options.pidFile);
+    if (holder !== undefined && holder !== process.pid && isDaemon(holder)) {
+      return new DaemonAlreadyRunningError(holder, options.pidFile);
+    }
+    if (Date.now() >= deadline) break;
+    await sleep(20);
+  }
+  return new DaemonError(
     'TEND_ERR_DAEMON_START_FAILED',
-    `Could not take the daemon lock ${pidFile}`,
+    `The daemon lock of this home (abstract unix socket @${name.slice(1)}) is held by a process that is not a tend daemon named in ${options.pidFile}; \`ss -xlp | grep ${name.slice(1)}\` shows which`,
   );
+}
+
+function writePidFile(pidFile: string, pid: number): void {
+  // Written whole, then renamed: a reader never sees it empty or half written.
+  const temporary = `${pidFile}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${pid}\n`, { mode: 0o600 });
+  renameSync(temporary, pidFile);
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 function readPid(pidFile: string): number | undefined {
@@ -80,10 +145,6 @@ function isTendDaemon(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-function releaseIfOurs(pidFile: string): void {
-  if (readPid(pidFile) === process.pid) unlinkQuietly(pidFile);
 }
 
 function unlinkQuietly(path: string): void {

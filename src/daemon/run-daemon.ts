@@ -16,7 +16,7 @@ import type { ListenSetting } from '../config/listen-address.js';
 import { TendError } from '../errors.js';
 import { TEND_VERSION } from '../version.js';
 import { closeInheritedDescriptors } from './close-inherited-fds.js';
-import { acquireDaemonLock, DaemonAlreadyRunningError, type DaemonLock } from './daemon-lock.js';
+import { acquireDaemonLock, DaemonAlreadyRunningError } from './daemon-lock.js';
 import { createDaemonServices } from './daemon-services.js';
 import { listenOnSocket, untilSocketReplaced } from './hand-over.js';
 import { notifySystemdReady, takeNotifySocket } from './systemd-ready.js';
@@ -52,6 +52,9 @@ export interface RunningDaemon {
 
 /** The exit code of a daemon that handed over (EX_TEMPFAIL): its watcher starts the next one at once. */
 export const EXIT_HANDED_OVER = 75;
+
+/** How long a daemon taking over waits for the one before it to free the home's lock. */
+const HAND_OVER_RELEASE_MS = 5_000;
 
 /** Runs the daemon for a home until it is told to stop; resolves to the process exit code. */
 export async function runDaemon(options: RunDaemonOptions): Promise<number> {
@@ -90,7 +93,12 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
   const takeOverFrom = options.takeOverFrom ?? takeOverTarget();
   if (takeOverFrom !== undefined) await takeOver(paths.socket, takeOverFrom);
   // (Taking over, the old daemon has saved the state and written this pid in the pid file.)
-  const lock = acquireDaemonLock(paths.pidFile);
+  // A successor's predecessor frees the lock as it hands over; it may take a moment to let go.
+  const lock = await acquireDaemonLock({
+    home: paths.home,
+    pidFile: paths.pidFile,
+    waitForReleaseMs: takeOverFrom === undefined ? 0 : HAND_OVER_RELEASE_MS,
+  });
   const logger = pino(
     { base: { pid: process.pid } },
     pino.destination({ dest: paths.daemonLog, sync: true }),
@@ -145,7 +153,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
         await runningServices().handOver();
         // The TCP port is the next daemon's to bind.
         await listener.shutdown();
-        lock.transferTo(pid);
+        await lock.transferTo(pid);
         // Reads are answered until the next daemon answers on the socket; then this one goes.
         void untilSocketReplaced(paths.socket).then(() => requestStop());
       },
@@ -206,7 +214,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
         await app.close();
         if (handedTo === undefined) {
           unlinkQuietly(paths.socket);
-          lock.release();
+          await lock.release();
         }
         logger.info('daemon handed over');
         return EXIT_HANDED_OVER;
@@ -217,7 +225,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       await listener.shutdown();
       await app.close();
       unlinkQuietly(paths.socket);
-      lock.release();
+      await lock.release();
       logger.info('daemon stopped');
       return 0;
     });
@@ -235,7 +243,8 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
   } catch (error) {
     await tcpListener?.shutdown().catch(() => {});
     await services?.shutdown().catch(() => {});
-    releaseAfterFailure(lock, paths.socket);
+    await lock.release();
+    unlinkQuietly(paths.socket);
     logger.error({ err: error }, 'daemon failed to start');
     throw error;
   }
@@ -294,11 +303,6 @@ function notify(fd: number | undefined, line: string): void {
   } catch {
     // the starter is gone; nothing to tell
   }
-}
-
-function releaseAfterFailure(lock: DaemonLock, socket: string): void {
-  lock.release();
-  unlinkQuietly(socket);
 }
 
 function unlinkQuietly(path: string): void {
