@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ProxyHostSchema, ProxyTuningSchema } from '../config/proxy-settings.js';
+import { TaskSettingsSchema } from '../config/task-settings.js';
 
 const port = z.number().int().min(0).max(65_535);
 
@@ -9,6 +10,8 @@ export const ConfigureMessageSchema = z.object({
   pool: z.string().min(1).max(256),
   listen: z.object({ host: ProxyHostSchema, port }),
   ...ProxyTuningSchema.shape,
+  /** Set for a task program's pool (`--tasks`): routes `/<pool>/new` and `/<pool>/<id>` to tasks. */
+  tasks: TaskSettingsSchema.nullable().default(null),
 });
 
 /** `upstreams`: the full membership of the pool, each time. */
@@ -28,6 +31,42 @@ export const UpstreamsMessageSchema = z.object({
     .max(4096),
 });
 
+/** One allocated task as the proxy routes to it (`/<pool>/<id>`). */
+export const RoutedTaskSchema = z.object({
+  id: z.string().min(1).max(64),
+  instance: z.number().int().min(0),
+  host: z.string().min(1).max(255).default('127.0.0.1'),
+  port: port.min(1),
+  /** `starting`: allocated but not ready yet; a client connecting waits up to connectWaitMs. */
+  state: z.enum(['starting', 'ready']),
+  owner: z.string().max(256).nullable(),
+});
+
+/** `tasks`: the full table of the pool's live tasks, each time it changes (an ended task is absent). */
+export const TasksMessageSchema = z.object({
+  type: z.literal('tasks'),
+  tasks: z.array(RoutedTaskSchema).max(65_536),
+});
+
+/** `task-allocated` / `lease-granted` / `refused`: the answer to a proxy's `allocate-task` or `allocate-lease`. */
+export const AllocationAnswerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('task-allocated'), requestId: z.string(), task: RoutedTaskSchema }),
+  z.object({
+    type: z.literal('lease-granted'),
+    requestId: z.string(),
+    /** The lease as the API returns it (api/wire.ts), passed to the client as JSON. */
+    lease: z.record(z.string(), z.unknown()),
+  }),
+  z.object({
+    type: z.literal('refused'),
+    requestId: z.string(),
+    /** The HTTP status the client gets (404, 409, 503…) and tend's error code and message. */
+    status: z.number().int(),
+    code: z.string(),
+    message: z.string(),
+  }),
+]);
+
 /** `stats`: asks for the per-instance counters; the answer carries the same id. */
 export const StatsRequestSchema = z.object({
   type: z.literal('stats'),
@@ -39,6 +78,8 @@ export const DaemonMessageSchema = z.discriminatedUnion('type', [
   ConfigureMessageSchema,
   UpstreamsMessageSchema,
   StatsRequestSchema,
+  TasksMessageSchema,
+  ...AllocationAnswerSchema.options,
 ]);
 
 /** A daemon → proxy message, as the daemon may write it (defaults left out). */
@@ -124,7 +165,19 @@ export type ProxyMessage =
   | { type: 'upstream-suspect'; instance: number; reason: string }
   /** A draining instance has no request (or connection) in flight left: the daemon may stop it. */
   | { type: 'drained'; instance: number }
-  | ({ type: 'stats'; id: number | string } & ProxyStats);
+  | ({ type: 'stats'; id: number | string } & ProxyStats)
+  /** A client opened `/<pool>/new` (or POSTed it): allocate a task, with the id it asked for if any. Answered by `task-allocated` or `refused`. */
+  | { type: 'allocate-task'; requestId: string; id: string | null; owner: string }
+  /** A client asked the proxy port for a free worker (the dispatcher). Answered by `lease-granted` or `refused`. */
+  | {
+      type: 'allocate-lease';
+      requestId: string;
+      holder: string | null;
+      ttlMs: number | null;
+      timeoutMs: number;
+    }
+  /** A task's connections changed: how many, and whether its owner (the client that allocated it) is among them. */
+  | { type: 'task-connections'; id: string; count: number; isOwnerConnected: boolean };
 
 /** Longest control message accepted, in bytes; a longer line closes the connection. */
 export const MAX_CONTROL_LINE_BYTES = 4 * 1024 * 1024;
