@@ -239,9 +239,14 @@ test('when every instance is down, a request waits for the wait limit and then g
   assert.equal(created.status, 201, JSON.stringify(created.body));
   await waitForOnline(tend, 'gone', 2);
   await tend.ok(['signal', 'KILL', 'gone']);
-  await tend.until('both instances down', async () => {
+  // The proxy learns membership over its control socket, after the daemon: wait for both to know.
+  await tend.until('both instances down, for the daemon and the proxy', async () => {
     const detail = await tend.program('gone');
-    return detail.instances.every((instance) => instance.status === 'stopped');
+    return (
+      detail.instances.every((instance) => instance.status === 'stopped') &&
+      detail.proxy?.instances.length === 2 &&
+      detail.proxy.instances.every((counters) => !counters.isReady)
+    );
   });
 
   const startedAt = Date.now();
@@ -253,6 +258,11 @@ test('when every instance is down, a request waits for the wait limit and then g
 
   await tend.ok(['start', 'gone']);
   await waitForOnline(tend, 'gone', 2);
+  // A 300 ms wait is shorter than the proxy's membership update may take on a loaded machine.
+  await tend.until('the proxy sees an instance ready again', async () => {
+    const detail = await tend.program('gone');
+    return detail.proxy?.instances.some((counters) => counters.isReady) === true;
+  });
   assert.equal((await httpCall(base + 2)).status, 200);
 });
 
