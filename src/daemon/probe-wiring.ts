@@ -4,6 +4,7 @@ import type { EventBus } from '../core/event-bus.js';
 import type { ProgramCore } from '../core/program-core.js';
 import { createProbeScheduler } from '../health/instance-probes.js';
 import type { ProbeName, ProbeScheduler, ProbeSchedulerEvents } from '../health/probe-scheduler.js';
+import { sharedWakeups } from '../health/shared-wakeups.js';
 import { instanceEnv } from '../process/instance-env.js';
 import { isProbeGated } from '../supervisor/readiness.js';
 import type { SupervisorRuntime } from '../supervisor/types.js';
@@ -122,11 +123,14 @@ export function wireProbes(
 }
 
 function defaultFactory(runtime: Pick<SupervisorRuntime, 'now' | 'setTimer'>): SchedulerFactory {
+  // One set of wake-ups for every instance's probes: checks due together run together.
+  const wakeups = sharedWakeups(runtime);
   return (spec, index, events) =>
     createProbeScheduler(
       spec,
       { port: instancePort(spec, index), cwd: spec.cwd, env: instanceEnv(spec, index) },
-      runtime,
+      wakeups,
       events,
+      true,
     );
 }

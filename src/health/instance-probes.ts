@@ -16,6 +16,7 @@ export function createProbeScheduler(
   instance: ProbedInstance,
   runtime: Pick<SupervisorRuntime, 'now' | 'setTimer'>,
   events: ProbeSchedulerEvents,
+  isOnGrid = false,
 ): ProbeScheduler | undefined {
   const scheduled = (probe: ProgramSpec['livenessProbe']): ScheduledProbe | undefined =>
     probe && { spec: probe, check: probeCheckFor(probe, instance) };
@@ -23,5 +24,5 @@ export function createProbeScheduler(
   const readiness = scheduled(spec.readinessProbe);
   const liveness = scheduled(spec.livenessProbe);
   if (!startup && !readiness && !liveness) return undefined;
-  return new ProbeScheduler({ runtime, startup, readiness, liveness, events });
+  return new ProbeScheduler({ runtime, startup, readiness, liveness, events, isOnGrid });
 }

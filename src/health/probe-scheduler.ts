@@ -35,6 +35,11 @@ export interface ProbeSchedulerOptions {
   readiness?: ScheduledProbe | undefined;
   liveness?: ScheduledProbe | undefined;
   events: ProbeSchedulerEvents;
+  /**
+   * Periodic checks run on their period's grid (nextOnGrid), so that many instances' checks
+   * share wake-ups; off, each check runs exactly a period after the one before.
+   */
+  isOnGrid?: boolean;
 }
 
 /**
@@ -145,9 +150,12 @@ export class ProbeScheduler {
     if (this.#isStopped) return;
     const isDone = this.#count(name, probe, result);
     if (isDone || this.#isStopped) return;
-    // The next run is due a period after this one started; a run that took longer than that is
-    // followed at once, never overlapped.
-    const nextAt = runStartedAt + this.#periodOf(name, probe);
+    // The next run is due a period after this one started, moved onto the period's grid; a run
+    // that took longer than that is followed at once, never overlapped.
+    const periodMs = this.#periodOf(name, probe);
+    const nextAt = this.#options.isOnGrid
+      ? nextOnGrid(runStartedAt, periodMs)
+      : runStartedAt + periodMs;
     this.#schedule(name, Math.max(0, nextAt - this.#options.runtime.now()));
   }
 
@@ -214,6 +222,17 @@ export class ProbeScheduler {
     this.stop();
     this.#options.events.onHung?.(reason);
   }
+}
+
+/**
+ * When a check that started at `startedAt` runs next: on the grid of its period (multiples of
+ * it on the clock), the grid point nearest to a period later, so never sooner than half a
+ * period. Checks of one period then run at the same moments in every instance, and the daemon
+ * wakes once for all of them (shared-wakeups.ts). From the second interval on, checks are
+ * exactly a period apart; only the first interval changes, by at most half a period.
+ */
+export function nextOnGrid(startedAt: number, periodMs: number): number {
+  return Math.round((startedAt + periodMs) / periodMs) * periodMs;
 }
 
 function times(count: number): string {
