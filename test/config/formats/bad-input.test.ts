@@ -151,13 +151,13 @@ test('odd quoting: a .env value whose quote never closes, a line that is not KEY
   await assertRejects(
     readForeignConfig(join(unclosed, 'Procfile'), 'procfile'),
     'TEND_ERR_CONFIG_IMPORT_SYNTAX',
-    /^\.env: line 2: Expected a closing " for the value that opens here$/,
+    /^\.env: line 2, column 3: The " opened here is never closed$/,
   );
   const odd = folderWith(t, { Procfile: 'web: node server.js\n', '.env': 'A=1\njust words\n' });
   await assertRejects(
     readForeignConfig(join(odd, 'Procfile'), 'procfile'),
     'TEND_ERR_CONFIG_IMPORT_SYNTAX',
-    /^\.env: line 2: Expected KEY=value, a # comment or a blank line, got "just words"$/,
+    /^\.env: line 2, column 1: Expected KEY=VALUE or a # comment$/,
   );
   const ini = folderWith(t, {
     'app.conf': '[program:api]\ncommand=/bin/cat\nenvironment=A="1",B="unclosed\n',
