@@ -3,50 +3,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { HealthReply } from '../../src/api/wire.js';
 import { findFreePortRange } from '../helpers/free-ports.js';
 import { isProcessAlive, procState } from '../helpers/proc.js';
-import { apiCall, fixture, pollUntil, type TendUnderTest, useTend, watcherOf } from './harness.js';
+import { health, killDaemon, pidsOf } from './daemon-kill.js';
+import { fixture, pollUntil, type TendUnderTest, useTend, watcherOf } from './harness.js';
 
 /** Longest time the API may be away during `tend daemon reload` (the issue: 1 s). */
 const RELOAD_GAP_MS = Number(process.env.TEND_TEST_RELOAD_GAP_MS ?? 1_000);
 
 /** How many times the repeated-kill test kills the daemon (the issue asks 50: TEND_TEST_KILLS=50). */
 const KILLS = Number(process.env.TEND_TEST_KILLS ?? 5);
-
-/** The daemon's health, or undefined while none answers. */
-async function health(tend: TendUnderTest): Promise<HealthReply | undefined> {
-  try {
-    const reply = await apiCall<HealthReply>(tend.socket, 'GET', '/v1/health');
-    return reply.status === 200 ? reply.body : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Kills the daemon with SIGKILL and waits until its watcher has brought a new one back (no CLI
- * call in between: only the socket is asked). Nothing on the bus spans two daemons, so this polls.
- */
-async function killDaemon(tend: TendUnderTest): Promise<HealthReply> {
-  const before = await health(tend);
-  assert.ok(before, 'a daemon answers before the kill');
-  process.kill(before.pid, 'SIGKILL');
-  return pollUntil(
-    'the watcher to bring the daemon back',
-    async () => {
-      const now = await health(tend);
-      return now !== undefined && now.pid !== before.pid ? now : undefined;
-    },
-    15_000,
-  );
-}
-
-/** Pids of the instances of `name`, by index. */
-async function pidsOf(tend: TendUnderTest, name: string): Promise<Array<number | null>> {
-  const program = await tend.program(name);
-  return program.instances.map((instance) => instance.pid);
-}
 
 /** The numbers a counter wrote, as the log files of instance 0 hold them, oldest first. */
 function loggedNumbers(home: string, name: string): number[] {
