@@ -125,6 +125,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       home: paths.home,
       startedAt,
       problems: services?.problems ?? [],
+      faults: services?.faults.list() ?? [],
       recovery: services?.recovery ?? null,
     });
     const apiOptions = {
