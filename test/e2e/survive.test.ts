@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { findFreePortRange } from '../helpers/free-ports.js';
 import { isProcessAlive, procState } from '../helpers/proc.js';
+import { assertEveryNumberOnce, loggedNumbers } from './counter-log.js';
 import { health, killDaemon, pidsOf } from './daemon-kill.js';
 import { fixture, pollUntil, type TendUnderTest, useTend, watcherOf } from './harness.js';
 
@@ -13,38 +14,6 @@ const RELOAD_GAP_MS = Number(process.env.TEND_TEST_RELOAD_GAP_MS ?? 1_000);
 
 /** How many times the repeated-kill test kills the daemon (the issue asks 50: TEND_TEST_KILLS=50). */
 const KILLS = Number(process.env.TEND_TEST_KILLS ?? 5);
-
-/** The numbers a counter wrote, as the log files of instance 0 hold them, oldest first. */
-function loggedNumbers(home: string, name: string): number[] {
-  const dir = join(home, 'logs', name);
-  const files = readdirSync(dir)
-    .filter((file) => file.startsWith('0.out.log'))
-    .sort((a, b) => generation(b) - generation(a));
-  const numbers: number[] = [];
-  for (const file of files) {
-    for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
-      if (line === '') continue;
-      numbers.push(Number(line.slice(line.indexOf(' ') + 1)));
-    }
-  }
-  return numbers;
-}
-
-function generation(file: string): number {
-  const match = /\.log\.(\d+)$/.exec(file);
-  return match ? Number(match[1]) : 0;
-}
-
-/** Fails unless `numbers` is 1, 2, 3, … with nothing missing, repeated or out of order. */
-function assertEveryNumberOnce(numbers: number[], what: string): void {
-  assert.ok(numbers.length > 0, `${what}: some lines were logged`);
-  const wrong = numbers.findIndex((value, index) => value !== index + 1);
-  assert.equal(
-    wrong,
-    -1,
-    `${what}: line ${wrong + 1} of ${numbers.length} is ${numbers[wrong]}, expected ${wrong + 1} (around: ${numbers.slice(Math.max(0, wrong - 3), wrong + 3).join(',')})`,
-  );
-}
 
 /**
  * A flood's log: never a line repeated or out of order. A kill that lands between the daemon's
