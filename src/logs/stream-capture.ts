@@ -144,9 +144,13 @@ export class StreamCapture {
     return openFifoReadEnd(this.#fifoPath);
   }
 
-  /** Resolves once no reader is open: every byte written by finished runs is in the log. */
+  /**
+   * Resolves once no reader is open: every byte written by finished runs is in the log. While the
+   * log cannot be written (a full disk) it resolves at once, so that a shutdown does not wait for
+   * space: `close()` then writes what it can and reports what it could not.
+   */
   whenIdle(): Promise<void> {
-    if (!this.#reader) return Promise.resolve();
+    if (!this.#reader || this.#isBlocked) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -219,6 +223,10 @@ export class StreamCapture {
     this.#reader = undefined;
     reader.socket.destroy();
     this.#flushPartialLine();
+    this.#releaseIdleWaiters();
+  }
+
+  #releaseIdleWaiters(): void {
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();
@@ -298,10 +306,12 @@ export class StreamCapture {
     const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
     const ownCode = (error as NodeJS.ErrnoException).code;
     if (!RETRIED_ERRORS.has(code ?? '') && !RETRIED_ERRORS.has(ownCode ?? '')) return false;
-    if (this.#isClosed) return false;
+    // Closing: no later try; close() counts what is left.
+    if (this.#isClosed) return true;
     if (!this.#isBlocked) {
       this.#isBlocked = true;
       this.#reader?.socket.pause();
+      this.#releaseIdleWaiters();
       this.#onBlocked(error as Error);
     }
     this.#retryDelayMs =
@@ -318,12 +328,10 @@ export class StreamCapture {
 
   /** At close: one last try; what still cannot be written is lost, and said so. */
   #stopRetrying(): void {
-    if (this.#retryTimer === undefined) return;
+    if (this.#retryTimer === undefined && this.#unwritten.length === 0) return;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     this.#writeOut();
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
     const lost = this.#unwritten.reduce((sum, entry) => sum + entry.lines.length, 0);
     if (lost > 0) {
       this.#onError(

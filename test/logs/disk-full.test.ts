@@ -160,3 +160,39 @@ test('a write error that waiting does not cure is reported per write, as before,
   assert.equal(errors.length, 1);
   assert.match(errors[0]?.message ?? '', /EIO/);
 });
+
+test('closed while the disk is still full: one last try, and the lines it could not write are counted in one error', async (t) => {
+  const home = makeTempHome(t);
+  const disk = fillableDisk();
+  const errors: Error[] = [];
+  let onBlocked: (() => void) | undefined;
+  const manager = new LogManager({
+    home,
+    onError: (error) => errors.push(error),
+    onBlocked: (error) => {
+      if (error) onBlocked?.();
+    },
+    writeBytes: disk.writeBytes,
+  });
+  const blocked = new Promise<void>((resolve) => {
+    onBlocked = resolve;
+  });
+  disk.fill();
+  const run = runCaptured(
+    t,
+    manager,
+    nodeProgram('closing'),
+    0,
+    "console.log('a'); console.log('b')",
+  );
+  await withinTimeout(blocked, 'the disk to be found full');
+  await withinTimeout(run.exited, 'the writer to end');
+  // A shutdown does not wait for space: a blocked stream counts as idle, close() says what is lost.
+  await withinTimeout(manager.whenIdle('closing'), 'whenIdle while the disk is full');
+  manager.close();
+  assert.equal(errors.length, 1, errors.map((error) => error.message).join('\n'));
+  assert.match(
+    errors[0]?.message ?? '',
+    /^\d+ line\(s\) read from .*closing\.0\.out could not be written to .* before the capture closed \(the disk is still full\)$/,
+  );
+});
