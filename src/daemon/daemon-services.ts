@@ -233,8 +233,11 @@ export async function createDaemonServices(
       bus.emit({ kind: 'daemon.stopping', pid: process.pid });
       leases.close();
       await core.close();
-      // After any save still in flight, so that no temp file is left behind.
-      await saveState(true);
+      // After any save still in flight, so that no temp file is left behind. A refused write (a
+      // full disk) must not turn a requested stop into a crash that the watcher undoes.
+      await saveState(true).catch((error: unknown) =>
+        onProblem('could not save the state file at shutdown; the last one written stays', error),
+      );
       await logs.whenIdle();
       logs.close();
       notify.close();
