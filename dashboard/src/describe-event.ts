@@ -18,9 +18,9 @@ export function describeEvent(event: TendEvent): string {
     case 'daemon.stopping':
       return 'daemon stopping';
     case 'daemon.fault':
-      return `daemon cannot write the ${event.area}: ${event.problem}`;
+      return `daemon: ${event.problem}`;
     case 'daemon.fault-cleared':
-      return `daemon writes the ${event.area} again`;
+      return `daemon writes the ${event.area === 'logs' ? 'logs' : 'state file'} again`;
     case 'program.added':
       return 'added';
     case 'program.updated':
