@@ -17,6 +17,10 @@ export function describeEvent(event: TendEvent): string {
       return `daemon started (pid ${event.pid}, ${event.version})`;
     case 'daemon.stopping':
       return 'daemon stopping';
+    case 'daemon.fault':
+      return `daemon: ${event.problem}`;
+    case 'daemon.fault-cleared':
+      return `daemon writes the ${event.area === 'logs' ? 'logs' : 'state file'} again`;
     case 'program.added':
       return 'added';
     case 'program.updated':

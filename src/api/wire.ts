@@ -193,6 +193,8 @@ export interface HealthReply {
   startedAt: string;
   /** Problems found at start-up, such as a corrupt state file moved aside. */
   problems: string[];
+  /** Faults now, each said once until it is over (a full disk keeps the logs or the state file from being written). */
+  faults?: string[];
   /** How this daemon took over from the one before it (a crash or a reload), or null after a plain start. */
   recovery?: DaemonRecovery | null;
 }

@@ -777,7 +777,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'token in $TEND_HOME/token. The address is saved and used again at every start.',
       '`tend daemon start` starts it in the background if none answers (any command does that).',
       '`tend daemon stop` stops every program and the daemon, and waits until it has exited.',
-      '`tend daemon status` shows its pid, version, home and start-up problems.',
+      '`tend daemon status` shows its pid, version, home, start-up problems and what it cannot do now (a full disk).',
       '`tend daemon reload` (or `tend update`) replaces the daemon by one running the code installed',
       'now: every process keeps running with its pid, no output is lost; prints both versions.',
     ].join('\n'),

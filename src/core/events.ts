@@ -45,10 +45,17 @@ export interface DaemonRecovery {
   gone: number;
 }
 
+/** What a daemon fault is about: writing the logs, or writing the state file. */
+export type DaemonFaultArea = 'logs' | 'state';
+
 /** The events, without the envelope (`seq`, `time`) that the bus adds. */
 export type TendEventBody =
   | { kind: 'daemon.started'; pid: number; version: string; recovery?: DaemonRecovery }
   | { kind: 'daemon.stopping'; pid: number }
+  /** The daemon cannot do something it must (a full disk): it keeps everything running and retries by itself. */
+  | { kind: 'daemon.fault'; area: DaemonFaultArea; problem: string }
+  /** A fault is over: what waited was written. */
+  | { kind: 'daemon.fault-cleared'; area: DaemonFaultArea }
   | { kind: 'program.added'; program: string; spec: ProgramSpec }
   /** The definition was replaced (`changed`: the top-level fields that differ); running processes keep the old one. */
   | { kind: 'program.updated'; program: string; spec: ProgramSpec; changed: string[] }
@@ -196,6 +203,8 @@ export type TendEventBody =
 export const EVENT_KINDS = [
   'daemon.started',
   'daemon.stopping',
+  'daemon.fault',
+  'daemon.fault-cleared',
   'program.added',
   'program.updated',
   'program.removed',

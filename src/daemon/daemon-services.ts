@@ -19,6 +19,7 @@ import { createNodeRuntime } from '../process/node-runtime.js';
 import { readBootId, readProcessStartTime } from '../process/proc-identity.js';
 import { StateStore } from '../store/state-file.js';
 import { TEND_VERSION } from '../version.js';
+import { DaemonFaults } from './daemon-faults.js';
 import { wireHangWatch } from './hang-wiring.js';
 import { createLeaseService } from './lease-service.js';
 import { endLeftovers } from './leftovers.js';
@@ -44,6 +45,8 @@ export interface DaemonServices {
   problems: string[];
   /** How this daemon took over from the one before it, or null after a plain start. */
   recovery: DaemonRecovery | null;
+  /** What the daemon cannot do now (a full disk), for `GET /v1/health`. */
+  faults: DaemonFaults;
   /** Tells the bus the daemon is up (once the API answers). */
   announceStarted(): void;
   /** Stops every process, saves the state for the next start, and closes the log files. */
@@ -76,6 +79,16 @@ export async function createDaemonServices(
   const logs = new LogManager({
     home: paths.home,
     onError: (error) => logger.error({ err: error }, 'log capture problem'),
+    // Faults is built with the bus, below; nothing is written before the first spawn.
+    onBlocked: (error) => {
+      if (error === null) faults.clear('logs');
+      else
+        faults.raise(
+          'logs',
+          `cannot write the logs: ${error.message}; reading stopped, so the programs wait on their output and nothing is lost; retried until it goes through`,
+          error,
+        );
+    },
   });
   const metrics = new MetricsSampler();
   // The watch acts through the core, built below; nothing reaches it before the first spawn.
@@ -110,6 +123,7 @@ export async function createDaemonServices(
     onListenerError: (error, event) =>
       logger.error({ err: error, kind: event.kind, seq: event.seq }, 'event subscriber failed'),
   });
+  const faults = new DaemonFaults(bus, logger);
   const core = new ProgramCore({
     runtime,
     bus,
@@ -169,8 +183,15 @@ export async function createDaemonServices(
   // Saving starts after the restore: a crash half-way must not leave a state file with half the programs.
   const saveState = (allowEmpty: boolean) =>
     store.save(toStateToSave(bus, core, pids), { allowEmpty });
-  const stopPersisting = persistOnEvents({ bus, core, pids, store, onProblem });
-  saveState(false).catch((error: unknown) => onProblem('could not save the state file', error));
+  const stopPersisting = persistOnEvents({
+    bus,
+    core,
+    pids,
+    store,
+    onProblem,
+    faults,
+    saveAtOnce: true,
+  });
 
   let isShutDown = false;
   return {
@@ -178,6 +199,7 @@ export async function createDaemonServices(
     bus,
     problems,
     recovery: recovery ?? null,
+    faults,
     live,
     metrics: prometheus,
     leases,
@@ -211,8 +233,11 @@ export async function createDaemonServices(
       bus.emit({ kind: 'daemon.stopping', pid: process.pid });
       leases.close();
       await core.close();
-      // After any save still in flight, so that no temp file is left behind.
-      await saveState(true);
+      // After any save still in flight, so that no temp file is left behind. A refused write (a
+      // full disk) must not turn a requested stop into a crash that the watcher undoes.
+      await saveState(true).catch((error: unknown) =>
+        onProblem('could not save the state file at shutdown; the last one written stays', error),
+      );
       await logs.whenIdle();
       logs.close();
       notify.close();

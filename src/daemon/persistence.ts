@@ -1,4 +1,5 @@
 import type { EventBus } from '../core/event-bus.js';
+import type { DaemonFaultArea } from '../core/events.js';
 import type { ProgramCore } from '../core/program-core.js';
 import type { PersistedProgram, StateToSave } from '../store/persisted-state.js';
 import type { PidTracker } from './pid-tracker.js';
@@ -40,10 +41,22 @@ export function toPersisted(core: ProgramCore, pids: PidTracker): PersistedProgr
   });
 }
 
+/** Where a state file that cannot be written is said (once) and said to be over. */
+export interface FaultPort {
+  raise(area: DaemonFaultArea, problem: string, error?: unknown): void;
+  clear(area: DaemonFaultArea): void;
+}
+
+/** Wait before the first retry of a state write the OS refused (a full disk); doubled up to 5 s. */
+export const FIRST_STATE_RETRY_MS = 200;
+const MAX_STATE_RETRY_MS = 5_000;
+
 /**
  * Saves the state file after every change the bus reports (the store coalesces a burst into
- * one write). Only a removal may leave the file with no program, so that a bug or a race
- * never wipes the list.
+ * one write), and once at once with `saveAtOnce`. Only a removal may leave the file with no
+ * program, so that a bug or a race never wipes the list. A write the OS refuses (a full disk)
+ * leaves the previous file whole (temp file and rename), is said once as a fault, and is retried
+ * with the state of that moment, with backoff, until it goes through.
  */
 export function persistOnEvents(options: {
   bus: EventBus;
@@ -51,11 +64,48 @@ export function persistOnEvents(options: {
   pids: PidTracker;
   store: PersistPort;
   onProblem: (message: string, detail?: unknown) => void;
+  faults?: FaultPort;
+  saveAtOnce?: boolean;
+  /** Wait before the first retry; tests shorten it. */
+  firstRetryMs?: number;
 }): () => void {
-  const { bus, core, pids, store, onProblem } = options;
-  return bus.subscribe((event) => {
-    store
-      .save(toStateToSave(bus, core, pids), { allowEmpty: event.kind === 'program.removed' })
-      .catch((error: unknown) => onProblem('could not save the state file', error));
-  });
+  const { bus, core, pids, store, onProblem, faults } = options;
+  const firstRetryMs = options.firstRetryMs ?? FIRST_STATE_RETRY_MS;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryMs = 0;
+  let isStopped = false;
+  const save = (allowEmpty: boolean): void => {
+    store.save(toStateToSave(bus, core, pids), { allowEmpty }).then(
+      () => {
+        if (retryMs === 0 || retryTimer !== undefined) return;
+        retryMs = 0;
+        faults?.clear('state');
+      },
+      (error: unknown) => {
+        if (typeof (error as NodeJS.ErrnoException).code !== 'string' || faults === undefined) {
+          onProblem('could not save the state file', error);
+          return;
+        }
+        faults.raise(
+          'state',
+          `cannot write the state file: ${(error as Error).message}; the last state written stays whole, and the write is retried`,
+          error,
+        );
+        if (retryTimer !== undefined || isStopped) return;
+        retryMs = retryMs === 0 ? firstRetryMs : Math.min(retryMs * 2, MAX_STATE_RETRY_MS);
+        retryTimer = setTimeout(() => {
+          retryTimer = undefined;
+          save(allowEmpty);
+        }, retryMs);
+        retryTimer.unref();
+      },
+    );
+  };
+  const unsubscribe = bus.subscribe((event) => save(event.kind === 'program.removed'));
+  if (options.saveAtOnce) save(false);
+  return () => {
+    isStopped = true;
+    clearTimeout(retryTimer);
+    unsubscribe();
+  };
 }

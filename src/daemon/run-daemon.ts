@@ -99,10 +99,11 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     pidFile: paths.pidFile,
     waitForReleaseMs: takeOverFrom === undefined ? 0 : HAND_OVER_RELEASE_MS,
   });
-  const logger = pino(
-    { base: { pid: process.pid } },
-    pino.destination({ dest: paths.daemonLog, sync: true }),
-  );
+  const logDestination = pino.destination({ dest: paths.daemonLog, sync: true });
+  // A full disk refuses the daemon's own log too: that must not end the daemon (an 'error'
+  // without a listener throws). Its lines are not written meanwhile; the fault itself is in health.
+  logDestination.on('error', () => {});
+  const logger = pino({ base: { pid: process.pid } }, logDestination);
   if (options.handleSignals !== false) exitOnUncaughtError(logger);
   let services: Awaited<ReturnType<typeof createDaemonServices>> | undefined;
   let tcpListener: TcpListener | undefined;
@@ -125,6 +126,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       home: paths.home,
       startedAt,
       problems: services?.problems ?? [],
+      faults: services?.faults.list() ?? [],
       recovery: services?.recovery ?? null,
     });
     const apiOptions = {

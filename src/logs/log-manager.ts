@@ -5,7 +5,7 @@ import { DaemonError, UsageError } from '../errors.js';
 import type { SpawnRequest } from '../supervisor/types.js';
 import { ensureFifos, removeInstanceFiles } from './fifo.js';
 import { fifoPath, logFilePath, runDirectory } from './log-paths.js';
-import type { RotationLimits } from './rotating-file.js';
+import type { RotationLimits, WriteBytes } from './rotating-file.js';
 import { StreamCapture } from './stream-capture.js';
 import { tailLogs } from './tail.js';
 import {
@@ -22,6 +22,15 @@ export interface LogManagerOptions {
   home: string;
   /** Called on a capture problem that loses no process (a failed log write or rotation); defaults to a process warning. */
   onError?: (error: Error) => void;
+  /**
+   * Called with the error when a first stream cannot write its log (a full disk: its reading
+   * stops, its writer blocks), and with null once no stream is blocked any more. Not per write.
+   */
+  onBlocked?: (error: Error | null) => void;
+  /** Wait before a blocked stream's first retry (doubled up to 5 s); tests shorten it. */
+  firstRetryDelayMs?: number;
+  /** How bytes reach the log files (tests inject a full disk). */
+  writeBytes?: WriteBytes;
 }
 
 /** Listener of live lines, for `tend logs -f`. */
@@ -36,6 +45,9 @@ type InstanceCapture = Record<LogStream, StreamCapture>;
 export class LogManager {
   readonly #home: string;
   readonly #onError: (error: Error) => void;
+  readonly #options: LogManagerOptions;
+  /** Streams whose log cannot be written now, keyed `name:index:stream`. */
+  readonly #blocked = new Set<string>();
   readonly #captures = new Map<string, Map<number, InstanceCapture>>();
   readonly #knownNames = new Set<string>();
   readonly #listeners = new Set<LineListener>();
@@ -45,6 +57,7 @@ export class LogManager {
 
   constructor(options: LogManagerOptions) {
     this.#home = options.home;
+    this.#options = options;
     this.#onError = options.onError ?? ((error) => process.emitWarning(error));
     // Bound, so that `createNodeRuntime({ openOutput: logs.openOutput })` works as written.
     this.openOutput = this.openOutput.bind(this);
@@ -169,6 +182,7 @@ export class LogManager {
     }
     this.#captures.delete(name);
     this.#knownNames.delete(name);
+    for (const key of this.#blocked) if (key.startsWith(`${name}:`)) this.#setBlocked(key, null);
     for (const key of this.#lastOutputAt.keys()) {
       if (key.startsWith(`${name}:`)) this.#lastOutputAt.delete(key);
     }
@@ -226,7 +240,23 @@ export class LogManager {
       limits,
       onLines: (lines, time) => this.#emit(name, instance, stream, lines, time),
       onError: this.#onError,
+      onBlocked: (error) => this.#setBlocked(`${name}:${instance}:${stream}`, error),
+      firstRetryDelayMs: this.#options.firstRetryDelayMs,
+      writeBytes: this.#options.writeBytes,
     });
+  }
+
+  /** Whether any stream's log cannot be written now (a full disk). */
+  get isBlocked(): boolean {
+    return this.#blocked.size > 0;
+  }
+
+  #setBlocked(key: string, error: Error | null): void {
+    const wasBlocked = this.#blocked.size > 0;
+    if (error) this.#blocked.add(key);
+    else this.#blocked.delete(key);
+    if (!wasBlocked && error) this.#options.onBlocked?.(error);
+    else if (wasBlocked && this.#blocked.size === 0) this.#options.onBlocked?.(null);
   }
 
   #emit(name: string, instance: number, stream: LogStream, lines: Buffer[], time: number): void {

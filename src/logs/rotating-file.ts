@@ -14,6 +14,19 @@ import { rotatedPath } from './log-paths.js';
 
 const NEWLINE = 0x0a;
 
+/** How bytes are written to a file descriptor: `fs.writeSync`'s signature (tests inject a full disk). */
+export type WriteBytes = (fd: number, data: Buffer, offset: number, length: number) => number;
+
+/** A write that failed after `bytesWritten` bytes of its data were in the file; `cause` is the OS error. */
+export class LogWriteError extends Error {
+  readonly bytesWritten: number;
+
+  constructor(path: string, bytesWritten: number, cause: unknown) {
+    super(`Writing ${path} failed: ${(cause as Error).message}`, { cause });
+    this.bytesWritten = bytesWritten;
+  }
+}
+
 /** Size limits of a rotating log: each file at most `maxBytes`, `maxFiles` files in all (current + rotated). */
 export interface RotationLimits {
   maxBytes: number;
@@ -34,9 +47,18 @@ export class RotatingFile {
   /** After a failed rotation, the size at which to try again (so that one failure is not reported per write). */
   #retryRotationAtSize = 0;
   readonly #onRotateError: (error: Error) => void;
+  readonly #writeBytes: WriteBytes;
+  /** Bytes of the current `write` call's data already in the file. */
+  #written = 0;
 
-  constructor(path: string, limits: RotationLimits, onRotateError: (error: Error) => void) {
+  constructor(
+    path: string,
+    limits: RotationLimits,
+    onRotateError: (error: Error) => void,
+    writeBytes: WriteBytes = writeSync,
+  ) {
     this.path = path;
+    this.#writeBytes = writeBytes;
     this.#limits = checkLimits(limits);
     this.#onRotateError = onRotateError;
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -58,8 +80,20 @@ export class RotatingFile {
     this.#limits = checkLimits(limits);
   }
 
-  /** Appends whole lines, rotating first whenever the next lines would not fit. */
+  /**
+   * Appends whole lines, rotating first whenever the next lines would not fit. Throws a
+   * LogWriteError saying how much of `data` is in the file when the OS refuses a write (a full disk).
+   */
   write(data: Buffer): void {
+    this.#written = 0;
+    try {
+      this.#writeLines(data);
+    } catch (error) {
+      throw new LogWriteError(this.path, this.#written, error);
+    }
+  }
+
+  #writeLines(data: Buffer): void {
     const { maxBytes } = this.#limits;
     let rest = data;
     while (rest.length > 0) {
@@ -94,9 +128,11 @@ export class RotatingFile {
   #append(data: Buffer): void {
     let offset = 0;
     while (offset < data.length) {
-      offset += writeSync(this.#fd, data, offset, data.length - offset);
+      const count = this.#writeBytes(this.#fd, data, offset, data.length - offset);
+      offset += count;
+      this.#size += count;
+      this.#written += count;
     }
-    this.#size += data.length;
   }
 
   /** Returns whether a new, empty file is now current. */

@@ -4,9 +4,19 @@ import { isErrno, openFifoReadEnd, openFifoWriteEnd } from './fifo.js';
 import { LineSplitter } from './line-splitter.js';
 import { formatStoredLines } from './log-format.js';
 import { partialLinePath } from './log-paths.js';
-import { RotatingFile, type RotationLimits } from './rotating-file.js';
+import {
+  LogWriteError,
+  RotatingFile,
+  type RotationLimits,
+  type WriteBytes,
+} from './rotating-file.js';
 
 const DRAIN_CHUNK_BYTES = 64 * 1024;
+/** Errors of a write that waiting can cure (a full disk, a quota): the capture stops reading and retries. */
+const RETRIED_ERRORS = new Set(['ENOSPC', 'EDQUOT']);
+/** Wait before the first retry of a refused write; doubled after each failure, up to the cap. */
+export const FIRST_RETRY_DELAY_MS = 100;
+const MAX_RETRY_DELAY_MS = 5_000;
 
 /** Where one stream of one instance goes, and who hears about its lines. */
 export interface StreamCaptureOptions {
@@ -16,6 +26,23 @@ export interface StreamCaptureOptions {
   /** Called with every batch of lines right after it was written to the log. */
   onLines(lines: Buffer[], time: number): void;
   onError(error: Error): void;
+  /**
+   * Called once with the error when the log cannot be written (a full disk): reading stops, so
+   * the writer blocks on its full pipe and nothing more is read than can be kept; called once
+   * with null when the retried write went through and reading goes on.
+   */
+  onBlocked?(error: Error | null): void;
+  /** Wait before the first retry (doubled after each failure, up to 5 s); tests shorten it. */
+  firstRetryDelayMs?: number;
+  /** How bytes reach the file (tests inject a full disk). */
+  writeBytes?: WriteBytes;
+}
+
+/** Lines read and formatted but not yet in the log file. */
+interface Unwritten {
+  data: Buffer;
+  lines: Buffer[];
+  time: number;
 }
 
 interface Reader {
@@ -37,6 +64,13 @@ export class StreamCapture {
   readonly #splitter = new LineSplitter();
   readonly #onLines: StreamCaptureOptions['onLines'];
   readonly #onError: StreamCaptureOptions['onError'];
+  readonly #onBlocked: NonNullable<StreamCaptureOptions['onBlocked']>;
+  readonly #firstRetryDelayMs: number;
+  /** Read but not yet written, oldest first: empty except while the log cannot be written. */
+  #unwritten: Unwritten[] = [];
+  #isBlocked = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retryDelayMs = 0;
   #reader: Reader | undefined;
   #idleWaiters: Array<() => void> = [];
   #isClosed = false;
@@ -45,7 +79,14 @@ export class StreamCapture {
     this.#fifoPath = options.fifoPath;
     this.#onLines = options.onLines;
     this.#onError = options.onError;
-    this.#file = new RotatingFile(options.logPath, options.limits, options.onError);
+    this.#onBlocked = options.onBlocked ?? (() => {});
+    this.#firstRetryDelayMs = options.firstRetryDelayMs ?? FIRST_RETRY_DELAY_MS;
+    this.#file = new RotatingFile(
+      options.logPath,
+      options.limits,
+      options.onError,
+      options.writeBytes,
+    );
     this.#partialPath = partialLinePath(options.fifoPath);
     this.#loadPartialLine();
   }
@@ -94,6 +135,7 @@ export class StreamCapture {
       this.#reader = undefined;
       reader.socket.destroy();
     }
+    this.#stopRetrying();
     this.#file.close();
   }
 
@@ -102,9 +144,13 @@ export class StreamCapture {
     return openFifoReadEnd(this.#fifoPath);
   }
 
-  /** Resolves once no reader is open: every byte written by finished runs is in the log. */
+  /**
+   * Resolves once no reader is open: every byte written by finished runs is in the log. While the
+   * log cannot be written (a full disk) it resolves at once, so that a shutdown does not wait for
+   * space: `close()` then writes what it can and reports what it could not.
+   */
   whenIdle(): Promise<void> {
-    if (!this.#reader) return Promise.resolve();
+    if (!this.#reader || this.#isBlocked) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -114,6 +160,7 @@ export class StreamCapture {
     this.#isClosed = true;
     this.#settlePreviousRun();
     if (this.#reader) this.#finishReader(this.#reader);
+    this.#stopRetrying();
     this.#file.close();
   }
 
@@ -121,6 +168,7 @@ export class StreamCapture {
     const fd = openFifoReadEnd(this.#fifoPath);
     const socket = new Socket({ fd, readable: true, writable: false });
     const reader: Reader = { fd, socket };
+    if (this.#isBlocked) socket.pause();
     socket.on('data', (chunk: Buffer) => {
       if (this.#reader === reader) this.#take(chunk);
     });
@@ -175,44 +223,135 @@ export class StreamCapture {
     this.#reader = undefined;
     reader.socket.destroy();
     this.#flushPartialLine();
+    this.#releaseIdleWaiters();
+  }
+
+  #releaseIdleWaiters(): void {
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
 
   #take(chunk: Buffer): void {
-    const lines = this.#splitter.push(chunk);
-    // Before the lines: a daemon killed between the two goes on from the right place.
-    this.#savePartialLine();
-    if (lines.length > 0) this.#store(lines);
+    this.#queue(this.#splitter.push(chunk));
+    // Lines are written only after the unfinished line is saved: a daemon killed between the two goes on from the right place.
+    this.#writeOut();
   }
 
   #flushPartialLine(): void {
-    const lines = this.#splitter.end();
-    this.#savePartialLine();
-    if (lines.length > 0) this.#store(lines);
+    this.#queue(this.#splitter.end());
+    this.#writeOut();
   }
 
-  /** Keeps the unfinished line on disk (only when there is one: a chunk that ends a line costs nothing). */
-  #savePartialLine(): void {
-    const pending = this.#splitter.pending;
+  #queue(lines: Buffer[]): void {
+    if (lines.length === 0) return;
+    const time = Date.now();
+    const data = formatStoredLines(lines, time);
+    // Views of a chunk whose memory a drain reuses: copied when they have to wait.
+    const kept = this.#isBlocked ? lines.map((line) => Buffer.from(line)) : lines;
+    this.#unwritten.push({ data, lines: kept, time });
+  }
+
+  /**
+   * Saves the unfinished line, then writes what waits, oldest first. A full disk stops it where
+   * it is (the bytes already in the file are not written again), pauses reading and retries later.
+   */
+  #writeOut(): void {
+    if (this.#retryTimer !== undefined) return;
     try {
-      if (pending !== undefined) {
-        writeFileSync(this.#partialPath, pending, { mode: 0o600 });
-        this.#hasPartialFile = true;
-      } else if (this.#hasPartialFile) {
-        rmSync(this.#partialPath, { force: true });
-        this.#hasPartialFile = false;
-      }
+      this.#savePartialLine();
     } catch (error) {
+      if (this.#blockOn(error)) {
+        this.#keepUnwrittenLines();
+        return;
+      }
       this.#onError(
         new Error(
           `Keeping the unfinished line of ${this.#fifoPath} failed: ${(error as Error).message}`,
-          {
-            cause: error,
-          },
+          { cause: error },
         ),
       );
+    }
+    while (this.#unwritten.length > 0) {
+      const next = this.#unwritten[0] as Unwritten;
+      try {
+        this.#file.write(next.data);
+      } catch (error) {
+        const written = error instanceof LogWriteError ? error.bytesWritten : 0;
+        if (this.#blockOn(error)) {
+          next.data = next.data.subarray(written);
+          this.#keepUnwrittenLines();
+          return;
+        }
+        this.#onError(error as Error);
+      }
+      this.#unwritten.shift();
+      this.#onLines(next.lines, next.time);
+    }
+    if (this.#isBlocked) {
+      this.#isBlocked = false;
+      this.#retryDelayMs = 0;
+      this.#reader?.socket.resume();
+      this.#onBlocked(null);
+    }
+  }
+
+  /** The waiting lines may be views of a chunk whose memory a drain reuses: copies are kept instead. */
+  #keepUnwrittenLines(): void {
+    for (const entry of this.#unwritten) entry.lines = entry.lines.map((line) => Buffer.from(line));
+  }
+
+  /** When `error` is one that waiting cures: stops reading, says so once, and schedules a retry. */
+  #blockOn(error: unknown): boolean {
+    const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    const ownCode = (error as NodeJS.ErrnoException).code;
+    if (!RETRIED_ERRORS.has(code ?? '') && !RETRIED_ERRORS.has(ownCode ?? '')) return false;
+    // Closing: no later try; close() counts what is left.
+    if (this.#isClosed) return true;
+    if (!this.#isBlocked) {
+      this.#isBlocked = true;
+      this.#reader?.socket.pause();
+      this.#releaseIdleWaiters();
+      this.#onBlocked(error as Error);
+    }
+    this.#retryDelayMs =
+      this.#retryDelayMs === 0
+        ? this.#firstRetryDelayMs
+        : Math.min(this.#retryDelayMs * 2, MAX_RETRY_DELAY_MS);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#writeOut();
+    }, this.#retryDelayMs);
+    this.#retryTimer.unref();
+    return true;
+  }
+
+  /** At close: one last try; what still cannot be written is lost, and said so. */
+  #stopRetrying(): void {
+    if (this.#retryTimer === undefined && this.#unwritten.length === 0) return;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#writeOut();
+    const lost = this.#unwritten.reduce((sum, entry) => sum + entry.lines.length, 0);
+    if (lost > 0) {
+      this.#onError(
+        new Error(
+          `${lost} line(s) read from ${this.#fifoPath} could not be written to ${this.#file.path} before the capture closed (the disk is still full)`,
+        ),
+      );
+    }
+    this.#unwritten = [];
+  }
+
+  /** Keeps the unfinished line on disk (only when there is one: a chunk that ends a line costs nothing); throws what the OS said. */
+  #savePartialLine(): void {
+    const pending = this.#splitter.pending;
+    if (pending !== undefined) {
+      writeFileSync(this.#partialPath, pending, { mode: 0o600 });
+      this.#hasPartialFile = true;
+    } else if (this.#hasPartialFile) {
+      rmSync(this.#partialPath, { force: true });
+      this.#hasPartialFile = false;
     }
   }
 
@@ -226,19 +365,5 @@ export class StreamCapture {
     this.#hasPartialFile = true;
     // No newline in it, so this completes no line: it waits for the rest.
     this.#splitter.push(bytes);
-  }
-
-  #store(lines: Buffer[]): void {
-    const time = Date.now();
-    try {
-      this.#file.write(formatStoredLines(lines, time));
-    } catch (error) {
-      this.#onError(
-        new Error(`Writing ${this.#file.path} failed: ${(error as Error).message}`, {
-          cause: error,
-        }),
-      );
-    }
-    this.#onLines(lines, time);
   }
 }

@@ -1,4 +1,12 @@
-import { constants, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import {
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { TendError } from '../errors.js';
 import { readBootId } from '../process/proc-identity.js';
@@ -6,6 +14,7 @@ import {
   fsyncDirectory,
   removeLeftoverTempFiles,
   removeQuietly,
+  removeQuietlySync,
   replaceFileAtomicSync,
   tempPathFor,
   writeDurableFile,
@@ -22,6 +31,12 @@ import {
 export const STATE_FILE_NAME = 'state.json';
 /** Permissions of the state file: it holds commands and environments, so only its owner reads it. */
 export const STATE_FILE_MODE = 0o600;
+/**
+ * Name of the copy of the last state written, a file of its own (not a link, so that a state
+ * file overwritten in place leaves it intact): what the next daemon adopts from when the state
+ * file was deleted or corrupted while processes ran.
+ */
+export const LAST_GOOD_FILE_NAME = 'state.json.last-good';
 /** What a moved-aside corrupt state file's name adds, before a timestamp. */
 export const CORRUPT_FILE_INFIX = '.corrupt-';
 
@@ -55,6 +70,8 @@ interface PendingWrite {
 export class StateStore {
   /** Absolute path of the state file. */
   readonly path: string;
+  /** Absolute path of the copy of the last state written (LAST_GOOD_FILE_NAME). */
+  readonly lastGoodPath: string;
   readonly #dir: string;
   readonly #bootId: string | null = readBootId() ?? null;
   #isLoaded = false;
@@ -71,6 +88,7 @@ export class StateStore {
   constructor(home: string) {
     this.#dir = home;
     this.path = join(home, STATE_FILE_NAME);
+    this.lastGoodPath = join(home, LAST_GOOD_FILE_NAME);
   }
 
   /** How many times the file was replaced since this store was made (coalesced saves count once). */
@@ -86,6 +104,7 @@ export class StateStore {
    */
   load(): LoadResult {
     removeLeftoverTempFiles(this.path);
+    removeLeftoverTempFiles(this.lastGoodPath);
     this.#isLoaded = true;
     const result = this.#read();
     if (this.#bootId === null || result.state.bootId !== this.#bootId) {
@@ -125,9 +144,11 @@ export class StateStore {
     this.#accept(state, options);
     const sequence = this.#nextSequence++;
     this.#ensureDir();
-    replaceFileAtomicSync(this.path, serializeState(state, this.#bootId), STATE_FILE_MODE);
+    const text = serializeState(state, this.#bootId);
+    replaceFileAtomicSync(this.path, text, STATE_FILE_MODE);
     this.#renamedSequence = sequence;
     this.#writeCount += 1;
+    this.#writeLastGood(text);
     const pending = this.#pending;
     this.#pending = undefined;
     pending?.resolve();
@@ -166,8 +187,9 @@ export class StateStore {
   async #write(state: StateToSave, sequence: number): Promise<void> {
     this.#ensureDir();
     const temp = tempPathFor(this.path);
+    const text = serializeState(state, this.#bootId);
     try {
-      await writeDurableFile(temp, serializeState(state, this.#bootId), STATE_FILE_MODE);
+      await writeDurableFile(temp, text, STATE_FILE_MODE);
     } catch (error) {
       await removeQuietly(temp);
       throw error;
@@ -186,7 +208,24 @@ export class StateStore {
     }
     this.#renamedSequence = sequence;
     this.#writeCount += 1;
+    this.#writeLastGood(text);
     await fsyncDirectory(this.#dir);
+  }
+
+  /**
+   * Replaces the last-good copy (temp file and rename, so it is never half written). Not
+   * flushed: the state file is what survives a power cut; this copy covers a state file deleted
+   * or overwritten while the machine runs. A failure leaves the previous copy and is not fatal
+   * (the state file itself was written).
+   */
+  #writeLastGood(text: string): void {
+    const temp = tempPathFor(this.lastGoodPath);
+    try {
+      writeFileSync(temp, text, { mode: STATE_FILE_MODE });
+      renameSync(temp, this.lastGoodPath);
+    } catch {
+      removeQuietlySync(temp);
+    }
   }
 
   #ensureDir(): void {
@@ -201,19 +240,52 @@ export class StateStore {
       text = readFileSync(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        return { state: emptyState(), problems: [] };
+        return this.#recover(`${this.path} was missing`) ?? { state: emptyState(), problems: [] };
       }
-      return this.#moveAside(`could not be read (${(error as Error).message})`);
+      return this.#recoverAfter(this.#moveAside(`could not be read (${(error as Error).message})`));
     }
     const parsed = parseStateText(text);
     switch (parsed.kind) {
       case 'valid':
         return { state: parsed.state, problems: [] };
       case 'corrupt':
-        return this.#moveAside(parsed.reason);
+        return this.#recoverAfter(this.#moveAside(parsed.reason));
       case 'partial':
         return { state: parsed.state, problems: this.#reportLeftOut(parsed.leftOut) };
     }
+  }
+
+  /** A corrupt state file was moved aside: starts from the last-good copy if there is one. */
+  #recoverAfter(movedAside: LoadResult): LoadResult {
+    const recovered = this.#recover(`${this.path} could not be used`);
+    if (!recovered) return movedAside;
+    const [problem = ''] = movedAside.problems;
+    return {
+      state: recovered.state,
+      problems: [problem.replace(/ and started with no programs$/, ''), ...recovered.problems],
+    };
+  }
+
+  /**
+   * The state of the last-good copy, when the state file is gone or unusable and the copy holds
+   * programs, with a line saying so; undefined otherwise (a first start has neither file).
+   */
+  #recover(what: string): LoadResult | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.lastGoodPath, 'utf8');
+    } catch {
+      return undefined;
+    }
+    const parsed = parseStateText(text);
+    if (parsed.kind === 'corrupt' || parsed.state.programs.length === 0) return undefined;
+    const count = parsed.state.programs.length;
+    return {
+      state: parsed.state,
+      problems: [
+        `${what}; recovered ${count} program(s) and their processes from ${this.lastGoodPath} (the copy of the last state written, at ${parsed.state.savedAt})`,
+      ],
+    };
   }
 
   #moveAside(reason: string): LoadResult {

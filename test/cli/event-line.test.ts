@@ -107,6 +107,19 @@ test('restarts, state changes, errors and the proxy read as one line each', () =
     / web scaled 1 → 3\n$/,
   );
   assert.match(line({ ...at, kind: 'daemon.stopping', pid: 1 }), / daemon stopping\n$/);
+  assert.match(
+    line({
+      ...at,
+      kind: 'daemon.fault',
+      area: 'logs',
+      problem: 'cannot write the logs: ENOSPC: no space left on device',
+    }),
+    / daemon cannot write the logs: ENOSPC: no space left on device\n$/,
+  );
+  assert.match(
+    line({ ...at, kind: 'daemon.fault-cleared', area: 'state' }),
+    / daemon writes the state file again\n$/,
+  );
 });
 
 test('stream notices say what happened to the stream', () => {

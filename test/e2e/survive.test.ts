@@ -3,99 +3,47 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { HealthReply } from '../../src/api/wire.js';
 import { findFreePortRange } from '../helpers/free-ports.js';
 import { isProcessAlive, procState } from '../helpers/proc.js';
-import { apiCall, fixture, pollUntil, type TendUnderTest, useTend, watcherOf } from './harness.js';
+import { assertEveryNumberOnce, loggedNumbers } from './counter-log.js';
+import { health, killDaemon, pidsOf } from './daemon-kill.js';
+import { fixture, pollUntil, type TendUnderTest, useTend, watcherOf } from './harness.js';
 
 /** Longest time the API may be away during `tend daemon reload` (the issue: 1 s). */
 const RELOAD_GAP_MS = Number(process.env.TEND_TEST_RELOAD_GAP_MS ?? 1_000);
 
-/** How many times the repeated-kill test kills the daemon (the issue asks 50: TEND_TEST_KILLS=50). */
-const KILLS = Number(process.env.TEND_TEST_KILLS ?? 5);
-
-/** The daemon's health, or undefined while none answers. */
-async function health(tend: TendUnderTest): Promise<HealthReply | undefined> {
-  try {
-    const reply = await apiCall<HealthReply>(tend.socket, 'GET', '/v1/health');
-    return reply.status === 200 ? reply.body : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/**
+ * How many times the repeated-kill test kills the daemon: the issue's 50 under CI, 5 elsewhere
+ * (a cycle costs a daemon start, about 1.2 s of CPU here); TEND_TEST_KILLS sets it.
+ */
+const KILLS = Number(process.env.TEND_TEST_KILLS ?? (process.env.CI ? 50 : 5));
 
 /**
- * Kills the daemon with SIGKILL and waits until its watcher has brought a new one back (no CLI
- * call in between: only the socket is asked). Nothing on the bus spans two daemons, so this polls.
+ * A log across kills: never a line repeated or out of order. A kill that lands between the
+ * daemon's read of a chunk and its write to the log loses that chunk (docs/architecture.md says
+ * why): at most one gap per kill, each one chunk read (at most 64 KiB), and reported.
  */
-async function killDaemon(tend: TendUnderTest): Promise<HealthReply> {
-  const before = await health(tend);
-  assert.ok(before, 'a daemon answers before the kill');
-  process.kill(before.pid, 'SIGKILL');
-  return pollUntil(
-    'the watcher to bring the daemon back',
-    async () => {
-      const now = await health(tend);
-      return now !== undefined && now.pid !== before.pid ? now : undefined;
-    },
-    15_000,
-  );
-}
-
-/** Pids of the instances of `name`, by index. */
-async function pidsOf(tend: TendUnderTest, name: string): Promise<Array<number | null>> {
-  const program = await tend.program(name);
-  return program.instances.map((instance) => instance.pid);
-}
-
-/** The numbers a counter wrote, as the log files of instance 0 hold them, oldest first. */
-function loggedNumbers(home: string, name: string): number[] {
-  const dir = join(home, 'logs', name);
-  const files = readdirSync(dir)
-    .filter((file) => file.startsWith('0.out.log'))
-    .sort((a, b) => generation(b) - generation(a));
-  const numbers: number[] = [];
-  for (const file of files) {
-    for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
-      if (line === '') continue;
-      numbers.push(Number(line.slice(line.indexOf(' ') + 1)));
-    }
-  }
-  return numbers;
-}
-
-function generation(file: string): number {
-  const match = /\.log\.(\d+)$/.exec(file);
-  return match ? Number(match[1]) : 0;
-}
-
-/** Fails unless `numbers` is 1, 2, 3, … with nothing missing, repeated or out of order. */
-function assertEveryNumberOnce(numbers: number[], what: string): void {
-  assert.ok(numbers.length > 0, `${what}: some lines were logged`);
-  const wrong = numbers.findIndex((value, index) => value !== index + 1);
-  assert.equal(
-    wrong,
-    -1,
-    `${what}: line ${wrong + 1} of ${numbers.length} is ${numbers[wrong]}, expected ${wrong + 1} (around: ${numbers.slice(Math.max(0, wrong - 3), wrong + 3).join(',')})`,
-  );
-}
-
-/**
- * A flood's log: never a line repeated or out of order. A kill that lands between the daemon's
- * read of a chunk and its write to the log loses that chunk (docs/architecture.md says why);
- * at most one write of the writer (50 lines) per kill, and reported.
- */
-function assertFloodInOrder(
+function assertAtMostAChunkLostPerKill(
   t: { diagnostic(message: string): void },
-  flood: number[],
+  what: string,
+  numbers: number[],
   kills: number,
 ): void {
-  assert.ok(flood.length > 0);
-  const disorder = flood.findIndex((value, index) => index > 0 && value <= (flood[index - 1] ?? 0));
-  assert.equal(disorder, -1, 'the flood log never repeats or reorders a line');
-  const lost = (flood.at(-1) ?? 0) - flood.length;
-  assert.ok(lost <= kills * 50, `${lost} lines lost over ${kills} kills`);
-  t.diagnostic(`flood: ${flood.length} lines, ${lost} lost over ${kills} kills`);
+  assert.ok(numbers.length > 0);
+  const disorder = numbers.findIndex(
+    (value, index) => index > 0 && value <= (numbers[index - 1] ?? 0),
+  );
+  assert.equal(disorder, -1, `the ${what} log never repeats or reorders a line`);
+  // From the oldest line kept: a long flood rotates its oldest files away (50 MB by default).
+  const first = numbers[0] ?? 1;
+  const gaps = numbers.filter(
+    (value, index) => index > 0 && value !== (numbers[index - 1] ?? 0) + 1,
+  ).length;
+  const lost = (numbers.at(-1) ?? 0) - first + 1 - numbers.length;
+  assert.ok(gaps <= kills, `${what}: ${gaps} gaps over ${kills} kills`);
+  t.diagnostic(
+    `${what}: ${numbers.length} lines from ${first}, ${lost} lost in ${gaps} chunk(s) over ${kills} kills`,
+  );
 }
 
 /** Stops a program through the CLI, so that its output has all been read to the end. */
@@ -132,7 +80,7 @@ test('after kill -9 the watcher brings the daemon back, which adopts every proce
   const program = await tend.program('tick');
   assert.equal(program.instances[0]?.restarts, 0);
   assertEveryNumberOnce(await stopAndReadLog(tend, 'tick'), 'tick');
-  assertFloodInOrder(t, await stopAndReadLog(tend, 'flood'), 1);
+  assertAtMostAChunkLostPerKill(t, 'flood', await stopAndReadLog(tend, 'flood'), 1);
 });
 
 /** One GET through the proxy on a keep-alive agent; resolves to the status (0: no answer). */
@@ -174,6 +122,10 @@ test('a pool behind its proxy serves a steady load across kill -9 of the daemon:
   t.after(() => agent.destroy());
   const statuses: number[] = [];
   let isLoading = true;
+  // A failed assertion must not leave the load running: the test process would never end.
+  t.after(() => {
+    isLoading = false;
+  });
   const load = (async () => {
     while (isLoading) {
       statuses.push(await get(proxyPort, agent));
@@ -284,14 +236,14 @@ test('tend daemon reload hands over to a new daemon: same pids, no line lost, bo
   assert.equal(await health(tend), undefined, 'no daemon came back');
 });
 
-test(`the daemon killed ${KILLS} times at random moments under load: nothing lost or duplicated, no zombie counted, state never corrupt`, async (t) => {
+/** Kills in quick succession are a crash loop, which the watcher paces; here every kill counts alone. */
+const UNPACED = { TEND_WATCHER_STABLE_SECONDS: '0' };
+
+test(`the daemon killed ${KILLS} times at random moments under load: no process lost or duplicated, no line repeated, no zombie counted, state never corrupt`, async (t) => {
   const tend = useTend(t);
   const base = await findFreePortRange(4);
   const proxyPort = base + 3;
-  // Kills in quick succession are a crash loop, which the watcher paces; here every kill counts alone.
-  await tend.ok(['start', '--name', 'tick', '--', ...fixture('counter', '2')], {
-    env: { TEND_WATCHER_STABLE_SECONDS: '0' },
-  });
+  await tend.ok(['start', '--name', 'tick', '--', ...fixture('counter', '2')], { env: UNPACED });
   await tend.ok(['start', '--name', 'flood', '--', ...fixture('counter', '1', '50')]);
   await tend.ok(['start', '--name', 'pool', '--instances', '3', '--', ...fixture('forever')]);
   await tend.ok([
@@ -322,20 +274,46 @@ test(`the daemon killed ${KILLS} times at random moments under load: nothing los
   t.after(() => agent.destroy());
   const statuses: number[] = [];
   let isLoading = true;
+  // A failed assertion must not leave the load running: the test process would never end.
+  t.after(() => {
+    isLoading = false;
+  });
   const load = (async () => {
     while (isLoading) {
       statuses.push(await get(proxyPort, agent));
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   })();
+  const cycleMs: number[] = [];
   for (let kill = 0; kill < KILLS; kill++) {
-    // A random moment, sometimes while a scale is under way (its spawns and state writes).
-    if (kill % 3 === 1) void tend.run(['scale', 'pool', kill % 2 === 0 ? '4' : '3']);
-    await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 300)));
+    const began = Date.now();
+    if (kill % 3 === 1) {
+      // During a scale: killed once the scale shows (a spawn or a stop, and its state write, under
+      // way), or once the command has returned (it may have reached a daemon on its way down).
+      const size = (await tend.program('pool')).instances.length;
+      const to = size >= 4 ? 3 : 4;
+      // A scale that finds no daemon starts one under a watcher of its own: unpaced too.
+      const scaling = tend.run(['scale', 'pool', String(to)], { env: UNPACED });
+      const shown = tend.until('the scale under way', async () => {
+        const pool = await tend.program('pool');
+        return pool.instances.length === to || pool.instances.some((i) => i.status !== 'online');
+      });
+      // Whichever comes first; the other may end with the daemon it was talking to.
+      shown.catch(() => undefined);
+      await Promise.race([scaling, shown]);
+    } else {
+      // Any moment of the flood, often the start-up of the daemon just back (adoption, its first state write).
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 100)));
+    }
     await killDaemon(tend);
     const state = JSON.parse(readFileSync(join(tend.home, 'state.json'), 'utf8'));
     assert.equal(state.version, 1, 'the state file parses');
+    cycleMs.push(Date.now() - began);
   }
+  cycleMs.sort((a, b) => a - b);
+  t.diagnostic(
+    `${KILLS} kills: a cycle (kill to a new daemon answering) took ${cycleMs[0]}–${cycleMs.at(-1)} ms, median ${cycleMs[Math.floor(KILLS / 2)]} ms`,
+  );
   await tend.until('the proxy fed again', async () => {
     const detail = await tend.program('web');
     return detail.proxy?.status === 'online' && detail.proxy.instances.length === 2
@@ -386,8 +364,8 @@ test(`the daemon killed ${KILLS} times at random moments under load: nothing los
     `no managed process duplicated or left over (daemon ${daemon})`,
   );
   assert.equal(live.length, expected.length);
-  assertEveryNumberOnce(await stopAndReadLog(tend, 'tick'), 'tick');
-  assertFloodInOrder(t, await stopAndReadLog(tend, 'flood'), KILLS);
+  assertAtMostAChunkLostPerKill(t, 'tick', await stopAndReadLog(tend, 'tick'), KILLS);
+  assertAtMostAChunkLostPerKill(t, 'flood', await stopAndReadLog(tend, 'flood'), KILLS);
 });
 
 test('the watcher killed: the daemon notices, hands over to a daemon under a new watcher, and a crash after that still comes back', async (t) => {

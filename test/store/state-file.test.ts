@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { TendError } from '../../src/errors.js';
-import { STATE_FILE_NAME, StateStore } from '../../src/store/state-file.js';
+import { LAST_GOOD_FILE_NAME, STATE_FILE_NAME, StateStore } from '../../src/store/state-file.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 import { makeProgram } from './program-fixture.js';
 
@@ -32,7 +32,7 @@ test('a saved state loads back equal, with mode 0600 and no temp file left', asy
   await store.save({ programs });
 
   assert.equal(statSync(store.path).mode & 0o777, 0o600);
-  assert.deepEqual(readdirSync(home), [STATE_FILE_NAME]);
+  assert.deepEqual(readdirSync(home).sort(), [STATE_FILE_NAME, LAST_GOOD_FILE_NAME]);
   const { state, problems } = new StateStore(home).load();
   assert.deepEqual(problems, []);
   assert.deepEqual(state.programs, programs);
@@ -46,7 +46,7 @@ test('saveSync writes before it returns, with mode 0600', (t) => {
   store.saveSync({ programs: [makeProgram('web', 7)] });
   assert.equal(statSync(store.path).mode & 0o777, 0o600);
   assert.equal(restartsOnDisk(home), 7);
-  assert.deepEqual(readdirSync(home), [STATE_FILE_NAME]);
+  assert.deepEqual(readdirSync(home).sort(), [STATE_FILE_NAME, LAST_GOOD_FILE_NAME]);
 });
 
 test('the store creates a missing home directory on the first write', async (t) => {
@@ -100,7 +100,7 @@ test('saveSync during an async write wins, and the pending saves resolve', async
   store.saveSync({ programs: [makeProgram('web', 3)] });
   await Promise.all([first, second]);
   assert.equal(restartsOnDisk(home), 3);
-  assert.deepEqual(readdirSync(home), [STATE_FILE_NAME]);
+  assert.deepEqual(readdirSync(home).sort(), [STATE_FILE_NAME, LAST_GOOD_FILE_NAME]);
 });
 
 test('a failed write rejects its save with the OS error', async (t) => {

@@ -62,6 +62,7 @@ async function showStatus(
   if (health.recovery?.after === 'reload')
     ctx.stdout.write(`${describeRecovery(health.recovery)}\n`);
   for (const problem of health.problems) ctx.stdout.write(`problem at start-up: ${problem}\n`);
+  for (const fault of health.faults ?? []) ctx.stdout.write(`problem now: ${fault}\n`);
   return 0;
 }
 

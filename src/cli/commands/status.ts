@@ -4,28 +4,27 @@ import { parseTarget } from '../option-values.js';
 import { writeJson } from '../output/json.js';
 import { loadPalette } from '../output/palette.js';
 import { formatProgramStatus } from '../output/program-status.js';
-import { writeStartupProblems } from '../output/startup-problems.js';
+import { writeFaults, writeStartupProblems } from '../output/startup-problems.js';
 import { formatStderrTail, isFailing, readStderrTail } from '../output/stderr-tail.js';
 import { hasFlag } from '../parse-args.js';
 
 /**
  * `tend status [name|all]`: one program (an object with --json) or all (an array). For all,
- * the daemon's start-up problems (such as a corrupt state file moved aside) come first, as
+ * what the daemon cannot do now (a full disk) and its start-up problems (such as a corrupt
+ * state file moved aside) come first, as
  * they may explain a missing program; with --json they go to stderr, keeping stdout JSON.
  */
 export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   const target = parseTarget(args.positionals[0] ?? 'all');
   const client = await ctx.client();
   const isJson = hasFlag(args, 'json');
-  const [result, problems] =
+  const [result, health] =
     target === 'all'
-      ? await Promise.all([
-          client.listPrograms(),
-          client.health().then((health) => health.problems),
-        ])
-      : [await client.getProgram(target), []];
+      ? await Promise.all([client.listPrograms(), client.health()])
+      : [await client.getProgram(target), undefined];
   const palette = await loadPalette(!isJson && ctx.isColor);
-  writeStartupProblems(ctx, problems, isJson, palette);
+  writeFaults(ctx, health?.faults ?? [], isJson, palette);
+  writeStartupProblems(ctx, health?.problems ?? [], isJson, palette);
   if (isJson) {
     writeJson(ctx.stdout, result);
     return 0;

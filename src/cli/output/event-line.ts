@@ -30,6 +30,10 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
       ];
     case 'daemon.stopping':
       return ['daemon', 'stopping'];
+    case 'daemon.fault':
+      return ['daemon', palette.red(event.problem)];
+    case 'daemon.fault-cleared':
+      return ['daemon', `writes the ${event.area === 'logs' ? 'logs' : 'state file'} again`];
     case 'program.added':
       return [event.program, 'added'];
     case 'program.updated':

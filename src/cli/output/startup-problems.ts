@@ -22,3 +22,17 @@ export function writeStartupProblems(
     'These were found when the daemon started; `tend daemon status` (or GET /v1/health, `problems`) shows them again.\n\n',
   );
 }
+
+/** Writes what the daemon cannot do now (a full disk), before a listing; with --json to stderr. */
+export function writeFaults(
+  ctx: CliContext,
+  faults: readonly string[],
+  isJson: boolean,
+  palette: Palette,
+): void {
+  for (const fault of faults) {
+    if (isJson) ctx.stderr.write(`tend: the daemon reports now: ${fault}\n`);
+    else ctx.stdout.write(`${palette.red('daemon now:')} ${fault}\n`);
+  }
+  if (faults.length > 0 && !isJson) ctx.stdout.write('\n');
+}
