@@ -93,6 +93,22 @@ export const ERROR_TABLE = {
     exitCode: 2,
     meaning: 'a task or lease id that is not letters, digits, `_` and `-` (at most 64)',
   },
+  TEND_ERR_TASK_NOT_FOUND: {
+    status: 404,
+    exitCode: 1,
+    meaning: 'no such task: never allocated, or it has ended',
+  },
+  TEND_ERR_TASK_NOT_READY: {
+    status: 503,
+    exitCode: 1,
+    meaning: 'a task a client connected to did not become ready within its connect wait',
+  },
+  TEND_ERR_PROXY_BAD_HANDSHAKE: {
+    status: 400,
+    exitCode: 2,
+    meaning:
+      'a WebSocket upgrade on a task route without a valid key, version 13 or `Upgrade: websocket`',
+  },
   TEND_ERR_LEASE_NOT_FOUND: {
     status: 404,
     exitCode: 1,

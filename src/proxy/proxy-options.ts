@@ -1,9 +1,16 @@
 import type { ProxyTuning } from '../config/proxy-settings.js';
+import type { TaskSettings } from '../config/task-settings.js';
 
 export type { BalanceStrategy, ProxyMode } from '../config/proxy-defaults.js';
 
 /** What the proxy needs to serve one pool: everything a `configure` message sets. */
-export type ProxySettings = { pool: string; host: string; port: number } & ProxyTuning;
+export type ProxySettings = {
+  pool: string;
+  host: string;
+  port: number;
+  /** A task program's settings; null for an ordinary pool. */
+  tasks: TaskSettings | null;
+} & ProxyTuning;
 
 /** How long a failed instance is skipped unless the proxy's creator says otherwise. */
 export const PROXY_SUSPENSION_DEFAULTS: ProxySuspension = {

@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
 import { pipeSockets } from '../pipe-sockets.js';
-import { CLIENT_IDLE_TIMEOUT_MS, MAX_HEAD_BYTES } from '../proxy-options.js';
+import { MAX_HEAD_BYTES } from '../proxy-options.js';
 import { BodyFramer } from './body-framer.js';
 import { errorResponse } from './error-response.js';
 import type { HttpProxyContext } from './http-context.js';
-import { type ExchangeClient, ProxyExchange } from './proxy-exchange.js';
+import { type ActiveExchange, type ExchangeClient, ProxyExchange } from './proxy-exchange.js';
 import { parseRequestHead } from './request-head.js';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
@@ -23,7 +23,7 @@ export class ClientConnection implements ExchangeClient {
   readonly #address: string;
   readonly #localHost: string;
   #pending: Buffer | undefined;
-  #exchange: ProxyExchange | undefined;
+  #exchange: ActiveExchange | undefined;
   readonly #bodyFramer = new BodyFramer();
   #isBodyActive = false;
   #isProcessing = false;
@@ -42,7 +42,7 @@ export class ClientConnection implements ExchangeClient {
     this.#onGone = onGone;
     this.#address = socket.remoteAddress ?? '';
     this.#localHost = `${socket.localAddress ?? '127.0.0.1'}:${socket.localPort ?? 0}`;
-    socket.setTimeout(CLIENT_IDLE_TIMEOUT_MS);
+    socket.setTimeout(context.clientIdleTimeoutMs);
     socket.on('data', this.#onData);
     socket.on('drain', this.#onDrain);
     socket.on('end', this.#onEnd);
@@ -213,11 +213,8 @@ export class ClientConnection implements ExchangeClient {
       this.#refuse(431, 'Request head too large');
       return false;
     }
-    const head = parseRequestHead(
-      pending.toString('latin1', start, end),
-      this.#address,
-      this.#localHost,
-    );
+    const headText = pending.toString('latin1', start, end);
+    const head = parseRequestHead(headText, this.#address, this.#localHost);
     this.#pending = end + 4 < pending.length ? pending.subarray(end + 4) : undefined;
     if (head.errorStatus !== 0) {
       this.#refuse(head.errorStatus, head.message);
@@ -226,7 +223,11 @@ export class ClientConnection implements ExchangeClient {
     const framer = this.#bodyFramer;
     framer.reset(head.bodyKind, head.contentLength);
     this.#isBodyActive = !framer.isDone;
-    const exchange = new ProxyExchange(this, this.#context, head, framer.isDone);
+    const tasks = this.#context.tasks;
+    const exchange =
+      tasks === undefined
+        ? new ProxyExchange(this, this.#context, head, framer.isDone)
+        : tasks.route(this, this.#context, head, headText, framer.isDone);
     this.#exchange = exchange;
     exchange.start();
     return true;
