@@ -221,7 +221,7 @@ export class ProxyExchange implements ActiveExchange, UpstreamConnectionOwner, U
   #dispatch(): void {
     const nowMs = performance.now();
     const route = this.#route;
-    if (route !== undefined && route.upstream.isRemoved) {
+    if (route?.upstream.isRemoved) {
       this.#respondError(502, `Bad gateway: ${route.description} has ended`);
       return;
     }
