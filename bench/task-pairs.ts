@@ -30,6 +30,20 @@ const PINGS = 10;
 const PING_INTERVAL_MS = 1_000;
 const CLIENT_PROCESSES = 4;
 const READY_BUFFER = 20;
+/** What one task process (node + ws) holds resident, measured: about 50 MiB. */
+const TASK_PROCESS_MIB = 50;
+
+/** Refuses a run whose task processes would not fit in the memory available now. */
+function checkMemory(pairs: number): void {
+  const match = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+  const availableMib = Number(match?.[1] ?? Number.NaN) / 1024;
+  const neededMib = (pairs + READY_BUFFER) * TASK_PROCESS_MIB;
+  if (neededMib > availableMib * 0.8) {
+    throw new Error(
+      `${pairs} pairs need about ${(neededMib / 1024).toFixed(1)} GiB for their task processes (${TASK_PROCESS_MIB} MiB each), and ${(availableMib / 1024).toFixed(1)} GiB is available: run with --pairs ${Math.floor((availableMib * 0.8) / TASK_PROCESS_MIB) - READY_BUFFER} or less`,
+    );
+  }
+}
 
 interface PairOutcome {
   handshakeMs: number | null;
@@ -99,6 +113,7 @@ function runClients(url: string, clients: number, rampMs: number): Promise<PairO
 export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> {
   if (!isTendAvailable()) throw new Error('tend is not built: nothing to measure');
   const pairs = pairCount(options);
+  checkMemory(pairs);
   const tend = new TendManager();
   await tend.ensureDaemon();
   const env = { ...process.env, TEND_HOME: tend.home };
