@@ -47,6 +47,7 @@ function checkMemory(pairs: number): void {
 
 interface PairOutcome {
   handshakeMs: number | null;
+  joinMs: number | null;
   pongs: number;
   failure: string | null;
 }
@@ -189,6 +190,7 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
   const handshakes = outcomes
     .map((outcome) => outcome.handshakeMs)
     .filter((ms): ms is number => ms !== null);
+  const joins = outcomes.map((outcome) => outcome.joinMs).filter((ms): ms is number => ms !== null);
   const pongs = outcomes.reduce((sum, outcome) => sum + outcome.pongs, 0);
   const failures = outcomes.filter((outcome) => outcome.failure !== null);
   const reasons = new Map<string, number>();
@@ -203,6 +205,8 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
       'failed pairs',
       'handshake p50',
       'handshake p99',
+      'join p50',
+      'join p99',
       'proxy CPU',
       'proxy peak RSS',
     ],
@@ -213,6 +217,8 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
         String(failures.length),
         formatMs(p50),
         formatMs(p99),
+        formatMs(percentile(joins, 50)),
+        formatMs(percentile(joins, 99)),
         `${formatMs(proxyCpuMs)} (${((proxyCpuMs / wallMs) * 100).toFixed(1)} % of a core)`,
         `${(peakRssKib / 1024).toFixed(1)} MiB`,
       ],
@@ -239,7 +245,7 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
     failures.length > 0
       ? `failures: ${[...reasons].map(([reason, count]) => `${count}× ${reason}`).join(', ')}\n`
       : '',
-    `Each client opens /${NAME}/new (its own task, a ws-pong process), sends ${PINGS} pings ${PING_INTERVAL_MS} ms apart; clients arrive over ${formatMs(rampMs)}; the handshake includes the allocation and, past the ready buffer of ${READY_BUFFER}, the start of a process. Proxy CPU and RSS include its worker processes, if any.`,
+    `Each client opens /${NAME}/new (its own task, a ws-pong process), sends ${PINGS} pings ${PING_INTERVAL_MS} ms apart; clients arrive over ${formatMs(rampMs)}; the handshake includes the allocation and, past the ready buffer of ${READY_BUFFER}, the start of a process; a join is a second connection to the running task (/${NAME}/<id>), opened and closed, which the proxy routes with no allocation: its own cost. Proxy CPU and RSS include its worker processes, if any.`,
     '',
     formatTargetTable(targets),
     '',
