@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { send } from './harness.js';
+import { ConfigureMessageSchema } from '../../src/proxy/control-protocol.js';
+import { ProxyService } from '../../src/proxy/proxy-service.js';
+import { send, startUpstream, until } from './harness.js';
 import { openWebSocket, roundTrip, startTaskProxy } from './task-harness.js';
 
 test('a WebSocket client allocates its task on /new, a second joins by id, the task ends when its owner leaves', async (t) => {
@@ -231,4 +233,36 @@ test('paths outside /<pool>/ get a 404 that names the routes', async (t) => {
         'Expected /rooms/new, /rooms/<task id>[/path] or POST /rooms/allocate on the proxy of task program "rooms", got GET /index.html',
     },
   });
+});
+
+test('a request body sent to a task still starting is held, then delivered whole once it is ready', async (t) => {
+  const upstream = await startUpstream(t, (_req, res, body) => res.end(`got ${body.length}`));
+  const service = new ProxyService(
+    () => {},
+    {},
+    () => {},
+    { sendToDaemon: () => true },
+  );
+  t.after(() => service.close(0));
+  const { port } = await service.configure(
+    ConfigureMessageSchema.parse({
+      type: 'configure',
+      pool: 'rooms',
+      listen: { host: '127.0.0.1', port: 0 },
+      tasks: {},
+    }),
+  );
+  const task = { id: 't1', instance: 0, host: '127.0.0.1', port: upstream.port, owner: 'o1' };
+  service.setTasks([{ ...task, state: 'starting' }]);
+
+  const body = Buffer.alloc(300_000, 'b');
+  const posted = send(port, { method: 'POST', path: '/rooms/t1/upload', body });
+  await until(() => service.tasks.table.get('t1')?.readyWaiters.size === 1);
+  assert.equal(upstream.received.length, 0, 'held while the task starts');
+  service.setTasks([{ ...task, state: 'ready' }]);
+  const response = await posted;
+  assert.equal(response.body, 'got 300000');
+  assert.equal(response.headers['x-tend-task'], 't1');
+  assert.equal(upstream.received[0]?.url, '/upload');
+  assert.deepEqual(upstream.received[0]?.body, body);
 });
