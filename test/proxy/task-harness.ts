@@ -226,15 +226,17 @@ export function openWebSocket(
   t: After,
   url: string,
   headers: Record<string, string> = {},
-): Promise<{ socket: WebSocket; task: string | undefined }> {
+): Promise<{ socket: WebSocket; task: string | undefined; owner: string | undefined }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, { headers });
     t.after(() => socket.terminate());
     let task: string | undefined;
+    let owner: string | undefined;
     socket.once('upgrade', (response) => {
       task = response.headers['x-tend-task'] as string | undefined;
+      owner = response.headers['x-tend-owner'] as string | undefined;
     });
-    socket.once('open', () => resolve({ socket, task }));
+    socket.once('open', () => resolve({ socket, task, owner }));
     socket.once('unexpected-response', (_request, response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));

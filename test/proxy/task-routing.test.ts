@@ -14,6 +14,7 @@ test('a WebSocket client allocates its task on /new, a second joins by id, the t
   const [request] = daemon.sent('allocate-task');
   assert.equal(request?.id, null);
   assert.match(request?.owner ?? '', /^o[a-z0-9]{14}$/);
+  assert.equal(owner.owner, request?.owner, 'the 101 gives the owner its owner id');
   const instancePort = daemon.tasks.get('t1')?.port;
   assert.equal(await roundTrip(owner.socket, 'hi'), `${instancePort}:hi`);
   await daemon.until(() => daemon.connections('t1')?.count === 1);
@@ -26,6 +27,7 @@ test('a WebSocket client allocates its task on /new, a second joins by id, the t
 
   const guest = await openWebSocket(t, `ws://127.0.0.1:${port}/rooms/t1`);
   assert.equal(guest.task, 't1');
+  assert.equal(guest.owner, undefined, 'only the owner learns the owner id');
   assert.equal(await roundTrip(guest.socket, 'me too'), `${instancePort}:me too`);
   await daemon.until(() => daemon.connections('t1')?.count === 2);
   assert.equal(daemon.connections('t1')?.isOwnerConnected, true);

@@ -16,6 +16,8 @@ import { websocketHandshakeProblem } from './websocket-handshake.js';
 
 /** The response header that tells a client which task it reached (on the 101 of `/new` too). */
 export const TASK_HEADER = 'x-tend-task';
+/** The response header that gives the client that allocated a task its owner id (`?owner=` makes a later connection the owner). */
+export const OWNER_HEADER = 'x-tend-owner';
 
 /** Bytes of request body held while the task is chosen, before reading from the client pauses. */
 const HELD_BODY_HIGH_WATER_BYTES = 64 * 1024;
@@ -49,6 +51,8 @@ export class TaskRequest implements ActiveExchange {
   #inner: ProxyExchange | undefined;
   #isDone = false;
   #cancelWait: (() => void) | undefined;
+  /** The owner id given to this client when it allocated over a WebSocket: told on the 101, so it can come back as the owner. */
+  #owner: string | undefined;
 
   constructor(
     client: TaskRouteClient,
@@ -197,6 +201,7 @@ export class TaskRequest implements ActiveExchange {
             return;
           }
           if (isWebSocket) {
+            this.#owner = owner;
             this.#connect(entry, upstreamTarget('/', query), true, settings);
             return;
           }
@@ -290,7 +295,7 @@ export class TaskRequest implements ActiveExchange {
     };
     const inner = new ProxyExchange(this.#client, this.#context, pinnedHead, this.#isBodyComplete, {
       upstream: entry.upstream,
-      responseHeaders: `${TASK_HEADER}: ${entry.task.id}\r\n`,
+      responseHeaders: `${TASK_HEADER}: ${entry.task.id}\r\n${this.#owner === undefined ? '' : `${OWNER_HEADER}: ${this.#owner}\r\n`}`,
       description: `task "${entry.task.id}" of pool "${this.#context.settings.pool}"`,
     });
     this.#inner = inner;
