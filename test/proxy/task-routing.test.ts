@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { ConfigureMessageSchema } from '../../src/proxy/control-protocol.js';
+import { ConfigureMessageSchema, type ProxyMessage } from '../../src/proxy/control-protocol.js';
 import { ProxyService } from '../../src/proxy/proxy-service.js';
 import { send, startUpstream, until } from './harness.js';
-import { openWebSocket, roundTrip, startTaskProxy } from './task-harness.js';
+import { openWebSocket, roundTrip, startTaskInstances, startTaskProxy } from './task-harness.js';
 
 test('a WebSocket client allocates its task on /new, a second joins by id, the task ends when its owner leaves', async (t) => {
   const { port, daemon, ports } = await startTaskProxy(t, { instances: 2 });
@@ -267,4 +267,47 @@ test('a request body sent to a task still starting is held, then delivered whole
   assert.equal(response.headers['x-tend-task'], 't1');
   assert.equal(upstream.received[0]?.url, '/upload');
   assert.deepEqual(upstream.received[0]?.body, body);
+});
+
+test('a task the table already reports ready is not taken back to starting by a later allocation answer', async (t) => {
+  const [instancePort] = await startTaskInstances(t, 1);
+  const requests: ProxyMessage[] = [];
+  const service = new ProxyService(
+    () => {},
+    {},
+    () => {},
+    {
+      sendToDaemon: (message) => {
+        requests.push(message);
+        return true;
+      },
+    },
+  );
+  t.after(() => service.close(0));
+  const { port } = await service.configure(
+    ConfigureMessageSchema.parse({
+      type: 'configure',
+      pool: 'rooms',
+      listen: { host: '127.0.0.1', port: 0 },
+      tasks: { connectWaitMs: 60_000 },
+    }),
+  );
+  const opening = openWebSocket(t, `ws://127.0.0.1:${port}/rooms/new`);
+  await until(() => requests.length === 1);
+  const request = requests[0] as Extract<ProxyMessage, { type: 'allocate-task' }>;
+  const task = {
+    id: 't1',
+    instance: 0,
+    host: '127.0.0.1',
+    port: instancePort as number,
+    owner: request.owner,
+  };
+  service.setTasks([{ ...task, state: 'ready' }]);
+  service.answerAllocation({
+    type: 'task-allocated',
+    requestId: request.requestId,
+    task: { ...task, state: 'starting' },
+  });
+  const { socket } = await opening;
+  assert.equal(await roundTrip(socket, 'now'), `${instancePort}:now`);
 });

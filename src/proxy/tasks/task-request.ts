@@ -194,7 +194,7 @@ export class TaskRequest implements ActiveExchange {
       (requestId) => ({ type: 'allocate-task', requestId, id: wanted, owner }),
       (answer) => {
         if (answer.type === 'task-allocated') {
-          const entry = table.learn(answer.task);
+          const entry = table.learnAllocated(answer.task);
           if (this.#isDone) {
             // The client left while the daemon allocated: nobody will ever own this task.
             table.reportNow(entry);

@@ -19,7 +19,8 @@ export class TaskRouter {
     this.table = new TaskTable(send);
     this.requests = new DaemonRequests(send, (answer) => {
       // An allocation answered after its client gave up: the task has no owner to wait for.
-      if (answer.type === 'task-allocated') this.table.reportNow(this.table.learn(answer.task));
+      if (answer.type === 'task-allocated')
+        this.table.reportNow(this.table.learnAllocated(answer.task));
     });
   }
 

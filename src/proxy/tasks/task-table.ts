@@ -59,7 +59,15 @@ export class TaskTable {
     for (const [id, entry] of this.#entries) if (!live.has(id)) this.#end(id, entry);
   }
 
-  /** Adds or updates one task (an allocation answer can come before the next table). */
+  /**
+   * A task an allocation answer names: added if the table has not brought it yet; otherwise the
+   * table's entry stands (it may be newer: a task can be ready before its answer is read).
+   */
+  learnAllocated(task: RoutedTask): TaskEntry {
+    return this.#entries.get(task.id) ?? this.learn(task);
+  }
+
+  /** Adds or updates one task from the daemon's table. */
   learn(task: RoutedTask): TaskEntry {
     let entry = this.#entries.get(task.id);
     if (entry !== undefined && (entry.task.host !== task.host || entry.task.port !== task.port)) {
