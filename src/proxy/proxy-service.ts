@@ -2,7 +2,9 @@ import type { ConfigureMessage, InstanceProxyStats } from './control-protocol.js
 import { HttpProxy } from './http/http-proxy.js';
 import type { BoundAddress, ProxyListener, SettingsSource } from './proxy-listener.js';
 import {
+  CLIENT_HEAD_TIMEOUT_MS,
   CLIENT_IDLE_TIMEOUT_MS,
+  type ClientTimeouts,
   type ProxySettings,
   type ProxySuspension,
   type UpstreamFailureReason,
@@ -21,8 +23,8 @@ export type UpstreamFailedListener = (instance: number, reason: UpstreamFailureR
 export interface ProxyServiceOptions {
   /** Writes a message to the daemon (task routing asks it to allocate); false when none is connected. */
   sendToDaemon?: DaemonSend;
-  /** A client connection with no request in flight is closed after this much silence (tests shorten it). */
-  clientIdleTimeoutMs?: number;
+  /** How long a client may be silent, or take to send a head (tests shorten them). */
+  clientTimeouts?: Partial<ClientTimeouts>;
 }
 
 /** A listener that is being replaced closes at once: its clients reconnect to the new one. */
@@ -36,7 +38,7 @@ const REBIND_GRACE_MS = 0;
 export class ProxyService implements SettingsSource {
   readonly #registry: UpstreamRegistry;
   readonly #tasks: TaskRouter;
-  readonly #clientIdleTimeoutMs: number;
+  readonly #clientTimeouts: ClientTimeouts;
   #settings: ProxySettings | undefined;
   #listener: ProxyListener | undefined;
   #address: BoundAddress | undefined;
@@ -50,7 +52,10 @@ export class ProxyService implements SettingsSource {
     options: ProxyServiceOptions = {},
   ) {
     this.#tasks = new TaskRouter(options.sendToDaemon ?? (() => false));
-    this.#clientIdleTimeoutMs = options.clientIdleTimeoutMs ?? CLIENT_IDLE_TIMEOUT_MS;
+    this.#clientTimeouts = {
+      idleMs: options.clientTimeouts?.idleMs ?? CLIENT_IDLE_TIMEOUT_MS,
+      headMs: options.clientTimeouts?.headMs ?? CLIENT_HEAD_TIMEOUT_MS,
+    };
     this.#registry = new UpstreamRegistry(
       'round-robin',
       (upstream, reason) => onUpstreamFailed(upstream.instance, reason),
@@ -162,7 +167,7 @@ export class ProxyService implements SettingsSource {
     const listener =
       settings.mode === 'tcp'
         ? new TcpProxy(this, this.#registry)
-        : new HttpProxy(this, this.#registry, this.#tasks, this.#clientIdleTimeoutMs);
+        : new HttpProxy(this, this.#registry, this.#tasks, this.#clientTimeouts);
     const bound = await listener.listen(settings.host, settings.port);
     this.#listener = listener;
     this.#address = bound;

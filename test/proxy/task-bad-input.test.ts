@@ -164,13 +164,13 @@ test('joining, leaving and refused joins leave the proxy’s descriptors as they
 /** An in-process task proxy with no daemon connected, and a short idle timeout. */
 async function startLonelyProxy(
   t: { after(fn: () => unknown): void },
-  clientIdleTimeoutMs: number,
+  clientTimeouts: { idleMs?: number; headMs?: number },
 ) {
   const service = new ProxyService(
     () => {},
     {},
     () => {},
-    { clientIdleTimeoutMs },
+    { clientTimeouts },
   );
   t.after(() => service.close(0));
   const address = await service.configure(
@@ -185,7 +185,7 @@ async function startLonelyProxy(
 }
 
 test('a client that connects and never sends is cut after the idle timeout', async (t) => {
-  const port = await startLonelyProxy(t, 100);
+  const port = await startLonelyProxy(t, { idleMs: 100 });
   const socket = connect(port, '127.0.0.1');
   let received = '';
   socket.on('data', (chunk: Buffer) => {
@@ -196,8 +196,15 @@ test('a client that connects and never sends is cut after the idle timeout', asy
   assert.equal(received, '');
 });
 
+test('a client that starts a head and stalls is answered 408 after the head timeout, however long the idle timeout', async (t) => {
+  const port = await startLonelyProxy(t, { idleMs: 600_000, headMs: 100 });
+  const response = await rawExchange(port, 'GET /rooms/new HTTP/1.1\r\nHost: x\r\n');
+  assert.match(response, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+  assert.match(response, /Request head not received whole within 100 ms/);
+});
+
 test('with no daemon connected, /new is refused at once with 503', async (t) => {
-  const port = await startLonelyProxy(t, 60_000);
+  const port = await startLonelyProxy(t, {});
   const response = await send(port, { method: 'POST', path: '/rooms/new' });
   assert.equal(response.status, 503);
   assert.deepEqual(JSON.parse(response.body), {

@@ -31,6 +31,8 @@ export class ClientConnection implements ExchangeClient {
   #isClosing = false;
   /** The client half-closed: answer what it sent, then close. */
   #hasClientEnded = false;
+  /** Armed while a request head has started but not ended (a slow or stalled client). */
+  #headTimer: NodeJS.Timeout | undefined;
 
   constructor(
     socket: Socket,
@@ -42,7 +44,7 @@ export class ClientConnection implements ExchangeClient {
     this.#onGone = onGone;
     this.#address = socket.remoteAddress ?? '';
     this.#localHost = `${socket.localAddress ?? '127.0.0.1'}:${socket.localPort ?? 0}`;
-    socket.setTimeout(context.clientIdleTimeoutMs);
+    socket.setTimeout(context.clientTimeouts.idleMs);
     socket.on('data', this.#onData);
     socket.on('drain', this.#onDrain);
     socket.on('end', this.#onEnd);
@@ -147,7 +149,18 @@ export class ClientConnection implements ExchangeClient {
     // 'close' follows and cleans up.
   };
 
+  #onHeadTimeout = (): void => {
+    this.#headTimer = undefined;
+    if (this.#exchange !== undefined || this.#isClosing) return;
+    this.#refuse(
+      408,
+      `Request head not received whole within ${this.#context.clientTimeouts.headMs} ms`,
+    );
+  };
+
   #onClose = (): void => {
+    clearTimeout(this.#headTimer);
+    this.#headTimer = undefined;
     this.#isClosing = true;
     this.#pending = undefined;
     const exchange = this.#exchange;
@@ -206,8 +219,16 @@ export class ClientConnection implements ExchangeClient {
     const end = pending.indexOf(HEAD_END, start);
     if (end === -1) {
       if (pending.length - start > MAX_HEAD_BYTES) this.#refuse(431, 'Request head too large');
-      else this.#pending = start === pending.length ? undefined : pending.subarray(start);
+      else if (start === pending.length) this.#pending = undefined;
+      else {
+        this.#pending = pending.subarray(start);
+        this.#headTimer ??= setTimeout(this.#onHeadTimeout, this.#context.clientTimeouts.headMs);
+      }
       return false;
+    }
+    if (this.#headTimer !== undefined) {
+      clearTimeout(this.#headTimer);
+      this.#headTimer = undefined;
     }
     if (end - start > MAX_HEAD_BYTES) {
       this.#refuse(431, 'Request head too large');

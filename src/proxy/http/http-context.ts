@@ -1,4 +1,4 @@
-import type { ProxySettings } from '../proxy-options.js';
+import type { ClientTimeouts, ProxySettings } from '../proxy-options.js';
 import type { TaskRouter } from '../tasks/task-router.js';
 import type { UpstreamRegistry } from '../upstream-registry.js';
 
@@ -8,8 +8,8 @@ export interface HttpProxyContext {
   readonly registry: UpstreamRegistry;
   /** Set on shutdown: responses then close their connection. */
   readonly isDraining: boolean;
-  /** A client connection with no request in flight is closed after this much silence (CLIENT_IDLE_TIMEOUT_MS unless a test sets it). */
-  readonly clientIdleTimeoutMs: number;
+  /** How long a client may be silent, or take to send a head. */
+  readonly clientTimeouts: ClientTimeouts;
   /** Set for a task program's pool: every request goes through it (`/<pool>/new`, `/<pool>/<id>`…) instead of the balancer. */
   readonly tasks: TaskRouter | undefined;
 }

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { ConnectionTracker } from '../connection-tracker.js';
 import { listenServer } from '../listen-server.js';
 import type { BoundAddress, ProxyListener, SettingsSource } from '../proxy-listener.js';
-import type { ProxySettings } from '../proxy-options.js';
+import type { ClientTimeouts, ProxySettings } from '../proxy-options.js';
 import type { TaskRouter } from '../tasks/task-router.js';
 import type { UpstreamRegistry } from '../upstream-registry.js';
 import { ClientConnection } from './client-connection.js';
@@ -15,19 +15,19 @@ export class HttpProxy implements ProxyListener, HttpProxyContext {
   readonly #server: Server;
   readonly #connections = new ConnectionTracker<ClientConnection>();
   readonly #tasks: TaskRouter;
-  readonly clientIdleTimeoutMs: number;
+  readonly clientTimeouts: ClientTimeouts;
   #isDraining = false;
 
   constructor(
     source: SettingsSource,
     registry: UpstreamRegistry,
     tasks: TaskRouter,
-    clientIdleTimeoutMs: number,
+    clientTimeouts: ClientTimeouts,
   ) {
     this.#source = source;
     this.registry = registry;
     this.#tasks = tasks;
-    this.clientIdleTimeoutMs = clientIdleTimeoutMs;
+    this.clientTimeouts = clientTimeouts;
     this.#server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
       this.#connections.add(new ClientConnection(socket, this, this.#onConnectionGone));
     });
