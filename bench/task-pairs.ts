@@ -29,7 +29,6 @@ const NAME = 'pairs';
 const PINGS = 10;
 const PING_INTERVAL_MS = 1_000;
 const CLIENT_PROCESSES = 4;
-const READY_BUFFER = 20;
 /** What one task process (node + ws) holds resident, measured: about 50 MiB. */
 const TASK_PROCESS_MIB = 50;
 
@@ -37,10 +36,10 @@ const TASK_PROCESS_MIB = 50;
 function checkMemory(pairs: number): void {
   const match = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'));
   const availableMib = Number(match?.[1] ?? Number.NaN) / 1024;
-  const neededMib = (pairs + READY_BUFFER) * TASK_PROCESS_MIB;
+  const neededMib = pairs * TASK_PROCESS_MIB;
   if (neededMib > availableMib * 0.8) {
     throw new Error(
-      `${pairs} pairs need about ${(neededMib / 1024).toFixed(1)} GiB for their task processes (${TASK_PROCESS_MIB} MiB each), and ${(availableMib / 1024).toFixed(1)} GiB is available: run with --pairs ${Math.floor((availableMib * 0.8) / TASK_PROCESS_MIB) - READY_BUFFER} or less`,
+      `${pairs} pairs need about ${(neededMib / 1024).toFixed(1)} GiB for their task processes (${TASK_PROCESS_MIB} MiB each), and ${(availableMib / 1024).toFixed(1)} GiB is available: run with --pairs ${Math.floor((availableMib * 0.8) / TASK_PROCESS_MIB)} or less`,
     );
   }
 }
@@ -118,10 +117,10 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
   const tend = new TendManager();
   await tend.ensureDaemon();
   const env = { ...process.env, TEND_HOME: tend.home };
-  const base = await findFreePortRun(pairs + READY_BUFFER);
+  const base = await findFreePortRun(pairs);
   const proxyPort = await findFreePort();
   progress(
-    `task program: up to ${pairs + READY_BUFFER} instances from port ${base}, proxy ${proxyPort}`,
+    `task program: ${pairs} instances ready in advance from port ${base}, proxy ${proxyPort}`,
   );
   const started = await tend.start({
     name: NAME,
@@ -131,9 +130,9 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
       tend: [
         '--tasks',
         '--ready-buffer',
-        String(READY_BUFFER),
+        String(pairs),
         '--max',
-        String(pairs + READY_BUFFER),
+        String(pairs),
         '--port',
         String(base),
         '--proxy-port',
@@ -159,8 +158,21 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
     { intervalMs: 100, timeoutMs: 30_000 },
   );
 
-  // Clients arrive over a ramp, as users would: about 25 new tasks a second per core.
-  const rampMs = Math.max(1_000, pairs * 20);
+  // The whole fleet is started and ready first (Agones' buffer), and at its max it starts no
+  // replacement: the run measures allocation and routing, not this machine's process start-up.
+  const readyAt = performance.now();
+  await pollUntil(
+    `${pairs} ready instances`,
+    async () => {
+      const listing = await runCommand(process.execPath, [TEND_BIN, 'ls', '--json'], { env });
+      const rows = JSON.parse(listing.stdout) as { status: string }[];
+      return rows.filter((row) => row.status === 'online').length >= pairs || undefined;
+    },
+    { intervalMs: 500, timeoutMs: 60_000 + pairs * 2_000 },
+  );
+  progress(`${pairs} instances ready after ${formatMs(performance.now() - readyAt)}`);
+  // Clients arrive over a ramp, as users would: 200 new tasks a second.
+  const rampMs = Math.max(1_000, pairs * 5);
   progress(`${pairs} pairs over ${CLIENT_PROCESSES} client processes, ramp ${formatMs(rampMs)}`);
   const cpuBefore = cpuMsOfTree(proxyPid);
   const startedAt = performance.now();
@@ -245,7 +257,7 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
     failures.length > 0
       ? `failures: ${[...reasons].map(([reason, count]) => `${count}× ${reason}`).join(', ')}\n`
       : '',
-    `Each client opens /${NAME}/new (its own task, a ws-pong process), sends ${PINGS} pings ${PING_INTERVAL_MS} ms apart; clients arrive over ${formatMs(rampMs)}; the handshake includes the allocation and, past the ready buffer of ${READY_BUFFER}, the start of a process; a join is a second connection to the running task (/${NAME}/<id>), opened and closed, which the proxy routes with no allocation: its own cost. Proxy CPU and RSS include its worker processes, if any.`,
+    `Each client opens /${NAME}/new (its own task, a ws-pong process), sends ${PINGS} pings ${PING_INTERVAL_MS} ms apart; clients arrive over ${formatMs(rampMs)}; all ${pairs} instances were started and ready first (--ready-buffer ${pairs} --max ${pairs}), so the handshake is the allocation and the connection through the proxy, with no process start; a join is a second connection to the running task (/${NAME}/<id>), opened and closed, which the proxy routes with no allocation: its own cost. Proxy CPU and RSS include its worker processes, if any.`,
     '',
     formatTargetTable(targets),
     '',
