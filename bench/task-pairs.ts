@@ -139,6 +139,8 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
         String(proxyPort),
         '--connect-wait',
         '60s',
+        // The fleet's start is waited for below, however long this machine takes.
+        '--no-wait',
       ],
     },
   });
