@@ -122,28 +122,32 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
   progress(
     `task program: ${pairs} instances ready in advance from port ${base}, proxy ${proxyPort}`,
   );
-  const started = await tend.start({
-    name: NAME,
-    command: process.execPath,
-    args: [fixturePath('ws-pong')],
-    extraFlags: {
-      tend: [
-        '--tasks',
-        '--ready-buffer',
-        String(pairs),
-        '--max',
-        String(pairs),
-        '--port',
-        String(base),
-        '--proxy-port',
-        String(proxyPort),
-        '--connect-wait',
-        '60s',
-        // The fleet's start is waited for below, however long this machine takes.
-        '--no-wait',
-      ],
-    },
-  });
+  // Spawning the fleet takes a while on a loaded machine: its own time limit, not the default minute.
+  const started = await runCommand(
+    process.execPath,
+    [
+      TEND_BIN,
+      'start',
+      '--name',
+      NAME,
+      '--tasks',
+      '--ready-buffer',
+      String(pairs),
+      '--max',
+      String(pairs),
+      '--port',
+      String(base),
+      '--proxy-port',
+      String(proxyPort),
+      '--connect-wait',
+      '60s',
+      '--no-wait',
+      '--',
+      process.execPath,
+      fixturePath('ws-pong'),
+    ],
+    { env, timeoutMs: 60_000 + pairs * 2_000 },
+  );
   if (started.code !== 0) throw new Error(`tend start failed: ${started.stderr}`);
   const proxyPid = await pollUntil(
     'the task program’s proxy to run',
