@@ -117,6 +117,8 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
   const tend = new TendManager();
   await tend.ensureDaemon();
   const env = { ...process.env, TEND_HOME: tend.home };
+  // While it spawns the fleet the daemon answers slowly on a loaded machine: limits grow with N.
+  const slowMs = 60_000 + pairs * 2_000;
   const base = await findFreePortRun(pairs);
   const proxyPort = await findFreePort();
   progress(
@@ -146,7 +148,7 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
       process.execPath,
       fixturePath('ws-pong'),
     ],
-    { env, timeoutMs: 60_000 + pairs * 2_000 },
+    { env, timeoutMs: slowMs },
   );
   if (started.code !== 0) throw new Error(`tend start failed: ${started.stderr}`);
   const proxyPid = await pollUntil(
@@ -154,6 +156,7 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
     async () => {
       const status = await runCommand(process.execPath, [TEND_BIN, 'status', NAME, '--json'], {
         env,
+        timeoutMs: slowMs,
       });
       const detail = JSON.parse(status.stdout) as
         | { proxy?: { pid: number | null } }
@@ -170,7 +173,10 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
   await pollUntil(
     `${pairs} ready instances`,
     async () => {
-      const listing = await runCommand(process.execPath, [TEND_BIN, 'ls', '--json'], { env });
+      const listing = await runCommand(process.execPath, [TEND_BIN, 'ls', '--json'], {
+        env,
+        timeoutMs: slowMs,
+      });
       const rows = JSON.parse(listing.stdout) as { status: string }[];
       return rows.filter((row) => row.status === 'online').length >= pairs || undefined;
     },
