@@ -118,7 +118,7 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
   await tend.ensureDaemon();
   const env = { ...process.env, TEND_HOME: tend.home };
   // While it spawns the fleet the daemon answers slowly on a loaded machine: limits grow with N.
-  const slowMs = 60_000 + pairs * 2_000;
+  const slowMs = 60_000 + pairs * 5_000;
   const base = await findFreePortRun(pairs);
   const proxyPort = await findFreePort();
   progress(
@@ -180,7 +180,7 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
       const rows = JSON.parse(listing.stdout) as { status: string }[];
       return rows.filter((row) => row.status === 'online').length >= pairs || undefined;
     },
-    { intervalMs: 500, timeoutMs: 60_000 + pairs * 2_000 },
+    { intervalMs: 500, timeoutMs: slowMs },
   );
   progress(`${pairs} instances ready after ${formatMs(performance.now() - readyAt)}`);
   // Clients arrive over a ramp, as users would: 200 new tasks a second.
