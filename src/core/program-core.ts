@@ -431,6 +431,12 @@ export class ProgramCore {
         `Cannot ${spec.proxy ? 'add a proxy to' : 'remove the proxy of'} \`${spec.name}\` in place; delete it and add it again`,
       );
     }
+    if ((program.spec.tasks === undefined) !== (spec.tasks === undefined)) {
+      throw new ConflictError(
+        'TEND_ERR_PROGRAM_UPDATE_REFUSED',
+        `Cannot ${spec.tasks ? 'make' : 'stop making'} \`${spec.name}\` a task program in place; delete it and add it again`,
+      );
+    }
     const from = program.spec.instances;
     if (spec.instances > from) {
       await this.#options.ports?.refuseTaken(program, { from, size: spec.instances });
