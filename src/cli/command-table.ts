@@ -752,7 +752,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'notify',
     aliases: [],
     summary: 'from inside an instance: say it is ready, send a heartbeat, or set its status',
-    usage: '[--ready] [--heartbeat] [--status TEXT] [--stopping] [--json]',
+    usage:
+      '[--ready] [--heartbeat] [--status TEXT] [--stopping] [--free|--allocated] [--shutdown] [--json]',
     positionals: [],
     options: [
       {
@@ -775,6 +776,23 @@ export const COMMANDS: readonly CommandSpec[] = [
         long: 'stopping',
         kind: 'flag',
         description: 'STOPPING=1: it is shutting down; the watchdog and silence timeout stop',
+      },
+      {
+        long: 'free',
+        kind: 'flag',
+        description:
+          'TASK_STATE=free: done with its task or lease; a task ends (and the process is replaced), a lease is released',
+      },
+      {
+        long: 'allocated',
+        kind: 'flag',
+        description:
+          'TASK_STATE=allocated: a task program instance takes a task by itself (out of the buffer and the rotation)',
+      },
+      {
+        long: 'shutdown',
+        kind: 'flag',
+        description: 'SHUTDOWN=1: it is done; its task ends and tend stops it',
       },
       { long: 'json', kind: 'flag', description: 'print the lines sent as JSON' },
     ],

@@ -18,7 +18,12 @@ import { refuseBadDependencies, refuseNeededRemoval } from './dependency-checks.
 import { dependencyWaves, withDependencies } from './dependency-graph.js';
 import type { EventBus } from './event-bus.js';
 import type { TendEvent } from './events.js';
-import { type LeftProcesses, ManagedProgram, type ScaleRequest } from './managed-program.js';
+import {
+  type LeftProcesses,
+  ManagedProgram,
+  type ManagedProgramOptions,
+  type ScaleRequest,
+} from './managed-program.js';
 import { dependencyWaitOf } from './program-readiness.js';
 import { type ReloadPlan, reloadPlan } from './reload-plan.js';
 import { type ReloadDrainer, type ReloadOutcome, RollingReload } from './rolling-reload.js';
@@ -39,6 +44,8 @@ export interface ProgramCoreOptions {
   onProblem: (message: string, detail?: unknown) => void;
   /** Refuses ports that another process holds (TEND_ERR_PORT_IN_USE); `range` limits it to new instances. */
   ports?: PortGuard;
+  /** What a task program's proxy asks or tells (see ManagedProgramOptions.onTaskMessage). */
+  onTaskMessage?: ManagedProgramOptions['onTaskMessage'];
 }
 
 /**
@@ -585,6 +592,7 @@ export class ProgramCore {
       runDir: this.#options.runDir,
       bus: this.#options.bus,
       onProblem: this.#options.onProblem,
+      ...(this.#options.onTaskMessage ? { onTaskMessage: this.#options.onTaskMessage } : {}),
     });
   }
 

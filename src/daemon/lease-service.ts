@@ -30,6 +30,8 @@ export function createLeaseService(
   core: ProgramCore,
   clock: LeaseClock,
   onProblem: (message: string, detail?: unknown) => void,
+  /** Instances reserved otherwise (a task program's tasks): not handed out as leases. */
+  isReserved: (name: string, instance: number) => boolean = () => false,
 ): LeaseService {
   const programs = new Map<string, ProgramLeases>();
 
@@ -57,7 +59,7 @@ export function createLeaseService(
         const members = program.pool.snapshot().instances.map((instance) => ({
           instance: instance.instance,
           port: instancePort(program.spec, instance.instance),
-          isReady: instance.state === 'online',
+          isReady: instance.state === 'online' && !isReserved(name, instance.instance),
         }));
         for (let i = 0; i < entry.pendingGrowth; i++) {
           members.push({ instance: members.length, port: null, isReady: false });
@@ -108,6 +110,10 @@ export function createLeaseService(
         entry?.book.endForInstance(lease.instance, 'removed');
       return;
     }
+    if (event.kind === 'task.ended') {
+      programs.get(event.program)?.allocator.poolChanged();
+      return;
+    }
     if (!('role' in event) || event.role !== 'instance' || !event.kind.startsWith('instance.'))
       return;
     const entry = programs.get(event.program);
@@ -154,6 +160,13 @@ export function createLeaseService(
     list(name) {
       const entry = leasesOf(name);
       return entry.book.list().map((lease) => reply(name, lease, portOf(name, lease.instance)));
+    },
+    isLeased(name, instance) {
+      return programs.get(name)?.book.isLeased(instance) ?? false;
+    },
+    releaseInstance(name, instance) {
+      const entry = programs.get(name);
+      if (entry?.book.endForInstance(instance, 'released')) entry.allocator.poolChanged();
     },
     close() {
       unsubscribe();

@@ -94,8 +94,8 @@ export class LeaseBook {
     return { ...held.lease };
   }
 
-  /** Ends the lease on `instance`, if any, because its process exited or the instance was removed. */
-  endForInstance(instance: number, end: Extract<LeaseEnd, 'exited' | 'removed'>): Lease | null {
+  /** Ends the lease on `instance`, if any: its process exited or said it is free, or the instance was removed. */
+  endForInstance(instance: number, end: LeaseEnd): Lease | null {
     const held = this.#byInstance.get(instance);
     if (!held) return null;
     this.#end(held, end);

@@ -324,6 +324,7 @@ test('a daemon that starts up starts in dependency order whatever the order of t
     desired: 'running',
     instances: [],
     proxyProcess: null,
+    tasks: [],
   });
   await core.restore([
     persisted(quickSpec('web', ['api'])),

@@ -19,6 +19,10 @@ export interface LeaseService {
   ): AllocationReply;
   release(name: string, leaseId: string, holder: string | null): AllocationReply;
   list(name: string): AllocationReply[];
+  /** Whether `instance` of `name` is leased now. */
+  isLeased(name: string, instance: number): boolean;
+  /** Ends the lease on `instance` of `name`, if any, as released (its process said it is free). */
+  releaseInstance(name: string, instance: number): void;
   close(): void;
 }
 
