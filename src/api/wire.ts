@@ -139,6 +139,8 @@ export interface ProgramDetail {
    * its instances then show `waiting` with this reason. Null when it does not wait.
    */
   waiting: DependencyWait | null;
+  /** A task program's live tasks (`--tasks`); absent for other programs. */
+  tasks?: TaskReply[];
 }
 
 /**

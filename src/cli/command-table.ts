@@ -527,6 +527,33 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/release.js'),
   },
   {
+    name: 'tasks',
+    aliases: [],
+    summary: "list a task program's live tasks: instance, id, owner, age, connections",
+    usage: '<name> [--json]',
+    positionals: [{ name: '<name>', isRequired: true, completes: 'program' }],
+    options: [JSON_OPTION],
+    details: [
+      'A task program (`tend start --tasks`) hands each task an instance of its own; the API',
+      '(POST /v1/programs/:name/tasks) and the proxy (/<name>/new) allocate them. See docs/tasks.md.',
+    ].join('\n'),
+    examples: ['tend tasks room', 'tend tasks room --json'],
+    load: () => import('./commands/tasks.js'),
+  },
+  {
+    name: 'close',
+    aliases: [],
+    summary: 'end a task: its process is stopped and replaced, never reused for another owner',
+    usage: '<name> <id> [--json]',
+    positionals: [
+      { name: '<name>', isRequired: true, completes: 'program' },
+      { name: '<id>', isRequired: true },
+    ],
+    options: [JSON_OPTION],
+    examples: ['tend close room room-42'],
+    load: () => import('./commands/close.js'),
+  },
+  {
     name: 'list',
     aliases: ['ls', 'ps'],
     summary: 'list every instance with its status, restarts, uptime, CPU and memory',

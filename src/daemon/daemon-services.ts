@@ -150,6 +150,7 @@ export async function createDaemonServices(
         }
       );
     },
+    tasks: (name) => tasks.tasksOf(name),
   };
   // Subscribed before the restore, so that every exit and restart from now on is counted.
   const prometheus = new TendMetrics({
