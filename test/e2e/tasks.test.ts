@@ -189,3 +189,53 @@ test('a task process that says SHUTDOWN=1 ends its task; bad task input is refus
   const programs = (await tend.list()).map((row) => row.name);
   assert.deepEqual([...new Set(programs)].sort(), ['plain', 'room']);
 });
+
+test('tasks survive tend daemon reload with their processes, and the process gets its next task over the same FIFO', async (t) => {
+  const tend = useTend(t);
+  const base = await findFreePortRange(3);
+  await tend.ok([
+    'start',
+    '--name',
+    'room',
+    '--tasks',
+    '--ready-buffer',
+    '1',
+    '--max',
+    '3',
+    '--port',
+    String(base),
+    '--',
+    ...fixture('task-room'),
+  ]);
+  const task = (
+    await tend.api<TaskReply>('POST', '/v1/programs/room/tasks', { id: 'kept', owner: 'alice' })
+  ).body;
+  await tend.until('the buffer is refilled', async () => {
+    const program = await tend.program('room');
+    return (program.instances.length === 2 && idleReady(program) === 1) || undefined;
+  });
+  const idle = (await tend.program('room')).instances[1];
+  assert.ok(idle?.pid);
+
+  await tend.ok(['daemon', 'reload']);
+  const after = await tend.program('room');
+  assert.deepEqual(
+    after.tasks?.map((kept) => [kept.id, kept.instance, kept.pid, kept.owner]),
+    [['kept', task.instance, task.pid, 'alice']],
+    'the task is back with its process',
+  );
+  assert.equal(after.instances[1]?.pid, idle.pid, 'the idle instance was adopted too');
+
+  // The adopted idle instance still reads its FIFO: the next task reaches it.
+  const next = (await tend.api<TaskReply>('POST', '/v1/programs/room/tasks', { id: 'next' })).body;
+  assert.equal(next.pid, idle.pid);
+  await tend.until('the adopted process says it got its task', async () => {
+    const instance = (await tend.program('room')).instances[next.instance];
+    return instance?.statusText === 'task next' || undefined;
+  });
+  await tend.ok(['close', 'room', 'kept']);
+  await tend.until('the task closed after the reload is gone', async () => {
+    const program = await tend.program('room');
+    return program.tasks?.every((live) => live.id !== 'kept') || undefined;
+  });
+});
