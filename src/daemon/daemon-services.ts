@@ -183,11 +183,10 @@ export async function createDaemonServices(
   );
   endLeftovers(toEnd, identity, runtime, onProblem);
   const taken = await core.restore(loaded.state.programs, { adopt: canAdopt });
-  tasks.restore(
-    new Map(
-      canAdopt ? loaded.state.programs.map((program) => [program.spec.name, program.tasks]) : [],
-    ),
-  );
+  // Tasks and leases are bound to processes: only adopted ones keep theirs.
+  const kept = canAdopt ? loaded.state.programs : [];
+  leases.restore(new Map(kept.map((program) => [program.spec.name, program.leases])));
+  tasks.restore(new Map(kept.map((program) => [program.spec.name, program.tasks])));
   const recovery = describeTakeOver(watcher.restart, taken);
   if (recovery) {
     const line = describeRecovery(recovery);
@@ -196,8 +195,15 @@ export async function createDaemonServices(
   }
   // Saving starts after the restore: a crash half-way must not leave a state file with half the programs.
   const saveState = (allowEmpty: boolean) =>
-    store.save(toStateToSave(bus, core, pids, tasks), { allowEmpty });
-  const stopPersisting = persistOnEvents({ bus, core, pids, store, onProblem, tasks });
+    store.save(toStateToSave(bus, core, pids, { tasks, leases }), { allowEmpty });
+  const stopPersisting = persistOnEvents({
+    bus,
+    core,
+    pids,
+    store,
+    onProblem,
+    tasks: { tasks, leases },
+  });
   saveState(false).catch((error: unknown) => onProblem('could not save the state file', error));
 
   let isShutDown = false;

@@ -18,6 +18,8 @@ interface ProgramLeases {
   ttls: Map<string, number | null>;
   /** Instances asked for (scale +1) that the pool does not show yet. */
   pendingGrowth: number;
+  /** The process each lease was granted on, for the state file. */
+  pids: Map<string, number>;
 }
 
 /**
@@ -41,6 +43,7 @@ export function createLeaseService(
     core.get(name); // a NotFound for an unknown program, before anything is created
     const book = new LeaseBook(clock, (lease, end) => {
       entry.ttls.delete(lease.id);
+      entry.pids.delete(lease.id);
       bus.emit({
         kind: 'lease.ended',
         program: name,
@@ -82,6 +85,7 @@ export function createLeaseService(
       allocator: new Allocator(pool, book, clock),
       ttls: new Map(),
       pendingGrowth: 0,
+      pids: new Map(),
     };
     programs.set(name, entry);
     return entry;
@@ -127,6 +131,8 @@ export function createLeaseService(
       const entry = leasesOf(name);
       const allocation: Allocation = await entry.allocator.allocate(request);
       entry.ttls.set(allocation.lease.id, request.ttlMs);
+      const pid = core.find(name)?.pool.instance(allocation.lease.instance)?.pid;
+      if (pid != null) entry.pids.set(allocation.lease.id, pid);
       bus.emit({
         kind: 'lease.granted',
         program: name,
@@ -160,6 +166,34 @@ export function createLeaseService(
     list(name) {
       const entry = leasesOf(name);
       return entry.book.list().map((lease) => reply(name, lease, portOf(name, lease.instance)));
+    },
+    saved(name) {
+      const entry = programs.get(name);
+      if (!entry) return [];
+      return entry.book.list().flatMap((lease) => {
+        const pid = entry.pids.get(lease.id);
+        return pid === undefined
+          ? []
+          : [{ ...lease, pid, ttlMs: entry.ttls.get(lease.id) ?? null }];
+      });
+    },
+    restore(saved) {
+      for (const [name, leases] of saved) {
+        if (leases.length === 0 || !core.has(name)) continue;
+        const entry = leasesOf(name);
+        for (const { pid, ttlMs, ...lease } of leases) {
+          const current = core.get(name).pool.instance(lease.instance)?.pid;
+          if (current !== pid) {
+            onProblem(
+              `${name}: lease ${lease.id} ended while no daemon ran (its process ${pid} is gone)`,
+            );
+            continue;
+          }
+          if (!entry.book.restore(lease)) continue;
+          entry.ttls.set(lease.id, ttlMs);
+          entry.pids.set(lease.id, pid);
+        }
+      }
     },
     isLeased(name, instance) {
       return programs.get(name)?.book.isLeased(instance) ?? false;

@@ -1,11 +1,14 @@
+import type { SavedLease } from '../api/routes/lease-routes.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { ProgramCore } from '../core/program-core.js';
 import type { PersistedProgram, StateToSave } from '../store/persisted-state.js';
 import type { SavedTask } from '../tasks/task-book.js';
 import type { PidTracker } from './pid-tracker.js';
 
-/** Where the tasks to save come from (the task service); none when left out. */
-export type TaskSource = { saved(name: string): SavedTask[] } | undefined;
+/** Where the tasks and leases to save come from (the task and lease services); none when left out. */
+export type TaskSource =
+  | { tasks: { saved(name: string): SavedTask[] }; leases: { saved(name: string): SavedLease[] } }
+  | undefined;
 
 /** What persistence needs from the durable store. */
 export interface PersistPort {
@@ -49,7 +52,8 @@ export function toPersisted(
               startTime: pids.startTimeOf(proxy.pid),
               startedAt: proxy.startedAt,
             },
-      tasks: tasks?.saved(program.name) ?? [],
+      tasks: tasks?.tasks.saved(program.name) ?? [],
+      leases: tasks?.leases.saved(program.name) ?? [],
     };
   });
 }

@@ -54,6 +54,17 @@ export const PersistedTaskSchema = z.strictObject({
   createdAt: epochMs,
 });
 
+/** A dispatcher's lease, taken back with its process by the next daemon. */
+export const PersistedLeaseSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  instance: z.number().int().min(0),
+  pid: z.number().int().min(1),
+  holder: z.string().max(128).nullable(),
+  grantedAt: epochMs,
+  expiresAt: epochMs.nullable(),
+  ttlMs: z.number().int().min(1).nullable(),
+});
+
 /** Whether the user wants a program running or stopped. */
 export const DesiredStateSchema = z.enum(['running', 'stopped']);
 
@@ -74,6 +85,8 @@ export const PersistedProgramSchema = z
       .default(null),
     /** A task program's live tasks (docs/tasks.md); a state file written before tasks has none. */
     tasks: z.array(PersistedTaskSchema).max(65_536).default([]),
+    /** The dispatcher's leases (`tend allocate`); a state file written before them has none. */
+    leases: z.array(PersistedLeaseSchema).max(65_536).default([]),
   })
   .superRefine((program, ctx) => {
     const seen = new Set<number>();

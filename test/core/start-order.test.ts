@@ -325,6 +325,7 @@ test('a daemon that starts up starts in dependency order whatever the order of t
     instances: [],
     proxyProcess: null,
     tasks: [],
+    leases: [],
   });
   await core.restore([
     persisted(quickSpec('web', ['api'])),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApiClient } from '../../src/api/client.js';
-import type { ProgramDetail, TaskReply } from '../../src/api/wire.js';
+import type { AllocationReply, ProgramDetail, TaskReply } from '../../src/api/wire.js';
 import type { TendEvent } from '../../src/core/events.js';
 import { findFreePortRange } from '../helpers/free-ports.js';
 import { fixture, type TendUnderTest, useTend } from './harness.js';
@@ -82,10 +82,14 @@ test('a task program: allocate through the API, the process learns its task, ten
   assert.deepEqual([answer.task, answer.owner, answer.pid], ['room-42', 'alice smith', task.pid]);
 
   // The buffer is refilled: a second instance is started and ready, idle.
-  await tend.until('one idle ready instance besides the task', async () => {
-    const program = await tend.program('room');
-    return (program.instances.length === 2 && idleReady(program) === 1) || undefined;
-  });
+  await tend.until(
+    'one idle ready instance besides the task',
+    async () => {
+      const program = await tend.program('room');
+      return (program.instances.length === 2 && idleReady(program) === 1) || undefined;
+    },
+    30_000,
+  );
 
   const listed = await tend.ok(['tasks', 'room']);
   assert.match(listed, /room\s+0\s+room-42\s+alice smith\s+\S+\s+0/);
@@ -210,25 +214,51 @@ test('tasks survive tend daemon reload with their processes, and the process get
   const task = (
     await tend.api<TaskReply>('POST', '/v1/programs/room/tasks', { id: 'kept', owner: 'alice' })
   ).body;
-  await tend.until('the buffer is refilled', async () => {
-    const program = await tend.program('room');
-    return (program.instances.length === 2 && idleReady(program) === 1) || undefined;
-  });
+  await tend.until(
+    'the buffer is refilled',
+    async () => {
+      const program = await tend.program('room');
+      return (program.instances.length === 2 && idleReady(program) === 1) || undefined;
+    },
+    30_000,
+  );
   const idle = (await tend.program('room')).instances[1];
   assert.ok(idle?.pid);
+  // A dispatcher's lease on the idle instance; the buffer is refilled for it too.
+  const lease = JSON.parse(
+    await tend.ok(['allocate', 'room', '--holder', 'w', '--ttl', '1h', '--json']),
+  ) as AllocationReply;
+  assert.equal(lease.instance, 1);
+  await tend.until(
+    'the buffer is refilled after the lease',
+    async () => {
+      const program = await tend.program('room');
+      return (program.instances.length === 3 && idleReady(program) === 2) || undefined;
+    },
+    30_000,
+  );
+  const spare = (await tend.program('room')).instances[2];
+  assert.ok(spare?.pid);
 
   await tend.ok(['daemon', 'reload']);
+  const leases = await tend.api<AllocationReply[]>('GET', '/v1/programs/room/leases');
+  assert.deepEqual(
+    leases.body.map((kept) => [kept.lease.id, kept.instance, kept.lease.expiresAt]),
+    [[lease.lease.id, 1, lease.lease.expiresAt]],
+    'the lease is back, with the same expiry',
+  );
   const after = await tend.program('room');
   assert.deepEqual(
     after.tasks?.map((kept) => [kept.id, kept.instance, kept.pid, kept.owner]),
     [['kept', task.instance, task.pid, 'alice']],
     'the task is back with its process',
   );
-  assert.equal(after.instances[1]?.pid, idle.pid, 'the idle instance was adopted too');
+  assert.equal(after.instances[2]?.pid, spare.pid, 'the idle instance was adopted too');
+  await tend.ok(['release', 'room', lease.lease.id, '--holder', 'w']);
 
-  // The adopted idle instance still reads its FIFO: the next task reaches it.
+  // An adopted idle instance still reads its FIFO: the next task reaches it.
   const next = (await tend.api<TaskReply>('POST', '/v1/programs/room/tasks', { id: 'next' })).body;
-  assert.equal(next.pid, idle.pid);
+  assert.ok(next.pid === spare.pid || next.pid === idle.pid);
   await tend.until('the adopted process says it got its task', async () => {
     const instance = (await tend.program('room')).instances[next.instance];
     return instance?.statusText === 'task next' || undefined;

@@ -8,6 +8,7 @@ export function makeProgram(name: string, restarts = 0): PersistedProgram {
     desired: 'running',
     proxyProcess: null,
     tasks: [],
+    leases: [],
     instances: [
       {
         index: 0,
