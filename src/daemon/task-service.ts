@@ -250,6 +250,22 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
     return fleet;
   };
 
+  /**
+   * A slot whose process ended for good (its restart policy said so: a task process that exits 0
+   * is done) gets a fresh process while the program is meant to run, so the fleet keeps its size;
+   * the buffer's trim removes what is too many. A slot being removed is no longer in the pool.
+   */
+  const refillStoppedSlot = (name: string, instance: number): void => {
+    const program = core.find(name);
+    const supervisor = program?.pool.instance(instance);
+    if (!program || !supervisor || program.desired !== 'running' || program.waiting !== null)
+      return;
+    if (!isRestored) return;
+    void supervisor.start().then((outcome) => {
+      if (!outcome.ok) onProblem(`${name}:${instance}: ${outcome.message}`);
+    });
+  };
+
   const unsubscribe = bus.subscribe((event) => {
     if (event.kind === 'program.added') {
       fleets.get(event.program)?.book.removeAll(`\`${event.program}\` was replaced`);
@@ -269,6 +285,12 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
     if (event.kind === 'task.allocated' || event.kind === 'task.ended') return;
     if (event.kind === 'instance.exited' && event.role === 'instance') {
       fleet.book.processExited(event.instance, event.pid);
+    } else if (
+      event.kind === 'instance.state' &&
+      event.role === 'instance' &&
+      event.state === 'stopped'
+    ) {
+      refillStoppedSlot(event.program, event.instance);
     } else if ('role' in event && event.role === 'proxy') return;
     else fleet.book.poolChanged();
     publish(event.program);

@@ -61,7 +61,7 @@ function fakeProxy(t: TestContext, socketPath: string) {
   };
 }
 
-async function makeTaskProgram(t: TestContext) {
+async function makeTaskProgram(t: TestContext, extra: Record<string, unknown> = {}) {
   const home = makeTempHome(t);
   const runDir = join(home, 'run');
   const runtime = new FakeRuntime();
@@ -108,6 +108,7 @@ async function makeTaskProgram(t: TestContext) {
       max: 3,
       proxy: { port: 8000 },
       tasks: { readyBuffer: 1, endWhen: 'owner-leaves' },
+      ...extra,
     }),
   );
   const configure = await configured;
@@ -193,4 +194,22 @@ test('the proxy of a task program is configured with its task settings and answe
   assert.deepEqual([ended.task, ended.end], ['room-1', 'owner-left']);
   await new Promise((resolve) => setImmediate(resolve));
   assert.notEqual(core.get('room').pool.instance(0)?.pid, pid, 'a fresh process in its slot');
+});
+
+test('a task process that exits for good (restart never) ends its task, and its slot gets a fresh process', async (t) => {
+  const { core, runtime, tasks, events } = await makeTaskProgram(t, { restart: 'never' });
+  const task = await tasks.allocate('room', { id: 'done', owner: null, timeoutMs: 1_000 });
+  runtime.exit(task.pid, { code: 0 });
+  await new Promise((resolve) => setImmediate(resolve));
+  const ended = events.find((event) => event.kind === 'task.ended');
+  assert.ok(ended && ended.kind === 'task.ended' && ended.end === 'exited');
+  const slot = core.get('room').pool.instance(task.instance);
+  assert.equal(slot?.state, 'online', 'started again although its policy is never');
+  assert.notEqual(slot?.pid, task.pid);
+  await core.stop('room');
+  assert.equal(
+    core.get('room').pool.instance(task.instance)?.state,
+    'stopped',
+    'a stopped program is not refilled',
+  );
 });

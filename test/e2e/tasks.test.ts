@@ -269,3 +269,28 @@ test('tasks survive tend daemon reload with their processes, and the process get
     return program.tasks?.every((live) => live.id !== 'kept') || undefined;
   });
 });
+
+test("a dispatcher's worker that says TASK_STATE=free releases its lease, and is handed out again", async (t) => {
+  const tend = useTend(t);
+  const base = await findFreePortRange(1);
+  await tend.ok([
+    'start',
+    '--name',
+    'worker',
+    '--port',
+    String(base),
+    '--',
+    ...fixture('task-room'),
+  ]);
+  const lease = JSON.parse(
+    await tend.ok(['allocate', 'worker', '--holder', 'a', '--json']),
+  ) as AllocationReply;
+  await fetch(`http://127.0.0.1:${lease.port}/free`);
+  await tend.until('the lease ended on the worker word', async () => {
+    const leases = await tend.api<AllocationReply[]>('GET', '/v1/programs/worker/leases');
+    return leases.body.length === 0 || undefined;
+  });
+  const again = JSON.parse(await tend.ok(['allocate', 'worker', '--json'])) as AllocationReply;
+  assert.equal(again.instance, lease.instance, 'a worker is reused after --free');
+  assert.notEqual(again.lease.id, lease.lease.id);
+});
