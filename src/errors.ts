@@ -93,10 +93,20 @@ export const ERROR_TABLE = {
     exitCode: 2,
     meaning: 'a task or lease id that is not letters, digits, `_` and `-` (at most 64)',
   },
+  TEND_ERR_TASK_ID_TAKEN: {
+    status: 409,
+    exitCode: 1,
+    meaning: 'a live task of the program already has the id asked for',
+  },
   TEND_ERR_TASK_NOT_FOUND: {
     status: 404,
     exitCode: 1,
-    meaning: 'no such task: never allocated, or it has ended',
+    meaning: 'no live task by that id: never allocated, or ended',
+  },
+  TEND_ERR_PROGRAM_NOT_TASKS: {
+    status: 409,
+    exitCode: 1,
+    meaning: 'the program is not a task program (started without `--tasks`)',
   },
   TEND_ERR_TASK_NOT_READY: {
     status: 503,

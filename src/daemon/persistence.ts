@@ -1,7 +1,14 @@
+import type { SavedLease } from '../api/routes/lease-routes.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { ProgramCore } from '../core/program-core.js';
 import type { PersistedProgram, StateToSave } from '../store/persisted-state.js';
+import type { SavedTask } from '../tasks/task-book.js';
 import type { PidTracker } from './pid-tracker.js';
+
+/** Where the tasks and leases to save come from (the task and lease services); none when left out. */
+export type TaskSource =
+  | { tasks: { saved(name: string): SavedTask[] }; leases: { saved(name: string): SavedLease[] } }
+  | undefined;
 
 /** What persistence needs from the durable store. */
 export interface PersistPort {
@@ -9,12 +16,21 @@ export interface PersistPort {
 }
 
 /** What the state file keeps: the programs, and where the event numbers go on. */
-export function toStateToSave(bus: EventBus, core: ProgramCore, pids: PidTracker): StateToSave {
-  return { programs: toPersisted(core, pids), nextEventSeq: bus.nextSeq };
+export function toStateToSave(
+  bus: EventBus,
+  core: ProgramCore,
+  pids: PidTracker,
+  tasks?: TaskSource,
+): StateToSave {
+  return { programs: toPersisted(core, pids, tasks), nextEventSeq: bus.nextSeq };
 }
 
 /** The programs in the form the state file keeps. */
-export function toPersisted(core: ProgramCore, pids: PidTracker): PersistedProgram[] {
+export function toPersisted(
+  core: ProgramCore,
+  pids: PidTracker,
+  tasks?: TaskSource,
+): PersistedProgram[] {
   return core.list().map((program) => {
     const snapshot = program.pool.snapshot();
     const proxy = program.proxySnapshot();
@@ -36,6 +52,8 @@ export function toPersisted(core: ProgramCore, pids: PidTracker): PersistedProgr
               startTime: pids.startTimeOf(proxy.pid),
               startedAt: proxy.startedAt,
             },
+      tasks: tasks?.tasks.saved(program.name) ?? [],
+      leases: tasks?.leases.saved(program.name) ?? [],
     };
   });
 }
@@ -51,11 +69,12 @@ export function persistOnEvents(options: {
   pids: PidTracker;
   store: PersistPort;
   onProblem: (message: string, detail?: unknown) => void;
+  tasks?: TaskSource;
 }): () => void {
-  const { bus, core, pids, store, onProblem } = options;
+  const { bus, core, pids, store, onProblem, tasks } = options;
   return bus.subscribe((event) => {
     store
-      .save(toStateToSave(bus, core, pids), { allowEmpty: event.kind === 'program.removed' })
+      .save(toStateToSave(bus, core, pids, tasks), { allowEmpty: event.kind === 'program.removed' })
       .catch((error: unknown) => onProblem('could not save the state file', error));
   });
 }
