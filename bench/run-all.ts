@@ -20,6 +20,7 @@ import { runProxyThroughput } from './proxy-throughput.js';
 import { runReloadUnderLoad } from './reload-under-load.js';
 import { runRestart } from './restart.js';
 import { runStartStop } from './start-stop.js';
+import { runTaskPairs } from './task-pairs.js';
 
 const BENCHMARKS: ReadonlyArray<[string, Benchmark]> = [
   ['cli-latency', runCliLatency],
@@ -36,6 +37,7 @@ const BENCHMARKS: ReadonlyArray<[string, Benchmark]> = [
   ['hang-detection', runHangDetection],
   ['probe-cost', runProbeCost],
   ['reload-under-load', runReloadUnderLoad],
+  ['task-pairs', runTaskPairs],
 ];
 
 async function runAll(): Promise<void> {

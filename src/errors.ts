@@ -93,6 +93,32 @@ export const ERROR_TABLE = {
     exitCode: 2,
     meaning: 'a task or lease id that is not letters, digits, `_` and `-` (at most 64)',
   },
+  TEND_ERR_TASK_ID_TAKEN: {
+    status: 409,
+    exitCode: 1,
+    meaning: 'a live task of the program already has the id asked for',
+  },
+  TEND_ERR_TASK_NOT_FOUND: {
+    status: 404,
+    exitCode: 1,
+    meaning: 'no live task by that id: never allocated, or ended',
+  },
+  TEND_ERR_PROGRAM_NOT_TASKS: {
+    status: 409,
+    exitCode: 1,
+    meaning: 'the program is not a task program (started without `--tasks`)',
+  },
+  TEND_ERR_TASK_NOT_READY: {
+    status: 503,
+    exitCode: 1,
+    meaning: 'a task a client connected to did not become ready within its connect wait',
+  },
+  TEND_ERR_PROXY_BAD_HANDSHAKE: {
+    status: 400,
+    exitCode: 2,
+    meaning:
+      'a WebSocket upgrade on a task route without a valid key, version 13 or `Upgrade: websocket`',
+  },
   TEND_ERR_LEASE_NOT_FOUND: {
     status: 404,
     exitCode: 1,

@@ -16,6 +16,7 @@ import { type LogSource, registerLogRoutes } from './routes/log-routes.js';
 import { type MetricsExposition, registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerProgramRoutes } from './routes/programs-routes.js';
 import { registerReloadRoutes } from './routes/reload-routes.js';
+import { registerTaskRoutes, type TaskRoutesService } from './routes/task-routes.js';
 import type { LiveFiguresSource } from './views.js';
 import { type HealthReply, MAX_BODY_BYTES } from './wire.js';
 
@@ -58,6 +59,8 @@ export interface ApiServerOptions {
   tcp?: TcpOptions;
   /** The dispatcher's leases (`/v1/programs/:name/allocate`…); left out, those routes do not exist. */
   leases?: LeaseService;
+  /** The tasks of task programs (`/v1/programs/:name/tasks`); left out, those routes do not exist. */
+  tasks?: TaskRoutesService;
 }
 
 /** What the API on a TCP port adds: a bearer token and the dashboard's files. */
@@ -107,6 +110,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   registerDaemonRoutes(app, options);
   registerProgramRoutes(app, options);
   if (options.leases) registerLeaseRoutes(app, options.leases);
+  if (options.tasks) registerTaskRoutes(app, options.tasks);
   registerReloadRoutes(app, options);
   registerLogRoutes(app, options.logs);
   registerEventRoutes(app, options);

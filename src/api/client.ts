@@ -18,6 +18,7 @@ import type {
   ReloadRequestBody,
   SignalReply,
   SignalRequest,
+  TaskReply,
   UpdateReply,
 } from './wire.js';
 
@@ -164,6 +165,27 @@ export class ApiClient {
       'POST',
       `/v1/programs/${encodeURIComponent(name)}/leases/${encodeURIComponent(lease)}/release`,
       holder === undefined ? {} : { holder },
+    );
+  }
+
+  /** `GET /v1/programs/:name/tasks`: the live tasks of a task program. */
+  listTasks(name: string): Promise<TaskReply[]> {
+    return this.request('GET', `/v1/programs/${encodeURIComponent(name)}/tasks`);
+  }
+
+  /** `POST /v1/programs/:name/tasks`: allocates a task, waiting up to `timeoutMs`. */
+  allocateTask(
+    name: string,
+    body: { id?: string; owner?: string; timeoutMs?: number },
+  ): Promise<TaskReply> {
+    return this.request('POST', `/v1/programs/${encodeURIComponent(name)}/tasks`, body);
+  }
+
+  /** `DELETE /v1/programs/:name/tasks/:id`: ends a task. */
+  closeTask(name: string, id: string): Promise<TaskReply> {
+    return this.request(
+      'DELETE',
+      `/v1/programs/${encodeURIComponent(name)}/tasks/${encodeURIComponent(id)}`,
     );
   }
 

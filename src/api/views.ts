@@ -10,6 +10,7 @@ import type {
   InstanceDetail,
   ProgramDetail,
   ProxyDetail,
+  TaskReply,
 } from './wire.js';
 
 /** Live figures of a running process, when it could be sampled. */
@@ -23,6 +24,8 @@ export interface LiveFigures {
 /** Where the views get live figures from (the daemon's /proc sampler). */
 export interface LiveFiguresSource {
   sample(pid: number): LiveFigures | undefined;
+  /** The live tasks of a task program (the daemon's task service); left out, none are shown. */
+  tasks?(name: string): TaskReply[];
 }
 
 const RUNNING_STATES = new Set(['starting', 'online', 'stopping']);
@@ -135,7 +138,7 @@ export async function viewProgram(
 ): Promise<ProgramDetail> {
   const proxy = await program.proxyView();
   const now = Date.now();
-  return toProgramDetail(
+  const detail = toProgramDetail(
     program.spec,
     program.desired,
     program.pool
@@ -154,6 +157,8 @@ export async function viewProgram(
     proxy && toProxyDetail(proxy),
     program.waiting,
   );
+  if (program.spec.tasks === undefined) return detail;
+  return { ...detail, tasks: live.tasks?.(program.name) ?? [] };
 }
 
 /** The wire views of several programs. */

@@ -139,6 +139,8 @@ export interface ProgramDetail {
    * its instances then show `waiting` with this reason. Null when it does not wait.
    */
   waiting: DependencyWait | null;
+  /** A task program's live tasks (`--tasks`); absent for other programs. */
+  tasks?: TaskReply[];
 }
 
 /**
@@ -265,4 +267,21 @@ export interface AllocationReply {
   host: string;
   port: number | null;
   lease: { id: string; holder: string | null; grantedAt: string; expiresAt: string | null };
+}
+
+/** A live task of a task program (the task routes, `tend tasks`): where it runs, whose it is, since when. */
+export interface TaskReply {
+  program: string;
+  id: string;
+  instance: number;
+  /** The process the task runs in. */
+  pid: number;
+  host: string;
+  port: number | null;
+  owner: string | null;
+  createdAt: string;
+  ageMs: number;
+  /** Connections to it through the proxy now. */
+  connections: number;
+  isOwnerConnected: boolean;
 }

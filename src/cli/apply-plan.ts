@@ -19,7 +19,7 @@ export interface ProgramChange {
   needsRespawn: string[];
   /** Whether it runs now (a stopped program takes the new definition at its next start). */
   isRunning: boolean;
-  /** The proxy is added or removed, which cannot be done in place: the program is deleted and added again. */
+  /** The proxy is added or removed, or the program becomes or stops being a task program: it is deleted and added again. */
   isReplaced: boolean;
 }
 
@@ -62,7 +62,9 @@ export function planApply(
       fields,
       needsRespawn: fieldsNeedingRespawn(fields),
       isRunning: existing.desired === 'running',
-      isReplaced: (existing.spec.proxy === undefined) !== (after.proxy === undefined),
+      isReplaced:
+        (existing.spec.proxy === undefined) !== (after.proxy === undefined) ||
+        (existing.spec.tasks === undefined) !== (after.tasks === undefined),
     });
   }
   for (const program of current) {
@@ -181,6 +183,9 @@ export function formatPlan(plan: ApplyPlan, file: string): string {
 /** What applying a change does to the program's processes, in words. */
 export function consequence(change: ProgramChange): string {
   if (change.isReplaced) {
+    if ((change.before.tasks === undefined) !== (change.after.tasks === undefined)) {
+      return `${change.after.tasks ? 'becomes' : 'stops being'} a task program: delete and add again`;
+    }
     return `the proxy is ${change.after.proxy ? 'added' : 'removed'}: delete and add again`;
   }
   if (change.needsRespawn.length === 0) {

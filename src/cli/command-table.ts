@@ -6,6 +6,7 @@ import {
   PROXY_MODES,
 } from '../config/proxy-defaults.js';
 import { RELOAD_DEFAULTS, RELOAD_LIMITS } from '../config/reload-defaults.js';
+import { TASK_DEFAULTS, TASK_END_RULES } from '../config/task-defaults.js';
 import { EVENT_KINDS } from '../core/events.js';
 import type { CommandSpec, OptionSpec } from './command-types.js';
 import { HEARTBEAT_OPTIONS } from './heartbeat-option-table.js';
@@ -215,6 +216,54 @@ const START_OPTIONS: readonly OptionSpec[] = [
     description: 'how long an instance may go silent within an answer before it is cut',
     defaultText: `${PROXY_DEFAULTS.responseIdleTimeoutMs / 1000}s`,
     check: { kind: 'duration', minMs: 1, maxMs: PROXY_LIMITS.responseTimeoutMsMax },
+  },
+  {
+    long: 'tasks',
+    kind: 'flag',
+    description:
+      "a task program: each allocated instance is one client's task, kept out of the proxy's rotation and never reused (needs --port; see docs/tasks.md)",
+  },
+  {
+    long: 'ready-buffer',
+    kind: 'value',
+    valueName: 'N',
+    description: 'idle ready instances kept started for the next task, up to --max (with --tasks)',
+    defaultText: String(TASK_DEFAULTS.readyBuffer),
+    check: { kind: 'integer', min: 0, max: 4096 },
+  },
+  {
+    long: 'end-when',
+    kind: 'value',
+    valueName: 'RULE',
+    description:
+      'what ends a task besides its exit and `tend close`: owner-leaves, grace (after --grace unless the owner is back) or explicit (with --tasks)',
+    defaultText: TASK_DEFAULTS.endWhen,
+    check: { kind: 'choice', choices: TASK_END_RULES },
+  },
+  {
+    long: 'grace',
+    kind: 'value',
+    valueName: 'MS',
+    description: 'with --end-when grace, how long a task whose owner left waits for it',
+    defaultText: `${TASK_DEFAULTS.graceMs / 1000}s`,
+    check: { kind: 'duration', minMs: 0, maxMs: DAY_MS },
+  },
+  {
+    long: 'connect-wait',
+    kind: 'value',
+    valueName: 'MS',
+    description:
+      'how long a client connecting to a task that is still starting waits (with --tasks)',
+    defaultText: `${TASK_DEFAULTS.connectWaitMs / 1000}s`,
+    check: { kind: 'duration', minMs: 0, maxMs: 300_000 },
+  },
+  {
+    long: 'allocate-token',
+    kind: 'value',
+    valueName: 'TOKEN',
+    description:
+      'only clients presenting TOKEN may allocate tasks through the proxy port (with --tasks and --proxy-port)',
+    defaultText: 'anyone on the proxy address',
   },
   JSON_OPTION,
 ];
@@ -478,6 +527,33 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/release.js'),
   },
   {
+    name: 'tasks',
+    aliases: [],
+    summary: "list a task program's live tasks: instance, id, owner, age, connections",
+    usage: '<name> [--json]',
+    positionals: [{ name: '<name>', isRequired: true, completes: 'program' }],
+    options: [JSON_OPTION],
+    details: [
+      'A task program (`tend start --tasks`) hands each task an instance of its own; the API',
+      '(POST /v1/programs/:name/tasks) and the proxy (/<name>/new) allocate them. See docs/tasks.md.',
+    ].join('\n'),
+    examples: ['tend tasks room', 'tend tasks room --json'],
+    load: () => import('./commands/tasks.js'),
+  },
+  {
+    name: 'close',
+    aliases: [],
+    summary: 'end a task: its process is stopped and replaced, never reused for another owner',
+    usage: '<name> <id> [--json]',
+    positionals: [
+      { name: '<name>', isRequired: true, completes: 'program' },
+      { name: '<id>', isRequired: true },
+    ],
+    options: [JSON_OPTION],
+    examples: ['tend close room room-42'],
+    load: () => import('./commands/close.js'),
+  },
+  {
     name: 'list',
     aliases: ['ls', 'ps'],
     summary: 'list every instance with its status, restarts, uptime, CPU and memory',
@@ -703,7 +779,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'notify',
     aliases: [],
     summary: 'from inside an instance: say it is ready, send a heartbeat, or set its status',
-    usage: '[--ready] [--heartbeat] [--status TEXT] [--stopping] [--json]',
+    usage:
+      '[--ready] [--heartbeat] [--status TEXT] [--stopping] [--free|--allocated] [--shutdown] [--json]',
     positionals: [],
     options: [
       {
@@ -726,6 +803,23 @@ export const COMMANDS: readonly CommandSpec[] = [
         long: 'stopping',
         kind: 'flag',
         description: 'STOPPING=1: it is shutting down; the watchdog and silence timeout stop',
+      },
+      {
+        long: 'free',
+        kind: 'flag',
+        description:
+          'TASK_STATE=free: done with its task or lease; a task ends (and the process is replaced), a lease is released',
+      },
+      {
+        long: 'allocated',
+        kind: 'flag',
+        description:
+          'TASK_STATE=allocated: a task program instance takes a task by itself (out of the buffer and the rotation)',
+      },
+      {
+        long: 'shutdown',
+        kind: 'flag',
+        description: 'SHUTDOWN=1: it is done; its task ends and tend stops it',
       },
       { long: 'json', kind: 'flag', description: 'print the lines sent as JSON' },
     ],

@@ -19,3 +19,12 @@ export const LeaseActionSchema = z.strictObject({
   /** For a renewal: the new time-to-live from now. */
   ttlMs: z.number().int().min(1).max(MAX_MS).optional(),
 });
+
+/** The body of `POST /v1/programs/:name/tasks`: allocate a task on a task program. */
+export const TaskRequestSchema = z.strictObject({
+  /** The id the client wants (letters, digits, `_`, `-`; refused 409 when a live task has it); fresh when absent. */
+  id: z.string().max(10_000).nullable().default(null),
+  /** Who the task is for; the proxy ends the task when this owner leaves (per `endWhen`). */
+  owner: z.string().min(1).max(256).nullable().default(null),
+  timeoutMs: z.number().int().min(0).max(120_000).default(ALLOCATION_DEFAULTS.timeoutMs),
+});

@@ -6,6 +6,7 @@ import { ProbeSpecSchema, probeRoleProblems } from './probe-spec.js';
 import { PROXY_NAME_SUFFIX, programNameProblem } from './program-name.js';
 import { ProxyHostSchema, ProxyTuningSchema } from './proxy-settings.js';
 import { reservedEnvProblem } from './reserved-env.js';
+import { TaskSettingsSchema } from './task-settings.js';
 
 /** Defaults for every program option, in one place. */
 export const PROGRAM_DEFAULTS = {
@@ -142,6 +143,8 @@ export const ProgramSpecSchema = z
     /** An instance that writes no output (stdout or stderr) for this long is hung; off when absent. */
     silenceTimeoutMs: positiveMs.optional(),
     proxy: ProxySpecSchema.optional(),
+    /** A task program (`--tasks`): each allocated instance is one client's task (docs/tasks.md). */
+    tasks: TaskSettingsSchema.optional(),
     /** Until it passes, the other probes wait (see docs/health.md). */
     startupProbe: ProbeSpecSchema.optional(),
     /** While it fails, the instance is not ready (see docs/health.md). */
@@ -211,6 +214,7 @@ export const ProgramSpecSchema = z
         message: `Expected the proxy port outside the instances' ports ${spec.port}-${highestPort}, got ${spec.proxy.port}`,
       });
     }
+    for (const problem of taskProblems(spec)) ctx.addIssue({ code: 'custom', ...problem });
     if (spec.backoffMaxMs < spec.backoffInitialMs) {
       ctx.addIssue({
         code: 'custom',
@@ -228,8 +232,51 @@ export const ProgramSpecSchema = z
   });
 
 /**
+ * What a task program needs: a `port` (a task is reached at its instance's port), an `http` proxy
+ * when it has one (tasks are routed by path), a ready buffer within `max`, and a proxy for an
+ * allocate token to guard.
+ */
+function taskProblems(spec: {
+  tasks?: { readyBuffer: number; allocateToken?: string | undefined } | undefined;
+  port?: number | undefined;
+  proxy?: { mode: string } | undefined;
+  max: number;
+}): Array<{ path: string[]; message: string }> {
+  const tasks = spec.tasks;
+  if (tasks === undefined) return [];
+  const problems: Array<{ path: string[]; message: string }> = [];
+  if (spec.port === undefined) {
+    problems.push({
+      path: ['tasks'],
+      message: 'Expected a base `port` with `tasks`: a task is reached at its instance port',
+    });
+  }
+  if (spec.proxy !== undefined && spec.proxy.mode !== 'http') {
+    problems.push({
+      path: ['proxy', 'mode'],
+      message: `Expected proxy mode \`http\` with \`tasks\`: tasks are routed by path (/<name>/<id>), got ${JSON.stringify(spec.proxy.mode)}`,
+    });
+  }
+  if (tasks.readyBuffer > spec.max) {
+    problems.push({
+      path: ['tasks', 'readyBuffer'],
+      message: `Expected \`readyBuffer\` to be ≤ \`max\` (${spec.max}), got ${tasks.readyBuffer}`,
+    });
+  }
+  if (tasks.allocateToken !== undefined && spec.proxy === undefined) {
+    problems.push({
+      path: ['tasks', 'allocateToken'],
+      message:
+        'Expected a `proxy` with `allocateToken`: the token guards allocation through the proxy port (the API needs no token)',
+    });
+  }
+  return problems;
+}
+
+/**
  * Fills the pool size: `instances` alone means min = max = instances; `min`/`max` alone start
- * the pool at `min`; readiness defaults to a TCP check when the program has a port.
+ * the pool at `min`; a task program without `instances` starts with its ready buffer (at least
+ * one); readiness defaults to a TCP check when the program has a port.
  */
 function resolvePoolSize<
   Spec extends {
@@ -238,10 +285,17 @@ function resolvePoolSize<
     max?: number;
     port?: number;
     readiness?: Readiness;
+    tasks?: { readyBuffer: number } | undefined;
   },
 >(spec: Spec): Spec & { instances: number; min: number; max: number; readiness: Readiness } {
-  const instances = spec.instances ?? spec.min ?? PROGRAM_DEFAULTS.instances;
-  const min = spec.min ?? Math.min(instances, spec.max ?? instances);
+  const fleetStart =
+    spec.tasks === undefined
+      ? undefined
+      : Math.min(Math.max(spec.tasks.readyBuffer, 1), spec.max ?? MAX_INSTANCES);
+  const instances = spec.instances ?? spec.min ?? fleetStart ?? PROGRAM_DEFAULTS.instances;
+  // A task fleet shrinks back towards its buffer once tasks end.
+  const min =
+    spec.min ?? (fleetStart === undefined ? Math.min(instances, spec.max ?? instances) : 1);
   const max = spec.max ?? Math.max(instances, min);
   const readiness = spec.readiness ?? (spec.port === undefined ? 'none' : 'tcp');
   return { ...spec, instances, min, max, readiness };

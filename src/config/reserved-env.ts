@@ -4,6 +4,9 @@ export const NOTIFY_FD_ENV_KEY = 'TEND_NOTIFY_FD';
 /** The variable that tells an instance its watchdog interval in ms, when it has one. */
 export const WATCHDOG_ENV_KEY = 'TEND_WATCHDOG_MS';
 
+/** The variable that names the descriptor a task program's instance reads its tasks from (docs/tasks.md). */
+export const TASK_FD_ENV_KEY = 'TEND_TASK_FD';
+
 /**
  * Variables tend sets in an instance's environment: the program's name, the instance's index,
  * its notify channel and its watchdog interval.
@@ -13,6 +16,7 @@ export const TEND_SET_ENV_KEYS: readonly string[] = [
   'TEND_INSTANCE',
   NOTIFY_FD_ENV_KEY,
   WATCHDOG_ENV_KEY,
+  TASK_FD_ENV_KEY,
 ];
 
 const WHAT_TEND_SETS: Readonly<Record<string, string>> = {
@@ -20,6 +24,7 @@ const WHAT_TEND_SETS: Readonly<Record<string, string>> = {
   TEND_INSTANCE: "the instance's index, from 0",
   [NOTIFY_FD_ENV_KEY]: "the descriptor of the instance's notify channel",
   [WATCHDOG_ENV_KEY]: 'the --watchdog interval in ms',
+  [TASK_FD_ENV_KEY]: 'the descriptor a task program reads its tasks from',
 };
 
 /** The variable that carries an instance's port (base port + index) when the program has a `port`. */

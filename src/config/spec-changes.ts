@@ -37,5 +37,8 @@ export function changedSpecFields(before: ProgramSpec, after: ProgramSpec): stri
 
 /** Of the changed fields, those that reach the program's instances only through a new process. */
 export function fieldsNeedingRespawn(changed: readonly string[]): string[] {
-  return changed.filter((field) => field !== 'proxy' && !FIELDS_APPLIED_LIVE.has(field));
+  // The proxy's and the task fleet's settings are read by the daemon as they change (the proxy process takes its own at its next start).
+  return changed.filter(
+    (field) => field !== 'proxy' && field !== 'tasks' && !FIELDS_APPLIED_LIVE.has(field),
+  );
 }

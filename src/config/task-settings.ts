@@ -1,16 +1,8 @@
 import { z } from 'zod';
+import { TASK_DEFAULTS, TASK_END_RULES } from './task-defaults.js';
 
-/** Defaults of a task program's settings (`--tasks`), in one place: read by the daemon, proxy, CLI help and docs. */
-export const TASK_DEFAULTS = {
-  /** Idle, ready instances kept started for the next allocation (Agones' buffer). */
-  readyBuffer: 1,
-  /** What ends a task besides its process exiting and `tend close`: `owner-leaves` (Servman's rule), `grace`, `explicit`. */
-  endWhen: 'owner-leaves' as 'owner-leaves' | 'grace' | 'explicit',
-  /** With `endWhen: grace`, how long a task whose owner left waits for it to reconnect. */
-  graceMs: 30_000,
-  /** How long a client connecting to a task that is still starting waits for it. */
-  connectWaitMs: 10_000,
-} as const;
+// Kept importable from here, where the schema is; the CLI reads task-defaults.ts (no zod in its bundle).
+export { TASK_DEFAULTS, TASK_END_RULES };
 
 /**
  * A task program (`--tasks`): each allocated instance is one client's task, reached by id through
@@ -18,7 +10,7 @@ export const TASK_DEFAULTS = {
  */
 export const TaskSettingsSchema = z.strictObject({
   readyBuffer: z.number().int().min(0).max(4096).default(TASK_DEFAULTS.readyBuffer),
-  endWhen: z.enum(['owner-leaves', 'grace', 'explicit']).default(TASK_DEFAULTS.endWhen),
+  endWhen: z.enum(TASK_END_RULES).default(TASK_DEFAULTS.endWhen),
   graceMs: z
     .number()
     .int()

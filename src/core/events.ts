@@ -161,6 +161,23 @@ export type TendEventBody =
       lease: string;
       end: 'released' | 'expired' | 'exited' | 'removed';
     }
+  /** A task program's instance was allocated to a task (API, proxy, or the process itself); it leaves the proxy's rotation. */
+  | {
+      kind: 'task.allocated';
+      program: string;
+      instance: number;
+      task: string;
+      owner: string | null;
+      pid: number;
+    }
+  /** A task ended: its owner left, it was closed, its process exited or said so, or the program was deleted. */
+  | {
+      kind: 'task.ended';
+      program: string;
+      instance: number;
+      task: string;
+      end: 'owner-left' | 'closed' | 'exited' | 'shutdown' | 'freed' | 'removed';
+    }
   | {
       kind: 'proxy.membership';
       program: string;
@@ -224,6 +241,8 @@ export const EVENT_KINDS = [
   'instance.errored',
   'lease.granted',
   'lease.ended',
+  'task.allocated',
+  'task.ended',
   'proxy.membership',
   'program.reload-started',
   'instance.replaced',

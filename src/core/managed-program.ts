@@ -1,6 +1,6 @@
 import type { ProgramSpec } from '../config/program-spec.js';
 import { ConflictError } from '../errors.js';
-import { PoolProxy, type PoolProxyView } from '../pool/pool-proxy.js';
+import { PoolProxy, type PoolProxyOptions, type PoolProxyView } from '../pool/pool-proxy.js';
 import { ProgramSupervisor } from '../supervisor/program-supervisor.js';
 import { hasProcessIn } from '../supervisor/transitions.js';
 import type {
@@ -25,6 +25,11 @@ export interface ManagedProgramOptions {
   /** Where every change of an instance, of the proxy process and of the proxy's membership is told. */
   bus: EventBus;
   onProblem: (message: string, detail?: unknown) => void;
+  /** What a task program's proxy asks or tells (allocations, connections), with the program's name. */
+  onTaskMessage?: (
+    program: string,
+    ...rest: Parameters<NonNullable<PoolProxyOptions['onTaskMessage']>>
+  ) => void;
 }
 
 /** The processes a previous daemon left running for one program, as its state file names them. */
@@ -68,6 +73,8 @@ export class ManagedProgram {
             this.#bus.emit({ kind: 'proxy.membership', program: this.name, members }),
           onProblem: options.onProblem,
           onSuspect: (instance, reason) => this.#reportSuspect(instance, reason),
+          onTaskMessage: (message, reply) =>
+            options.onTaskMessage?.(options.spec.name, message, reply),
         })
       : null;
   }

@@ -18,7 +18,12 @@ import { refuseBadDependencies, refuseNeededRemoval } from './dependency-checks.
 import { dependencyWaves, withDependencies } from './dependency-graph.js';
 import type { EventBus } from './event-bus.js';
 import type { TendEvent } from './events.js';
-import { type LeftProcesses, ManagedProgram, type ScaleRequest } from './managed-program.js';
+import {
+  type LeftProcesses,
+  ManagedProgram,
+  type ManagedProgramOptions,
+  type ScaleRequest,
+} from './managed-program.js';
 import { dependencyWaitOf } from './program-readiness.js';
 import { type ReloadPlan, reloadPlan } from './reload-plan.js';
 import { type ReloadDrainer, type ReloadOutcome, RollingReload } from './rolling-reload.js';
@@ -39,6 +44,8 @@ export interface ProgramCoreOptions {
   onProblem: (message: string, detail?: unknown) => void;
   /** Refuses ports that another process holds (TEND_ERR_PORT_IN_USE); `range` limits it to new instances. */
   ports?: PortGuard;
+  /** What a task program's proxy asks or tells (see ManagedProgramOptions.onTaskMessage). */
+  onTaskMessage?: ManagedProgramOptions['onTaskMessage'];
 }
 
 /**
@@ -431,6 +438,12 @@ export class ProgramCore {
         `Cannot ${spec.proxy ? 'add a proxy to' : 'remove the proxy of'} \`${spec.name}\` in place; delete it and add it again`,
       );
     }
+    if ((program.spec.tasks === undefined) !== (spec.tasks === undefined)) {
+      throw new ConflictError(
+        'TEND_ERR_PROGRAM_UPDATE_REFUSED',
+        `Cannot ${spec.tasks ? 'make' : 'stop making'} \`${spec.name}\` a task program in place; delete it and add it again`,
+      );
+    }
     const from = program.spec.instances;
     if (spec.instances > from) {
       await this.#options.ports?.refuseTaken(program, { from, size: spec.instances });
@@ -579,6 +592,7 @@ export class ProgramCore {
       runDir: this.#options.runDir,
       bus: this.#options.bus,
       onProblem: this.#options.onProblem,
+      ...(this.#options.onTaskMessage ? { onTaskMessage: this.#options.onTaskMessage } : {}),
     });
   }
 

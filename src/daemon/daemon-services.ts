@@ -18,6 +18,7 @@ import { withNotifyChannel } from '../notify/notify-output.js';
 import { createNodeRuntime } from '../process/node-runtime.js';
 import { readBootId, readProcessStartTime } from '../process/proc-identity.js';
 import { StateStore } from '../store/state-file.js';
+import { withTaskChannel } from '../tasks/task-channel.js';
 import { TEND_VERSION } from '../version.js';
 import { DaemonFaults } from './daemon-faults.js';
 import { wireHangWatch } from './hang-wiring.js';
@@ -28,6 +29,7 @@ import { PidTracker } from './pid-tracker.js';
 import { wireProbes } from './probe-wiring.js';
 import { feedProxies } from './proxy-feed.js';
 import { wireReadiness } from './readiness-wiring.js';
+import { createTaskService, type TaskService } from './task-service.js';
 import type { WatcherReport, WatcherRestart } from './watcher-report.js';
 
 /** The daemon's parts, wired together, and how to take them down in order. */
@@ -41,6 +43,8 @@ export interface DaemonServices {
   metrics: TendMetrics;
   /** The dispatcher's leases: free instances handed out one client each. */
   leases: LeaseService;
+  /** The tasks of task programs (`--tasks`). */
+  tasks: TaskService;
   /** Problems found at start-up (a corrupt state file moved aside, a program that could not start). */
   problems: string[];
   /** How this daemon took over from the one before it, or null after a plain start. */
@@ -99,11 +103,17 @@ export async function createDaemonServices(
   };
   const notify = new NotifyManager({
     home: paths.home,
-    onDigest: (name, instance, digest) => hangWatch.message(name, instance, digest),
+    onDigest: (name, instance, digest) => {
+      hangWatch.message(name, instance, digest);
+      tasks.onNotify(name, instance, digest);
+    },
     onError: (error) => logger.error({ err: error }, 'notify channel problem'),
   });
   const runtime = createNodeRuntime({
-    openOutput: withNotifyChannel((request) => logs.openOutput(request), notify),
+    openOutput: withTaskChannel(
+      withNotifyChannel((request) => logs.openOutput(request), notify),
+      paths.home,
+    ),
     resumeOutput: (request) => {
       logs.resumeOutput(request);
       notify.attach(request.spec.name, request.instance);
@@ -140,6 +150,8 @@ export async function createDaemonServices(
     runDir: paths.runDir,
     onProblem,
     ports: { refuseTaken: refuseTakenPorts },
+    // The task service is built below; no proxy speaks before the restore.
+    onTaskMessage: (name, message, reply) => tasks.onProxyMessage(name, message, reply),
   });
   const live: LiveFiguresSource = {
     sample: (pid) => {
@@ -152,6 +164,7 @@ export async function createDaemonServices(
         }
       );
     },
+    tasks: (name) => tasks.tasksOf(name),
   };
   // Subscribed before the restore, so that every exit and restart from now on is counted.
   const prometheus = new TendMetrics({
@@ -165,7 +178,17 @@ export async function createDaemonServices(
   wireHangWatch(bus, core, hangWatch);
   wireProbes(bus, core, runtime);
   feedProxies(bus, core);
-  const leases = createLeaseService(bus, core, runtime, onProblem);
+  const leases = createLeaseService(bus, core, runtime, onProblem, (name, instance) =>
+    tasks.isReserved(name, instance),
+  );
+  const tasks = createTaskService({
+    bus,
+    core,
+    clock: runtime,
+    leases,
+    home: paths.home,
+    onProblem,
+  });
 
   // Pids and start times only name the same processes within one boot.
   const canAdopt = loaded.state.bootId !== null && loaded.state.bootId === readBootId();
@@ -174,6 +197,10 @@ export async function createDaemonServices(
   );
   endLeftovers(toEnd, identity, runtime, onProblem);
   const taken = await core.restore(loaded.state.programs, { adopt: canAdopt });
+  // Tasks and leases are bound to processes: only adopted ones keep theirs.
+  const kept = canAdopt ? loaded.state.programs : [];
+  leases.restore(new Map(kept.map((program) => [program.spec.name, program.leases])));
+  tasks.restore(new Map(kept.map((program) => [program.spec.name, program.tasks])));
   const recovery = describeTakeOver(watcher.restart, taken);
   if (recovery) {
     const line = describeRecovery(recovery);
@@ -182,7 +209,7 @@ export async function createDaemonServices(
   }
   // Saving starts after the restore: a crash half-way must not leave a state file with half the programs.
   const saveState = (allowEmpty: boolean) =>
-    store.save(toStateToSave(bus, core, pids), { allowEmpty });
+    store.save(toStateToSave(bus, core, pids, { tasks, leases }), { allowEmpty });
   const stopPersisting = persistOnEvents({
     bus,
     core,
@@ -190,6 +217,7 @@ export async function createDaemonServices(
     store,
     onProblem,
     faults,
+    tasks: { tasks, leases },
     saveAtOnce: true,
   });
 
@@ -203,6 +231,7 @@ export async function createDaemonServices(
     live,
     metrics: prometheus,
     leases,
+    tasks,
     logSource: {
       tail: (query) => logs.tail(query),
       onLine: (listener) => logs.onLine(listener),
@@ -232,6 +261,7 @@ export async function createDaemonServices(
       isShutDown = true;
       bus.emit({ kind: 'daemon.stopping', pid: process.pid });
       leases.close();
+      tasks.shutdown();
       await core.close();
       // After any save still in flight, so that no temp file is left behind. A refused write (a
       // full disk) must not turn a requested stop into a crash that the watcher undoes.

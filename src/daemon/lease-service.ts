@@ -18,6 +18,8 @@ interface ProgramLeases {
   ttls: Map<string, number | null>;
   /** Instances asked for (scale +1) that the pool does not show yet. */
   pendingGrowth: number;
+  /** The process each lease was granted on, for the state file. */
+  pids: Map<string, number>;
 }
 
 /**
@@ -30,6 +32,8 @@ export function createLeaseService(
   core: ProgramCore,
   clock: LeaseClock,
   onProblem: (message: string, detail?: unknown) => void,
+  /** Instances reserved otherwise (a task program's tasks): not handed out as leases. */
+  isReserved: (name: string, instance: number) => boolean = () => false,
 ): LeaseService {
   const programs = new Map<string, ProgramLeases>();
 
@@ -39,6 +43,7 @@ export function createLeaseService(
     core.get(name); // a NotFound for an unknown program, before anything is created
     const book = new LeaseBook(clock, (lease, end) => {
       entry.ttls.delete(lease.id);
+      entry.pids.delete(lease.id);
       bus.emit({
         kind: 'lease.ended',
         program: name,
@@ -57,7 +62,7 @@ export function createLeaseService(
         const members = program.pool.snapshot().instances.map((instance) => ({
           instance: instance.instance,
           port: instancePort(program.spec, instance.instance),
-          isReady: instance.state === 'online',
+          isReady: instance.state === 'online' && !isReserved(name, instance.instance),
         }));
         for (let i = 0; i < entry.pendingGrowth; i++) {
           members.push({ instance: members.length, port: null, isReady: false });
@@ -80,6 +85,7 @@ export function createLeaseService(
       allocator: new Allocator(pool, book, clock),
       ttls: new Map(),
       pendingGrowth: 0,
+      pids: new Map(),
     };
     programs.set(name, entry);
     return entry;
@@ -108,6 +114,10 @@ export function createLeaseService(
         entry?.book.endForInstance(lease.instance, 'removed');
       return;
     }
+    if (event.kind === 'task.ended') {
+      programs.get(event.program)?.allocator.poolChanged();
+      return;
+    }
     if (!('role' in event) || event.role !== 'instance' || !event.kind.startsWith('instance.'))
       return;
     const entry = programs.get(event.program);
@@ -121,6 +131,8 @@ export function createLeaseService(
       const entry = leasesOf(name);
       const allocation: Allocation = await entry.allocator.allocate(request);
       entry.ttls.set(allocation.lease.id, request.ttlMs);
+      const pid = core.find(name)?.pool.instance(allocation.lease.instance)?.pid;
+      if (pid != null) entry.pids.set(allocation.lease.id, pid);
       bus.emit({
         kind: 'lease.granted',
         program: name,
@@ -154,6 +166,41 @@ export function createLeaseService(
     list(name) {
       const entry = leasesOf(name);
       return entry.book.list().map((lease) => reply(name, lease, portOf(name, lease.instance)));
+    },
+    saved(name) {
+      const entry = programs.get(name);
+      if (!entry) return [];
+      return entry.book.list().flatMap((lease) => {
+        const pid = entry.pids.get(lease.id);
+        return pid === undefined
+          ? []
+          : [{ ...lease, pid, ttlMs: entry.ttls.get(lease.id) ?? null }];
+      });
+    },
+    restore(saved) {
+      for (const [name, leases] of saved) {
+        if (leases.length === 0 || !core.has(name)) continue;
+        const entry = leasesOf(name);
+        for (const { pid, ttlMs, ...lease } of leases) {
+          const current = core.get(name).pool.instance(lease.instance)?.pid;
+          if (current !== pid) {
+            onProblem(
+              `${name}: lease ${lease.id} ended while no daemon ran (its process ${pid} is gone)`,
+            );
+            continue;
+          }
+          if (!entry.book.restore(lease)) continue;
+          entry.ttls.set(lease.id, ttlMs);
+          entry.pids.set(lease.id, pid);
+        }
+      }
+    },
+    isLeased(name, instance) {
+      return programs.get(name)?.book.isLeased(instance) ?? false;
+    },
+    releaseInstance(name, instance) {
+      const entry = programs.get(name);
+      if (entry?.book.endForInstance(instance, 'released')) entry.allocator.poolChanged();
     },
     close() {
       unsubscribe();

@@ -1,8 +1,15 @@
+import type { SavedLease } from '../api/routes/lease-routes.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { DaemonFaultArea } from '../core/events.js';
 import type { ProgramCore } from '../core/program-core.js';
 import type { PersistedProgram, StateToSave } from '../store/persisted-state.js';
+import type { SavedTask } from '../tasks/task-book.js';
 import type { PidTracker } from './pid-tracker.js';
+
+/** Where the tasks and leases to save come from (the task and lease services); none when left out. */
+export type TaskSource =
+  | { tasks: { saved(name: string): SavedTask[] }; leases: { saved(name: string): SavedLease[] } }
+  | undefined;
 
 /** What persistence needs from the durable store. */
 export interface PersistPort {
@@ -10,12 +17,21 @@ export interface PersistPort {
 }
 
 /** What the state file keeps: the programs, and where the event numbers go on. */
-export function toStateToSave(bus: EventBus, core: ProgramCore, pids: PidTracker): StateToSave {
-  return { programs: toPersisted(core, pids), nextEventSeq: bus.nextSeq };
+export function toStateToSave(
+  bus: EventBus,
+  core: ProgramCore,
+  pids: PidTracker,
+  tasks?: TaskSource,
+): StateToSave {
+  return { programs: toPersisted(core, pids, tasks), nextEventSeq: bus.nextSeq };
 }
 
 /** The programs in the form the state file keeps. */
-export function toPersisted(core: ProgramCore, pids: PidTracker): PersistedProgram[] {
+export function toPersisted(
+  core: ProgramCore,
+  pids: PidTracker,
+  tasks?: TaskSource,
+): PersistedProgram[] {
   return core.list().map((program) => {
     const snapshot = program.pool.snapshot();
     const proxy = program.proxySnapshot();
@@ -37,6 +53,8 @@ export function toPersisted(core: ProgramCore, pids: PidTracker): PersistedProgr
               startTime: pids.startTimeOf(proxy.pid),
               startedAt: proxy.startedAt,
             },
+      tasks: tasks?.tasks.saved(program.name) ?? [],
+      leases: tasks?.leases.saved(program.name) ?? [],
     };
   });
 }
@@ -68,14 +86,15 @@ export function persistOnEvents(options: {
   saveAtOnce?: boolean;
   /** Wait before the first retry; tests shorten it. */
   firstRetryMs?: number;
+  tasks?: TaskSource;
 }): () => void {
-  const { bus, core, pids, store, onProblem, faults } = options;
+  const { bus, core, pids, store, onProblem, faults, tasks } = options;
   const firstRetryMs = options.firstRetryMs ?? FIRST_STATE_RETRY_MS;
   let retryTimer: NodeJS.Timeout | undefined;
   let retryMs = 0;
   let isStopped = false;
   const save = (allowEmpty: boolean): void => {
-    store.save(toStateToSave(bus, core, pids), { allowEmpty }).then(
+    store.save(toStateToSave(bus, core, pids, tasks), { allowEmpty }).then(
       () => {
         if (retryMs === 0 || retryTimer !== undefined) return;
         retryMs = 0;

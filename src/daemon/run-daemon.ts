@@ -162,6 +162,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       isHandingOver: () => isHandingOver,
       metrics: services.metrics,
       leases: services.leases,
+      tasks: services.tasks,
       logger,
     };
     const listener = new TcpListener({

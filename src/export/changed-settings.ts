@@ -15,7 +15,8 @@ export function presentProbes(spec: ProgramSpec): ProbeRole[] {
 
 /**
  * Warnings for tend's own ways of catching a hang, which no other system has as such: heartbeats
- * on tend's notify fd (`--watchdog`, `readiness: notify`) and the silence timeout. `instead` says
+ * on tend's notify fd (`--watchdog`, `readiness: notify`) and the silence timeout; and task
+ * programs, which speak on tend's fds too. `instead` says
  * what to use in the target system.
  */
 export function hangWatchWarnings(spec: ProgramSpec, instead: string): string[] {
@@ -28,6 +29,11 @@ export function hangWatchWarnings(spec: ProgramSpec, instead: string): string[] 
   if (spec.watchdogMs !== undefined) {
     warnings.push(
       `watchdogMs (WATCHDOG=1 on $TEND_NOTIFY_FD every ${spec.watchdogMs} ms) does not translate: ${instead}`,
+    );
+  }
+  if (spec.tasks !== undefined) {
+    warnings.push(
+      `tasks (each allocated instance one client's task, told on $TEND_TASK_FD, never reused) does not translate: the instances run as a plain pool (Agones does this on Kubernetes)`,
     );
   }
   if (spec.silenceTimeoutMs !== undefined) {

@@ -129,7 +129,7 @@ export class HangWatch {
     if (digest.isReady && run.spec.readiness === 'notify') {
       this.#actions.markReady(name, instance, run.pid);
     }
-    if (digest.isStopping) {
+    if (digest.isStopping || digest.isShutdown) {
       // It is going away on its own: a late heartbeat or a quiet shutdown is not a hang.
       run.isStopping = true;
       run.watchdogTimer?.cancel();

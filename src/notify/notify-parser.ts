@@ -14,6 +14,10 @@ export interface NotifyDigest {
   /** WATCHDOG=trigger: the program says it is hung. */
   isWatchdogTrigger: boolean;
   isStopping: boolean;
+  /** SHUTDOWN=1: the program is done and asks to be stopped (a task program's task ends). */
+  isShutdown: boolean;
+  /** TASK_STATE=free or TASK_STATE=allocated (the last one said): the program marks itself (docs/tasks.md). */
+  taskState: 'free' | 'allocated' | undefined;
   status: string | undefined;
   ignored: number;
 }
@@ -24,6 +28,9 @@ const READY = Buffer.from('READY=1');
 const WATCHDOG = Buffer.from('WATCHDOG=1');
 const WATCHDOG_TRIGGER = Buffer.from('WATCHDOG=trigger');
 const STOPPING = Buffer.from('STOPPING=1');
+const SHUTDOWN = Buffer.from('SHUTDOWN=1');
+const TASK_FREE = Buffer.from('TASK_STATE=free');
+const TASK_ALLOCATED = Buffer.from('TASK_STATE=allocated');
 const STATUS_PREFIX = Buffer.from('STATUS=');
 // Control characters (but tab) would let a program rewrite the terminal of whoever reads `tend status`.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
@@ -31,7 +38,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
 
 /**
  * Reads sd_notify's newline-separated assignments (READY=1, WATCHDOG=1, WATCHDOG=trigger,
- * STOPPING=1, STATUS=text) from a byte stream in chunks. Memory is bounded: at most one partial
+ * STOPPING=1, STATUS=text, and tend's SHUTDOWN=1, TASK_STATE=free|allocated) from a byte stream in chunks. Memory is bounded: at most one partial
  * line of MAX_NOTIFY_LINE_BYTES is held between chunks, and a line longer than that is skipped
  * up to its newline without being stored.
  */
@@ -100,6 +107,8 @@ export function isEmptyDigest(digest: NotifyDigest): boolean {
     digest.heartbeats === 0 &&
     !digest.isWatchdogTrigger &&
     !digest.isStopping &&
+    !digest.isShutdown &&
+    digest.taskState === undefined &&
     digest.status === undefined &&
     digest.ignored === 0
   );
@@ -111,6 +120,8 @@ function emptyDigest(): NotifyDigest {
     heartbeats: 0,
     isWatchdogTrigger: false,
     isStopping: false,
+    isShutdown: false,
+    taskState: undefined,
     status: undefined,
     ignored: 0,
   };
@@ -123,6 +134,9 @@ function readLine(data: Buffer, start: number, rawEnd: number, digest: NotifyDig
   else if (isExactly(data, start, end, READY)) digest.isReady = true;
   else if (isExactly(data, start, end, STOPPING)) digest.isStopping = true;
   else if (isExactly(data, start, end, WATCHDOG_TRIGGER)) digest.isWatchdogTrigger = true;
+  else if (isExactly(data, start, end, SHUTDOWN)) digest.isShutdown = true;
+  else if (isExactly(data, start, end, TASK_FREE)) digest.taskState = 'free';
+  else if (isExactly(data, start, end, TASK_ALLOCATED)) digest.taskState = 'allocated';
   else if (
     end - start >= STATUS_PREFIX.length &&
     data.compare(STATUS_PREFIX, 0, STATUS_PREFIX.length, start, start + STATUS_PREFIX.length) === 0

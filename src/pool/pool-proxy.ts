@@ -5,7 +5,11 @@ import type { ProgramSpec } from '../config/program-spec.js';
 import { type BalanceStrategy, PROXY_DEFAULTS, type ProxyMode } from '../config/proxy-defaults.js';
 import { probeInstancePort } from '../health/tcp-probe.js';
 import { ProxyControlClient } from '../proxy/control-client.js';
-import type { InstanceProxyStats } from '../proxy/control-protocol.js';
+import type {
+  DaemonMessageInput,
+  InstanceProxyStats,
+  ProxyMessage,
+} from '../proxy/control-protocol.js';
 import { PROXY_MAIN_PATH } from '../proxy/proxy-paths.js';
 import { InstanceSupervisor } from '../supervisor/instance-supervisor.js';
 import { isInstanceReady } from '../supervisor/readiness.js';
@@ -51,6 +55,23 @@ export interface PoolProxyOptions {
   onProblem: (message: string, detail?: unknown) => void;
   /** The proxy found an instance silent past a response timeout (it may be hung). */
   onSuspect?: (instance: number, reason: string) => void;
+  /** A task program's proxy asked something (allocate a task or a lease) or told a task's connections; `reply` answers it. */
+  onTaskMessage?: (message: ProxyTaskMessage, reply: (answer: DaemonMessageInput) => void) => void;
+}
+
+/** What a task program's proxy asks of the daemon or tells it (control-protocol.ts). */
+export type ProxyTaskMessage = Extract<
+  ProxyMessage,
+  { type: 'allocate-task' | 'allocate-lease' | 'task-connections' }
+>;
+
+/** One live task as the proxy is told about it (control-protocol.ts `tasks`). */
+export interface ProxyTask {
+  id: string;
+  instance: number;
+  port: number;
+  state: 'starting' | 'ready';
+  owner: string | null;
 }
 
 /** One instance as the proxy is told about it. */
@@ -83,6 +104,10 @@ export class PoolProxy {
   #problem: string | null = null;
   /** The membership last reported through onMembership, to report only changes. */
   #reportedMembership = '';
+  /** The live tasks (task programs): their instances are out of rotation. */
+  #tasks: ProxyTask[] = [];
+  /** The task table last sent, to send only changes. */
+  #sentTasks = '';
   #connectingPid: number | null = null;
   /** Settles once the proxy listens (or could not) after the latest spawn. */
   #listening: Promise<void> = Promise.resolve();
@@ -140,6 +165,19 @@ export class PoolProxy {
       if (member?.state !== 'online') this.#clearSuspension(instance);
     }
     this.#sendMembers();
+  }
+
+  /**
+   * Sends a task program's proxy its live tasks (routed by id), and keeps their instances out of
+   * the rotation; call after any change of a task or of its instance. Only changes are sent.
+   */
+  setTasks(tasks: ProxyTask[]): void {
+    const table = JSON.stringify(tasks);
+    if (table === this.#sentTasks) return;
+    this.#tasks = tasks;
+    this.#sendMembers();
+    this.#sentTasks = table;
+    this.#client?.send({ type: 'tasks', tasks: this.#taskTable() });
   }
 
   /**
@@ -214,7 +252,12 @@ export class PoolProxy {
     if (!client) return;
     try {
       const { host, port, ...tuning } = proxy;
-      await client.configure({ pool: this.#spec.name, listen: { host, port }, ...tuning });
+      await client.configure({
+        pool: this.#spec.name,
+        listen: { host, port },
+        ...tuning,
+        tasks: this.#spec.tasks ?? null,
+      });
       this.#problem = null;
     } catch (error) {
       this.#problem = `the proxy of ${this.#spec.name} cannot listen on ${proxy.host}:${proxy.port}: ${(error as Error).message}`;
@@ -227,11 +270,25 @@ export class PoolProxy {
       else if (message.type === 'upstream-suspect')
         this.#options.onSuspect?.(message.instance, message.reason);
       else if (message.type === 'drained') this.#draining.get(message.instance)?.();
+      else if (
+        message.type === 'allocate-task' ||
+        message.type === 'allocate-lease' ||
+        message.type === 'task-connections'
+      ) {
+        this.#options.onTaskMessage?.(message, (answer) => {
+          if (this.#client === client) client.send(answer);
+        });
+      }
     });
     void client.closed.then(() => {
       if (this.#client === client) this.#client = null;
     });
     this.#sendMembers();
+    if (this.#spec.tasks) client.send({ type: 'tasks', tasks: this.#taskTable() });
+  }
+
+  #taskTable(): Array<ProxyTask & { host: string }> {
+    return this.#tasks.map((task) => ({ ...task, host: INSTANCE_HOST }));
   }
 
   /** The control socket appears shortly after the spawn; there is no event for that, so try on a short interval. */
@@ -256,8 +313,10 @@ export class PoolProxy {
       const port = instancePort(this.#spec, member.instance);
       if (port === null) return [];
       const isDraining = this.#draining.has(member.instance);
+      // A task's instance serves its task only (routed by id), never the rotation.
+      const isTask = this.#tasks.some((task) => task.instance === member.instance);
       const isReady =
-        isInstanceReady(member) && !this.#suspended.has(member.instance) && !isDraining;
+        isInstanceReady(member) && !this.#suspended.has(member.instance) && !isDraining && !isTask;
       return [{ instance: member.instance, port, isReady, isDraining }];
     });
     const membership = JSON.stringify(members);

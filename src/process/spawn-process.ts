@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { TASK_FD_ENV_KEY } from '../config/reserved-env.js';
 import type { Containment } from './containment.js';
 import { describeErrno, errnoOf } from './describe-errno.js';
 import { endProcessGroup } from './end-process-group.js';
-import { instanceEnv } from './instance-env.js';
+import { instanceEnv, NOTIFY_CHILD_FD } from './instance-env.js';
 import type { ProcessExit, SpawnOutcome, SpawnRequest } from './runtime.js';
 import { checkWorkingDirectory, explainSpawnFailure } from './spawn-failure.js';
 
@@ -17,6 +18,8 @@ export interface OutputTarget {
    * FIFOs, so that its output keeps a reader (and waits in the pipe) while no daemon runs.
    */
   holders?: readonly number[];
+  /** A task program's task FIFO (src/tasks/task-channel.ts), given to the child after the holders (TEND_TASK_FD). */
+  taskFd?: number;
   /** Called once the spawn has been tried (pid undefined when it failed), so the caller can close its fds. */
   afterSpawn(pid: number | undefined): void;
 }
@@ -55,6 +58,10 @@ export function spawnProcess(
   }
   const hasNotify = output.notifyFd !== undefined;
   const env = { ...options.baseEnv, ...instanceEnv(spec, request.instance, hasNotify) };
+  const holders = output.holders ?? [];
+  if (output.taskFd !== undefined) {
+    env[TASK_FD_ENV_KEY] = String(NOTIFY_CHILD_FD + (hasNotify ? 1 : 0) + holders.length);
+  }
 
   let containment: Containment;
   try {
@@ -77,7 +84,8 @@ export function spawnProcess(
           output.stdout,
           output.stderr,
           ...(hasNotify ? [output.notifyFd] : []),
-          ...(output.holders ?? []),
+          ...holders,
+          ...(output.taskFd === undefined ? [] : [output.taskFd]),
         ],
       }),
     );

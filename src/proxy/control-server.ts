@@ -63,6 +63,13 @@ export class ControlServer {
     onWritten();
   }
 
+  /** Sends `message` to every connected daemon; false when none is connected. */
+  sendToDaemon(message: ProxyMessage): boolean {
+    if (this.#connections.size === 0) return false;
+    this.broadcast(message);
+    return true;
+  }
+
   /** Stops listening, closes the connections, removes the socket file. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -102,6 +109,14 @@ export class ControlServer {
             break;
           case 'upstreams':
             service.setUpstreams(message.upstreams);
+            break;
+          case 'tasks':
+            service.setTasks(message.tasks);
+            break;
+          case 'task-allocated':
+          case 'lease-granted':
+          case 'refused':
+            service.answerAllocation(message);
             break;
           case 'stats':
             reply({

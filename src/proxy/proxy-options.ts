@@ -1,9 +1,16 @@
 import type { ProxyTuning } from '../config/proxy-settings.js';
+import type { TaskSettings } from '../config/task-settings.js';
 
 export type { BalanceStrategy, ProxyMode } from '../config/proxy-defaults.js';
 
 /** What the proxy needs to serve one pool: everything a `configure` message sets. */
-export type ProxySettings = { pool: string; host: string; port: number } & ProxyTuning;
+export type ProxySettings = {
+  pool: string;
+  host: string;
+  port: number;
+  /** A task program's settings; null for an ordinary pool. */
+  tasks: TaskSettings | null;
+} & ProxyTuning;
 
 /** How long a failed instance is skipped unless the proxy's creator says otherwise. */
 export const PROXY_SUSPENSION_DEFAULTS: ProxySuspension = {
@@ -56,6 +63,17 @@ export const MAX_IDLE_SOCKETS_PER_UPSTREAM = 256;
 
 /** A client connection with no request in flight is closed after this much silence. */
 export const CLIENT_IDLE_TIMEOUT_MS = 65_000;
+
+/** A request head that has started must arrive whole within this (a client trickling bytes is cut with 408). */
+export const CLIENT_HEAD_TIMEOUT_MS = 30_000;
+
+/** How long the proxy waits on a client; tests shorten them rather than race the real clock. */
+export interface ClientTimeouts {
+  /** Silence with no request in flight (CLIENT_IDLE_TIMEOUT_MS). */
+  idleMs: number;
+  /** From a head's first byte to its last (CLIENT_HEAD_TIMEOUT_MS). */
+  headMs: number;
+}
 
 /** Largest request or response head accepted (Node's default too). */
 export const MAX_HEAD_BYTES = 16 * 1024;

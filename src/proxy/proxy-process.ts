@@ -27,6 +27,7 @@ export async function runProxy(
     },
     {},
     (instance) => control?.broadcast({ type: 'drained', instance }),
+    { sendToDaemon: (message) => control?.sendToDaemon(message) ?? false },
   );
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {

@@ -1,17 +1,31 @@
 import type { ConfigureMessage, InstanceProxyStats } from './control-protocol.js';
 import { HttpProxy } from './http/http-proxy.js';
 import type { BoundAddress, ProxyListener, SettingsSource } from './proxy-listener.js';
-import type {
-  ProxySettings,
-  ProxySuspension,
-  UpstreamFailureReason,
-  UpstreamMember,
+import {
+  CLIENT_HEAD_TIMEOUT_MS,
+  CLIENT_IDLE_TIMEOUT_MS,
+  type ClientTimeouts,
+  type ProxySettings,
+  type ProxySuspension,
+  type UpstreamFailureReason,
+  type UpstreamMember,
 } from './proxy-options.js';
+import type { AllocationAnswer, DaemonSend } from './tasks/daemon-requests.js';
+import { TaskRouter } from './tasks/task-router.js';
+import type { RoutedTask } from './tasks/task-table.js';
 import { TcpProxy } from './tcp/tcp-proxy.js';
 import { UpstreamRegistry } from './upstream-registry.js';
 
 /** Told once each time an instance goes from healthy to failed, with the errno code or CLOSED. */
 export type UpstreamFailedListener = (instance: number, reason: UpstreamFailureReason) => void;
+
+/** What the proxy's creator may set besides the failure listeners; left out, the defaults. */
+export interface ProxyServiceOptions {
+  /** Writes a message to the daemon (task routing asks it to allocate); false when none is connected. */
+  sendToDaemon?: DaemonSend;
+  /** How long a client may be silent, or take to send a head (tests shorten them). */
+  clientTimeouts?: Partial<ClientTimeouts>;
+}
 
 /** A listener that is being replaced closes at once: its clients reconnect to the new one. */
 const REBIND_GRACE_MS = 0;
@@ -23,6 +37,8 @@ const REBIND_GRACE_MS = 0;
  */
 export class ProxyService implements SettingsSource {
   readonly #registry: UpstreamRegistry;
+  readonly #tasks: TaskRouter;
+  readonly #clientTimeouts: ClientTimeouts;
   #settings: ProxySettings | undefined;
   #listener: ProxyListener | undefined;
   #address: BoundAddress | undefined;
@@ -33,7 +49,13 @@ export class ProxyService implements SettingsSource {
     onUpstreamFailed: UpstreamFailedListener,
     suspension: Partial<ProxySuspension> = {},
     onUpstreamDrained: (instance: number) => void = () => {},
+    options: ProxyServiceOptions = {},
   ) {
+    this.#tasks = new TaskRouter(options.sendToDaemon ?? (() => false));
+    this.#clientTimeouts = {
+      idleMs: options.clientTimeouts?.idleMs ?? CLIENT_IDLE_TIMEOUT_MS,
+      headMs: options.clientTimeouts?.headMs ?? CLIENT_HEAD_TIMEOUT_MS,
+    };
     this.#registry = new UpstreamRegistry(
       'round-robin',
       (upstream, reason) => onUpstreamFailed(upstream.instance, reason),
@@ -62,6 +84,21 @@ export class ProxyService implements SettingsSource {
     this.#registry.setMembers(members, performance.now());
   }
 
+  /** Replaces the table of live tasks (a task program's pool). */
+  setTasks(tasks: readonly RoutedTask[]): void {
+    this.#tasks.setTasks(tasks);
+  }
+
+  /** Hands the daemon's answer to the allocation request it names. */
+  answerAllocation(answer: AllocationAnswer): void {
+    this.#tasks.answer(answer);
+  }
+
+  /** The task routes' state, for tests and stats. */
+  get tasks(): TaskRouter {
+    return this.#tasks;
+  }
+
   /** Requests (or connections) waiting for a ready instance now. */
   get waitingCount(): number {
     return this.#registry.waitingCount;
@@ -84,6 +121,7 @@ export class ProxyService implements SettingsSource {
       this.#listener = undefined;
       this.#address = undefined;
       await listener?.close(graceMs);
+      this.#tasks.close();
       this.#registry.close();
     });
   }
@@ -107,6 +145,7 @@ export class ProxyService implements SettingsSource {
       retryNonIdempotent: message.retryNonIdempotent,
       responseHeaderTimeoutMs: message.responseHeaderTimeoutMs,
       responseIdleTimeoutMs: message.responseIdleTimeoutMs,
+      tasks: message.tasks,
     };
     this.#settings = settings;
     this.#registry.balance = settings.balance;
@@ -128,7 +167,7 @@ export class ProxyService implements SettingsSource {
     const listener =
       settings.mode === 'tcp'
         ? new TcpProxy(this, this.#registry)
-        : new HttpProxy(this, this.#registry);
+        : new HttpProxy(this, this.#registry, this.#tasks, this.#clientTimeouts);
     const bound = await listener.listen(settings.host, settings.port);
     this.#listener = listener;
     this.#address = bound;

@@ -45,6 +45,26 @@ export const PersistedInstanceSchema = z.strictObject({
   lastPidStartedAt: epochMs.nullable().default(null),
 });
 
+/** A live task of a task program, taken back with its process by the next daemon. */
+export const PersistedTaskSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  instance: z.number().int().min(0),
+  pid: z.number().int().min(1),
+  owner: z.string().max(256).nullable(),
+  createdAt: epochMs,
+});
+
+/** A dispatcher's lease, taken back with its process by the next daemon. */
+export const PersistedLeaseSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  instance: z.number().int().min(0),
+  pid: z.number().int().min(1),
+  holder: z.string().max(128).nullable(),
+  grantedAt: epochMs,
+  expiresAt: epochMs.nullable(),
+  ttlMs: z.number().int().min(1).nullable(),
+});
+
 /** Whether the user wants a program running or stopped. */
 export const DesiredStateSchema = z.enum(['running', 'stopped']);
 
@@ -63,6 +83,10 @@ export const PersistedProgramSchema = z
       })
       .nullable()
       .default(null),
+    /** A task program's live tasks (docs/tasks.md); a state file written before tasks has none. */
+    tasks: z.array(PersistedTaskSchema).max(65_536).default([]),
+    /** The dispatcher's leases (`tend allocate`); a state file written before them has none. */
+    leases: z.array(PersistedLeaseSchema).max(65_536).default([]),
   })
   .superRefine((program, ctx) => {
     const seen = new Set<number>();

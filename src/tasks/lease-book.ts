@@ -78,6 +78,22 @@ export class LeaseBook {
     return { ...lease };
   }
 
+  /**
+   * Takes back a lease a previous daemon saved (same id, holder and times); one that expired
+   * meanwhile ends at once, as expired. False when the instance is leased already.
+   */
+  restore(lease: Lease): boolean {
+    if (this.#byInstance.has(lease.instance) || this.#byId.has(lease.id)) return false;
+    const held: HeldLease = { lease: { ...lease }, timer: null };
+    this.#byId.set(lease.id, held);
+    this.#byInstance.set(lease.instance, held);
+    this.#arm(
+      held,
+      lease.expiresAt === null ? null : Math.max(0, lease.expiresAt - this.#clock.now()),
+    );
+    return true;
+  }
+
   /** Extends a lease by `ttlMs` from now (its own time-to-live when not given). */
   renew(id: string, ttlMs: number, holder: string | null = null): Lease {
     const held = this.#require(id, holder);
@@ -94,8 +110,8 @@ export class LeaseBook {
     return { ...held.lease };
   }
 
-  /** Ends the lease on `instance`, if any, because its process exited or the instance was removed. */
-  endForInstance(instance: number, end: Extract<LeaseEnd, 'exited' | 'removed'>): Lease | null {
+  /** Ends the lease on `instance`, if any: its process exited or said it is free, or the instance was removed. */
+  endForInstance(instance: number, end: LeaseEnd): Lease | null {
     const held = this.#byInstance.get(instance);
     if (!held) return null;
     this.#end(held, end);

@@ -277,3 +277,46 @@ test('logs: defaults, streams and the target', () => {
     code: 'TEND_ERR_PROGRAM_INVALID_NAME',
   });
 });
+
+test('start: --tasks and its settings land in the spec; a setting without --tasks is a usage error', () => {
+  const plan = planNewProgram(
+    parse('start', [
+      '--port',
+      '7000',
+      '--tasks',
+      '--ready-buffer',
+      '2',
+      '--end-when',
+      'grace',
+      '--grace',
+      '5s',
+      '--connect-wait',
+      '2s',
+      '--allocate-token',
+      'a-token-of-sixteen-chars',
+      'node',
+      'room.js',
+    ]),
+    WHERE,
+  );
+  assert.deepEqual(plan.spec.tasks, {
+    readyBuffer: 2,
+    endWhen: 'grace',
+    graceMs: 5_000,
+    connectWaitMs: 2_000,
+    allocateToken: 'a-token-of-sixteen-chars',
+  });
+  assert.deepEqual(
+    planNewProgram(parse('start', ['--port', '7000', '--tasks', 'node', 'room.js']), WHERE).spec
+      .tasks,
+    {},
+  );
+  assert.throws(
+    () => planNewProgram(parse('start', ['--ready-buffer', '2', 'node', 'room.js']), WHERE),
+    (error: unknown) =>
+      error instanceof TendError &&
+      error.code === 'TEND_ERR_USAGE_INVALID_ARGUMENT' &&
+      /Expected --tasks with --ready-buffer/.test(error.message),
+  );
+  assert.throws(() => parse('start', ['--tasks', '--end-when', 'sometimes', 'node', 'x.js']));
+});

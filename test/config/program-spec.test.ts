@@ -86,3 +86,33 @@ test('dependsOn: none by default; each a valid program name, named once', () => 
   assert.match(problemOf({ dependsOn: ['all'] }), /reserved/);
   assert.match(problemOf({ dependsOn: 'db' }), /`dependsOn`/);
 });
+
+test('a task program needs a port, an http proxy if any, a buffer within max, and a proxy for its token', () => {
+  const fleet = parse({ port: 7000, max: 8, tasks: { readyBuffer: 3 } });
+  assert.deepEqual(pick(fleet), { instances: 3, min: 1, max: 8 });
+  assert.deepEqual(fleet.tasks, {
+    readyBuffer: 3,
+    endWhen: 'owner-leaves',
+    graceMs: 30_000,
+    connectWaitMs: 10_000,
+  });
+  assert.deepEqual(pick(parse({ port: 7000, max: 4, tasks: { readyBuffer: 0 } })), {
+    instances: 1,
+    min: 1,
+    max: 4,
+  });
+  assert.match(problemOf({ tasks: {} }), /`tasks`: Expected a base `port` with `tasks`/);
+  assert.match(
+    problemOf({ port: 7000, proxy: { port: 8000, mode: 'tcp' }, tasks: {} }),
+    /`proxy.mode`: Expected proxy mode `http` with `tasks`/,
+  );
+  assert.match(
+    problemOf({ port: 7000, max: 2, tasks: { readyBuffer: 3 } }),
+    /`tasks.readyBuffer`: Expected `readyBuffer` to be ≤ `max` \(2\), got 3/,
+  );
+  assert.match(
+    problemOf({ port: 7000, tasks: { allocateToken: 'x'.repeat(20) } }),
+    /`tasks.allocateToken`: Expected a `proxy` with `allocateToken`/,
+  );
+  assert.match(problemOf({ port: 7000, tasks: { endWhen: 'never' } }), /tasks.endWhen/);
+});

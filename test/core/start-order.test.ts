@@ -324,6 +324,8 @@ test('a daemon that starts up starts in dependency order whatever the order of t
     desired: 'running',
     instances: [],
     proxyProcess: null,
+    tasks: [],
+    leases: [],
   });
   await core.restore([
     persisted(quickSpec('web', ['api'])),

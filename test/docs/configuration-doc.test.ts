@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import type { z } from 'zod';
 import { ProbeSpecSchema } from '../../src/config/probe-spec.js';
 import { ProgramSpecSchema, ProxySpecSchema } from '../../src/config/program-spec.js';
+import { TaskSettingsSchema } from '../../src/config/task-settings.js';
 import { ProgramEntrySchema } from '../../src/config/tend-file/file-schema.js';
 
 /** The cells of each table row of docs/configuration.md under `heading`, by field name. */
@@ -39,6 +40,7 @@ test('docs/configuration.md has every field of the program definition, with the 
   assertDocumented(ProgramSpecSchema.in.shape, '## Fields');
   assertDocumented(ProxySpecSchema.shape, '## `proxy`');
   assertDocumented(ProbeSpecSchema.shape, '## Probes');
+  assertDocumented(TaskSettingsSchema.shape, '## `tasks`');
 });
 
 test('docs/configuration.md has a row for each field that tend.yaml adds to the definition', () => {

@@ -20,7 +20,7 @@ const validate = new Ajv2020.default({ strict: true, allErrors: true }).compile(
   tendFileJsonSchema(),
 );
 
-for (const document of ['README.md', 'docs/configuration.md']) {
+for (const document of ['README.md', 'docs/configuration.md', 'docs/tasks.md']) {
   test(`the tend.yaml examples of ${document} pass the JSON Schema that editors use, and tend apply's checks`, (t) => {
     const examples = examplesIn(document);
     assert.ok(examples.length > 0, `${document} has a tend.yaml example`);

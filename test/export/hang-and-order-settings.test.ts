@@ -69,3 +69,18 @@ test('kubernetes: a memory limit the API schema accepts, and warnings for order 
     );
   }
 });
+
+test('a task program exports as a plain pool, each format warning that tasks do not translate', () => {
+  const rooms = programSpec({ name: 'room', args: ['room.js'], port: 7000, max: 4, tasks: {} });
+  const outputs = [
+    systemdUnits([rooms]).warnings,
+    FOREIGN_EXPORTS.compose([rooms], { image: 'node:20' }).warnings,
+    FOREIGN_EXPORTS.kubernetes([rooms], { image: 'node:20' }).warnings,
+  ];
+  for (const warnings of outputs) {
+    assert.ok(
+      warnings.some((warning) => /room: tasks .* does not translate/.test(warning)),
+      warnings.join('\n'),
+    );
+  }
+});

@@ -20,6 +20,8 @@ function said(overrides: Partial<NotifyDigest>): NotifyDigest {
     heartbeats: 0,
     isWatchdogTrigger: false,
     isStopping: false,
+    isShutdown: false,
+    taskState: undefined,
     status: undefined,
     ignored: 0,
     ...overrides,

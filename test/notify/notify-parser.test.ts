@@ -18,9 +18,20 @@ test('each sd_notify assignment is read; unknown lines are counted, not acted on
     heartbeats: 2,
     isWatchdogTrigger: true,
     isStopping: true,
+    isShutdown: false,
+    taskState: undefined,
     status: 'warming up',
     ignored: 1,
   });
+});
+
+test("tend's own assignments: SHUTDOWN=1 and TASK_STATE (the last one said counts)", () => {
+  const digest = new NotifyParser().push(
+    Buffer.from('TASK_STATE=allocated\nTASK_STATE=free\nSHUTDOWN=1\nTASK_STATE=busy\n'),
+  );
+  assert.equal(digest.isShutdown, true);
+  assert.equal(digest.taskState, 'free');
+  assert.equal(digest.ignored, 1, 'an unknown task state is not understood');
 });
 
 test('a line split across chunks is read once it ends, never before', () => {

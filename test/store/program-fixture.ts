@@ -7,6 +7,8 @@ export function makeProgram(name: string, restarts = 0): PersistedProgram {
     spec: ProgramSpecSchema.parse({ name, command: 'node', args: ['server.js'], cwd: '/srv' }),
     desired: 'running',
     proxyProcess: null,
+    tasks: [],
+    leases: [],
     instances: [
       {
         index: 0,

@@ -58,3 +58,41 @@ test('one instance is never leased twice', () => {
     code: 'TEND_ERR_LEASE_CONFLICT',
   });
 });
+
+test('a saved lease is taken back with what is left of its time-to-live; one that expired meanwhile ends at once', () => {
+  const clock = new FakeRuntime();
+  const ended: string[] = [];
+  const book = new LeaseBook(clock, (lease, end) => ended.push(`${lease.id} ${end}`));
+  const now = clock.now();
+  assert.equal(
+    book.restore({
+      id: 'lkept',
+      instance: 0,
+      holder: 'a',
+      grantedAt: now - 5_000,
+      expiresAt: now + 1_000,
+    }),
+    true,
+  );
+  assert.equal(
+    book.restore({
+      id: 'lgone',
+      instance: 1,
+      holder: null,
+      grantedAt: now - 5_000,
+      expiresAt: now - 1,
+    }),
+    true,
+  );
+  assert.equal(
+    book.restore({ id: 'lother', instance: 0, holder: null, grantedAt: now, expiresAt: null }),
+    false,
+    'instance 0 is leased already',
+  );
+  clock.advance(0);
+  assert.deepEqual(ended, ['lgone expired']);
+  clock.advance(999);
+  assert.equal(book.isLeased(0), true);
+  clock.advance(1);
+  assert.deepEqual(ended, ['lgone expired', 'lkept expired']);
+});

@@ -5,6 +5,17 @@ import { parseInput } from '../parse-input.js';
 import type { AllocationReply } from '../wire.js';
 import { parseNameParam } from './program-target.js';
 
+/** A lease as the state file keeps it: bound to the process it was granted on. */
+export interface SavedLease {
+  id: string;
+  instance: number;
+  pid: number;
+  holder: string | null;
+  grantedAt: number;
+  expiresAt: number | null;
+  ttlMs: number | null;
+}
+
 /** What the lease routes need: the daemon's leases (src/daemon/lease-service.ts). */
 export interface LeaseService {
   allocate(
@@ -19,6 +30,14 @@ export interface LeaseService {
   ): AllocationReply;
   release(name: string, leaseId: string, holder: string | null): AllocationReply;
   list(name: string): AllocationReply[];
+  /** Whether `instance` of `name` is leased now. */
+  isLeased(name: string, instance: number): boolean;
+  /** Ends the lease on `instance` of `name`, if any, as released (its process said it is free). */
+  releaseInstance(name: string, instance: number): void;
+  /** The leases to save in the state file, with each one's pid and time-to-live. */
+  saved(name: string): SavedLease[];
+  /** Takes back the leases a previous daemon saved, on instances that still run the same process. */
+  restore(saved: ReadonlyMap<string, readonly SavedLease[]>): void;
   close(): void;
 }
 

@@ -4,6 +4,7 @@ import { formatInstanceTable, instancesOf } from '../output/instance-table.js';
 import { writeJson } from '../output/json.js';
 import { loadPalette } from '../output/palette.js';
 import { writeStartupProblems } from '../output/startup-problems.js';
+import { formatTaskTable } from '../output/task-table.js';
 import { formatWaitingNotes } from '../output/waiting-notes.js';
 import { hasFlag } from '../parse-args.js';
 
@@ -21,7 +22,12 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   } else if (rows.length === 0) {
     ctx.stdout.write('No programs are managed; start one with `tend start <command>`\n');
   } else {
-    ctx.stdout.write(formatInstanceTable(rows, palette) + formatWaitingNotes(programs, palette));
+    const tasks = programs.flatMap((program) => program.tasks ?? []);
+    ctx.stdout.write(
+      formatInstanceTable(rows, palette) +
+        formatWaitingNotes(programs, palette) +
+        (tasks.length > 0 ? `\n${formatTaskTable(tasks, palette)}` : ''),
+    );
   }
   return 0;
 }

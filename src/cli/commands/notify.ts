@@ -21,10 +21,19 @@ export function planNotify(args: ParsedArgs): string {
   if (hasFlag(args, 'ready')) lines.push('READY=1');
   if (hasFlag(args, 'heartbeat')) lines.push('WATCHDOG=1');
   if (hasFlag(args, 'stopping')) lines.push('STOPPING=1');
+  if (hasFlag(args, 'free') && hasFlag(args, 'allocated')) {
+    throw new UsageError(
+      'TEND_ERR_USAGE_INVALID_ARGUMENT',
+      'Expected one of --free and --allocated, not both',
+    );
+  }
+  if (hasFlag(args, 'free')) lines.push('TASK_STATE=free');
+  if (hasFlag(args, 'allocated')) lines.push('TASK_STATE=allocated');
+  if (hasFlag(args, 'shutdown')) lines.push('SHUTDOWN=1');
   if (lines.length === 0) {
     throw new UsageError(
       'TEND_ERR_USAGE_MISSING_ARGUMENT',
-      'Expected at least one of --ready, --heartbeat, --status TEXT or --stopping',
+      'Expected at least one of --ready, --heartbeat, --status TEXT, --stopping, --free, --allocated or --shutdown',
     );
   }
   return `${lines.join('\n')}\n`;
@@ -55,7 +64,7 @@ export function notifyDescriptor(env: Readonly<Record<string, string | undefined
   return fd;
 }
 
-/** `tend notify --ready | --heartbeat | --status TEXT | --stopping`: tells tend about this instance. */
+/** `tend notify --ready | --heartbeat | --status TEXT | --stopping | --free | --allocated | --shutdown`: tells tend about this instance. */
 export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   const message = planNotify(args);
   const fd = notifyDescriptor(ctx.env);

@@ -9,6 +9,7 @@ import {
 import { programNameProblem } from '../../config/program-name.js';
 import type { BalanceStrategy, ProxyMode } from '../../config/proxy-defaults.js';
 import { reservedEnvKeys } from '../../config/reserved-env.js';
+import type { TaskEndRule } from '../../config/task-defaults.js';
 import { TendError, UsageError } from '../../errors.js';
 import { checkProbeCommands } from '../../health/probe-command.js';
 import type { ParsedArgs } from '../command-types.js';
@@ -122,6 +123,8 @@ export function planNewProgram(
   if (after.length > 0) spec.dependsOn = [...new Set(after)];
   const proxy = planProxy(args);
   if (proxy !== undefined) spec.proxy = proxy;
+  const tasks = planTasks(args);
+  if (tasks !== undefined) spec.tasks = tasks;
   return { spec, isNameDefault: givenName === undefined };
 }
 
@@ -189,6 +192,31 @@ function planProxy(args: ParsedArgs): ProgramSpecInput['proxy'] {
   const idleTimeoutMs = numberOption(args, 'proxy-idle-timeout');
   if (idleTimeoutMs !== undefined) proxy.responseIdleTimeoutMs = idleTimeoutMs;
   return proxy;
+}
+
+const TASK_DETAIL_OPTIONS = ['ready-buffer', 'end-when', 'grace', 'connect-wait', 'allocate-token'];
+
+/** The task settings of `tend start`, or undefined without --tasks. */
+function planTasks(args: ParsedArgs): ProgramSpecInput['tasks'] {
+  if (!hasFlag(args, 'tasks')) {
+    const orphan = TASK_DETAIL_OPTIONS.find((option) => args.options.has(option));
+    if (orphan !== undefined) {
+      throw new UsageError('TEND_ERR_USAGE_INVALID_ARGUMENT', `Expected --tasks with --${orphan}`);
+    }
+    return undefined;
+  }
+  const tasks: NonNullable<ProgramSpecInput['tasks']> = {};
+  const readyBuffer = numberOption(args, 'ready-buffer');
+  if (readyBuffer !== undefined) tasks.readyBuffer = readyBuffer;
+  const endWhen = stringOption(args, 'end-when');
+  if (endWhen !== undefined) tasks.endWhen = endWhen as TaskEndRule;
+  const graceMs = numberOption(args, 'grace');
+  if (graceMs !== undefined) tasks.graceMs = graceMs;
+  const connectWaitMs = numberOption(args, 'connect-wait');
+  if (connectWaitMs !== undefined) tasks.connectWaitMs = connectWaitMs;
+  const allocateToken = stringOption(args, 'allocate-token');
+  if (allocateToken !== undefined) tasks.allocateToken = allocateToken;
+  return tasks;
 }
 
 /** `tend start`: starts a new program, or a managed one again. */

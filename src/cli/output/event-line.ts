@@ -54,6 +54,13 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
       ];
     case 'lease.ended':
       return [`${event.program}:${event.instance}`, `lease ${event.lease} ${event.end}`];
+    case 'task.allocated':
+      return [
+        `${event.program}:${event.instance}`,
+        `task ${event.task}${event.owner === null ? '' : ` for ${event.owner}`} (pid ${event.pid})`,
+      ];
+    case 'task.ended':
+      return [`${event.program}:${event.instance}`, `task ${event.task} ended: ${event.end}`];
     case 'program.waiting':
       return [event.program, event.isStuck ? palette.red(event.reason) : event.reason];
     case 'program.unblocked':

@@ -12,6 +12,7 @@ import {
 import { colorOfDisplay } from './instance-table.js';
 import { colorOfState, type Palette } from './palette.js';
 import { formatFields, formatTable } from './table.js';
+import { formatTaskTable } from './task-table.js';
 
 /** How many exits `tend status` lists per instance (`--json` has them all). */
 export const STATUS_EXIT_ROWS = 10;
@@ -51,7 +52,11 @@ export function formatProgramStatus(
     const { reason, isStuck } = program.waiting;
     fields.push(['waiting', isStuck ? palette.red(reason) : palette.yellow(reason)]);
   }
+  const tasks = describeTasks(program);
+  if (tasks !== undefined) fields.push(['tasks', tasks]);
   let definition = `${head}\n${formatFields(fields, { indent: 2, styleLabel: palette.dim })}`;
+  if (program.tasks !== undefined && program.tasks.length > 0)
+    definition += formatTaskTable(program.tasks, palette, { indent: 4 });
   if (program.proxy) definition += formatProxy(program.proxy, palette);
   const sections = [definition];
   for (const instance of program.instances)
@@ -72,6 +77,19 @@ function describeHangSettings(spec: ProgramDetail['spec']): string | undefined {
     parts.push(`memory above ${formatBytes(spec.maxMemoryBytes)} (restarted)`);
   }
   return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+/** A task program's settings and how many tasks live, in one line; undefined for other programs. */
+function describeTasks(program: ProgramDetail): string | undefined {
+  const settings = program.spec.tasks;
+  if (!settings) return undefined;
+  const ending =
+    settings.endWhen === 'grace'
+      ? `owner gone for ${formatDuration(settings.graceMs)}`
+      : settings.endWhen === 'owner-leaves'
+        ? 'owner leaves'
+        : 'closed or exited only';
+  return `${program.tasks?.length ?? 0} live; ready buffer ${settings.readyBuffer}; a task ends when: ${ending}`;
 }
 
 function formatProxy(proxy: ProxyDetail, palette: Palette): string {

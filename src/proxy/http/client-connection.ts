@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
 import { pipeSockets } from '../pipe-sockets.js';
-import { CLIENT_IDLE_TIMEOUT_MS, MAX_HEAD_BYTES } from '../proxy-options.js';
+import { MAX_HEAD_BYTES } from '../proxy-options.js';
 import { BodyFramer } from './body-framer.js';
 import { errorResponse } from './error-response.js';
 import type { HttpProxyContext } from './http-context.js';
-import { type ExchangeClient, ProxyExchange } from './proxy-exchange.js';
+import { type ActiveExchange, type ExchangeClient, ProxyExchange } from './proxy-exchange.js';
 import { parseRequestHead } from './request-head.js';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
@@ -23,7 +23,7 @@ export class ClientConnection implements ExchangeClient {
   readonly #address: string;
   readonly #localHost: string;
   #pending: Buffer | undefined;
-  #exchange: ProxyExchange | undefined;
+  #exchange: ActiveExchange | undefined;
   readonly #bodyFramer = new BodyFramer();
   #isBodyActive = false;
   #isProcessing = false;
@@ -31,6 +31,8 @@ export class ClientConnection implements ExchangeClient {
   #isClosing = false;
   /** The client half-closed: answer what it sent, then close. */
   #hasClientEnded = false;
+  /** Armed while a request head has started but not ended (a slow or stalled client). */
+  #headTimer: NodeJS.Timeout | undefined;
 
   constructor(
     socket: Socket,
@@ -42,7 +44,7 @@ export class ClientConnection implements ExchangeClient {
     this.#onGone = onGone;
     this.#address = socket.remoteAddress ?? '';
     this.#localHost = `${socket.localAddress ?? '127.0.0.1'}:${socket.localPort ?? 0}`;
-    socket.setTimeout(CLIENT_IDLE_TIMEOUT_MS);
+    socket.setTimeout(context.clientTimeouts.idleMs);
     socket.on('data', this.#onData);
     socket.on('drain', this.#onDrain);
     socket.on('end', this.#onEnd);
@@ -147,7 +149,18 @@ export class ClientConnection implements ExchangeClient {
     // 'close' follows and cleans up.
   };
 
+  #onHeadTimeout = (): void => {
+    this.#headTimer = undefined;
+    if (this.#exchange !== undefined || this.#isClosing) return;
+    this.#refuse(
+      408,
+      `Request head not received whole within ${this.#context.clientTimeouts.headMs} ms`,
+    );
+  };
+
   #onClose = (): void => {
+    clearTimeout(this.#headTimer);
+    this.#headTimer = undefined;
     this.#isClosing = true;
     this.#pending = undefined;
     const exchange = this.#exchange;
@@ -206,18 +219,23 @@ export class ClientConnection implements ExchangeClient {
     const end = pending.indexOf(HEAD_END, start);
     if (end === -1) {
       if (pending.length - start > MAX_HEAD_BYTES) this.#refuse(431, 'Request head too large');
-      else this.#pending = start === pending.length ? undefined : pending.subarray(start);
+      else if (start === pending.length) this.#pending = undefined;
+      else {
+        this.#pending = pending.subarray(start);
+        this.#headTimer ??= setTimeout(this.#onHeadTimeout, this.#context.clientTimeouts.headMs);
+      }
       return false;
+    }
+    if (this.#headTimer !== undefined) {
+      clearTimeout(this.#headTimer);
+      this.#headTimer = undefined;
     }
     if (end - start > MAX_HEAD_BYTES) {
       this.#refuse(431, 'Request head too large');
       return false;
     }
-    const head = parseRequestHead(
-      pending.toString('latin1', start, end),
-      this.#address,
-      this.#localHost,
-    );
+    const headText = pending.toString('latin1', start, end);
+    const head = parseRequestHead(headText, this.#address, this.#localHost);
     this.#pending = end + 4 < pending.length ? pending.subarray(end + 4) : undefined;
     if (head.errorStatus !== 0) {
       this.#refuse(head.errorStatus, head.message);
@@ -226,7 +244,11 @@ export class ClientConnection implements ExchangeClient {
     const framer = this.#bodyFramer;
     framer.reset(head.bodyKind, head.contentLength);
     this.#isBodyActive = !framer.isDone;
-    const exchange = new ProxyExchange(this, this.#context, head, framer.isDone);
+    const tasks = this.#context.tasks;
+    const exchange =
+      tasks === undefined
+        ? new ProxyExchange(this, this.#context, head, framer.isDone)
+        : tasks.route(this, this.#context, head, headText, framer.isDone);
     this.#exchange = exchange;
     exchange.start();
     return true;

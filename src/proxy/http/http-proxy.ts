@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:net';
 import { ConnectionTracker } from '../connection-tracker.js';
 import { listenServer } from '../listen-server.js';
 import type { BoundAddress, ProxyListener, SettingsSource } from '../proxy-listener.js';
-import type { ProxySettings } from '../proxy-options.js';
+import type { ClientTimeouts, ProxySettings } from '../proxy-options.js';
+import type { TaskRouter } from '../tasks/task-router.js';
 import type { UpstreamRegistry } from '../upstream-registry.js';
 import { ClientConnection } from './client-connection.js';
 import type { HttpProxyContext } from './http-context.js';
@@ -13,11 +14,20 @@ export class HttpProxy implements ProxyListener, HttpProxyContext {
   readonly #source: SettingsSource;
   readonly #server: Server;
   readonly #connections = new ConnectionTracker<ClientConnection>();
+  readonly #tasks: TaskRouter;
+  readonly clientTimeouts: ClientTimeouts;
   #isDraining = false;
 
-  constructor(source: SettingsSource, registry: UpstreamRegistry) {
+  constructor(
+    source: SettingsSource,
+    registry: UpstreamRegistry,
+    tasks: TaskRouter,
+    clientTimeouts: ClientTimeouts,
+  ) {
     this.#source = source;
     this.registry = registry;
+    this.#tasks = tasks;
+    this.clientTimeouts = clientTimeouts;
     this.#server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
       this.#connections.add(new ClientConnection(socket, this, this.#onConnectionGone));
     });
@@ -25,6 +35,10 @@ export class HttpProxy implements ProxyListener, HttpProxyContext {
 
   get settings(): ProxySettings {
     return this.#source.settings;
+  }
+
+  get tasks(): TaskRouter | undefined {
+    return this.#source.settings.tasks === null ? undefined : this.#tasks;
   }
 
   get isDraining(): boolean {

@@ -28,6 +28,24 @@ export interface ExchangeClient {
   startTunnel(head: string, upstreamBytes: Buffer, upstream: Socket, onClose: () => void): void;
 }
 
+/** What a client connection drives while one of its requests is in flight: a ProxyExchange, or a task route deciding where the request goes. */
+export interface ActiveExchange {
+  start(): void;
+  onBodyData(chunk: Buffer): void;
+  onBodyEnd(): void;
+  abort(): void;
+  onClientDrain(): void;
+}
+
+/** An exchange bound to one instance (a task's) instead of the pool's balancing: never retried elsewhere. */
+export interface PinnedRoute {
+  readonly upstream: Upstream;
+  /** Header lines added to every response head relayed to the client, each ending in CRLF. */
+  readonly responseHeaders: string;
+  /** Names the target in error messages, e.g. `task "t1" of pool "web"`. */
+  readonly description: string;
+}
+
 const HEAD_END = Buffer.from('\r\n\r\n');
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 /** Request body bytes held while no upstream takes them, before the client is paused. */
@@ -49,7 +67,7 @@ const DONE = 5;
  * on another instance when that is safe. One object per request; no closure is made on the
  * common path.
  */
-export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
+export class ProxyExchange implements ActiveExchange, UpstreamConnectionOwner, UpstreamWaiter {
   readonly #client: ExchangeClient;
   readonly #context: HttpProxyContext;
   readonly #request: RequestHead;
@@ -82,17 +100,20 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
   #isUpstreamReusable = false;
   #waitDeadlineMs = -1;
   #waitTimer: NodeJS.Timeout | undefined;
+  readonly #route: PinnedRoute | undefined;
 
   constructor(
     client: ExchangeClient,
     context: HttpProxyContext,
     request: RequestHead,
     isBodyComplete: boolean,
+    route?: PinnedRoute,
   ) {
     this.#client = client;
     this.#context = context;
     this.#request = request;
     this.#isBodyComplete = isBodyComplete;
+    this.#route = route;
   }
 
   /** Starts the exchange: answers Expect: 100-continue itself (the body must be buffered here anyway), then dispatches. */
@@ -199,7 +220,12 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
 
   #dispatch(): void {
     const nowMs = performance.now();
-    const upstream = this.#context.registry.pick(nowMs, this.#tried);
+    const route = this.#route;
+    if (route?.upstream.isRemoved) {
+      this.#respondError(502, `Bad gateway: ${route.description} has ended`);
+      return;
+    }
+    const upstream = route?.upstream ?? this.#context.registry.pick(nowMs, this.#tried);
     if (upstream === undefined) {
       this.#wait(nowMs);
       return;
@@ -328,6 +354,7 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
     this.#isUpstreamReusable = response.isUpstreamKeepAlive;
     (this.#upstream as Upstream).countResponse(response.status);
     let head = response.clientHead;
+    if (this.#route !== undefined) head += this.#route.responseHeaders;
     if (!isKeepAlive) head += 'connection: close\r\n\r\n';
     else if (request.isHttp10) head += 'connection: keep-alive\r\n\r\n';
     else head += '\r\n';
@@ -419,7 +446,7 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
     this.#phase = DONE;
     const socket = (this.#connection as UpstreamConnection).detach();
     this.#connection = undefined;
-    const head = `${response.clientHead}connection: upgrade\r\nupgrade: ${response.upgrade}\r\n\r\n`;
+    const head = `${response.clientHead}${this.#route?.responseHeaders ?? ''}connection: upgrade\r\nupgrade: ${response.upgrade}\r\n\r\n`;
     this.#client.startTunnel(head, upstreamBytes, socket, () => {
       upstream.outstanding--;
     });
@@ -481,6 +508,7 @@ export class ProxyExchange implements UpstreamConnectionOwner, UpstreamWaiter {
 
   /** Why the request cannot be retried, or undefined when it can. */
   #retryRefusal(wasConnecting: boolean): string | undefined {
+    if (this.#route !== undefined) return `it is bound to ${this.#route.description}`;
     if (this.#hasResponseBytes) return 'part of a response had arrived, so it was not retried';
     if (this.#hasDiscardedSentBody) {
       return 'its body was larger than the replay limit, so it was not retried';

@@ -4,6 +4,8 @@ import type { BodyKind } from './body-framer.js';
 export interface RequestHead {
   errorStatus: 0;
   method: string;
+  /** The request target as sent (origin form: path and query). */
+  target: string;
   /** GET, HEAD, OPTIONS, PUT and DELETE: safe to send twice. */
   isIdempotent: boolean;
   isHeadMethod: boolean;
@@ -207,6 +209,7 @@ export function parseRequestHead(
   return {
     errorStatus: 0,
     method,
+    target: requestLine[2] as string,
     isIdempotent: isIdempotentMethod(method),
     isHeadMethod: method === 'HEAD',
     isHttp10,

@@ -1,0 +1,395 @@
+import type { TaskSettings } from '../config/task-settings.js';
+import { ConflictError, NotFoundError, UsageError } from '../errors.js';
+import type { TimerHandle } from '../process/runtime.js';
+import { Allocator } from './allocator.js';
+import { LeaseBook, type LeaseClock } from './lease-book.js';
+import { instancesToRemove, instancesToStart } from './ready-buffer.js';
+import { newTaskId, taskIdProblem } from './task-id.js';
+
+/** One allocated task: an instance's process reserved for one owner. */
+export interface Task {
+  id: string;
+  instance: number;
+  /** The process the task runs in: a task never moves to another process. */
+  pid: number;
+  /** Who allocated it (a client's name, or null); the proxy tells when the owner leaves. */
+  owner: string | null;
+  /** Epoch ms of the allocation. */
+  createdAt: number;
+  /** Connections to the task through the proxy now. */
+  connections: number;
+  isOwnerConnected: boolean;
+}
+
+/** Why a task ended, for events and history. */
+export type TaskEnd =
+  /** Its owner's last connection closed (`endWhen: owner-leaves`, or after `grace`). */
+  | 'owner-left'
+  /** `tend close`, or the API's DELETE. */
+  | 'closed'
+  /** Its process exited. */
+  | 'exited'
+  /** Its process said SHUTDOWN=1 or STOPPING=1. */
+  | 'shutdown'
+  /** Its process said TASK_STATE=free. */
+  | 'freed'
+  /** The program was deleted. */
+  | 'removed';
+
+/** What a task program's process may say about its task on its notify channel. */
+export type TaskSaying = 'free' | 'allocated' | 'shutdown';
+
+/** One instance of the fleet as the task book needs it. */
+export interface FleetMember {
+  instance: number;
+  port: number | null;
+  /** The current process, or null (starting slot, stopped, or asked for and not there yet). */
+  pid: number | null;
+  /** Ready to take a client: online and passing its readiness checks. */
+  isReady: boolean;
+}
+
+/** The fleet a TaskBook hands instances out of: the daemon's pool of a task program. */
+export interface TaskFleet {
+  readonly name: string;
+  /** The most and the fewest instances the fleet may have. */
+  readonly max: number;
+  readonly min: number;
+  /** The program's task settings, read at each use (they may change). */
+  settings(): TaskSettings;
+  /** Whether the program is meant to run: a stopped one is neither refilled nor trimmed. */
+  isRunning(): boolean;
+  /** The instances by index, those asked for (`grow`) and not there yet included. */
+  members(): FleetMember[];
+  /** Whether an instance is handed out otherwise (a dispatcher lease): not for a task then. */
+  isTakenElsewhere(instance: number): boolean;
+  /** Adds one instance at the top. */
+  grow(): void;
+  /** Removes `count` instances from the top (they are idle). */
+  shrink(count: number): void;
+  /** Stops process `pid` of an ended task (stop signal, timeout, SIGKILL); its slot gets a fresh one. */
+  retire(instance: number, pid: number): void;
+}
+
+/** Who hears of allocations and ends. */
+export interface TaskListener {
+  allocated(task: Task): void;
+  ended(task: Task, end: TaskEnd): void;
+}
+
+/** What a client asks for. */
+export interface TaskRequest {
+  /** The id the client wants (checked, refused when a live task has it), or null for a fresh one. */
+  id: string | null;
+  owner: string | null;
+  /** How long to wait for a ready idle instance before the refusal. */
+  timeoutMs: number;
+}
+
+/** A task as a previous daemon saved it, to take over with its process. */
+export interface SavedTask {
+  id: string;
+  instance: number;
+  pid: number;
+  owner: string | null;
+  createdAt: number;
+}
+
+interface LiveTask {
+  task: Task;
+  leaseId: string;
+  grace: TimerHandle | null;
+}
+
+/**
+ * The tasks of one task program: allocation on a ready idle instance (through the Allocator, so
+ * no instance twice, waiting up to `max` then refused naming the pool), ids (the client's, or
+ * fresh), and the ending rules (owner leaves per `endWhen`, exit, close, the process's word). A
+ * process that ran a task is never handed out again: its pid is remembered, and the fleet is
+ * told to retire it. After each change the fleet is refilled to `readyBuffer` idle instances
+ * (never past `max`) or trimmed from the top back towards it.
+ */
+export class TaskBook {
+  readonly #fleet: TaskFleet;
+  readonly #clock: LeaseClock;
+  readonly #listener: TaskListener;
+  readonly #leases: LeaseBook;
+  readonly #allocator: Allocator;
+  readonly #byId = new Map<string, LiveTask>();
+  readonly #byInstance = new Map<number, LiveTask>();
+  /** Ids asked for by requests still waiting, so that a second request for one is refused at once. */
+  readonly #pendingIds = new Set<string>();
+  /** Processes that ran a task: never ready for another. */
+  readonly #usedPids = new Set<number>();
+
+  constructor(fleet: TaskFleet, clock: LeaseClock, listener: TaskListener) {
+    this.#fleet = fleet;
+    this.#clock = clock;
+    this.#listener = listener;
+    this.#leases = new LeaseBook(clock);
+    this.#allocator = new Allocator(
+      {
+        name: fleet.name,
+        get max() {
+          return fleet.max;
+        },
+        members: () =>
+          fleet.members().map((member) => ({
+            instance: member.instance,
+            port: member.port,
+            isReady: this.#isAllocatable(member),
+          })),
+        grow: () => fleet.grow(),
+      },
+      this.#leases,
+      clock,
+    );
+  }
+
+  /** Requests waiting for an instance. */
+  get waiting(): number {
+    return this.#allocator.waiting;
+  }
+
+  /** The live tasks, by instance. */
+  list(): Task[] {
+    return [...this.#byInstance.values()]
+      .map((live) => ({ ...live.task }))
+      .sort((a, b) => a.instance - b.instance);
+  }
+
+  /** One live task, or a NotFound. */
+  get(id: string): Task {
+    return { ...this.#require(id).task };
+  }
+
+  /** The live task on `instance`, if any. */
+  onInstance(instance: number): Task | undefined {
+    const live = this.#byInstance.get(instance);
+    return live && { ...live.task };
+  }
+
+  /** Allocates a task on a ready idle instance, waiting (and growing the fleet) when none is. */
+  async allocate(request: TaskRequest): Promise<Task> {
+    const wanted = request.id;
+    if (wanted !== null) {
+      const problem = taskIdProblem(wanted);
+      if (problem) throw new UsageError('TEND_ERR_TASK_ID_INVALID', problem);
+      if (this.#byId.has(wanted) || this.#pendingIds.has(wanted)) {
+        throw new ConflictError(
+          'TEND_ERR_TASK_ID_TAKEN',
+          `\`${this.#fleet.name}\` already has a task \`${wanted}\`; choose another id, or join that task`,
+        );
+      }
+      this.#pendingIds.add(wanted);
+    }
+    try {
+      const allocation = await this.#allocator.allocate({
+        holder: request.owner,
+        ttlMs: null,
+        timeoutMs: request.timeoutMs,
+      });
+      const { instance } = allocation.lease;
+      const pid = this.#fleet.members().find((member) => member.instance === instance)?.pid;
+      if (pid == null) {
+        // Cannot happen: the allocator only grants ready members, which have a process.
+        this.#leases.endForInstance(instance, 'removed');
+        throw new ConflictError(
+          'TEND_ERR_LEASE_CONFLICT',
+          `Instance ${instance} of \`${this.#fleet.name}\` was granted without a process; this is a bug in tend`,
+        );
+      }
+      const task = this.#add({
+        id: wanted ?? this.#freshId(),
+        instance,
+        pid,
+        owner: request.owner,
+        createdAt: this.#clock.now(),
+        leaseId: allocation.lease.id,
+      });
+      this.#settle();
+      return task;
+    } finally {
+      if (wanted !== null) this.#pendingIds.delete(wanted);
+    }
+  }
+
+  /** Ends a task on request (`tend close`); an unknown or ended id is a NotFound. */
+  close(id: string): Task {
+    const live = this.#require(id);
+    this.#end(live, 'closed');
+    return { ...live.task };
+  }
+
+  /** What the proxy says of a task's connections; the owner leaving may end it (per `endWhen`). */
+  setConnections(id: string, count: number, isOwnerConnected: boolean): void {
+    const live = this.#byId.get(id);
+    if (!live) return;
+    const wasOwnerConnected = live.task.isOwnerConnected;
+    live.task.connections = count;
+    live.task.isOwnerConnected = isOwnerConnected;
+    if (isOwnerConnected) {
+      live.grace?.cancel();
+      live.grace = null;
+      return;
+    }
+    if (!wasOwnerConnected) return;
+    const settings = this.#fleet.settings();
+    if (settings.endWhen === 'owner-leaves') this.#end(live, 'owner-left');
+    else if (settings.endWhen === 'grace') {
+      live.grace = this.#clock.setTimer(settings.graceMs, () => {
+        if (this.#byId.get(id) === live) this.#end(live, 'owner-left');
+      });
+    }
+  }
+
+  /** Process `pid` of `instance` exited: its task, if any, ended with it. */
+  processExited(instance: number, pid: number): void {
+    const live = this.#byInstance.get(instance);
+    if (live && live.task.pid === pid) this.#end(live, 'exited');
+    else this.#settle();
+  }
+
+  /**
+   * What process `pid` of `instance` said on its notify channel: `shutdown` and `free` end its
+   * task; `allocated` makes it a task by itself (Agones' SDK.Allocate) when it is idle.
+   * A stale pid is ignored.
+   */
+  processSaid(instance: number, pid: number, saying: TaskSaying): Task | null {
+    const live = this.#byInstance.get(instance);
+    if (saying !== 'allocated') {
+      if (!live || live.task.pid !== pid) return null;
+      this.#end(live, saying === 'free' ? 'freed' : 'shutdown');
+      return { ...live.task };
+    }
+    if (live) return null;
+    const member = this.#fleet.members().find((candidate) => candidate.instance === instance);
+    if (member?.pid !== pid || this.#usedPids.has(pid) || this.#fleet.isTakenElsewhere(instance))
+      return null;
+    const lease = this.#leases.grant(instance, { ttlMs: null, holder: null });
+    const task = this.#add({
+      id: this.#freshId(),
+      instance,
+      pid,
+      owner: null,
+      createdAt: this.#clock.now(),
+      leaseId: lease.id,
+    });
+    this.#settle();
+    return task;
+  }
+
+  /** Takes over a task a previous daemon saved, when its instance still runs that process. */
+  restore(saved: SavedTask): boolean {
+    const member = this.#fleet.members().find((candidate) => candidate.instance === saved.instance);
+    if (
+      member?.pid !== saved.pid ||
+      this.#byInstance.has(saved.instance) ||
+      this.#byId.has(saved.id) ||
+      this.#leases.isLeased(saved.instance)
+    )
+      return false;
+    const lease = this.#leases.grant(saved.instance, { ttlMs: null, holder: saved.owner });
+    this.#add({ ...saved, leaseId: lease.id }, { isSilent: true });
+    return true;
+  }
+
+  /** Call after any change of the fleet: serves waiting requests, refills or trims the buffer. */
+  poolChanged(): void {
+    this.#settle();
+  }
+
+  /** The program is deleted: every task ends (`removed`), every waiting request is refused. */
+  removeAll(reason: string): void {
+    this.#allocator.cancelAll(reason);
+    for (const live of [...this.#byId.values()]) this.#end(live, 'removed');
+  }
+
+  /** Refuses every waiting request (the daemon is stopping). */
+  cancelAll(reason: string): void {
+    this.#allocator.cancelAll(reason);
+  }
+
+  #isAllocatable(member: FleetMember): boolean {
+    return (
+      member.isReady &&
+      member.pid !== null &&
+      !this.#usedPids.has(member.pid) &&
+      !this.#fleet.isTakenElsewhere(member.instance)
+    );
+  }
+
+  #add(
+    fields: Omit<Task, 'connections' | 'isOwnerConnected'> & { leaseId: string },
+    options: { isSilent?: boolean } = {},
+  ): Task {
+    const { leaseId, ...rest } = fields;
+    const live: LiveTask = {
+      task: { ...rest, connections: 0, isOwnerConnected: false },
+      leaseId,
+      grace: null,
+    };
+    this.#byId.set(live.task.id, live);
+    this.#byInstance.set(live.task.instance, live);
+    this.#usedPids.add(live.task.pid);
+    if (!options.isSilent) this.#listener.allocated({ ...live.task });
+    return { ...live.task };
+  }
+
+  #end(live: LiveTask, end: TaskEnd): void {
+    if (this.#byId.get(live.task.id) !== live) return;
+    live.grace?.cancel();
+    live.grace = null;
+    this.#byId.delete(live.task.id);
+    this.#byInstance.delete(live.task.instance);
+    this.#leases.endForInstance(live.task.instance, 'removed');
+    this.#listener.ended({ ...live.task }, end);
+    if (end !== 'exited' && end !== 'removed')
+      this.#fleet.retire(live.task.instance, live.task.pid);
+    if (end !== 'removed') this.#settle();
+  }
+
+  /** Serves waiters, then keeps `readyBuffer` idle instances: grows below it, trims the top above it. */
+  #settle(): void {
+    this.#allocator.poolChanged();
+    if (!this.#fleet.isRunning() || this.#allocator.waiting > 0) return;
+    const members = this.#fleet.members();
+    // Leased counts too: a grant is recorded as a task a microtask later.
+    const isAllocated = members.map(
+      (member) =>
+        this.#leases.isLeased(member.instance) || this.#fleet.isTakenElsewhere(member.instance),
+    );
+    const { readyBuffer } = this.#fleet.settings();
+    const allocated = isAllocated.filter(Boolean).length;
+    const toStart = instancesToStart({
+      total: members.length,
+      allocated,
+      max: this.#fleet.max,
+      readyBuffer,
+    });
+    for (let i = 0; i < toStart; i++) this.#fleet.grow();
+    if (toStart > 0) return;
+    const toRemove = instancesToRemove({ isAllocated, min: this.#fleet.min, readyBuffer });
+    if (toRemove > 0) this.#fleet.shrink(toRemove);
+  }
+
+  #freshId(): string {
+    for (;;) {
+      const id = newTaskId();
+      if (!this.#byId.has(id) && !this.#pendingIds.has(id)) return id;
+    }
+  }
+
+  #require(id: string): LiveTask {
+    const problem = taskIdProblem(id);
+    if (problem) throw new UsageError('TEND_ERR_TASK_ID_INVALID', problem);
+    const live = this.#byId.get(id);
+    if (!live) {
+      throw new NotFoundError(
+        'TEND_ERR_TASK_NOT_FOUND',
+        `\`${this.#fleet.name}\` has no live task \`${id}\`: it was never allocated, or it ended (\`tend tasks ${this.#fleet.name}\` lists the live ones)`,
+      );
+    }
+    return live;
+  }
+}

@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { ProgramSpecSchema } from '../../src/config/program-spec.js';
+import { EventBus } from '../../src/core/event-bus.js';
+import type { TendEvent } from '../../src/core/events.js';
+import { ProgramCore } from '../../src/core/program-core.js';
+import { createLeaseService } from '../../src/daemon/lease-service.js';
+import { feedProxies } from '../../src/daemon/proxy-feed.js';
+import { createTaskService, type TaskService } from '../../src/daemon/task-service.js';
+import { readJsonLines, writeJsonLine } from '../../src/proxy/json-lines.js';
+import { makeTempHome } from '../helpers/temp-home.js';
+import { FakeRuntime } from '../supervisor/fake-runtime.js';
+
+type Message = Record<string, unknown> & { type: string };
+
+/**
+ * The proxy's end of a task program's control socket: answers `configure` with `listening`,
+ * keeps every message, and resolves a wait as soon as a matching one arrives.
+ */
+function fakeProxy(t: TestContext, socketPath: string) {
+  const received: Message[] = [];
+  const waiters: Array<{ match: (message: Message) => boolean; resolve: (m: Message) => void }> =
+    [];
+  let socket: Socket | undefined;
+  const server = createServer((connection) => {
+    socket = connection;
+    readJsonLines(
+      connection,
+      1 << 20,
+      (value) => {
+        const message = value as Message;
+        received.push(message);
+        if (message.type === 'configure') {
+          writeJsonLine(connection, { type: 'listening', host: '127.0.0.1', port: 8000 });
+        }
+        for (const waiter of waiters.splice(0)) {
+          if (waiter.match(message)) waiter.resolve(message);
+          else waiters.push(waiter);
+        }
+      },
+      () => {},
+    );
+  });
+  server.listen(socketPath);
+  t.after(() => {
+    socket?.destroy();
+    server.close();
+  });
+  return {
+    received,
+    send: (message: Message) => {
+      assert.ok(socket, 'the daemon is connected');
+      writeJsonLine(socket, message);
+    },
+    /** The first message from now on that matches. */
+    next: (match: (message: Message) => boolean): Promise<Message> =>
+      new Promise((resolve) => waiters.push({ match, resolve })),
+  };
+}
+
+async function makeTaskProgram(t: TestContext, extra: Record<string, unknown> = {}) {
+  const home = makeTempHome(t);
+  const runDir = join(home, 'run');
+  const runtime = new FakeRuntime();
+  const bus = new EventBus({ now: () => runtime.now() });
+  const events: TendEvent[] = [];
+  bus.subscribe((event) => {
+    events.push(event);
+    // A process asked to stop exits at once.
+    if (event.kind === 'instance.state' && event.state === 'stopping' && event.pid !== null) {
+      const { pid } = event;
+      queueMicrotask(() => runtime.exit(pid, { signal: 'SIGTERM' }));
+    }
+  });
+  let tasks: TaskService | undefined;
+  const core = new ProgramCore({
+    runtime,
+    bus,
+    output: { prepare: async () => {}, remove: () => {} },
+    runDir,
+    onProblem: () => {},
+    onTaskMessage: (name, message, reply) => tasks?.onProxyMessage(name, message, reply),
+  });
+  feedProxies(bus, core);
+  const leases = createLeaseService(
+    bus,
+    core,
+    runtime,
+    () => {},
+    (name, instance) => Boolean(tasks?.isReserved(name, instance)),
+  );
+  // The instances have no task FIFO here: telling them fails, which is only reported.
+  tasks = createTaskService({ bus, core, clock: runtime, leases, home, onProblem: () => {} });
+  tasks.restore(new Map());
+  mkdirSync(runDir, { recursive: true });
+  const proxy = fakeProxy(t, join(runDir, 'room.proxy.sock'));
+  const configured = proxy.next((message) => message.type === 'configure');
+  await core.add(
+    ProgramSpecSchema.parse({
+      name: 'room',
+      command: 'node',
+      cwd: '/',
+      port: 7000,
+      readiness: 'none',
+      max: 3,
+      proxy: { port: 8000 },
+      tasks: { readyBuffer: 1, endWhen: 'owner-leaves' },
+      ...extra,
+    }),
+  );
+  const configure = await configured;
+  return { core, runtime, events, proxy, configure, tasks };
+}
+
+test('the proxy of a task program is configured with its task settings and answers allocate-task', async (t) => {
+  const { core, proxy, configure, tasks, events } = await makeTaskProgram(t);
+  assert.deepEqual(configure.tasks, {
+    readyBuffer: 1,
+    endWhen: 'owner-leaves',
+    graceMs: 30_000,
+    connectWaitMs: 10_000,
+  });
+
+  const table = proxy.next(
+    (message) => message.type === 'tasks' && (message.tasks as unknown[]).length === 1,
+  );
+  const rotation = proxy.next(
+    (message) =>
+      message.type === 'upstreams' &&
+      (message.upstreams as Array<{ instance: number; isReady: boolean }>).some(
+        (member) => member.instance === 0 && !member.isReady,
+      ),
+  );
+  const answer = proxy.next((message) => message.requestId === 'r1');
+  proxy.send({ type: 'allocate-task', requestId: 'r1', id: 'room-1', owner: 'alice' });
+  assert.deepEqual(await answer, {
+    type: 'task-allocated',
+    requestId: 'r1',
+    task: {
+      id: 'room-1',
+      instance: 0,
+      host: '127.0.0.1',
+      port: 7000,
+      state: 'ready',
+      owner: 'alice',
+    },
+  });
+  assert.deepEqual((await table).tasks, [
+    { id: 'room-1', instance: 0, port: 7000, state: 'ready', owner: 'alice', host: '127.0.0.1' },
+  ]);
+  await rotation;
+  assert.equal(core.get('room').spec.instances, 2, 'the buffer was refilled');
+
+  const refused = proxy.next((message) => message.requestId === 'r2');
+  proxy.send({ type: 'allocate-task', requestId: 'r2', id: 'room-1', owner: 'bob' });
+  assert.deepEqual(await refused, {
+    type: 'refused',
+    requestId: 'r2',
+    status: 409,
+    code: 'TEND_ERR_TASK_ID_TAKEN',
+    message: '`room` already has a task `room-1`; choose another id, or join that task',
+  });
+  const invalid = proxy.next((message) => message.requestId === 'r3');
+  proxy.send({ type: 'allocate-task', requestId: 'r3', id: '../x', owner: 'bob' });
+  assert.equal((await invalid).status, 400);
+
+  // The dispatcher through the proxy port: a lease on an instance that runs no task.
+  const lease = proxy.next((message) => message.requestId === 'l1');
+  proxy.send({
+    type: 'allocate-lease',
+    requestId: 'l1',
+    holder: 'w',
+    ttlMs: null,
+    timeoutMs: 1_000,
+  });
+  const granted = await lease;
+  assert.equal(granted.type, 'lease-granted');
+  assert.equal((granted.lease as { instance: number }).instance, 1);
+
+  // The owner connects, then leaves: the task ends, its table entry goes, its process is replaced.
+  const pid = core.get('room').pool.instance(0)?.pid;
+  const emptied = proxy.next(
+    (message) => message.type === 'tasks' && (message.tasks as unknown[]).length === 0,
+  );
+  proxy.send({ type: 'task-connections', id: 'room-1', count: 1, isOwnerConnected: true });
+  proxy.send({ type: 'task-connections', id: 'room-1', count: 0, isOwnerConnected: false });
+  await emptied;
+  assert.deepEqual(tasks.list('room'), []);
+  const ended = events.find((event) => event.kind === 'task.ended');
+  assert.ok(ended && ended.kind === 'task.ended');
+  assert.deepEqual([ended.task, ended.end], ['room-1', 'owner-left']);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.notEqual(core.get('room').pool.instance(0)?.pid, pid, 'a fresh process in its slot');
+});
+
+test('a task process that exits for good (restart never) ends its task, and its slot gets a fresh process', async (t) => {
+  const { core, runtime, tasks, events } = await makeTaskProgram(t, { restart: 'never' });
+  const task = await tasks.allocate('room', { id: 'done', owner: null, timeoutMs: 1_000 });
+  runtime.exit(task.pid, { code: 0 });
+  await new Promise((resolve) => setImmediate(resolve));
+  const ended = events.find((event) => event.kind === 'task.ended');
+  assert.ok(ended && ended.kind === 'task.ended' && ended.end === 'exited');
+  const slot = core.get('room').pool.instance(task.instance);
+  assert.equal(slot?.state, 'online', 'started again although its policy is never');
+  assert.notEqual(slot?.pid, task.pid);
+  await core.stop('room');
+  assert.equal(
+    core.get('room').pool.instance(task.instance)?.state,
+    'stopped',
+    'a stopped program is not refilled',
+  );
+});

@@ -1,0 +1,329 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { TASK_DEFAULTS, type TaskSettings } from '../../src/config/task-settings.js';
+import { TendError } from '../../src/errors.js';
+import { instancesToRemove } from '../../src/tasks/ready-buffer.js';
+import {
+  type FleetMember,
+  type Task,
+  TaskBook,
+  type TaskEnd,
+  type TaskFleet,
+} from '../../src/tasks/task-book.js';
+import { FakeRuntime } from '../supervisor/fake-runtime.js';
+
+/**
+ * A fake fleet: `ready` instances with processes (pids 100, 101…); grown instances have no
+ * process until `start(i)`; a retired instance's process is gone until `start(i)` gives it a new pid.
+ */
+function makeFleet(options: {
+  ready: number;
+  max: number;
+  min?: number;
+  settings?: Partial<TaskSettings>;
+}) {
+  let nextPid = 100;
+  const members: FleetMember[] = Array.from({ length: options.ready }, (_, instance) => ({
+    instance,
+    port: 7000 + instance,
+    pid: nextPid++,
+    isReady: true,
+  }));
+  const settings: TaskSettings = { ...TASK_DEFAULTS, ...options.settings };
+  const retired: Array<{ instance: number; pid: number }> = [];
+  const takenElsewhere = new Set<number>();
+  const events: string[] = [];
+  let isRunning = true;
+  const fleet: TaskFleet = {
+    name: 'room',
+    max: options.max,
+    min: options.min ?? 1,
+    settings: () => settings,
+    isRunning: () => isRunning,
+    members: () => members.map((member) => ({ ...member })),
+    isTakenElsewhere: (instance) => takenElsewhere.has(instance),
+    grow: () => {
+      members.push({
+        instance: members.length,
+        port: 7000 + members.length,
+        pid: null,
+        isReady: false,
+      });
+    },
+    shrink: (count) => {
+      members.splice(members.length - count, count);
+    },
+    retire: (instance, pid) => {
+      retired.push({ instance, pid });
+      const member = members[instance];
+      if (member) Object.assign(member, { pid: null, isReady: false });
+    },
+  };
+  const clock = new FakeRuntime();
+  const book = new TaskBook(fleet, clock, {
+    allocated: (task: Task) => events.push(`allocated ${task.id} on ${task.instance}`),
+    ended: (task: Task, end: TaskEnd) => events.push(`ended ${task.id} ${end}`),
+  });
+  /** A fresh ready process for instance `i` (a grown one, or a retired one's replacement). */
+  const start = (instance: number) => {
+    const member = members[instance];
+    assert.ok(member, `instance ${instance} exists`);
+    Object.assign(member, { pid: nextPid++, isReady: true });
+    book.poolChanged();
+  };
+  return {
+    book,
+    clock,
+    members,
+    retired,
+    events,
+    takenElsewhere,
+    start,
+    stop: () => {
+      isRunning = false;
+    },
+  };
+}
+
+const REQUEST = { id: null, owner: 'alice', timeoutMs: 1_000 };
+
+test('a task goes to the lowest ready idle instance, with a fresh id, its owner, pid and time', async () => {
+  const { book, clock, events } = makeFleet({ ready: 2, max: 4 });
+  const task = await book.allocate(REQUEST);
+  assert.equal(task.instance, 0);
+  assert.equal(task.pid, 100);
+  assert.equal(task.owner, 'alice');
+  assert.equal(task.createdAt, clock.now());
+  assert.match(task.id, /^t[a-z0-9]{10,}$/);
+  assert.deepEqual(events, [`allocated ${task.id} on 0`]);
+  assert.deepEqual(book.list(), [task]);
+});
+
+test('the id a client asks for is checked, and a second live task with it is refused 409', async () => {
+  const { book, start } = makeFleet({ ready: 3, max: 3 });
+  const task = await book.allocate({ ...REQUEST, id: 'room-42' });
+  assert.equal(task.id, 'room-42');
+  await assert.rejects(
+    book.allocate({ ...REQUEST, id: 'room-42' }),
+    isTendError('TEND_ERR_TASK_ID_TAKEN', /already has a task `room-42`/),
+  );
+  await assert.rejects(
+    book.allocate({ ...REQUEST, id: '../x' }),
+    isTendError('TEND_ERR_TASK_ID_INVALID'),
+  );
+  await assert.rejects(
+    book.allocate({ ...REQUEST, id: 'x'.repeat(10_000) }),
+    isTendError('TEND_ERR_TASK_ID_INVALID', /at most 64/),
+  );
+  book.close('room-42');
+  start(0);
+  assert.equal(
+    (await book.allocate({ ...REQUEST, id: 'room-42' })).id,
+    'room-42',
+    'an ended task frees its id',
+  );
+});
+
+test('two requests for one id while both wait: the second is refused at once', async () => {
+  const { book, start } = makeFleet({ ready: 0, max: 2 });
+  const first = book.allocate({ ...REQUEST, id: 'same' });
+  await assert.rejects(
+    book.allocate({ ...REQUEST, id: 'same' }),
+    isTendError('TEND_ERR_TASK_ID_TAKEN'),
+  );
+  start(0);
+  assert.equal((await first).id, 'same');
+});
+
+test('many requests at once never share an instance; past max they wait, then are refused naming the pool', async () => {
+  const { book, clock } = makeFleet({ ready: 5, max: 5, settings: { readyBuffer: 0 } });
+  const tasks = await Promise.all(Array.from({ length: 5 }, () => book.allocate(REQUEST)));
+  assert.equal(new Set(tasks.map((task) => task.instance)).size, 5);
+  const late = book.allocate(REQUEST);
+  clock.advance(1_000);
+  await assert.rejects(late, isTendError('TEND_ERR_ALLOCATION_TIMEOUT', /`room`.*max 5/));
+});
+
+test('the buffer is refilled after each allocation, never past max', async () => {
+  const { book, members, start } = makeFleet({ ready: 2, max: 4, settings: { readyBuffer: 2 } });
+  await book.allocate(REQUEST);
+  assert.equal(members.length, 3, 'one more so that 2 stay idle');
+  start(2);
+  await book.allocate(REQUEST);
+  await book.allocate(REQUEST);
+  assert.equal(members.length, 4, 'max 4: no further');
+});
+
+test('with none ready, the fleet grows and the request is served once the new instance is ready', async () => {
+  const { book, members, start } = makeFleet({ ready: 1, max: 3, settings: { readyBuffer: 0 } });
+  await book.allocate(REQUEST);
+  const second = book.allocate({ ...REQUEST, owner: 'bob' });
+  assert.equal(members.length, 2);
+  start(1);
+  const task = await second;
+  assert.deepEqual([task.instance, task.owner], [1, 'bob']);
+});
+
+test('an ended task retires its process, which is never handed out again', async () => {
+  const { book, retired, members, events, start } = makeFleet({
+    ready: 1,
+    max: 1,
+    settings: { readyBuffer: 0 },
+  });
+  const task = await book.allocate(REQUEST);
+  const closed = book.close(task.id);
+  assert.equal(closed.id, task.id);
+  assert.deepEqual(retired, [{ instance: 0, pid: 100 }]);
+  assert.deepEqual(events.slice(1), [`ended ${task.id} closed`]);
+  // Even if the old process still looked ready, it is not handed out again.
+  Object.assign(members[0] as FleetMember, { pid: 100, isReady: true });
+  const next = book.allocate({ ...REQUEST, owner: 'bob' });
+  let isServed = false;
+  void next.then(() => {
+    isServed = true;
+  });
+  await Promise.resolve();
+  assert.equal(isServed, false, 'pid 100 ran a task: not for bob');
+  start(0);
+  const fresh = await next;
+  assert.deepEqual([fresh.instance, fresh.pid], [0, 101]);
+  assert.throws(() => book.close(task.id), isTendError('TEND_ERR_TASK_NOT_FOUND'));
+});
+
+test('owner-leaves: the task ends when its owner disconnects, not before it connected', async () => {
+  const { book, events } = makeFleet({ ready: 2, max: 2 });
+  const task = await book.allocate(REQUEST);
+  book.setConnections(task.id, 0, false);
+  assert.equal(book.list().length, 1, 'an owner that never connected did not leave');
+  book.setConnections(task.id, 2, true);
+  book.setConnections(task.id, 1, true);
+  assert.deepEqual(book.get(task.id).connections, 1);
+  book.setConnections(task.id, 1, false);
+  assert.equal(book.list().length, 0);
+  assert.equal(events.at(-1), `ended ${task.id} owner-left`);
+});
+
+test('grace: the task waits graceMs for its owner, and lives on when it is back', async () => {
+  const { book, clock, events } = makeFleet({
+    ready: 2,
+    max: 2,
+    settings: { endWhen: 'grace', graceMs: 5_000 },
+  });
+  const task = await book.allocate(REQUEST);
+  book.setConnections(task.id, 1, true);
+  book.setConnections(task.id, 0, false);
+  clock.advance(4_999);
+  book.setConnections(task.id, 1, true);
+  clock.advance(10_000);
+  assert.equal(book.list().length, 1, 'back within the grace: kept');
+  book.setConnections(task.id, 0, false);
+  clock.advance(4_999);
+  assert.equal(book.list().length, 1);
+  clock.advance(1);
+  assert.equal(book.list().length, 0);
+  assert.equal(events.at(-1), `ended ${task.id} owner-left`);
+});
+
+test('explicit: only close, exit or the process itself end the task', async () => {
+  const { book, events, retired } = makeFleet({
+    ready: 3,
+    max: 3,
+    settings: { endWhen: 'explicit' },
+  });
+  const [a, b, c] = await Promise.all([
+    book.allocate(REQUEST),
+    book.allocate(REQUEST),
+    book.allocate(REQUEST),
+  ]);
+  assert.ok(a && b && c);
+  book.setConnections(a.id, 1, true);
+  book.setConnections(a.id, 0, false);
+  assert.equal(book.list().length, 3);
+  book.processExited(a.instance, a.pid);
+  assert.equal(book.processSaid(b.instance, 9999, 'shutdown'), null, 'a stale pid is ignored');
+  book.processSaid(b.instance, b.pid, 'shutdown');
+  book.processSaid(c.instance, c.pid, 'free');
+  assert.deepEqual(events.slice(3), [
+    `ended ${a.id} exited`,
+    `ended ${b.id} shutdown`,
+    `ended ${c.id} freed`,
+  ]);
+  assert.deepEqual(
+    retired.map((entry) => entry.instance),
+    [1, 2],
+    'an exited process is not stopped again',
+  );
+});
+
+test('a process may allocate itself (TASK_STATE=allocated) when idle', async () => {
+  const { book, events } = makeFleet({ ready: 2, max: 3 });
+  const self = book.processSaid(1, 101, 'allocated');
+  assert.ok(self);
+  assert.deepEqual([self.instance, self.owner], [1, null]);
+  assert.equal(book.processSaid(1, 101, 'allocated'), null, 'once');
+  assert.equal((await book.allocate(REQUEST)).instance, 0, 'instance 1 is taken');
+  assert.equal(events[0], `allocated ${self.id} on 1`);
+});
+
+test('instances handed out by the dispatcher are not for tasks, and count as allocated for the buffer', async () => {
+  const { book, takenElsewhere, members } = makeFleet({
+    ready: 2,
+    max: 4,
+    settings: { readyBuffer: 1 },
+  });
+  takenElsewhere.add(0);
+  const task = await book.allocate(REQUEST);
+  assert.equal(task.instance, 1);
+  assert.equal(members.length, 3, 'two allocated (a lease and a task): one more for the buffer');
+});
+
+test('once tasks end the fleet shrinks from the top back to its buffer, never below min', async () => {
+  const { book, members, start } = makeFleet({ ready: 1, max: 4, settings: { readyBuffer: 1 } });
+  const first = await book.allocate(REQUEST);
+  start(1);
+  const second = await book.allocate(REQUEST);
+  start(2);
+  assert.equal(members.length, 3);
+  book.close(second.id);
+  start(1);
+  assert.equal(members.length, 2, 'instance 2 (idle, on top) went: one idle left besides the task');
+  book.close(first.id);
+  start(0);
+  assert.equal(members.length, 1);
+  assert.equal(instancesToRemove({ isAllocated: [false, true, false], min: 1, readyBuffer: 0 }), 1);
+  assert.equal(instancesToRemove({ isAllocated: [false, false], min: 2, readyBuffer: 0 }), 0);
+});
+
+test('a stopped program is neither refilled nor trimmed', async () => {
+  const { book, members, stop } = makeFleet({ ready: 1, max: 4, settings: { readyBuffer: 1 } });
+  stop();
+  await book.allocate(REQUEST);
+  assert.equal(members.length, 1);
+});
+
+test('a saved task is taken over only with the same process; removal ends every task', async () => {
+  const { book, events } = makeFleet({ ready: 2, max: 2 });
+  assert.equal(
+    book.restore({ id: 'kept', instance: 0, pid: 100, owner: 'alice', createdAt: 5 }),
+    true,
+  );
+  assert.equal(
+    book.restore({ id: 'gone', instance: 1, pid: 4242, owner: 'bob', createdAt: 5 }),
+    false,
+  );
+  assert.deepEqual(events, [], 'a taken-over task is not allocated again');
+  assert.equal(book.get('kept').createdAt, 5);
+  assert.equal((await book.allocate(REQUEST)).instance, 1);
+  book.removeAll('deleted');
+  assert.equal(book.list().length, 0);
+  assert.match(events.at(-1) ?? '', /removed$/);
+});
+
+function isTendError(code: string, message?: RegExp) {
+  return (error: unknown) => {
+    assert.ok(error instanceof TendError, String(error));
+    assert.equal(error.code, code);
+    if (message) assert.match(error.message, message);
+    return true;
+  };
+}
