@@ -174,6 +174,20 @@ test('a task process that says SHUTDOWN=1 ends its task; bad task input is refus
     );
   });
 
+  // An idle instance may take a task by itself (Agones' SDK.Allocate).
+  const idle = await tend.until('an idle ready instance', async () => {
+    const program = await tend.program('room');
+    return program.instances.find(
+      (instance) => instance.status === 'online' && instance.pid !== task.pid,
+    );
+  });
+  await fetch(`http://127.0.0.1:${idle.port}/allocated`);
+  const self = await tend.until('the instance allocated itself', async () => {
+    const program = await tend.program('room');
+    return program.tasks?.find((live) => live.instance === idle.instance);
+  });
+  assert.deepEqual([self.pid, self.owner], [idle.pid, null]);
+
   const notTasks = await tend.run(['tasks', 'plain']);
   assert.equal(notTasks.code, 1);
   assert.match(notTasks.stderr, /`plain` is not a task program/);
