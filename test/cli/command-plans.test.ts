@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { findCommand } from '../../src/cli/command-table.js';
 import { planLogs } from '../../src/cli/commands/logs.js';
+import { planNotify } from '../../src/cli/commands/notify.js';
 import { planSignal } from '../../src/cli/commands/signal.js';
 import { existingCandidateOf, planNewProgram } from '../../src/cli/commands/start.js';
 import { checkOptionValues } from '../../src/cli/option-values.js';
@@ -319,4 +320,17 @@ test('start: --tasks and its settings land in the spec; a setting without --task
       /Expected --tasks with --ready-buffer/.test(error.message),
   );
   assert.throws(() => parse('start', ['--tasks', '--end-when', 'sometimes', 'node', 'x.js']));
+});
+
+test("notify: --free, --allocated and --shutdown are tend's task lines; --free with --allocated is refused", () => {
+  assert.equal(
+    planNotify(parse('notify', ['--status', 'done', '--free', '--shutdown'])),
+    'STATUS=done\nTASK_STATE=free\nSHUTDOWN=1\n',
+  );
+  assert.equal(planNotify(parse('notify', ['--allocated'])), 'TASK_STATE=allocated\n');
+  assert.throws(
+    () => planNotify(parse('notify', ['--free', '--allocated'])),
+    (error: unknown) =>
+      error instanceof TendError && error.code === 'TEND_ERR_USAGE_INVALID_ARGUMENT',
+  );
 });

@@ -31,6 +31,18 @@ async function taskEvents(tend: TendUnderTest): Promise<TendEvent[]> {
   return events;
 }
 
+/** How long a wait may take: a started process must be ready, on a 2-core machine shared with other runs. */
+const WAIT_MS = 30_000;
+
+/** `tend.until` with WAIT_MS. */
+function waitFor<T>(
+  tend: TendUnderTest,
+  what: string,
+  check: () => Promise<T | undefined | false>,
+): Promise<T> {
+  return tend.until(what, check, WAIT_MS);
+}
+
 const idleReady = (program: ProgramDetail): number =>
   program.instances.filter(
     (instance) =>
@@ -70,7 +82,7 @@ test('a task program: allocate through the API, the process learns its task, ten
     [task.id, task.instance, task.port, task.owner],
     ['room-42', 0, base, 'alice smith'],
   );
-  await tend.until('the process says it got its task', async () => {
+  await waitFor(tend, 'the process says it got its task', async () => {
     const instance = (await tend.program('room')).instances[0];
     return instance?.statusText === 'task room-42' || undefined;
   });
@@ -82,14 +94,10 @@ test('a task program: allocate through the API, the process learns its task, ten
   assert.deepEqual([answer.task, answer.owner, answer.pid], ['room-42', 'alice smith', task.pid]);
 
   // The buffer is refilled: a second instance is started and ready, idle.
-  await tend.until(
-    'one idle ready instance besides the task',
-    async () => {
-      const program = await tend.program('room');
-      return (program.instances.length === 2 && idleReady(program) === 1) || undefined;
-    },
-    30_000,
-  );
+  await waitFor(tend, 'one idle ready instance besides the task', async () => {
+    const program = await tend.program('room');
+    return (program.instances.length === 2 && idleReady(program) === 1) || undefined;
+  });
 
   const listed = await tend.ok(['tasks', 'room']);
   assert.match(listed, /room\s+0\s+room-42\s+alice smith\s+\S+\s+0/);
@@ -106,17 +114,21 @@ test('a task program: allocate through the API, the process learns its task, ten
   // tend close stops the task's process (a fresh one takes its slot) and the fleet shrinks back.
   const closed = await tend.ok(['close', 'room', 'room-42']);
   assert.match(closed, /Closed task room-42 of room: instance 0/);
-  await tend.until('the closed task is gone, its process replaced, one idle instance', async () => {
-    const program = await tend.program('room');
-    const first = program.instances[0];
-    return (
-      (program.tasks?.length === 0 &&
-        first?.pid !== task.pid &&
-        first?.status === 'online' &&
-        program.instances.length === 1) ||
-      undefined
-    );
-  });
+  await waitFor(
+    tend,
+    'the closed task is gone, its process replaced, one idle instance',
+    async () => {
+      const program = await tend.program('room');
+      const first = program.instances[0];
+      return (
+        (program.tasks?.length === 0 &&
+          first?.pid !== task.pid &&
+          first?.status === 'online' &&
+          program.instances.length === 1) ||
+        undefined
+      );
+    },
+  );
   const again = await tend.run(['close', 'room', 'room-42']);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /no live task `room-42`/);
@@ -126,7 +138,7 @@ test('a task program: allocate through the API, the process learns its task, ten
     .body;
   assert.match(second.id, /^t[a-z0-9]+$/);
   process.kill(second.pid, 'SIGKILL');
-  await tend.until('the task of the killed process ended', async () => {
+  await waitFor(tend, 'the task of the killed process ended', async () => {
     const program = await tend.program('room');
     return program.tasks?.length === 0 || undefined;
   });
@@ -166,13 +178,27 @@ test('a task process that says SHUTDOWN=1 ends its task; bad task input is refus
   await tend.ok(['start', '--name', 'plain', '--', ...fixture('forever')]);
   const task = (await tend.api<TaskReply>('POST', '/v1/programs/room/tasks', {})).body;
   await fetch(`http://127.0.0.1:${task.port}/shutdown`);
-  await tend.until('the task ended on its own word', async () => {
+  await waitFor(tend, 'the task ended on its own word', async () => {
     const program = await tend.program('room');
     return (
       (program.tasks?.length === 0 && program.instances[task.instance]?.pid !== task.pid) ||
       undefined
     );
   });
+
+  // An idle instance may take a task by itself (Agones' SDK.Allocate).
+  const idle = await waitFor(tend, 'an idle ready instance', async () => {
+    const program = await tend.program('room');
+    return program.instances.find(
+      (instance) => instance.status === 'online' && instance.pid !== task.pid,
+    );
+  });
+  await fetch(`http://127.0.0.1:${idle.port}/allocated`);
+  const self = await waitFor(tend, 'the instance allocated itself', async () => {
+    const program = await tend.program('room');
+    return program.tasks?.find((live) => live.instance === idle.instance);
+  });
+  assert.deepEqual([self.pid, self.owner], [idle.pid, null]);
 
   const notTasks = await tend.run(['tasks', 'plain']);
   assert.equal(notTasks.code, 1);
@@ -214,14 +240,10 @@ test('tasks survive tend daemon reload with their processes, and the process get
   const task = (
     await tend.api<TaskReply>('POST', '/v1/programs/room/tasks', { id: 'kept', owner: 'alice' })
   ).body;
-  await tend.until(
-    'the buffer is refilled',
-    async () => {
-      const program = await tend.program('room');
-      return (program.instances.length === 2 && idleReady(program) === 1) || undefined;
-    },
-    30_000,
-  );
+  await waitFor(tend, 'the buffer is refilled', async () => {
+    const program = await tend.program('room');
+    return (program.instances.length === 2 && idleReady(program) === 1) || undefined;
+  });
   const idle = (await tend.program('room')).instances[1];
   assert.ok(idle?.pid);
   // A dispatcher's lease on the idle instance; the buffer is refilled for it too.
@@ -229,14 +251,10 @@ test('tasks survive tend daemon reload with their processes, and the process get
     await tend.ok(['allocate', 'room', '--holder', 'w', '--ttl', '1h', '--json']),
   ) as AllocationReply;
   assert.equal(lease.instance, 1);
-  await tend.until(
-    'the buffer is refilled after the lease',
-    async () => {
-      const program = await tend.program('room');
-      return (program.instances.length === 3 && idleReady(program) === 2) || undefined;
-    },
-    30_000,
-  );
+  await waitFor(tend, 'the buffer is refilled after the lease', async () => {
+    const program = await tend.program('room');
+    return (program.instances.length === 3 && idleReady(program) === 2) || undefined;
+  });
   const spare = (await tend.program('room')).instances[2];
   assert.ok(spare?.pid);
 
@@ -259,12 +277,12 @@ test('tasks survive tend daemon reload with their processes, and the process get
   // An adopted idle instance still reads its FIFO: the next task reaches it.
   const next = (await tend.api<TaskReply>('POST', '/v1/programs/room/tasks', { id: 'next' })).body;
   assert.ok(next.pid === spare.pid || next.pid === idle.pid);
-  await tend.until('the adopted process says it got its task', async () => {
+  await waitFor(tend, 'the adopted process says it got its task', async () => {
     const instance = (await tend.program('room')).instances[next.instance];
     return instance?.statusText === 'task next' || undefined;
   });
   await tend.ok(['close', 'room', 'kept']);
-  await tend.until('the task closed after the reload is gone', async () => {
+  await waitFor(tend, 'the task closed after the reload is gone', async () => {
     const program = await tend.program('room');
     return program.tasks?.every((live) => live.id !== 'kept') || undefined;
   });
@@ -286,7 +304,7 @@ test("a dispatcher's worker that says TASK_STATE=free releases its lease, and is
     await tend.ok(['allocate', 'worker', '--holder', 'a', '--json']),
   ) as AllocationReply;
   await fetch(`http://127.0.0.1:${lease.port}/free`);
-  await tend.until('the lease ended on the worker word', async () => {
+  await waitFor(tend, 'the lease ended on the worker word', async () => {
     const leases = await tend.api<AllocationReply[]>('GET', '/v1/programs/worker/leases');
     return leases.body.length === 0 || undefined;
   });
