@@ -157,7 +157,9 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
       const status = await runCommand(process.execPath, [TEND_BIN, 'status', NAME, '--json'], {
         env,
         timeoutMs: slowMs,
+        isFailureAllowed: true,
       });
+      if (status.code !== 0) return undefined;
       const detail = JSON.parse(status.stdout) as
         | { proxy?: { pid: number | null } }
         | { proxy?: { pid: number | null } }[];
@@ -173,10 +175,13 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
   await pollUntil(
     `${pairs} ready instances`,
     async () => {
+      // A daemon busy spawning the fleet may time a request out: that poll is simply retried.
       const listing = await runCommand(process.execPath, [TEND_BIN, 'ls', '--json'], {
         env,
         timeoutMs: slowMs,
+        isFailureAllowed: true,
       });
+      if (listing.code !== 0) return undefined;
       const rows = JSON.parse(listing.stdout) as { status: string }[];
       return rows.filter((row) => row.status === 'online').length >= pairs || undefined;
     },
