@@ -364,7 +364,14 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
     },
     onProxyMessage(name, message, answer) {
       if (message.type === 'task-connections') {
-        fleets.get(name)?.book.setConnections(message.id, message.count, message.isOwnerConnected);
+        fleets
+          .get(name)
+          ?.book.setConnections(
+            message.id,
+            message.count,
+            message.isOwnerConnected,
+            message.hasOwnerGivenUp === true,
+          );
         return;
       }
       const { requestId } = message;

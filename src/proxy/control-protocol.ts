@@ -177,7 +177,14 @@ export type ProxyMessage =
       timeoutMs: number;
     }
   /** A task's connections changed: how many, and whether its owner (the client that allocated it) is among them. */
-  | { type: 'task-connections'; id: string; count: number; isOwnerConnected: boolean };
+  | {
+      type: 'task-connections';
+      id: string;
+      count: number;
+      isOwnerConnected: boolean;
+      /** The owner will not come: its client left while the allocation was in flight, or a POST's owner never connected. */
+      hasOwnerGivenUp?: boolean;
+    };
 
 /** Longest control message accepted, in bytes; a longer line closes the connection. */
 export const MAX_CONTROL_LINE_BYTES = 4 * 1024 * 1024;

@@ -222,7 +222,12 @@ export class TaskBook {
   }
 
   /** What the proxy says of a task's connections; the owner leaving may end it (per `endWhen`). */
-  setConnections(id: string, count: number, isOwnerConnected: boolean): void {
+  setConnections(
+    id: string,
+    count: number,
+    isOwnerConnected: boolean,
+    hasOwnerGivenUp = false,
+  ): void {
     const live = this.#byId.get(id);
     if (!live) return;
     const wasOwnerConnected = live.task.isOwnerConnected;
@@ -233,7 +238,8 @@ export class TaskBook {
       live.grace = null;
       return;
     }
-    if (!wasOwnerConnected) return;
+    // An owner that never connected has not left, unless the proxy says it will not come.
+    if (!wasOwnerConnected && !(hasOwnerGivenUp && live.grace === null)) return;
     const settings = this.#fleet.settings();
     if (settings.endWhen === 'owner-leaves') this.#end(live, 'owner-left');
     else if (settings.endWhen === 'grace') {

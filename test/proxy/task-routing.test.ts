@@ -115,6 +115,7 @@ test('an owner that POSTs /new and never connects is reported gone after connect
     id: 't1',
     count: 0,
     isOwnerConnected: false,
+    hasOwnerGivenUp: true,
   });
 });
 

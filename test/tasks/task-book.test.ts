@@ -203,6 +203,16 @@ test('owner-leaves: the task ends when its owner disconnects, not before it conn
   assert.equal(events.at(-1), `ended ${task.id} owner-left`);
 });
 
+test('an owner that the proxy says will not come (it left before its task was connected) ends the task as if it left', async () => {
+  const { book, events } = makeFleet({ ready: 2, max: 2 });
+  const task = await book.allocate(REQUEST);
+  book.setConnections(task.id, 1, false);
+  assert.equal(book.list().length, 1, 'a joiner without the owner keeps it');
+  book.setConnections(task.id, 0, false, true);
+  assert.equal(book.list().length, 0);
+  assert.equal(events.at(-1), `ended ${task.id} owner-left`);
+});
+
 test('grace: the task waits graceMs for its owner, and lives on when it is back', async () => {
   const { book, clock, events } = makeFleet({
     ready: 2,

@@ -23,6 +23,8 @@ export interface TaskEntry {
   reported: string | undefined;
   /** Set until an owner that allocated with POST connects (or its connect wait runs out). */
   ownerTimer: NodeJS.Timeout | undefined;
+  /** Set when the owner will not come (reportNow); sent with the next report. */
+  hasOwnerGivenUp: boolean;
 }
 
 /**
@@ -84,6 +86,7 @@ export class TaskTable {
         readyWaiters: new Set(),
         reported: undefined,
         ownerTimer: undefined,
+        hasOwnerGivenUp: false,
       };
       this.#entries.set(task.id, entry);
     } else {
@@ -140,6 +143,7 @@ export class TaskTable {
   /** Tells the daemon the task's connections even if they did not change (its owner gave up before connecting). */
   reportNow(entry: TaskEntry): void {
     entry.reported = undefined;
+    entry.hasOwnerGivenUp = true;
     this.#markDirty(entry);
   }
 
@@ -180,6 +184,14 @@ export class TaskTable {
     const state = `${count}:${isOwnerConnected}`;
     if (state === entry.reported) return;
     entry.reported = state;
-    this.#send({ type: 'task-connections', id: entry.task.id, count, isOwnerConnected });
+    const hasOwnerGivenUp = entry.hasOwnerGivenUp && !isOwnerConnected;
+    entry.hasOwnerGivenUp = false;
+    this.#send({
+      type: 'task-connections',
+      id: entry.task.id,
+      count,
+      isOwnerConnected,
+      ...(hasOwnerGivenUp ? { hasOwnerGivenUp } : {}),
+    });
   }
 }
