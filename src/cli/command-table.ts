@@ -216,6 +216,15 @@ const START_OPTIONS: readonly OptionSpec[] = [
     defaultText: `${PROXY_DEFAULTS.responseIdleTimeoutMs / 1000}s`,
     check: { kind: 'duration', minMs: 1, maxMs: PROXY_LIMITS.responseTimeoutMsMax },
   },
+  {
+    long: 'proxy-workers',
+    kind: 'value',
+    valueName: 'N',
+    description:
+      'proxy processes sharing the listening port: more connections than one process may open, and more cores (about 45 MiB each)',
+    defaultText: String(PROXY_DEFAULTS.workers),
+    check: { kind: 'integer', min: 1, max: PROXY_LIMITS.workersMax },
+  },
   JSON_OPTION,
 ];
 

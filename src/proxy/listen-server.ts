@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Server } from 'node:net';
 import type { BoundAddress } from './proxy-listener.js';
 
@@ -6,7 +7,8 @@ export function listenServer(server: Server, host: string, port: number): Promis
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => reject(error);
     server.once('error', onError);
-    server.listen({ host, port, exclusive: true }, () => {
+    // A cluster worker shares the socket its primary bound (exclusive would bind its own).
+    server.listen({ host, port, exclusive: !cluster.isWorker }, () => {
       server.off('error', onError);
       // Once bound, an error is an accept that failed (EMFILE, ENFILE): the client it was for is
       // lost, the listener goes on. Unhandled, it would end the process and every connection.

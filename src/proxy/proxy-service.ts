@@ -9,6 +9,7 @@ import type {
 } from './proxy-options.js';
 import { TcpProxy } from './tcp/tcp-proxy.js';
 import { UpstreamRegistry } from './upstream-registry.js';
+import type { WorkerInstanceStats } from './worker-messages.js';
 
 /** Told once each time an instance goes from healthy to failed, with the errno code or CLOSED. */
 export type UpstreamFailedListener = (instance: number, reason: UpstreamFailureReason) => void;
@@ -77,6 +78,15 @@ export class ProxyService implements SettingsSource {
     return this.#registry.stats(performance.now());
   }
 
+  /** Per-instance counters with each latency window, for the primary to merge. */
+  workerStats(): WorkerInstanceStats[] {
+    const nowMs = performance.now();
+    return this.#registry.upstreams.map((upstream) => ({
+      ...upstream.stats(nowMs),
+      latencyWindow: upstream.latency.window(nowMs),
+    }));
+  }
+
   /** Stops accepting, lets in-flight work finish for up to `graceMs`, then closes everything. */
   close(graceMs: number): Promise<void> {
     return this.#enqueue(async () => {
@@ -107,6 +117,7 @@ export class ProxyService implements SettingsSource {
       retryNonIdempotent: message.retryNonIdempotent,
       responseHeaderTimeoutMs: message.responseHeaderTimeoutMs,
       responseIdleTimeoutMs: message.responseIdleTimeoutMs,
+      workers: message.workers,
     };
     this.#settings = settings;
     this.#registry.balance = settings.balance;
