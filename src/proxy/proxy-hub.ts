@@ -225,6 +225,9 @@ export class ProxyHub {
         return;
       }
       this.#replay(replacement);
+      this.#options.log(
+        `tend proxy: worker ${replacement.id} (pid ${replacement.link.pid}) listens in place of worker ${worker.id}`,
+      );
     });
   }
 

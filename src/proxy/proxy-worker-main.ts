@@ -1,5 +1,6 @@
 import { WORKER_READY } from './cluster-worker-link.js';
 import type { DaemonMessage } from './control-protocol.js';
+import { raiseOpenFileLimit } from './open-file-limit.js';
 import { ProxyEndpoint } from './proxy-endpoint.js';
 import { SHUTDOWN_GRACE_MS } from './proxy-options.js';
 
@@ -15,6 +16,8 @@ interface ShutdownRequest {
  * checked) and relays what the worker says. When the primary dies, node:cluster ends the worker.
  */
 function main(): void {
+  // Inherited from the primary, which raised it; read now for the log line of an EMFILE.
+  raiseOpenFileLimit((line) => process.stderr.write(`${line}\n`));
   const endpoint = new ProxyEndpoint((message) => process.send?.(message));
   let isStopping = false;
   const stop = (graceMs: number): void => {
