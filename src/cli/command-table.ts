@@ -221,7 +221,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     kind: 'value',
     valueName: 'N',
     description:
-      'proxy processes sharing the listening port: more connections than one process may open, and more cores (about 45 MiB each)',
+      'proxy processes sharing the listening port: more connections than one process may open, and more cores (about 57 MiB each)',
     defaultText: String(PROXY_DEFAULTS.workers),
     check: { kind: 'integer', min: 1, max: PROXY_LIMITS.workersMax },
   },

@@ -27,9 +27,10 @@ export const PROXY_DEFAULTS = {
   responseIdleTimeoutMs: 60_000,
   /**
    * Proxy processes sharing the listening socket. One, as nginx's own default: a pool's proxy is
-   * rarely what limits it (a worker relays tens of thousands of requests a second and holds up to
-   * half the open-file limit in connections), and each further worker is a Node process of about
-   * 45 MiB, per pool. Raise it for more connections than one process may hold, or more cores.
+   * rarely what limits it (profiled under wrk, one worker was idle half the time while the
+   * instances were saturated; it holds up to half its open-file limit in connections), and each
+   * further worker is a Node process of about 57 MiB of RSS, per pool. Raise it for more
+   * connections than one process may hold, or for more than a core of proxying.
    */
   workers: 1,
 } as const;
