@@ -16,6 +16,7 @@ import { parseBenchOptions } from './lib/options.js';
 import { type BenchResult, formatVerdict } from './lib/result.js';
 import { runLogFlood } from './log-flood.js';
 import { runProbeCost } from './probe-cost.js';
+import { runProxyConnections } from './proxy-connections.js';
 import { runProxyThroughput } from './proxy-throughput.js';
 import { runReloadUnderLoad } from './reload-under-load.js';
 import { runRestart } from './restart.js';
@@ -31,6 +32,7 @@ const BENCHMARKS: ReadonlyArray<[string, Benchmark]> = [
   ['log-flood', runLogFlood],
   ['chaos-availability', runChaosAvailability],
   ['proxy-throughput', runProxyThroughput],
+  ['proxy-connections', runProxyConnections],
   ['event-latency', runEventLatency],
   ['event-cost', runEventCost],
   ['heartbeat-hang', runHeartbeatHang],

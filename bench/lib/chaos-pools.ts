@@ -19,6 +19,8 @@ export interface TendPoolSpec {
   proxyPort: number;
   proxyMode: 'http' | 'tcp';
   chaosRate: number;
+  /** `--proxy-workers` (tend's default when not given). */
+  proxyWorkers?: number;
 }
 
 /** Starts a pool with `tend start --instances N --port P --proxy-port Q --proxy-mode M --env CHAOS_RATE=…`. */
@@ -38,6 +40,7 @@ export async function startTendPool(manager: ProcessManager, spec: TendPoolSpec)
         spec.proxyMode,
         '--env',
         `CHAOS_RATE=${spec.chaosRate}`,
+        ...(spec.proxyWorkers === undefined ? [] : ['--proxy-workers', String(spec.proxyWorkers)]),
       ],
     },
   });

@@ -20,13 +20,15 @@ export interface NginxOptions {
   maxFails?: number;
   /** Idle keep-alive connections to the upstreams that each worker keeps. */
   keepaliveConnections?: number;
+  /** `worker_processes` (1 unless given). */
+  workers?: number;
 }
 
 /** A running nginx: its port, and how to stop it. */
 export interface RunningNginx {
   port: number;
   masterPid: number;
-  /** The worker processes' pids (one worker). */
+  /** The worker processes' pids. */
   workerPids(): number[];
   /** The last lines of its error log, for a report on something odd. */
   errorLogTail(lines?: number): string;
@@ -55,7 +57,7 @@ export function nginxVersion(): string {
   return /nginx\/\S+/.exec(`${result.stdout}${result.stderr}`)?.[0] ?? 'nginx (unknown version)';
 }
 
-/** The nginx.conf for one worker in front of the upstreams: keep-alive both sides, retries on another upstream. */
+/** The nginx.conf for `workers` workers (one by default) in front of the upstreams: keep-alive both sides, retries on another upstream. */
 export function renderNginxConfig(dir: string, options: NginxOptions): string {
   const maxFails = options.maxFails === undefined ? '' : ` max_fails=${options.maxFails}`;
   const servers = options.upstreamPorts
@@ -63,7 +65,7 @@ export function renderNginxConfig(dir: string, options: NginxOptions): string {
     .join('\n');
   // Workers of a root master would switch to nobody; keep the benchmark's own user instead.
   const user = process.getuid?.() === 0 ? `user ${userInfo().username};\n` : '';
-  return `${user}worker_processes 1;
+  return `${user}worker_processes ${options.workers ?? 1};
 pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'error.log')} warn;
 events { worker_connections 4096; }

@@ -265,6 +265,15 @@ const START_OPTIONS: readonly OptionSpec[] = [
       'only clients presenting TOKEN may allocate tasks through the proxy port (with --tasks and --proxy-port)',
     defaultText: 'anyone on the proxy address',
   },
+  {
+    long: 'proxy-workers',
+    kind: 'value',
+    valueName: 'N',
+    description:
+      'proxy processes sharing the listening port: more connections than one process may open, and more cores (about 57 MiB each)',
+    defaultText: String(PROXY_DEFAULTS.workers),
+    check: { kind: 'integer', min: 1, max: PROXY_LIMITS.workersMax },
+  },
   JSON_OPTION,
 ];
 

@@ -25,6 +25,14 @@ export const PROXY_DEFAULTS = {
   responseHeaderTimeoutMs: 60_000,
   /** The same for silence within a response body (a stream that sends nothing for a minute is cut). */
   responseIdleTimeoutMs: 60_000,
+  /**
+   * Proxy processes sharing the listening socket. One, as nginx's own default: a pool's proxy is
+   * rarely what limits it (profiled under wrk, one worker was idle half the time while the
+   * instances were saturated; it holds up to half its open-file limit in connections), and each
+   * further worker is a Node process of about 57 MiB of RSS, per pool. Raise it for more
+   * connections than one process may hold, or for more than a core of proxying.
+   */
+  workers: 1,
 } as const;
 
 /** Bounds of the numeric settings, shared by the schema and the CLI's option checks. */
@@ -32,4 +40,5 @@ export const PROXY_LIMITS = {
   waitForReadyMsMax: 3_600_000,
   maxReplayBodyBytesMax: 1024 ** 3,
   responseTimeoutMsMax: 3_600_000,
+  workersMax: 64,
 } as const;

@@ -39,6 +39,8 @@ export const ProxyTuningSchema = z.object({
     .min(1)
     .max(PROXY_LIMITS.responseTimeoutMsMax)
     .default(PROXY_DEFAULTS.responseIdleTimeoutMs),
+  /** Proxy worker processes sharing the listening socket (node:cluster); 1 serves from the proxy process itself. */
+  workers: z.number().int().min(1).max(PROXY_LIMITS.workersMax).default(PROXY_DEFAULTS.workers),
 });
 /** The balancing and retry settings, defaults applied. */
 export type ProxyTuning = z.output<typeof ProxyTuningSchema>;

@@ -2,15 +2,18 @@ import { chmodSync, lstatSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { describeIssues } from '../config/program-spec.js';
 import {
+  type DaemonMessage,
   DaemonMessageSchema,
   MAX_CONTROL_LINE_BYTES,
   type ProxyMessage,
 } from './control-protocol.js';
 import { readJsonLines, writeJsonLine } from './json-lines.js';
-import type { ProxyService } from './proxy-service.js';
 
-/** Called when the proxy cannot do its job (it could not listen) and should exit 1, once the error has been sent. */
-export type FatalListener = (code: string) => void;
+/** Takes each checked daemon message; `reply` answers the connection it came on. */
+export type DaemonMessageListener = (
+  message: DaemonMessage,
+  reply: (message: ProxyMessage) => void,
+) => void;
 
 /**
  * The proxy's control socket: a Unix socket (mode 0600) where the daemon, and after a daemon
@@ -28,15 +31,11 @@ export class ControlServer {
   }
 
   /** Listens on `socketPath`, replacing a stale socket file but refusing one that a live process answers on. */
-  static async start(
-    socketPath: string,
-    service: ProxyService,
-    onFatal: FatalListener,
-  ): Promise<ControlServer> {
+  static async start(socketPath: string, onMessage: DaemonMessageListener): Promise<ControlServer> {
     await claimSocketPath(socketPath);
     const server = createServer();
     const control = new ControlServer(server, socketPath);
-    server.on('connection', (socket) => control.#accept(socket, service, onFatal));
+    server.on('connection', (socket) => control.#accept(socket, onMessage));
     const previousUmask = process.umask(0o177);
     try {
       await new Promise<void>((resolve, reject) => {
@@ -63,11 +62,9 @@ export class ControlServer {
     onWritten();
   }
 
-  /** Sends `message` to every connected daemon; false when none is connected. */
-  sendToDaemon(message: ProxyMessage): boolean {
-    if (this.#connections.size === 0) return false;
-    this.broadcast(message);
-    return true;
+  /** Whether a daemon is connected. */
+  get isConnected(): boolean {
+    return this.#connections.size > 0;
   }
 
   /** Stops listening, closes the connections, removes the socket file. */
@@ -78,7 +75,7 @@ export class ControlServer {
     rmSync(this.#socketPath, { force: true });
   }
 
-  #accept(socket: Socket, service: ProxyService, onFatal: FatalListener): void {
+  #accept(socket: Socket, onMessage: DaemonMessageListener): void {
     this.#connections.add(socket);
     socket.on('error', () => {});
     socket.on('close', () => this.#connections.delete(socket));
@@ -92,42 +89,7 @@ export class ControlServer {
           reply({ type: 'error', code: 'EBADMSG', message: describeIssues(parsed.error) });
           return;
         }
-        const message = parsed.data;
-        switch (message.type) {
-          case 'configure':
-            service.configure(message).then(
-              (address) =>
-                this.broadcast({ type: 'listening', host: address.host, port: address.port }),
-              (error: NodeJS.ErrnoException) => {
-                const code = error.code ?? 'EIO';
-                const sent = (): void => {
-                  if (service.address === undefined) onFatal(code);
-                };
-                this.broadcast({ type: 'error', code, message: error.message }, sent);
-              },
-            );
-            break;
-          case 'upstreams':
-            service.setUpstreams(message.upstreams);
-            break;
-          case 'tasks':
-            service.setTasks(message.tasks);
-            break;
-          case 'task-allocated':
-          case 'lease-granted':
-          case 'refused':
-            service.answerAllocation(message);
-            break;
-          case 'stats':
-            reply({
-              type: 'stats',
-              id: message.id,
-              waiting: service.waitingCount,
-              unavailable: service.unavailableCount,
-              instances: service.stats(),
-            });
-            break;
-        }
+        onMessage(parsed.data, reply);
       },
       (problem) => reply({ type: 'error', code: 'EBADMSG', message: problem }),
     );

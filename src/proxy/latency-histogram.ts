@@ -72,21 +72,21 @@ export class LatencyHistogram {
 
   /** p50, p90 and p99 in milliseconds (to the bucket's midpoint), null when there are no samples. */
   percentiles(nowMs: number): LatencyPercentiles {
+    return percentilesOfWindow(this.window(nowMs));
+  }
+
+  /**
+   * The samples of the last one to two minutes as sparse `[bucket, count, bucket, count, …]`, so
+   * that proxy workers' windows can be summed (mergeWindows) before percentiles are taken.
+   */
+  window(nowMs: number): number[] {
     if (nowMs - this.#windowStartMs >= LATENCY_WINDOW_MS) this.#rotate(nowMs);
-    let total = 0;
-    for (let i = 0; i < BUCKET_COUNT; i++)
-      total += (this.#current[i] ?? 0) + (this.#previous[i] ?? 0);
-    if (total === 0) return { p50: null, p90: null, p99: null };
-    const targets = [0.5, 0.9, 0.99].map((q) => Math.max(1, Math.ceil(q * total)));
-    const found: number[] = [];
-    let seen = 0;
-    for (let i = 0; i < BUCKET_COUNT && found.length < targets.length; i++) {
-      seen += (this.#current[i] ?? 0) + (this.#previous[i] ?? 0);
-      while (found.length < targets.length && seen >= (targets[found.length] ?? 0)) {
-        found.push(Math.round(bucketMidpointMicros(i)) / 1000);
-      }
+    const sparse: number[] = [];
+    for (let i = 0; i < BUCKET_COUNT; i++) {
+      const count = (this.#current[i] ?? 0) + (this.#previous[i] ?? 0);
+      if (count !== 0) sparse.push(i, count);
     }
-    return { p50: found[0] ?? null, p90: found[1] ?? null, p99: found[2] ?? null };
+    return sparse;
   }
 
   #rotate(nowMs: number): void {
@@ -96,4 +96,33 @@ export class LatencyHistogram {
     this.#current = isPreviousStale ? new Uint32Array(BUCKET_COUNT) : recycled.fill(0);
     this.#windowStartMs = nowMs;
   }
+}
+
+/** Sums sparse windows (LatencyHistogram.window) into one, buckets in increasing order. */
+export function mergeWindows(windows: readonly (readonly number[])[]): number[] {
+  const counts = new Map<number, number>();
+  for (const window of windows) {
+    for (let i = 0; i + 1 < window.length; i += 2) {
+      const bucket = window[i] as number;
+      counts.set(bucket, (counts.get(bucket) ?? 0) + (window[i + 1] as number));
+    }
+  }
+  return [...counts].sort((a, b) => a[0] - b[0]).flat();
+}
+
+/** p50, p90 and p99 in milliseconds of a sparse window, null when it holds no sample. */
+export function percentilesOfWindow(window: readonly number[]): LatencyPercentiles {
+  let total = 0;
+  for (let i = 1; i < window.length; i += 2) total += window[i] as number;
+  if (total === 0) return { p50: null, p90: null, p99: null };
+  const targets = [0.5, 0.9, 0.99].map((q) => Math.max(1, Math.ceil(q * total)));
+  const found: number[] = [];
+  let seen = 0;
+  for (let i = 0; i + 1 < window.length && found.length < targets.length; i += 2) {
+    seen += window[i + 1] as number;
+    while (found.length < targets.length && seen >= (targets[found.length] ?? 0)) {
+      found.push(Math.round(bucketMidpointMicros(window[i] as number)) / 1000);
+    }
+  }
+  return { p50: found[0] ?? null, p90: found[1] ?? null, p99: found[2] ?? null };
 }

@@ -1,4 +1,6 @@
+import cluster from 'node:cluster';
 import type { Server } from 'node:net';
+import { isDescriptorLimit, reportDescriptorLimit } from './open-file-limit.js';
 import type { BoundAddress } from './proxy-listener.js';
 
 /** Binds `server`, resolving with the real address (port 0 becomes the port the kernel chose). */
@@ -6,12 +8,15 @@ export function listenServer(server: Server, host: string, port: number): Promis
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => reject(error);
     server.once('error', onError);
-    server.listen({ host, port, exclusive: true }, () => {
+    // A cluster worker shares the socket its primary bound (exclusive would bind its own).
+    server.listen({ host, port, exclusive: !cluster.isWorker }, () => {
       server.off('error', onError);
       // Once bound, an error is an accept that failed (EMFILE, ENFILE): the client it was for is
       // lost, the listener goes on. Unhandled, it would end the process and every connection.
       server.on('error', (error: NodeJS.ErrnoException) => {
-        process.stderr.write(`tend proxy: accept failed: ${error.code ?? error.message}\n`);
+        const code = error.code ?? '';
+        if (isDescriptorLimit(code)) reportDescriptorLimit(code, 'accept');
+        else process.stderr.write(`tend proxy: accept failed: ${code || error.message}\n`);
       });
       const address = server.address();
       if (address === null || typeof address === 'string') {

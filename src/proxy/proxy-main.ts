@@ -1,3 +1,4 @@
+import { raiseOpenFileLimit } from './open-file-limit.js';
 import { PROXY_READY_LINE } from './proxy-paths.js';
 import { runProxy } from './proxy-process.js';
 
@@ -8,6 +9,8 @@ async function main(): Promise<void> {
     process.stderr.write('Usage: node proxy-main.js <control-socket-path>\n');
     process.exit(2);
   }
+  // Before any worker is forked: workers inherit the limit.
+  raiseOpenFileLimit((line) => process.stderr.write(`${line}\n`));
   const exit = (code: number): void => process.exit(code);
   let proxy: Awaited<ReturnType<typeof runProxy>>;
   try {

@@ -1,10 +1,11 @@
+import { startClusterWorker } from './cluster-worker-link.js';
 import { ControlServer } from './control-server.js';
-import { isSuspectReason, SHUTDOWN_GRACE_MS } from './proxy-options.js';
-import { ProxyService } from './proxy-service.js';
+import { ProxyHub } from './proxy-hub.js';
+import { startInProcessWorker } from './worker-link.js';
 
-/** A running proxy process: its service and control socket, and how to stop it. */
+/** A running proxy process: its primary (the hub) and control socket, and how to stop it. */
 export interface RunningProxy {
-  service: ProxyService;
+  hub: ProxyHub;
   control: ControlServer;
   /** Stops accepting, finishes in-flight work (up to SHUTDOWN_GRACE_MS), closes the control socket. */
   shutdown(): Promise<void>;
@@ -19,26 +20,27 @@ export async function runProxy(
   onExit: (code: number) => void,
 ): Promise<RunningProxy> {
   let control: ControlServer | undefined;
-  const service = new ProxyService(
-    (instance, reason) => {
-      control?.broadcast({ type: 'upstream-failed', instance, reason });
-      if (isSuspectReason(reason))
-        control?.broadcast({ type: 'upstream-suspect', instance, reason });
-    },
-    {},
-    (instance) => control?.broadcast({ type: 'drained', instance }),
-    { sendToDaemon: (message) => control?.sendToDaemon(message) ?? false },
-  );
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     shuttingDown ??= (async () => {
-      await service.close(SHUTDOWN_GRACE_MS);
+      await hub.shutdown();
       await control?.close();
     })();
     return shuttingDown;
   };
-  control = await ControlServer.start(socketPath, service, () => {
-    void shutdown().then(() => onExit(1));
+  const hub = new ProxyHub({
+    broadcast: (message, callback) => {
+      if (control === undefined) callback?.();
+      else control.broadcast(message, callback);
+    },
+    isDaemonConnected: () => control?.isConnected ?? false,
+    onFatal: () => {
+      void shutdown().then(() => onExit(1));
+    },
+    startInProcess: startInProcessWorker(),
+    startCluster: startClusterWorker,
+    log: (line) => process.stderr.write(`${line}\n`),
   });
-  return { service, control, shutdown };
+  control = await ControlServer.start(socketPath, (message, reply) => hub.handle(message, reply));
+  return { hub, control, shutdown };
 }

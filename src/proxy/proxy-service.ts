@@ -15,6 +15,7 @@ import { TaskRouter } from './tasks/task-router.js';
 import type { RoutedTask } from './tasks/task-table.js';
 import { TcpProxy } from './tcp/tcp-proxy.js';
 import { UpstreamRegistry } from './upstream-registry.js';
+import type { WorkerInstanceStats } from './worker-messages.js';
 
 /** Told once each time an instance goes from healthy to failed, with the errno code or CLOSED. */
 export type UpstreamFailedListener = (instance: number, reason: UpstreamFailureReason) => void;
@@ -114,6 +115,15 @@ export class ProxyService implements SettingsSource {
     return this.#registry.stats(performance.now());
   }
 
+  /** Per-instance counters with each latency window, for the primary to merge. */
+  workerStats(): WorkerInstanceStats[] {
+    const nowMs = performance.now();
+    return this.#registry.upstreams.map((upstream) => ({
+      ...upstream.stats(nowMs),
+      latencyWindow: upstream.latency.window(nowMs),
+    }));
+  }
+
   /** Stops accepting, lets in-flight work finish for up to `graceMs`, then closes everything. */
   close(graceMs: number): Promise<void> {
     return this.#enqueue(async () => {
@@ -146,6 +156,7 @@ export class ProxyService implements SettingsSource {
       responseHeaderTimeoutMs: message.responseHeaderTimeoutMs,
       responseIdleTimeoutMs: message.responseIdleTimeoutMs,
       tasks: message.tasks,
+      workers: message.workers,
     };
     this.#settings = settings;
     this.#registry.balance = settings.balance;

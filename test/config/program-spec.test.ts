@@ -55,6 +55,7 @@ test('a proxy needs a base port, a port of its own, and gets its defaults', () =
     retryNonIdempotent: false,
     responseHeaderTimeoutMs: 60_000,
     responseIdleTimeoutMs: 60_000,
+    workers: 1,
   });
   assert.match(problemOf({ proxy: { port: 1337 } }), /base `port`/);
   assert.match(

@@ -163,6 +163,7 @@ const PROXY_DETAIL_OPTIONS = [
   'proxy-wait',
   'proxy-timeout',
   'proxy-idle-timeout',
+  'proxy-workers',
 ];
 
 /** The proxy settings of `tend start`, or undefined without --proxy-port. */
@@ -191,6 +192,8 @@ function planProxy(args: ParsedArgs): ProgramSpecInput['proxy'] {
   if (headerTimeoutMs !== undefined) proxy.responseHeaderTimeoutMs = headerTimeoutMs;
   const idleTimeoutMs = numberOption(args, 'proxy-idle-timeout');
   if (idleTimeoutMs !== undefined) proxy.responseIdleTimeoutMs = idleTimeoutMs;
+  const workers = numberOption(args, 'proxy-workers');
+  if (workers !== undefined) proxy.workers = workers;
   return proxy;
 }
 

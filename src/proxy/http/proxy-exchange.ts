@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { isDescriptorLimit, reportDescriptorLimit } from '../open-file-limit.js';
 import {
   MAX_DELIVERIES_PER_REQUEST,
   MAX_HEAD_BYTES,
@@ -456,6 +457,10 @@ export class ProxyExchange implements ActiveExchange, UpstreamConnectionOwner, U
     const phase = this.#phase;
     if (phase === DONE || phase === IDLE || phase === WAITING) return;
     const upstream = this.#upstream as Upstream;
+    if (isDescriptorLimit(code)) {
+      this.#onDescriptorLimit(upstream, code);
+      return;
+    }
     const nowMs = performance.now();
     // The first failure of a burst (the instance is not suspended yet) counts the victims.
     if (upstream.suspendedUntilMs <= nowMs) {
@@ -503,6 +508,18 @@ export class ProxyExchange implements ActiveExchange, UpstreamConnectionOwner, U
     this.#respondError(
       502,
       `Bad gateway: instance ${upstream.instance} of pool "${pool}" failed before responding (${code}); ${refusal}`,
+    );
+  }
+
+  /** The proxy is out of files, not the instance at fault: no retry, no failure counted, a 503 that says so. */
+  #onDescriptorLimit(upstream: Upstream, code: string): void {
+    reportDescriptorLimit(code, 'connect');
+    upstream.outstanding--;
+    this.#connection?.destroy();
+    this.#connection = undefined;
+    this.#respondError(
+      503,
+      `Service unavailable: the proxy of pool "${this.#context.settings.pool}" is out of open files (${code}); its log says which limit and how to raise it`,
     );
   }
 

@@ -7,6 +7,9 @@ export type AllocationAnswer = z.output<typeof AllocationAnswerSchema>;
 /** Sends a message to the daemon; false when no daemon is connected to receive it. */
 export type DaemonSend = (message: ProxyMessage) => boolean;
 
+/** Why a request is refused when no daemon is connected to the proxy. */
+export const NO_DAEMON_MESSAGE = 'No daemon is connected to the proxy to allocate';
+
 /** A daemon that takes longer than this to answer an allocation is taken for gone (allocation waits are at most 120 s). */
 export const DAEMON_ANSWER_TIMEOUT_MS = 130_000;
 
@@ -57,7 +60,7 @@ export class DaemonRequests {
     if (!this.#send(build(requestId))) {
       clearTimeout(timer);
       this.#pending.delete(requestId);
-      onAnswer(refusal(requestId, 'No daemon is connected to the proxy to allocate'));
+      onAnswer(refusal(requestId, NO_DAEMON_MESSAGE));
     }
   }
 
@@ -83,6 +86,7 @@ export class DaemonRequests {
   }
 }
 
-function refusal(requestId: string, message: string): AllocationAnswer {
+/** The answer to a request that no daemon will answer (none connected, none in time, shutting down). */
+export function refusal(requestId: string, message: string): AllocationAnswer {
   return { type: 'refused', requestId, status: 503, code: 'TEND_ERR_DAEMON_UNREACHABLE', message };
 }

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { isDescriptorLimit, reportDescriptorLimit } from '../open-file-limit.js';
 import { pipeSockets } from '../pipe-sockets.js';
 import type { SettingsSource } from '../proxy-listener.js';
 import { UPSTREAM_CONNECT_TIMEOUT_MS } from '../proxy-options.js';
@@ -73,6 +74,13 @@ export class TcpForward implements UpstreamWaiter {
       this.#pendingSocket = undefined;
       this.#pendingUpstream = undefined;
       upstream.outstanding--;
+      if (isDescriptorLimit(code)) {
+        // The proxy is out of files, not the instance at fault: no retry, no failure counted.
+        reportDescriptorLimit(code, 'connect');
+        this.#isOver = true;
+        this.#client.destroy();
+        return;
+      }
       this.#registry.recordFailure(upstream, code, performance.now());
       if (this.#isOver) return;
       this.#tried ??= [];

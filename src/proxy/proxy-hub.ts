@@ -1,0 +1,340 @@
+import type { ConfigureMessage, DaemonMessage, ProxyMessage } from './control-protocol.js';
+import { SHUTDOWN_GRACE_MS } from './proxy-options.js';
+import { mergeWorkerStats } from './stats-merge.js';
+import { NO_DAEMON_MESSAGE, refusal } from './tasks/daemon-requests.js';
+import type { WorkerLink, WorkerStarter } from './worker-link.js';
+import type { WorkerMessage, WorkerStatsMessage } from './worker-messages.js';
+
+/** A worker's answer to `configure`; `gone` when it ended first. */
+type ConfigureAnswer = Extract<ProxyMessage, { type: 'listening' | 'error' }> | { type: 'gone' };
+
+interface WorkerState {
+  id: number;
+  link: WorkerLink;
+  isInProcess: boolean;
+  /** Whether it answered a `configure` with `listening` yet. */
+  hasListened: boolean;
+  /** Who waits for its answers to `configure`, oldest first (a worker answers in order). */
+  answers: Array<(answer: ConfigureAnswer) => void>;
+}
+
+interface StatsRequest {
+  id: number | string;
+  reply: (message: ProxyMessage) => void;
+  waitingFor: Set<number>;
+  answers: WorkerStatsMessage[];
+}
+
+/** A task's connections as one worker counts them. */
+interface TaskConnections {
+  count: number;
+  isOwnerConnected: boolean;
+}
+
+/** What the hub needs from the proxy process around it. */
+export interface ProxyHubOptions {
+  /** Sends a message to every connected daemon. */
+  broadcast(message: ProxyMessage, callback?: () => void): void;
+  /** Whether a daemon is connected: a worker's request is refused at once when none is. */
+  isDaemonConnected(): boolean;
+  /** The proxy cannot serve (it could not listen, a worker dies before it listens) and should exit 1. */
+  onFatal(code: string): void;
+  /** The worker of a one-worker proxy (in the proxy process itself). */
+  startInProcess: WorkerStarter;
+  /** A worker process of a proxy with several. */
+  startCluster: WorkerStarter;
+  /** Writes one line to the proxy's log (its stderr). */
+  log(line: string): void;
+}
+
+const REQUEST_ID_PATTERN = /^(\d+):([\s\S]*)$/;
+
+/**
+ * The proxy's primary: holds the daemon's control connection and runs the workers that serve
+ * (one in its own process, or `workers` cluster processes sharing the listening socket). It
+ * forwards every daemon message to every worker (and the latest of each kind to a worker that
+ * starts later), answers carrying a `requestId` only to the worker that asked (the hub prefixes
+ * the worker's number on the way out), and merges what needs merging: `listening` once every
+ * worker listens, `stats` summed, `drained` once every worker is drained, a task's connections
+ * summed. A worker that dies is logged and replaced.
+ */
+export class ProxyHub {
+  readonly #options: ProxyHubOptions;
+  readonly #workers = new Map<number, WorkerState>();
+  #nextWorkerId = 1;
+  #configured: ConfigureMessage | undefined;
+  /** The latest daemon message of each other kind (`upstreams`, `tasks`…), in first-seen order. */
+  readonly #latest = new Map<string, DaemonMessage>();
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #stats = new Map<number, StatsRequest>();
+  #nextStatsId = 1;
+  /** Instances being drained, with the workers that said they are drained. */
+  readonly #drainedBy = new Map<number, Set<number>>();
+  readonly #taskConnections = new Map<string, Map<number, TaskConnections>>();
+  #isShuttingDown = false;
+
+  constructor(options: ProxyHubOptions) {
+    this.#options = options;
+  }
+
+  /** The running workers' pids, oldest first. */
+  get workerPids(): number[] {
+    return [...this.#workers.values()].map((worker) => worker.link.pid);
+  }
+
+  /** Takes one checked daemon message; `reply` answers the connection it came on. */
+  handle(message: DaemonMessage, reply: (message: ProxyMessage) => void): void {
+    if (message.type === 'configure') {
+      void this.#enqueue(() => this.#configure(message));
+      return;
+    }
+    if (message.type === 'stats') {
+      this.#askStats(message.id, reply);
+      return;
+    }
+    if ('requestId' in message) {
+      this.#route(message);
+      return;
+    }
+    if (message.type === 'upstreams') {
+      for (const upstream of message.upstreams) {
+        if (!upstream.isDraining) this.#drainedBy.delete(upstream.instance);
+      }
+    }
+    this.#latest.set(message.type, message);
+    for (const worker of this.#workers.values()) worker.link.send(message);
+  }
+
+  /** Stops every worker (in-flight work gets SHUTDOWN_GRACE_MS) and starts no other. */
+  shutdown(): Promise<void> {
+    this.#isShuttingDown = true;
+    return this.#enqueue(() =>
+      Promise.all([...this.#workers.values()].map((worker) => this.#stopWorker(worker))),
+    ).then(() => {});
+  }
+
+  #enqueue<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(operation);
+    this.#queue = result.catch(() => {});
+    return result;
+  }
+
+  async #configure(message: ConfigureMessage): Promise<void> {
+    const fresh = await this.#resize(message.workers);
+    // Each worker gets the port as asked: cluster workers that ask for port 0 share the one
+    // socket the primary bound for it, so every worker answers with the same port.
+    const answers = await Promise.all(
+      [...this.#workers.values()].map((worker) => this.#ask(worker, message)),
+    );
+    this.#configured = message;
+    for (const worker of fresh) this.#replay(worker);
+    const failed = answers.find((answer) => answer.type === 'error');
+    if (failed !== undefined) {
+      this.#options.broadcast(failed, () => this.#options.onFatal(failed.code));
+      return;
+    }
+    const listening = answers.find((answer) => answer.type === 'listening');
+    if (listening !== undefined) this.#options.broadcast(listening);
+  }
+
+  /** Stops the workers of the wrong kind or beyond `count`, starts the missing ones; returns those started. */
+  async #resize(count: number): Promise<WorkerState[]> {
+    const isInProcess = count === 1;
+    const workers = [...this.#workers.values()];
+    const kept = workers.filter((worker) => worker.isInProcess === isInProcess).slice(0, count);
+    await Promise.all(
+      workers.filter((worker) => !kept.includes(worker)).map((worker) => this.#stopWorker(worker)),
+    );
+    const started: WorkerState[] = [];
+    while (this.#workers.size < count) started.push(this.#startWorker(isInProcess));
+    return started;
+  }
+
+  #startWorker(isInProcess: boolean): WorkerState {
+    const id = this.#nextWorkerId++;
+    const start = isInProcess ? this.#options.startInProcess : this.#options.startCluster;
+    const state: WorkerState = {
+      id,
+      isInProcess,
+      hasListened: false,
+      answers: [],
+      link: undefined as unknown as WorkerLink,
+    };
+    state.link = start(id, {
+      onMessage: (message) => this.#onWorkerMessage(state, message),
+      onExit: (code, signal) => this.#onWorkerExit(state, code, signal),
+    });
+    this.#workers.set(id, state);
+    return state;
+  }
+
+  async #stopWorker(worker: WorkerState): Promise<void> {
+    this.#forget(worker);
+    await worker.link.stop(SHUTDOWN_GRACE_MS);
+  }
+
+  /** Takes a worker out of every count, as if it had never been. */
+  #forget(worker: WorkerState): void {
+    if (!this.#workers.delete(worker.id)) return;
+    for (const answer of worker.answers.splice(0)) answer({ type: 'gone' });
+    for (const [statsId, request] of this.#stats) {
+      if (request.waitingFor.delete(worker.id)) this.#finishStats(statsId, request);
+    }
+    for (const instance of [...this.#drainedBy.keys()]) this.#checkDrained(instance);
+    for (const [task, counts] of this.#taskConnections) {
+      if (counts.delete(worker.id)) this.#reportTask(task, counts, false);
+    }
+  }
+
+  #ask(worker: WorkerState, message: ConfigureMessage): Promise<ConfigureAnswer> {
+    return new Promise((resolve) => {
+      worker.answers.push(resolve);
+      worker.link.send(message);
+    });
+  }
+
+  /** Sends a worker that started late the latest message of each kind. */
+  #replay(worker: WorkerState): void {
+    for (const message of this.#latest.values()) worker.link.send(message);
+  }
+
+  #onWorkerExit(worker: WorkerState, code: number | null, signal: string | null): void {
+    if (!this.#workers.has(worker.id)) return;
+    this.#forget(worker);
+    const how = signal === null ? `with code ${code}` : `on ${signal}`;
+    if (this.#isShuttingDown) return;
+    if (!worker.hasListened && this.#configured !== undefined) {
+      this.#options.log(
+        `tend proxy: worker ${worker.id} (pid ${worker.link.pid}) exited ${how} before it listened; the proxy exits`,
+      );
+      this.#options.onFatal('EWORKER');
+      return;
+    }
+    const next = this.#nextWorkerId;
+    this.#options.log(
+      `tend proxy: worker ${worker.id} (pid ${worker.link.pid}) exited ${how}: its connections are lost, the other workers' go on; starting worker ${next}`,
+    );
+    void this.#enqueue(async () => {
+      if (this.#isShuttingDown) return;
+      const replacement = this.#startWorker(worker.isInProcess);
+      const configured = this.#configured;
+      if (configured === undefined) return;
+      const answer = await this.#ask(replacement, configured);
+      if (answer.type === 'error') {
+        this.#options.log(
+          `tend proxy: worker ${replacement.id} could not listen (${answer.code}: ${answer.message}); the proxy exits`,
+        );
+        this.#options.onFatal(answer.code);
+        return;
+      }
+      this.#replay(replacement);
+      this.#options.log(
+        `tend proxy: worker ${replacement.id} (pid ${replacement.link.pid}) listens in place of worker ${worker.id}`,
+      );
+    });
+  }
+
+  #onWorkerMessage(worker: WorkerState, message: WorkerMessage): void {
+    if (!this.#workers.has(worker.id)) return;
+    switch (message.type) {
+      case 'listening':
+      case 'error': {
+        if (message.type === 'listening') worker.hasListened = true;
+        const answer = worker.answers.shift();
+        if (answer !== undefined) answer(message);
+        else this.#options.broadcast(message);
+        return;
+      }
+      case 'stats': {
+        const statsId = Number(message.id);
+        const request = this.#stats.get(statsId);
+        if (request?.waitingFor.delete(worker.id)) {
+          request.answers.push(message);
+          this.#finishStats(statsId, request);
+        }
+        return;
+      }
+      case 'drained': {
+        const reporters = this.#drainedBy.get(message.instance) ?? new Set<number>();
+        reporters.add(worker.id);
+        this.#drainedBy.set(message.instance, reporters);
+        this.#checkDrained(message.instance);
+        return;
+      }
+      case 'task-connections': {
+        const counts = this.#taskConnections.get(message.id) ?? new Map<number, TaskConnections>();
+        counts.set(worker.id, {
+          count: message.count,
+          isOwnerConnected: message.isOwnerConnected,
+        });
+        this.#taskConnections.set(message.id, counts);
+        this.#reportTask(message.id, counts, message.hasOwnerGivenUp === true);
+        return;
+      }
+      default:
+        if ('requestId' in message) {
+          if (!this.#options.isDaemonConnected()) {
+            worker.link.send(refusal(message.requestId, NO_DAEMON_MESSAGE));
+            return;
+          }
+          this.#options.broadcast({ ...message, requestId: `${worker.id}:${message.requestId}` });
+        } else {
+          this.#options.broadcast(message);
+        }
+    }
+  }
+
+  /** An answer to a worker's request goes to that worker alone, with the requestId it gave. */
+  #route(message: Extract<DaemonMessage, { requestId: string }>): void {
+    const match = REQUEST_ID_PATTERN.exec(message.requestId);
+    const worker = match === null ? undefined : this.#workers.get(Number(match[1]));
+    if (match === null || worker === undefined) return;
+    worker.link.send({ ...message, requestId: match[2] ?? '' });
+  }
+
+  #askStats(id: number | string, reply: (message: ProxyMessage) => void): void {
+    const statsId = this.#nextStatsId++;
+    const request: StatsRequest = {
+      id,
+      reply,
+      waitingFor: new Set(this.#workers.keys()),
+      answers: [],
+    };
+    this.#stats.set(statsId, request);
+    for (const worker of this.#workers.values()) worker.link.send({ type: 'stats', id: statsId });
+    this.#finishStats(statsId, request);
+  }
+
+  #finishStats(statsId: number, request: StatsRequest): void {
+    if (request.waitingFor.size > 0) return;
+    this.#stats.delete(statsId);
+    request.reply({ type: 'stats', id: request.id, ...mergeWorkerStats(request.answers) });
+  }
+
+  #checkDrained(instance: number): void {
+    const reporters = this.#drainedBy.get(instance);
+    if (reporters === undefined) return;
+    for (const id of this.#workers.keys()) if (!reporters.has(id)) return;
+    this.#drainedBy.delete(instance);
+    this.#options.broadcast({ type: 'drained', instance });
+  }
+
+  #reportTask(task: string, counts: Map<number, TaskConnections>, hasGivenUp: boolean): void {
+    let count = 0;
+    let isOwnerConnected = false;
+    for (const part of counts.values()) {
+      count += part.count;
+      isOwnerConnected ||= part.isOwnerConnected;
+    }
+    if (count === 0) this.#taskConnections.delete(task);
+    // The worker that served the owner says it will not come; another worker may have it.
+    const hasOwnerGivenUp = hasGivenUp && !isOwnerConnected;
+    this.#options.broadcast({
+      type: 'task-connections',
+      id: task,
+      count,
+      isOwnerConnected,
+      ...(hasOwnerGivenUp ? { hasOwnerGivenUp } : {}),
+    });
+  }
+}

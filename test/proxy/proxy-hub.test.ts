@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  type DaemonMessage,
+  DaemonMessageSchema,
+  type ProxyMessage,
+} from '../../src/proxy/control-protocol.js';
+import { ProxyHub } from '../../src/proxy/proxy-hub.js';
+import type { WorkerLinkEvents, WorkerStarter } from '../../src/proxy/worker-link.js';
+import type { WorkerMessage } from '../../src/proxy/worker-messages.js';
+
+/** A worker that records what it is sent and answers `configure` at once; the test speaks for it. */
+interface FakeWorker {
+  id: number;
+  received: DaemonMessage[];
+  events: WorkerLinkEvents;
+  say(message: WorkerMessage): void;
+}
+
+function fakeHub() {
+  const daemon = { isConnected: true };
+  const workers: FakeWorker[] = [];
+  const sent: ProxyMessage[] = [];
+  const watchers = new Set<() => void>();
+  /** Resolves once `check` holds, checked after each message the hub sends or a worker receives. */
+  const when = (check: () => boolean): Promise<void> =>
+    new Promise((resolve) => {
+      const watcher = (): void => {
+        if (!check()) return;
+        watchers.delete(watcher);
+        resolve();
+      };
+      watchers.add(watcher);
+      watcher();
+    });
+  const notify = (): void => {
+    for (const watcher of [...watchers]) watcher();
+  };
+  const logged: string[] = [];
+  const start: WorkerStarter = (id, events) => {
+    const worker: FakeWorker = {
+      id,
+      received: [],
+      events,
+      say: (message) => events.onMessage(message),
+    };
+    workers.push(worker);
+    return {
+      pid: 1000 + id,
+      send: (message) => {
+        worker.received.push(message);
+        notify();
+        if (message.type === 'configure') {
+          queueMicrotask(() =>
+            events.onMessage({ type: 'listening', host: '127.0.0.1', port: 8000 }),
+          );
+        }
+      },
+      stop: async () => {},
+    };
+  };
+  const hub = new ProxyHub({
+    broadcast: (message, callback) => {
+      sent.push(message);
+      callback?.();
+      notify();
+    },
+    isDaemonConnected: () => daemon.isConnected,
+    onFatal: () => assert.fail('not fatal'),
+    startInProcess: start,
+    startCluster: start,
+    log: (line) => logged.push(line),
+  });
+  const handle = (message: unknown, reply: (message: ProxyMessage) => void = () => {}): void =>
+    hub.handle(DaemonMessageSchema.parse(message), reply);
+  const configured = async (workerCount: number): Promise<void> => {
+    handle({ type: 'configure', pool: 'web', listen: { port: 0 }, workers: workerCount });
+    await when(() => sent.some((message) => message.type === 'listening'));
+  };
+  return { hub, workers, sent, logged, handle, configured, when, daemon };
+}
+
+const member = (instance: number, isDraining: boolean) => ({
+  instance,
+  port: 9000 + instance,
+  isReady: !isDraining,
+  isDraining,
+});
+
+test('answers carrying a requestId go to the worker that asked, with its own requestId', async () => {
+  const { workers, sent, handle, configured } = fakeHub();
+  await configured(2);
+  const [one, two] = workers as [FakeWorker, FakeWorker];
+  two.say({ type: 'allocate-task', requestId: 'r1', id: null, owner: 'client' });
+  const asked = sent.find((message) => message.type === 'allocate-task');
+  assert.deepEqual(asked, {
+    type: 'allocate-task',
+    requestId: `${two.id}:r1`,
+    id: null,
+    owner: 'client',
+  });
+
+  handle({ type: 'refused', requestId: `${two.id}:r1`, status: 503, code: 'X', message: 'no' });
+  assert.equal(
+    one.received.some((message) => message.type === 'refused'),
+    false,
+  );
+  assert.deepEqual(two.received.at(-1), {
+    type: 'refused',
+    requestId: 'r1',
+    status: 503,
+    code: 'X',
+    message: 'no',
+  });
+  // An answer for a worker that is gone, or a requestId the hub never made, reaches nobody.
+  handle({ type: 'refused', requestId: 'r1', status: 503, code: 'X', message: 'no' });
+  assert.equal(two.received.filter((message) => message.type === 'refused').length, 1);
+});
+
+test('with no daemon connected, a request of a worker is refused at once, to that worker alone', async () => {
+  const { workers, sent, configured, daemon } = fakeHub();
+  await configured(2);
+  const [one, two] = workers as [FakeWorker, FakeWorker];
+  daemon.isConnected = false;
+  two.say({ type: 'allocate-task', requestId: 'r1', id: null, owner: 'client' });
+  assert.equal(sent.filter((message) => message.type === 'allocate-task').length, 0);
+  assert.deepEqual(two.received.at(-1), {
+    type: 'refused',
+    requestId: 'r1',
+    status: 503,
+    code: 'TEND_ERR_DAEMON_UNREACHABLE',
+    message: 'No daemon is connected to the proxy to allocate',
+  });
+  assert.equal(
+    one.received.some((message) => message.type === 'refused'),
+    false,
+  );
+});
+
+test('an owner that one worker says will not come is reported so only if no other worker has it', async () => {
+  const { workers, sent, configured } = fakeHub();
+  await configured(2);
+  const [one, two] = workers as [FakeWorker, FakeWorker];
+  one.say({ type: 'task-connections', id: 't1', count: 1, isOwnerConnected: true });
+  two.say({
+    type: 'task-connections',
+    id: 't1',
+    count: 0,
+    isOwnerConnected: false,
+    hasOwnerGivenUp: true,
+  });
+  assert.deepEqual(sent.at(-1), {
+    type: 'task-connections',
+    id: 't1',
+    count: 1,
+    isOwnerConnected: true,
+  });
+  one.say({ type: 'task-connections', id: 't1', count: 0, isOwnerConnected: false });
+  two.say({
+    type: 'task-connections',
+    id: 't1',
+    count: 0,
+    isOwnerConnected: false,
+    hasOwnerGivenUp: true,
+  });
+  assert.deepEqual(sent.at(-1), {
+    type: 'task-connections',
+    id: 't1',
+    count: 0,
+    isOwnerConnected: false,
+    hasOwnerGivenUp: true,
+  });
+});
+
+test('an instance is drained once every worker is; a dead worker no longer counts', async () => {
+  const { workers, sent, handle, configured } = fakeHub();
+  await configured(3);
+  const [one, two, three] = workers as [FakeWorker, FakeWorker, FakeWorker];
+  handle({ type: 'upstreams', upstreams: [member(0, true)] });
+  one.say({ type: 'drained', instance: 0 });
+  two.say({ type: 'drained', instance: 0 });
+  assert.equal(sent.filter((message) => message.type === 'drained').length, 0);
+  three.events.onExit(null, 'SIGKILL');
+  assert.deepEqual(
+    sent.filter((message) => message.type === 'drained'),
+    [{ type: 'drained', instance: 0 }],
+  );
+});
+
+test("a task's connections are summed over the workers, and a dead worker's are taken off", async () => {
+  const { workers, sent, configured, logged } = fakeHub();
+  await configured(2);
+  const [one, two] = workers as [FakeWorker, FakeWorker];
+  one.say({ type: 'task-connections', id: 't', count: 2, isOwnerConnected: true });
+  two.say({ type: 'task-connections', id: 't', count: 3, isOwnerConnected: false });
+  one.events.onExit(1, null);
+  const reports = sent.filter((message) => message.type === 'task-connections');
+  assert.deepEqual(
+    reports.map((message) => [message.count, message.isOwnerConnected]),
+    [
+      [2, true],
+      [5, true],
+      [3, false],
+    ],
+  );
+  assert.match(logged.join('\n'), /worker 1 \(pid 1001\) exited with code 1.*starting worker 3/);
+});
+
+test('a worker that starts late gets the configuration and the latest of every message', async () => {
+  const { workers, handle, configured, when } = fakeHub();
+  await configured(2);
+  handle({ type: 'upstreams', upstreams: [member(0, false)] });
+  handle({ type: 'upstreams', upstreams: [member(0, false), member(1, false)] });
+  (workers[0] as FakeWorker).events.onExit(null, 'SIGKILL');
+  await when(() => (workers[2]?.received.length ?? 0) >= 2);
+  const late = workers[2] as FakeWorker;
+  assert.deepEqual(
+    late.received.map((message) => message.type),
+    ['configure', 'upstreams'],
+  );
+  const upstreams = late.received[1];
+  assert.equal(upstreams?.type === 'upstreams' && upstreams.upstreams.length, 2);
+});
