@@ -41,9 +41,12 @@ export function toPersisted(core: ProgramCore, pids: PidTracker): PersistedProgr
 }
 
 /**
- * Saves the state file after every change the bus reports (the store coalesces a burst into
- * one write). Only a removal may leave the file with no program, so that a bug or a race
- * never wipes the list.
+ * Saves the state file after every change the bus reports: once per burst of events (the events
+ * emitted in one synchronous step, such as an exit and the restart that follows), a microtask
+ * after the burst, so that the snapshot of every program is taken once rather than once per
+ * event (with 100 instances, starting them all was quadratic). The store coalesces further while
+ * a write is in flight. Only a removal may leave the file with no program, so that a bug or a
+ * race never wipes the list.
  */
 export function persistOnEvents(options: {
   bus: EventBus;
@@ -53,9 +56,26 @@ export function persistOnEvents(options: {
   onProblem: (message: string, detail?: unknown) => void;
 }): () => void {
   const { bus, core, pids, store, onProblem } = options;
-  return bus.subscribe((event) => {
+  let isScheduled = false;
+  let allowEmpty = false;
+  let isStopped = false;
+  const saveNow = (): void => {
+    isScheduled = false;
+    if (isStopped) return;
+    const isEmptyAllowed = allowEmpty;
+    allowEmpty = false;
     store
-      .save(toStateToSave(bus, core, pids), { allowEmpty: event.kind === 'program.removed' })
+      .save(toStateToSave(bus, core, pids), { allowEmpty: isEmptyAllowed })
       .catch((error: unknown) => onProblem('could not save the state file', error));
+  };
+  const unsubscribe = bus.subscribe((event) => {
+    if (event.kind === 'program.removed') allowEmpty = true;
+    if (isScheduled) return;
+    isScheduled = true;
+    queueMicrotask(saveNow);
   });
+  return () => {
+    isStopped = true;
+    unsubscribe();
+  };
 }
