@@ -19,12 +19,14 @@ import { runProbeCost } from './probe-cost.js';
 import { runProxyThroughput } from './proxy-throughput.js';
 import { runReloadUnderLoad } from './reload-under-load.js';
 import { runRestart } from './restart.js';
+import { runRestartCpu } from './restart-cpu.js';
 import { runStartStop } from './start-stop.js';
 
 const BENCHMARKS: ReadonlyArray<[string, Benchmark]> = [
   ['cli-latency', runCliLatency],
   ['daemon-rss', runDaemonRss],
   ['restart', runRestart],
+  ['restart-cpu', runRestartCpu],
   ['crash-loop', runCrashLoop],
   ['start-stop', runStartStop],
   ['log-flood', runLogFlood],
