@@ -2,7 +2,7 @@ import { readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { isErrno, openFifoReadEnd, openFifoWriteEnd } from './fifo.js';
 import { LineSplitter } from './line-splitter.js';
-import { formatStoredLines } from './log-format.js';
+import { formatStoredBlock } from './log-format.js';
 import { partialLinePath } from './log-paths.js';
 import { RotatingFile, type RotationLimits } from './rotating-file.js';
 
@@ -13,8 +13,8 @@ export interface StreamCaptureOptions {
   fifoPath: string;
   logPath: string;
   limits: RotationLimits;
-  /** Called with every batch of lines right after it was written to the log. */
-  onLines(lines: Buffer[], time: number): void;
+  /** Called with every batch of lines (one block, each line followed by '\n') right after it was written to the log. */
+  onLines(block: Buffer, time: number): void;
   onError(error: Error): void;
 }
 
@@ -181,16 +181,16 @@ export class StreamCapture {
   }
 
   #take(chunk: Buffer): void {
-    const lines = this.#splitter.push(chunk);
+    const block = this.#splitter.pushBlock(chunk);
     // Before the lines: a daemon killed between the two goes on from the right place.
     this.#savePartialLine();
-    if (lines.length > 0) this.#store(lines);
+    if (block) this.#store(block);
   }
 
   #flushPartialLine(): void {
-    const lines = this.#splitter.end();
+    const block = this.#splitter.endBlock();
     this.#savePartialLine();
-    if (lines.length > 0) this.#store(lines);
+    if (block) this.#store(block);
   }
 
   /** Keeps the unfinished line on disk (only when there is one: a chunk that ends a line costs nothing). */
@@ -228,10 +228,10 @@ export class StreamCapture {
     this.#splitter.push(bytes);
   }
 
-  #store(lines: Buffer[]): void {
+  #store(block: Buffer): void {
     const time = Date.now();
     try {
-      this.#file.write(formatStoredLines(lines, time));
+      this.#file.write(formatStoredBlock(block, time));
     } catch (error) {
       this.#onError(
         new Error(`Writing ${this.#file.path} failed: ${(error as Error).message}`, {
@@ -239,6 +239,6 @@ export class StreamCapture {
         }),
       );
     }
-    this.#onLines(lines, time);
+    this.#onLines(block, time);
   }
 }
