@@ -38,7 +38,13 @@ export async function runRestartCpu(options: BenchOptions): Promise<BenchResult>
     progress(`${INSTANCES} instances of \`sh -c 'sleep 1.05; exit 1'\` under each manager at once`);
     for (const manager of managers) {
       await manager.ensureDaemon();
-      await manager.start({ name: NAME, ...CHURN_COMMAND, instances: INSTANCES });
+      // `tend start` would wait, see the first exits and fail the command: they are the point here.
+      await manager.start({
+        name: NAME,
+        ...CHURN_COMMAND,
+        instances: INSTANCES,
+        extraFlags: { tend: ['--no-wait'] },
+      });
     }
     await Promise.all(managers.map((manager) => awaitAllOnline(manager, INSTANCES)));
     await delay(WARM_UP_MS);
