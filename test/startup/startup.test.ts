@@ -68,7 +68,7 @@ test('the unit runs this Node and this tend in the foreground, with the PATH and
     `Environment="PATH=${USER_PATH}"`,
     'Environment="TEND_HOME=/home/ann/.tend"',
     'WorkingDirectory=/home/ann/.tend',
-    `ExecStart=${TEND.node} ${DAEMON_NODE_FLAGS.join(' ')} ${TEND.bin} daemon`,
+    `ExecStart=${[TEND.node, ...DAEMON_NODE_FLAGS, TEND.bin, 'daemon'].join(' ')}`,
     'KillMode=process',
     'Restart=always',
     'SuccessExitStatus=75',
