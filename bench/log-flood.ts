@@ -109,7 +109,14 @@ async function floodUnder(manager: ProcessManager, flood: Flood): Promise<FloodF
   await manager.ensureDaemon();
   const name = `flood-${linesPerWrite}-${round}`;
   const args = [fixturePath('flood'), String(count), String(linesPerWrite), statsFile];
-  await manager.start({ name, command: process.execPath, args });
+  // `tend start` otherwise waits out the program's minimum uptime (1 s) before it returns, and
+  // the probe below starts only then; PM2's start returns at once.
+  await manager.start({
+    name,
+    command: process.execPath,
+    args,
+    extraFlags: { tend: ['--no-wait'] },
+  });
   const lastLine = String(count);
   let lastSeenAt = Date.now();
   let lastSize = -1;

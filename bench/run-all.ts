@@ -20,6 +20,7 @@ import { runProxyConnections } from './proxy-connections.js';
 import { runProxyThroughput } from './proxy-throughput.js';
 import { runReloadUnderLoad } from './reload-under-load.js';
 import { runRestart } from './restart.js';
+import { runRestartCpu } from './restart-cpu.js';
 import { runStartStop } from './start-stop.js';
 import { runTaskPairs } from './task-pairs.js';
 
@@ -27,6 +28,7 @@ const BENCHMARKS: ReadonlyArray<[string, Benchmark]> = [
   ['cli-latency', runCliLatency],
   ['daemon-rss', runDaemonRss],
   ['restart', runRestart],
+  ['restart-cpu', runRestartCpu],
   ['crash-loop', runCrashLoop],
   ['start-stop', runStartStop],
   ['log-flood', runLogFlood],

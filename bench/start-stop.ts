@@ -19,7 +19,8 @@ import { type BenchResult, checkTarget } from './lib/result.js';
 import { median, ratio } from './lib/stats.js';
 
 const PROCESS_COUNT = 100;
-const TARGET_RATIO_TO_SHELL = 1.2;
+/** Issue 9's target (the first runs aimed at 1.2×, which two node start-ups alone exceed). */
+const TARGET_RATIO_TO_SHELL = 3;
 const PROBE_INTERVAL_MS = 10;
 const PHASE_TIMEOUT_MS = 60_000;
 
@@ -85,7 +86,7 @@ export async function runStartStop(options: BenchOptions): Promise<BenchResult> 
       '',
       formatTable(['what', 'start → all running', 'delete → all gone', 'total', '÷ shell'], rows),
       '',
-      `managers: \`start --instances ${PROCESS_COUNT} -- sleep N\` then \`delete <name>\`; shell: \`sleep N &\` ×${PROCESS_COUNT}, then \`kill\` + \`wait\``,
+      `managers: \`start --instances ${PROCESS_COUNT} -- sleep N\` (tend with \`--no-wait\`) then \`delete <name>\`; shell: \`sleep N &\` ×${PROCESS_COUNT}, then \`kill\` + \`wait\``,
       'the reference row is what any two CLI calls written in node cost before doing anything',
       `each phase ends when the command has returned and /proc shows all ${PROCESS_COUNT} processes (or none), probed every ${PROBE_INTERVAL_MS} ms`,
       ...[...failures].map(
@@ -145,7 +146,16 @@ async function timeManager(
 ): Promise<PhaseTimes> {
   const startAt = performance.now();
   const seenAll = awaitProcessCount(marker, PROCESS_COUNT);
-  await manager.start({ name, command: 'sleep', args: [marker], instances: PROCESS_COUNT });
+  await manager.start({
+    name,
+    command: 'sleep',
+    args: [marker],
+    instances: PROCESS_COUNT,
+    // `tend start` otherwise stays to watch each new process run its minimum uptime (1 s), to
+    // report one that dies at once; PM2's start returns without watching. Both end the phase
+    // only once /proc shows all 100.
+    extraFlags: { tend: ['--no-wait'] },
+  });
   const startedAt = Math.max(performance.now(), await seenAll);
   const online = (await manager.list()).filter(
     (row) => row.name === name && row.status === 'online',

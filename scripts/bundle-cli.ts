@@ -6,19 +6,22 @@
  * dotenv) and the exporters stay out of the bundle: they are imported from dist/src at run time,
  * only by the commands that need them (`tend daemon`, `tend help <command>`, `apply`, `export`, `schema`).
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { dirname, join } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { BUNDLE_BANNER, DIST_SRC, pathFromBundle, tendBundlePlugin } from './bundle-plugin.js';
 
-const DIST_SRC = fileURLToPath(new URL('../src/', import.meta.url));
 const ENTRY = join(DIST_SRC, 'cli', 'main.js');
 /** Where the bundle goes, beside the modules it was made of (and inside package.json's `files`). */
 const BUNDLE_PATH = join(DIST_SRC, 'cli', 'bundle.cjs');
 const BUNDLE_DIR = dirname(BUNDLE_PATH);
 
-/** Modules (relative to dist/src) that the bundle imports from dist/src at run time instead of containing them. */
+/**
+ * Modules (relative to dist/src) that the bundle imports from dist/src at run time instead of
+ * containing them. The daemon has a bundle of its own (scripts/bundle-daemon.ts), which
+ * cli/load-daemon.js requires.
+ */
 const RUN_TIME_MODULES = [
   'daemon/run-daemon.js',
   'config/program-spec.js',
@@ -30,54 +33,6 @@ const RUN_TIME_MODULES = [
 /** The only package the bundle may contain: picocolors, which loads only for a terminal. */
 const BUNDLED_PACKAGES = ['picocolors'];
 
-/**
- * Defines the stand-in for `import.meta.url`; `require` runs only when a module asks for its URL.
- * "use strict" comes first, or it would no longer be a directive and the bundle would run sloppy.
- */
-const BANNER =
-  '"use strict";\nvar __tendModuleUrl = (path) => require("node:url").pathToFileURL(require("node:path").join(__dirname, path)).href;';
-
-/** An import path as written in the bundle: relative to the bundle's folder, with `./` and `/`. */
-function pathFromBundle(file: string): string {
-  const path = relative(BUNDLE_DIR, file).split(sep).join('/');
-  return path.startsWith('.') ? path : `./${path}`;
-}
-
-/**
- * Keeps RUN_TIME_MODULES out, rewriting their import paths for the bundle's folder; turns import()
- * of a built-in module into a lazy require(); and gives
- * each module the URL of its own file in dist/src for `import.meta.url` (which CommonJS lacks),
- * so `new URL('../../package.json', import.meta.url)` still finds package.json.
- */
-const cliBundlePlugin: Plugin = {
-  name: 'tend-cli-bundle',
-  setup(builder) {
-    const runTimeFiles = new Set(RUN_TIME_MODULES.map((module) => join(DIST_SRC, module)));
-    builder.onResolve({ filter: /^\.\.?\// }, (args) => {
-      const file = resolve(args.resolveDir, args.path);
-      if (!runTimeFiles.has(file)) return undefined;
-      return { path: pathFromBundle(file), external: true };
-    });
-    // import() of a built-in module would start the ES-module loader: a lazy require() does not.
-    builder.onResolve({ filter: /^node:/ }, (args) =>
-      args.kind === 'dynamic-import' ? { path: args.path, namespace: 'lazy-builtin' } : undefined,
-    );
-    builder.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: 'js',
-    }));
-    builder.onLoad({ filter: /\.js$/ }, (args) => {
-      if (!args.path.startsWith(DIST_SRC)) return undefined;
-      const source = readFileSync(args.path, 'utf8');
-      const contents = source.replaceAll(
-        'import.meta.url',
-        `__tendModuleUrl(${JSON.stringify(pathFromBundle(args.path))})`,
-      );
-      return { contents, loader: 'js', resolveDir: dirname(args.path) };
-    });
-  },
-};
-
 /** Fails the build when the bundle took in a package it should not, or imports anything but the run-time modules. */
 function checkBundleContents(metafile: Metafile): void {
   const packages = new Set(
@@ -88,7 +43,9 @@ function checkBundleContents(metafile: Metafile): void {
   const problems = [...packages]
     .filter((name) => !BUNDLED_PACKAGES.includes(name))
     .map((name) => `contains the package ${name}`);
-  const allowed = new Set(RUN_TIME_MODULES.map((module) => pathFromBundle(join(DIST_SRC, module))));
+  const allowed = new Set(
+    RUN_TIME_MODULES.map((module) => pathFromBundle(BUNDLE_DIR, join(DIST_SRC, module))),
+  );
   for (const output of Object.values(metafile.outputs)) {
     for (const imported of output.imports) {
       if (!imported.external || allowed.has(imported.path)) continue;
@@ -110,8 +67,8 @@ async function bundleCli(): Promise<void> {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    banner: { js: BANNER },
-    plugins: [cliBundlePlugin],
+    banner: { js: BUNDLE_BANNER },
+    plugins: [tendBundlePlugin(BUNDLE_PATH, RUN_TIME_MODULES)],
     sourcemap: true,
     metafile: true,
     write: false,

@@ -93,6 +93,12 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       ),
     },
     clientErrorHandler: clientErrorAnswerer(requestTimeoutMs),
+    // Every input is checked with zod (parse-input.ts) and no route has a JSON schema, so
+    // fastify's own compilers (ajv, fast-json-stringify) are never used: given these, fastify
+    // does not load them, which keeps about 0.5 MiB of heap out of the daemon.
+    schemaController: {
+      compilersFactory: { buildValidator: noJsonSchemas, buildSerializer: noJsonSchemas },
+    },
   }) as unknown as FastifyInstance;
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setErrorHandler(replyWithError);
@@ -115,6 +121,15 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   registerLogRoutes(app, options.logs);
   registerEventRoutes(app, options);
   return app;
+}
+
+/** The schema compilers fastify gets: a route with a JSON schema is a mistake (inputs are parsed with zod). */
+function noJsonSchemas(): () => never {
+  return () => {
+    throw new Error(
+      'tend routes check their input with zod (api/parse-input.ts), not JSON schemas',
+    );
+  };
 }
 
 /** During a hand-over the old daemon still answers reads (the new one is not bound yet) but takes no change. */

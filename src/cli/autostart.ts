@@ -15,7 +15,7 @@ import { homePaths } from '../config/home.js';
 import { DaemonError } from '../errors.js';
 import { ensureFifosSync } from '../logs/fifo.js';
 import type { DaemonLauncher } from './context.js';
-import { tendCommand } from './tend-command.js';
+import { daemonCommand } from './tend-command.js';
 import { watchedCommand } from './watcher-command.js';
 
 /** How long the CLI waits for a daemon it started to say `ready`. */
@@ -24,10 +24,9 @@ export const DEFAULT_DAEMON_START_TIMEOUT_MS = 10_000;
 /** The file descriptor on which a started daemon reports `ready` or `error <message>`. */
 export const NOTIFY_FD = 3;
 
-/** `node bin/tend.js daemon` under its watcher (src/cli/watcher-command.ts): how the CLI starts a background daemon. */
+/** `node <flags> bin/tend.js daemon` under its watcher (src/cli/watcher-command.ts): how the CLI starts a background daemon. */
 export function defaultLauncher(): DaemonLauncher {
-  const { node, bin } = tendCommand();
-  return watchedCommand({ file: node, args: [bin, 'daemon'] });
+  return watchedCommand(daemonCommand());
 }
 
 /** What starting a background daemon needs. */

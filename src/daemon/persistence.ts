@@ -70,11 +70,14 @@ export const FIRST_STATE_RETRY_MS = 200;
 const MAX_STATE_RETRY_MS = 5_000;
 
 /**
- * Saves the state file after every change the bus reports (the store coalesces a burst into
- * one write), and once at once with `saveAtOnce`. Only a removal may leave the file with no
- * program, so that a bug or a race never wipes the list. A write the OS refuses (a full disk)
- * leaves the previous file whole (temp file and rename), is said once as a fault, and is retried
- * with the state of that moment, with backoff, until it goes through.
+ * Saves the state file after every change the bus reports: once per burst of events (the events
+ * emitted in one synchronous step, such as an exit and the restart that follows), a microtask
+ * after the burst, so that the snapshot of every program is taken once rather than once per
+ * event (with 100 instances, starting them all was quadratic). The store coalesces further while
+ * a write is in flight; `saveAtOnce` saves once at the start. Only a removal may leave the file
+ * with no program, so that a bug or a race never wipes the list. A write the OS refuses (a full
+ * disk) leaves the previous file whole (temp file and rename), is said once as a fault, and is
+ * retried with the state of that moment, with backoff, until it goes through.
  */
 export function persistOnEvents(options: {
   bus: EventBus;
@@ -120,7 +123,21 @@ export function persistOnEvents(options: {
       },
     );
   };
-  const unsubscribe = bus.subscribe((event) => save(event.kind === 'program.removed'));
+  let isScheduled = false;
+  let isEmptyAllowed = false;
+  const saveBurst = (): void => {
+    isScheduled = false;
+    if (isStopped) return;
+    const allowEmpty = isEmptyAllowed;
+    isEmptyAllowed = false;
+    save(allowEmpty);
+  };
+  const unsubscribe = bus.subscribe((event) => {
+    if (event.kind === 'program.removed') isEmptyAllowed = true;
+    if (isScheduled) return;
+    isScheduled = true;
+    queueMicrotask(saveBurst);
+  });
   if (options.saveAtOnce) save(false);
   return () => {
     isStopped = true;

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { tendCommand } from '../cli/tend-command.js';
+import { daemonCommand } from '../cli/tend-command.js';
 import { EXIT_CRASHED, watchedCommand } from '../cli/watcher-command.js';
 import { homePaths } from '../config/home.js';
 import { TAKE_OVER_ENV } from './take-over.js';
@@ -26,8 +26,7 @@ export function onWatcherGone(onGone: () => void): () => void {
  * `takeOverFrom` (a reload of a daemon that has no watcher, or whose watcher is gone).
  */
 export function startWatchedDaemon(home: string, takeOverFrom: number): void {
-  const { node, bin } = tendCommand();
-  const { file, args } = watchedCommand({ file: node, args: [bin, 'daemon'] });
+  const { file, args } = watchedCommand(daemonCommand());
   const out = openSync(homePaths(home).daemonOut, 'a', 0o600);
   const child = spawn(file, args, {
     detached: true,

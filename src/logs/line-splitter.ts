@@ -51,11 +51,47 @@ export class LineSplitter {
     return lines;
   }
 
+  /**
+   * Adds a chunk; returns the lines it completed as one block, each line followed by '\n'
+   * (undefined when it completed none). The same lines as `push`, without an object per line:
+   * a flood of short lines is split and stored at the cost of a few scans per chunk.
+   */
+  pushBlock(chunk: Buffer): Buffer | undefined {
+    const data = this.#pending ? Buffer.concat([this.#pending, chunk]) : chunk;
+    if (!this.#hasLineOverCap(data)) {
+      this.#pending = undefined;
+      const last = data.lastIndexOf(NEWLINE);
+      if (last + 1 < data.length) this.#pending = Buffer.from(data.subarray(last + 1));
+      return last === -1 ? undefined : data.subarray(0, last + 1);
+    }
+    // A line longer than the cap is cut into several: rare, so done line by line.
+    this.#pending = undefined;
+    const lines = this.push(data);
+    return lines.length === 0 ? undefined : joinLines(lines);
+  }
+
+  /** Ends the stream as a block: a partial last line becomes a line, followed by '\n'. */
+  endBlock(): Buffer | undefined {
+    const lines = this.end();
+    return lines.length === 0 ? undefined : joinLines(lines);
+  }
+
   /** Ends the stream: a partial last line becomes a line. */
   end(): Buffer[] {
     const pending = this.#pending;
     this.#pending = undefined;
     return pending ? [pending] : [];
+  }
+
+  /** Whether some line of `data` (the unfinished last one included) is longer than the cap; a few scans, never one per line. */
+  #hasLineOverCap(data: Buffer): boolean {
+    let start = 0;
+    while (data.length - start > this.#maxLineBytes) {
+      const newline = data.lastIndexOf(NEWLINE, start + this.#maxLineBytes);
+      if (newline < start) return true;
+      start = newline + 1;
+    }
+    return false;
   }
 
   #collect(lines: Buffer[], line: Buffer): void {
@@ -67,6 +103,12 @@ export class LineSplitter {
     }
     lines.push(rest);
   }
+}
+
+/** Lines as one block, each followed by '\n'. */
+function joinLines(lines: readonly Buffer[]): Buffer {
+  const newline = Buffer.of(NEWLINE);
+  return Buffer.concat(lines.flatMap((line) => [line, newline]));
 }
 
 /** The largest offset ≤ limit that does not fall inside a UTF-8 sequence (limit itself for bytes that are not UTF-8). */

@@ -6,15 +6,33 @@ const NEWLINE = 0x0a;
 
 /** Renders lines read at `time` as they are stored: `<ISO time> <line>\n` each, in one buffer. */
 export function formatStoredLines(lines: readonly Buffer[], time: number): Buffer {
+  const newline = Buffer.of(NEWLINE);
+  return formatStoredBlock(Buffer.concat(lines.flatMap((line) => [line, newline])), time);
+}
+
+/**
+ * Renders a block of lines read at `time` (each followed by '\n', as LineSplitter.pushBlock
+ * gives them) as they are stored: `<ISO time> <line>\n` each. One pass over the bytes into one
+ * buffer, with no object per line: at a flood of short lines this is most of the daemon's work
+ * per chunk, and the writer waits on it once the pipe is full.
+ */
+export function formatStoredBlock(block: Buffer, time: number): Buffer {
   const prefix = Buffer.from(`${new Date(time).toISOString()} `, 'latin1');
-  let total = 0;
-  for (const line of lines) total += PREFIX_BYTES + line.length + 1;
-  const out = Buffer.allocUnsafe(total);
+  let lineCount = 0;
+  for (let index = 0; index < block.length; index++) {
+    if (block[index] === NEWLINE) lineCount++;
+  }
+  const out = Buffer.allocUnsafe(block.length + lineCount * PREFIX_BYTES);
   let offset = 0;
-  for (const line of lines) {
-    offset += prefix.copy(out, offset);
-    offset += line.copy(out, offset);
-    out[offset++] = NEWLINE;
+  let isLineStart = true;
+  for (let index = 0; index < block.length; index++) {
+    if (isLineStart) {
+      for (let at = 0; at < PREFIX_BYTES; at++) out[offset++] = prefix[at] as number;
+      isLineStart = false;
+    }
+    const byte = block[index] as number;
+    out[offset++] = byte;
+    if (byte === NEWLINE) isLineStart = true;
   }
   return out;
 }

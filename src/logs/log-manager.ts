@@ -38,6 +38,8 @@ export type LineListener = (record: LogRecord) => void;
 
 type InstanceCapture = Record<LogStream, StreamCapture>;
 
+const NEWLINE = 0x0a;
+
 /**
  * Captures every instance's stdout and stderr through named FIFOs into rotating log files,
  * tells followers about each line as soon as it is read, and reads the last lines back.
@@ -238,7 +240,7 @@ export class LogManager {
       fifoPath: fifoPath(this.#home, name, instance, stream),
       logPath: logFilePath(this.#home, name, instance, stream),
       limits,
-      onLines: (lines, time) => this.#emit(name, instance, stream, lines, time),
+      onLines: (block, time) => this.#emit(name, instance, stream, block, time),
       onError: this.#onError,
       onBlocked: (error) => this.#setBlocked(`${name}:${instance}:${stream}`, error),
       firstRetryDelayMs: this.#options.firstRetryDelayMs,
@@ -259,11 +261,18 @@ export class LogManager {
     else if (wasBlocked && this.#blocked.size === 0) this.#options.onBlocked?.(null);
   }
 
-  #emit(name: string, instance: number, stream: LogStream, lines: Buffer[], time: number): void {
+  /** Tells the listeners of each line of a block (each followed by '\n'); split only when someone listens. */
+  #emit(name: string, instance: number, stream: LogStream, block: Buffer, time: number): void {
     this.#lastOutputAt.set(`${name}:${instance}`, time);
     if (this.#listeners.size === 0) return;
-    for (const bytes of lines) {
-      const record: LogRecord = { name, instance, stream, time, line: bytes.toString('utf8') };
+    for (
+      let start = 0, end = block.indexOf(NEWLINE);
+      end !== -1;
+      end = block.indexOf(NEWLINE, start)
+    ) {
+      const line = block.toString('utf8', start, end);
+      start = end + 1;
+      const record: LogRecord = { name, instance, stream, time, line };
       for (const listener of this.#listeners) {
         try {
           listener(record);

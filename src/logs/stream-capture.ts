@@ -2,7 +2,7 @@ import { readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { isErrno, openFifoReadEnd, openFifoWriteEnd } from './fifo.js';
 import { LineSplitter } from './line-splitter.js';
-import { formatStoredLines } from './log-format.js';
+import { formatStoredBlock } from './log-format.js';
 import { partialLinePath } from './log-paths.js';
 import {
   LogWriteError,
@@ -23,8 +23,8 @@ export interface StreamCaptureOptions {
   fifoPath: string;
   logPath: string;
   limits: RotationLimits;
-  /** Called with every batch of lines right after it was written to the log. */
-  onLines(lines: Buffer[], time: number): void;
+  /** Called with every batch of lines (one block, each line followed by '\n') right after it was written to the log. */
+  onLines(block: Buffer, time: number): void;
   onError(error: Error): void;
   /**
    * Called once with the error when the log cannot be written (a full disk): reading stops, so
@@ -41,7 +41,8 @@ export interface StreamCaptureOptions {
 /** Lines read and formatted but not yet in the log file. */
 interface Unwritten {
   data: Buffer;
-  lines: Buffer[];
+  /** The lines, each followed by '\n', as the listeners get them. */
+  block: Buffer;
   time: number;
 }
 
@@ -233,23 +234,23 @@ export class StreamCapture {
   }
 
   #take(chunk: Buffer): void {
-    this.#queue(this.#splitter.push(chunk));
+    this.#queue(this.#splitter.pushBlock(chunk));
     // Lines are written only after the unfinished line is saved: a daemon killed between the two goes on from the right place.
     this.#writeOut();
   }
 
   #flushPartialLine(): void {
-    this.#queue(this.#splitter.end());
+    this.#queue(this.#splitter.endBlock());
     this.#writeOut();
   }
 
-  #queue(lines: Buffer[]): void {
-    if (lines.length === 0) return;
+  #queue(block: Buffer | undefined): void {
+    if (block === undefined) return;
     const time = Date.now();
-    const data = formatStoredLines(lines, time);
+    const data = formatStoredBlock(block, time);
     // Views of a chunk whose memory a drain reuses: copied when they have to wait.
-    const kept = this.#isBlocked ? lines.map((line) => Buffer.from(line)) : lines;
-    this.#unwritten.push({ data, lines: kept, time });
+    const kept = this.#isBlocked ? Buffer.from(block) : block;
+    this.#unwritten.push({ data, block: kept, time });
   }
 
   /**
@@ -286,7 +287,7 @@ export class StreamCapture {
         this.#onError(error as Error);
       }
       this.#unwritten.shift();
-      this.#onLines(next.lines, next.time);
+      this.#onLines(next.block, next.time);
     }
     if (this.#isBlocked) {
       this.#isBlocked = false;
@@ -298,7 +299,7 @@ export class StreamCapture {
 
   /** The waiting lines may be views of a chunk whose memory a drain reuses: copies are kept instead. */
   #keepUnwrittenLines(): void {
-    for (const entry of this.#unwritten) entry.lines = entry.lines.map((line) => Buffer.from(line));
+    for (const entry of this.#unwritten) entry.block = Buffer.from(entry.block);
   }
 
   /** When `error` is one that waiting cures: stops reading, says so once, and schedules a retry. */
@@ -332,7 +333,7 @@ export class StreamCapture {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     this.#writeOut();
-    const lost = this.#unwritten.reduce((sum, entry) => sum + entry.lines.length, 0);
+    const lost = this.#unwritten.reduce((sum, entry) => sum + countLines(entry.block), 0);
     if (lost > 0) {
       this.#onError(
         new Error(
@@ -366,4 +367,11 @@ export class StreamCapture {
     // No newline in it, so this completes no line: it waits for the rest.
     this.#splitter.push(bytes);
   }
+}
+
+/** How many lines a block holds (each is followed by '\n'). */
+function countLines(block: Buffer): number {
+  let count = 0;
+  for (let index = block.indexOf(10); index !== -1; index = block.indexOf(10, index + 1)) count++;
+  return count;
 }

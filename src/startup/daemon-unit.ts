@@ -1,3 +1,4 @@
+import { DAEMON_NODE_FLAGS } from '../config/daemon-node-flags.js';
 import {
   environmentLine,
   escapeSpecifiers,
@@ -56,7 +57,7 @@ export function renderDaemonUnit(input: DaemonUnitInput): string {
           environmentLine('PATH', input.path),
           environmentLine('TEND_HOME', input.home),
           `WorkingDirectory=${escapeSpecifiers(input.home)}`,
-          `ExecStart=${execLine([input.node, input.bin, 'daemon'])}`,
+          `ExecStart=${execLine([input.node, ...DAEMON_NODE_FLAGS, input.bin, 'daemon'])}`,
           '# Stopping or restarting the unit signals the daemon alone, which leaves the programs',
           '# running for the next daemon to adopt (exit 75); `tend daemon stop` stops them.',
           'KillMode=process',

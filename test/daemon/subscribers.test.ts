@@ -36,12 +36,17 @@ function makeDaemonParts() {
   return { runtime, bus, core, pids, saves };
 }
 
-test('every event saves the state, with the pids and start times of the live processes and the next seq', async () => {
+/** Lets the microtask that saves after a burst of events run. */
+const afterBurst = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+test('each burst of events saves the state once, with the pids and start times of the live processes and the next seq', async () => {
   const { runtime, bus, core, saves } = makeDaemonParts();
   await core.add(makeSpec());
+  await afterBurst();
   const last = saves.at(-1);
   assert.ok(last);
-  assert.equal(saves.length, bus.emittedCount);
+  assert.ok(bus.emittedCount > 1);
+  assert.ok(saves.length >= 1 && saves.length < bus.emittedCount);
   assert.equal(last.state.nextEventSeq, bus.nextSeq);
   assert.deepEqual(
     last.state.programs.map((program) => [
@@ -54,7 +59,14 @@ test('every event saves the state, with the pids and start times of the live pro
   );
 
   runtime.advance(2000);
+  const savesBefore = saves.length;
+  const eventsBefore = bus.emittedCount;
   runtime.exit(1000, { code: 1 });
+  assert.equal(saves.length, savesBefore, 'saved a microtask after the burst, not during it');
+  await afterBurst();
+  // The exit and the restart are several events and one save.
+  assert.ok(bus.emittedCount - eventsBefore > 1);
+  assert.equal(saves.length, savesBefore + 1);
   const after = saves.at(-1)?.state.programs[0]?.instances[0];
   assert.equal(after?.lastPid, 1001);
   assert.equal(after?.lastPidStartTime, 10_010);
@@ -67,6 +79,7 @@ test('only a removal may save an empty program list', async () => {
   const removing = core.remove('web');
   runtime.exit(1000, { signal: 'SIGTERM' });
   await removing;
+  await afterBurst();
   const empty = saves.filter((save) => save.state.programs.length === 0);
   assert.ok(empty.length > 0);
   assert.ok(empty.every((save) => save.allowEmpty));

@@ -285,6 +285,7 @@ test(`the daemon killed ${KILLS} times at random moments under load: no process 
     }
   })();
   const cycleMs: number[] = [];
+  const scales: Promise<unknown>[] = [];
   for (let kill = 0; kill < KILLS; kill++) {
     const began = Date.now();
     if (kill % 3 === 1) {
@@ -294,6 +295,7 @@ test(`the daemon killed ${KILLS} times at random moments under load: no process 
       const to = size >= 4 ? 3 : 4;
       // A scale that finds no daemon starts one under a watcher of its own: unpaced too.
       const scaling = tend.run(['scale', 'pool', String(to)], { env: UNPACED });
+      scales.push(scaling);
       const shown = tend.until('the scale under way', async () => {
         const pool = await tend.program('pool');
         return pool.instances.length === to || pool.instances.some((i) => i.status !== 'online');
@@ -322,6 +324,9 @@ test(`the daemon killed ${KILLS} times at random moments under load: no process 
   });
   isLoading = false;
   await load;
+  // A scale whose daemon was killed under it starts a daemon of its own (which loses the home's
+  // lock to the watcher's) and then goes on with the winner: it must be over before the last scale.
+  await Promise.all(scales);
   await tend.ok(['scale', 'pool', '3']);
   assert.deepEqual(await pidsOf(tend, 'tick'), pids.tick, 'tick never restarted');
   assert.deepEqual(await pidsOf(tend, 'flood'), pids.flood, 'flood never restarted');
@@ -344,17 +349,27 @@ test(`the daemon killed ${KILLS} times at random moments under load: no process 
   }
   // No duplicate and no orphan: the live processes of this home are exactly these, the daemon and its watcher.
   const daemon = tend.daemonPid() ?? 0;
-  const live = readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry) && isProcessAlive(Number(entry)))
-    .filter((entry) => {
-      try {
-        return readFileSync(`/proc/${entry}/environ`, 'utf8').includes(`TEND_HOME=${tend.home}`);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number)
-    .filter((pid) => pid !== daemon && pid !== watcherOf(daemon));
+  const liveOfHome = () =>
+    readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry) && isProcessAlive(Number(entry)))
+      .filter((entry) => {
+        try {
+          return readFileSync(`/proc/${entry}/environ`, 'utf8').includes(`TEND_HOME=${tend.home}`);
+        } catch {
+          return false;
+        }
+      })
+      .map(Number)
+      .filter((pid) => pid !== daemon && pid !== watcherOf(daemon));
+  // The daemon a killed scale started, and its watcher, exit by themselves once they lost the lock.
+  const live = await pollUntil(
+    'only the expected processes of the home',
+    async () => {
+      const now = liveOfHome();
+      return now.every((pid) => expected.includes(pid)) ? now : undefined;
+    },
+    5_000,
+  ).catch(() => liveOfHome());
   const extra = live.filter((pid) => !expected.includes(pid));
   assert.deepEqual(
     extra.map(

@@ -111,3 +111,46 @@ test('bytes that are not UTF-8 are kept as they are', () => {
 test('a cap under 4 bytes is refused (a UTF-8 character must fit)', () => {
   assert.throws(() => new LineSplitter(3), RangeError);
 });
+
+/** The lines of a block as pushBlock gives them (each followed by '\n'). */
+function blockTexts(block: Buffer | undefined): string[] {
+  if (block === undefined) return [];
+  assert.equal(block.at(-1), 0x0a, 'a block ends with a newline');
+  return block.toString('utf8').slice(0, -1).split('\n');
+}
+
+test('pushBlock gives the same lines as push, long lines cut at the cap included, with the same partial tail', () => {
+  const cap = 16;
+  const chunks = [
+    'one\ntwo\nthr',
+    'ee\n',
+    'no newline yet',
+    ' and more than the cap\nshort\n',
+    `${'x'.repeat(40)}\ntail`,
+    '\n\n',
+    'é'.repeat(10),
+    '\n',
+  ].map((text) => Buffer.from(text));
+  const byLine = new LineSplitter(cap);
+  const byBlock = new LineSplitter(cap);
+  for (const chunk of chunks) {
+    assert.deepEqual(blockTexts(byBlock.pushBlock(chunk)), texts(byLine.push(chunk)));
+    assert.equal(byBlock.pendingBytes, byLine.pendingBytes);
+  }
+  byLine.push(Buffer.from('end'));
+  byBlock.pushBlock(Buffer.from('end'));
+  assert.deepEqual(blockTexts(byBlock.endBlock()), texts(byLine.end()));
+  assert.equal(byBlock.endBlock(), undefined);
+});
+
+test('pushBlock of a flood of short lines keeps every line, whatever the chunk boundaries', () => {
+  const text = Array.from({ length: 5000 }, (_, index) => String(index)).join('\n');
+  const bytes = Buffer.from(`${text}\n`);
+  const splitter = new LineSplitter();
+  const seen: string[] = [];
+  for (let offset = 0; offset < bytes.length; offset += 4093) {
+    seen.push(...blockTexts(splitter.pushBlock(bytes.subarray(offset, offset + 4093))));
+  }
+  seen.push(...blockTexts(splitter.endBlock()));
+  assert.deepEqual(seen, text.split('\n'));
+});

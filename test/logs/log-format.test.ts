@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatStoredLines, parseStoredLine, TIMESTAMP_WIDTH } from '../../src/logs/log-format.js';
+import {
+  formatStoredBlock,
+  formatStoredLines,
+  parseStoredLine,
+  TIMESTAMP_WIDTH,
+} from '../../src/logs/log-format.js';
 
 const TIME = Date.parse('2026-11-22T13:27:44.123Z');
 
@@ -30,4 +35,20 @@ test('a line without a valid prefix parses to a NaN time and the whole text', ()
   const parsed = parseStoredLine('not a timestamp at all, just text');
   assert.ok(Number.isNaN(parsed.time));
   assert.equal(parsed.line, 'not a timestamp at all, just text');
+});
+
+test('a block of lines is stored byte for byte, bytes that are not UTF-8 included', () => {
+  const stored = formatStoredBlock(Buffer.from([0x61, 0x0a, 0xff, 0xfe, 0x0a, 0x0a]), TIME);
+  const prefix = Buffer.from('2026-11-22T13:27:44.123Z ');
+  assert.deepEqual(
+    stored,
+    Buffer.concat([
+      prefix,
+      Buffer.from([0x61, 0x0a]),
+      prefix,
+      Buffer.from([0xff, 0xfe, 0x0a]),
+      prefix,
+      Buffer.from([0x0a]),
+    ]),
+  );
 });

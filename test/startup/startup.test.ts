@@ -9,6 +9,7 @@ import { runUnstartup } from '../../src/cli/commands/unstartup.js';
 import { createCliContext } from '../../src/cli/create-context.js';
 import { parseCommandArgs } from '../../src/cli/parse-args.js';
 import { tendCommand } from '../../src/cli/tend-command.js';
+import { DAEMON_NODE_FLAGS } from '../../src/config/daemon-node-flags.js';
 import { TendError } from '../../src/errors.js';
 import { installStartup, planStartup, removeStartup } from '../../src/startup/install-startup.js';
 import type { CommandOutcome, StartupHost } from '../../src/startup/startup-host.js';
@@ -67,7 +68,7 @@ test('the unit runs this Node and this tend in the foreground, with the PATH and
     `Environment="PATH=${USER_PATH}"`,
     'Environment="TEND_HOME=/home/ann/.tend"',
     'WorkingDirectory=/home/ann/.tend',
-    `ExecStart=${TEND.node} ${TEND.bin} daemon`,
+    `ExecStart=${[TEND.node, ...DAEMON_NODE_FLAGS, TEND.bin, 'daemon'].join(' ')}`,
     'KillMode=process',
     'Restart=always',
     'SuccessExitStatus=75',

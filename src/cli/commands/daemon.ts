@@ -8,6 +8,7 @@ import { describeRecovery } from '../../core/describe-recovery.js';
 import { UsageError } from '../../errors.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
+import { loadDaemon } from '../load-daemon.js';
 import { writeJson } from '../output/json.js';
 import { hasFlag, stringOption } from '../parse-args.js';
 
@@ -97,7 +98,7 @@ async function runInForeground(
   // The programs the daemon spawns inherit its environment: the variable is for the daemon alone.
   if (ctx.env === process.env) delete process.env.TEND_NOTIFY_FD;
   try {
-    const { runDaemon } = await import('../../daemon/run-daemon.js');
+    const { runDaemon } = await loadDaemon();
     return await runDaemon({
       home: ctx.home,
       ...(notifyFd === undefined ? {} : { notifyFd }),

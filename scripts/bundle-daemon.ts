@@ -1,0 +1,55 @@
+/**
+ * A step of `npm run build`: bundles the daemon (dist/src/daemon/run-daemon.js, fastify, pino,
+ * zod, prom-client and all it loads) into one CommonJS file, dist/src/daemon/bundle.cjs, which
+ * `tend daemon` requires (src/cli/load-daemon.ts). Why: Node's ES-module loader keeps a module
+ * record, its source and its linking state for each of the ~300 files the daemon loaded, which
+ * cost about 14 MiB of resident memory for as long as the daemon runs, and made each fork of the
+ * daemon (one per spawn) copy that many more page tables. The proxy process is not in it: it
+ * runs from dist/src/proxy/proxy-main.js, a process of its own.
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { BUNDLE_BANNER, DIST_SRC, tendBundlePlugin } from './bundle-plugin.js';
+
+const ENTRY = join(DIST_SRC, 'daemon', 'run-daemon.js');
+/** Where the bundle goes, beside the modules it was made of (and inside package.json's `files`). */
+const BUNDLE_PATH = join(DIST_SRC, 'daemon', 'bundle.cjs');
+
+/** Builds the bundle; warnings (such as an `import.meta` this script does not handle) fail it. */
+async function bundleDaemon(): Promise<void> {
+  const result = await build({
+    entryPoints: [ENTRY],
+    outfile: BUNDLE_PATH,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    banner: { js: BUNDLE_BANNER },
+    plugins: [tendBundlePlugin(BUNDLE_PATH, [])],
+    // Whitespace only: names stay, so stack traces in daemon.log still read as the code.
+    minifyWhitespace: true,
+    sourcemap: true,
+    write: false,
+    logLevel: 'silent',
+  });
+  if (result.warnings.length > 0) {
+    const messages = result.warnings.map((warning) => warning.text).join('; ');
+    throw new Error(`The daemon bundle was built with warnings: ${messages}`);
+  }
+  // Written aside and renamed, so a daemon starting meanwhile reads the old bundle or the new one.
+  for (const file of result.outputFiles) {
+    const partPath = `${file.path}.${process.pid}.part`;
+    writeFileSync(partPath, file.contents);
+    renameSync(partPath, file.path);
+  }
+}
+
+try {
+  await bundleDaemon();
+} catch (error) {
+  process.stderr.write(
+    `bundle-daemon: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exitCode = 1;
+}
