@@ -6,11 +6,16 @@
  * dotenv) and the exporters stay out of the bundle: they are imported from dist/src at run time,
  * only by the commands that need them (`tend daemon`, `tend help <command>`, `apply`, `export`, `schema`).
  */
-import { renameSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { BUNDLE_BANNER, DIST_SRC, pathFromBundle, tendBundlePlugin } from './bundle-plugin.js';
+import {
+  BUNDLE_BANNER,
+  DIST_SRC,
+  pathFromBundle,
+  tendBundlePlugin,
+  writeBundleOutput,
+} from './bundle-plugin.js';
 
 const ENTRY = join(DIST_SRC, 'cli', 'main.js');
 /** Where the bundle goes, beside the modules it was made of (and inside package.json's `files`). */
@@ -74,17 +79,8 @@ async function bundleCli(): Promise<void> {
     write: false,
     logLevel: 'silent',
   });
-  if (result.warnings.length > 0) {
-    const messages = result.warnings.map((warning) => warning.text).join('; ');
-    throw new Error(`The CLI bundle was built with warnings: ${messages}`);
-  }
   checkBundleContents(result.metafile);
-  // Written aside and renamed, so a `tend` running meanwhile reads the old bundle or the new one.
-  for (const file of result.outputFiles) {
-    const partPath = `${file.path}.${process.pid}.part`;
-    writeFileSync(partPath, file.contents);
-    renameSync(partPath, file.path);
-  }
+  writeBundleOutput(result, 'CLI');
 }
 
 try {

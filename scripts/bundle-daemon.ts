@@ -7,10 +7,9 @@
  * daemon (one per spawn) copy that many more page tables. The proxy process is not in it: it
  * runs from dist/src/proxy/proxy-main.js, a process of its own.
  */
-import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLE_BANNER, DIST_SRC, tendBundlePlugin } from './bundle-plugin.js';
+import { BUNDLE_BANNER, DIST_SRC, tendBundlePlugin, writeBundleOutput } from './bundle-plugin.js';
 
 const ENTRY = join(DIST_SRC, 'daemon', 'run-daemon.js');
 /** Where the bundle goes, beside the modules it was made of (and inside package.json's `files`). */
@@ -33,16 +32,7 @@ async function bundleDaemon(): Promise<void> {
     write: false,
     logLevel: 'silent',
   });
-  if (result.warnings.length > 0) {
-    const messages = result.warnings.map((warning) => warning.text).join('; ');
-    throw new Error(`The daemon bundle was built with warnings: ${messages}`);
-  }
-  // Written aside and renamed, so a daemon starting meanwhile reads the old bundle or the new one.
-  for (const file of result.outputFiles) {
-    const partPath = `${file.path}.${process.pid}.part`;
-    writeFileSync(partPath, file.contents);
-    renameSync(partPath, file.path);
-  }
+  writeBundleOutput(result, 'daemon');
 }
 
 try {

@@ -5,10 +5,10 @@
  * file in dist/src for `import.meta.url` (which CommonJS lacks), so that
  * `new URL('../../package.json', import.meta.url)` still finds package.json.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Plugin } from 'esbuild';
+import type { BuildResult, Plugin } from 'esbuild';
 
 /** dist/src, where tsc emitted the modules that are bundled. */
 export const DIST_SRC = fileURLToPath(new URL('../src/', import.meta.url));
@@ -57,4 +57,20 @@ export function tendBundlePlugin(bundlePath: string, runTimeModules: readonly st
       });
     },
   };
+}
+
+/**
+ * Refuses a bundle built with warnings, then writes each output file aside and renames it, so
+ * that a process starting meanwhile reads the old bundle or the new one, never half of one.
+ */
+export function writeBundleOutput(result: BuildResult<{ write: false }>, what: string): void {
+  if (result.warnings.length > 0) {
+    const messages = result.warnings.map((warning) => warning.text).join('; ');
+    throw new Error(`The ${what} bundle was built with warnings: ${messages}`);
+  }
+  for (const file of result.outputFiles) {
+    const partPath = `${file.path}.${process.pid}.part`;
+    writeFileSync(partPath, file.contents);
+    renameSync(partPath, file.path);
+  }
 }
