@@ -63,8 +63,11 @@ test('a state write refused by a full disk is said once, retried with the state 
   const cleared = new Promise<void>((resolve) => {
     onCleared = resolve;
   });
+  // The retry timer is unref'd (a daemon's other handles keep it alive): hold the loop meanwhile.
+  const keepAlive = setInterval(() => {}, 60_000);
   await core.add(makeSpec());
   await cleared;
+  clearInterval(keepAlive);
   stop();
   assert.ok(refusals >= 5, `${refusals} refused writes`);
   assert.deepEqual(

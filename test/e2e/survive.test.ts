@@ -407,7 +407,8 @@ test('the watcher killed: the daemon notices, hands over to a daemon under a new
   const back = await killDaemon(tend);
   assert.equal(watcherOf(back.pid), newWatcher);
   assert.deepEqual(await pidsOf(tend, 'tick'), pids);
-  assertEveryNumberOnce(await stopAndReadLog(tend, 'tick'), 'tick');
+  // The hand-over loses nothing; the kill -9 after it may lose the one chunk it had read (docs/architecture.md).
+  assertAtMostAChunkLostPerKill(t, 'tick', await stopAndReadLog(tend, 'tick'), 1);
 });
 
 test('a crash loop of the daemon is paced and reported: a second crash soon after the first waits a second', async (t) => {
