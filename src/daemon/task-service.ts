@@ -374,6 +374,15 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
           );
         return;
       }
+      if (message.type === 'release-lease') {
+        // Ended already (expired, released, its instance exited): nothing is left to release.
+        try {
+          leases.release(name, message.leaseId, message.holder);
+        } catch {
+          // TEND_ERR_LEASE_NOT_FOUND: it ended by itself meanwhile.
+        }
+        return;
+      }
       const { requestId } = message;
       const refuse = (error: unknown) => answer(refusal(requestId, error));
       if (message.type === 'allocate-lease') {

@@ -62,7 +62,7 @@ export interface PoolProxyOptions {
 /** What a task program's proxy asks of the daemon or tells it (control-protocol.ts). */
 export type ProxyTaskMessage = Extract<
   ProxyMessage,
-  { type: 'allocate-task' | 'allocate-lease' | 'task-connections' }
+  { type: 'allocate-task' | 'allocate-lease' | 'task-connections' | 'release-lease' }
 >;
 
 /** One live task as the proxy is told about it (control-protocol.ts `tasks`). */
@@ -273,7 +273,8 @@ export class PoolProxy {
       else if (
         message.type === 'allocate-task' ||
         message.type === 'allocate-lease' ||
-        message.type === 'task-connections'
+        message.type === 'task-connections' ||
+        message.type === 'release-lease'
       ) {
         this.#options.onTaskMessage?.(message, (answer) => {
           if (this.#client === client) client.send(answer);

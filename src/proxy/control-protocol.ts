@@ -176,6 +176,8 @@ export type ProxyMessage =
       ttlMs: number | null;
       timeoutMs: number;
     }
+  /** A lease was granted after its client left (nobody will release it): the daemon ends it. */
+  | { type: 'release-lease'; leaseId: string; holder: string | null }
   /** A task's connections changed: how many, and whether its owner (the client that allocated it) is among them. */
   | {
       type: 'task-connections';

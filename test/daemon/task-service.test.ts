@@ -112,11 +112,11 @@ async function makeTaskProgram(t: TestContext, extra: Record<string, unknown> = 
     }),
   );
   const configure = await configured;
-  return { core, runtime, events, proxy, configure, tasks };
+  return { core, runtime, events, proxy, configure, tasks, leases, bus };
 }
 
 test('the proxy of a task program is configured with its task settings and answers allocate-task', async (t) => {
-  const { core, proxy, configure, tasks, events } = await makeTaskProgram(t);
+  const { core, proxy, configure, tasks, events, leases, bus } = await makeTaskProgram(t);
   assert.deepEqual(configure.tasks, {
     readyBuffer: 1,
     endWhen: 'owner-leaves',
@@ -179,6 +179,20 @@ test('the proxy of a task program is configured with its task settings and answe
   const granted = await lease;
   assert.equal(granted.type, 'lease-granted');
   assert.equal((granted.lease as { instance: number }).instance, 1);
+  // Granted after its proxy client left: the proxy releases it, and a second release changes nothing.
+  const leaseId = (granted.lease as { lease: { id: string } }).lease.id;
+  assert.equal(leases.list('room').length, 1);
+  const released = new Promise<void>((resolve) => {
+    const stop = bus.subscribe((event) => {
+      if (event.kind !== 'lease.ended') return;
+      stop();
+      resolve();
+    });
+  });
+  proxy.send({ type: 'release-lease', leaseId, holder: 'w' });
+  proxy.send({ type: 'release-lease', leaseId, holder: 'w' });
+  await released;
+  assert.deepEqual(leases.list('room'), []);
 
   // The owner connects, then leaves: the task ends, its table entry goes, its process is replaced.
   const pid = core.get('room').pool.instance(0)?.pid;

@@ -66,6 +66,8 @@ export interface FakeDaemonOptions {
   initialState?: 'starting' | 'ready';
   /** How long a request that finds no free instance waits before its 503 (the daemon's allocation timeout). */
   refuseAfterMs?: number;
+  /** Lease requests wait for `grantHeldLeases()` instead of being answered at once. */
+  holdLeases?: boolean;
 }
 
 /**
@@ -77,6 +79,7 @@ export class FakeDaemon {
   readonly client: ProxyControlClient;
   readonly messages: ProxyMessage[] = [];
   readonly tasks = new Map<string, RoutedTask>();
+  readonly #heldLeases: Array<Extract<ProxyMessage, { type: 'allocate-lease' }>> = [];
   #free: number[];
   #next = 0;
   readonly #options: FakeDaemonOptions;
@@ -126,6 +129,26 @@ export class FakeDaemon {
     this.#sendTable();
   }
 
+  /** Answers the lease requests held so far (`holdLeases`). */
+  grantHeldLeases(): void {
+    for (const message of this.#heldLeases.splice(0)) this.#grantLease(message);
+  }
+
+  #grantLease(message: Extract<ProxyMessage, { type: 'allocate-lease' }>): void {
+    this.client.send({
+      type: 'lease-granted',
+      requestId: message.requestId,
+      // As the API returns it (api/wire.ts LeaseView).
+      lease: {
+        program: 'rooms',
+        instance: 0,
+        host: '127.0.0.1',
+        port: this.#options.ports[0],
+        lease: { id: `lease-${message.requestId}`, holder: message.holder },
+      },
+    });
+  }
+
   #sendTable(): void {
     this.client.send({ type: 'tasks', tasks: [...this.tasks.values()] });
   }
@@ -133,17 +156,10 @@ export class FakeDaemon {
   #onMessage(message: ProxyMessage): void {
     this.messages.push(message);
     if (message.type === 'allocate-task') this.#allocate(message);
-    if (message.type === 'allocate-lease') {
-      this.client.send({
-        type: 'lease-granted',
-        requestId: message.requestId,
-        lease: {
-          program: 'rooms',
-          instance: 0,
-          port: this.#options.ports[0],
-          holder: message.holder,
-        },
-      });
+    if (message.type === 'allocate-lease' && this.#options.holdLeases) {
+      this.#heldLeases.push(message);
+    } else if (message.type === 'allocate-lease') {
+      this.#grantLease(message);
     }
     if (
       message.type === 'task-connections' &&

@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { test } from 'node:test';
 import { ConfigureMessageSchema, type ProxyMessage } from '../../src/proxy/control-protocol.js';
 import { ProxyService } from '../../src/proxy/proxy-service.js';
 import { send, startUpstream, until } from './harness.js';
-import { openWebSocket, roundTrip, startTaskInstances, startTaskProxy } from './task-harness.js';
+import {
+  openFds,
+  openWebSocket,
+  roundTrip,
+  startTaskInstances,
+  startTaskProxy,
+} from './task-harness.js';
 
 test('a WebSocket client allocates its task on /new, a second joins by id, the task ends when its owner leaves', async (t) => {
   const { port, daemon, ports } = await startTaskProxy(t, { instances: 2 });
@@ -202,13 +209,14 @@ test('POST /<pool>/allocate leases a free worker through the proxy port', async 
     path: '/rooms/allocate?holder=lab-7&ttlMs=30000&timeoutMs=500',
   });
   assert.equal(response.status, 200);
+  const [request] = daemon.sent('allocate-lease');
   assert.deepEqual(JSON.parse(response.body), {
     program: 'rooms',
     instance: 0,
+    host: '127.0.0.1',
     port: ports[0],
-    holder: 'lab-7',
+    lease: { id: `lease-${request?.requestId}`, holder: 'lab-7' },
   });
-  const [request] = daemon.sent('allocate-lease');
   assert.deepEqual(
     { holder: request?.holder, ttlMs: request?.ttlMs, timeoutMs: request?.timeoutMs },
     { holder: 'lab-7', ttlMs: 30_000, timeoutMs: 500 },
@@ -221,6 +229,27 @@ test('POST /<pool>/allocate leases a free worker through the proxy port', async 
   const wrongMethod = await send(port, { path: '/rooms/allocate' });
   assert.equal(wrongMethod.status, 404);
   assert.equal(daemon.sent('allocate-lease').length, 1);
+});
+
+test('a lease granted after its client left is released by the proxy, not left held', async (t) => {
+  const { pid, port, daemon } = await startTaskProxy(t, { instances: 1, holdLeases: true });
+  const baseline = openFds(pid);
+  const client = connect(port, '127.0.0.1');
+  await once(client, 'connect');
+  client.write(
+    'POST /rooms/allocate?holder=lab-7 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n',
+  );
+  await daemon.until(() => daemon.sent('allocate-lease').length === 1);
+  // Gone, not half-closed: a client that only ends its side may still read the answer.
+  client.resetAndDestroy();
+  // The proxy has closed its side once its descriptors are back to what they were.
+  await until(() => openFds(pid) === baseline, 10_000);
+  daemon.grantHeldLeases();
+  await daemon.until(() => daemon.sent('release-lease').length === 1);
+  const [request] = daemon.sent('allocate-lease');
+  assert.deepEqual(daemon.sent('release-lease'), [
+    { type: 'release-lease', leaseId: `lease-${request?.requestId}`, holder: 'lab-7' },
+  ]);
 });
 
 test('paths outside /<pool>/ get a 404 that names the routes', async (t) => {

@@ -36,6 +36,11 @@ export class DaemonRequests {
     this.#onLateAnswer = onLateAnswer;
   }
 
+  /** Tells the daemon something that needs no answer; false when no daemon is connected. */
+  tell(message: ProxyMessage): boolean {
+    return this.#send(message);
+  }
+
   /** Requests waiting for their answer. */
   get pendingCount(): number {
     return this.#pending.size;

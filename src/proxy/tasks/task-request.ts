@@ -228,8 +228,14 @@ export class TaskRequest implements ActiveExchange {
     this.#shared.requests.request(
       (requestId) => ({ type: 'allocate-lease', requestId, holder, ttlMs, timeoutMs }),
       (answer) => {
-        if (answer.type === 'lease-granted') this.#respond(200, answer.lease);
-        else this.#answerOther(answer);
+        if (answer.type !== 'lease-granted') this.#answerOther(answer);
+        else if (!this.#isDone) this.#respond(200, answer.lease);
+        else {
+          // The client left while the daemon allocated: nobody would ever release this lease.
+          // The lease as the API returns it: the instance's address, and the lease itself under `lease`.
+          const leaseId = String((answer.lease.lease as { id?: unknown } | undefined)?.id);
+          this.#shared.requests.tell({ type: 'release-lease', leaseId, holder });
+        }
       },
     );
   }
