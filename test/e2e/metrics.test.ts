@@ -3,12 +3,12 @@ import { request } from 'node:http';
 import { test } from 'node:test';
 import { sampleValue } from '../helpers/exposition.js';
 import { missingToolReason } from '../helpers/external-tool.js';
-import { findFreePortRange } from '../helpers/free-ports.js';
 import { checkWithPromtool } from '../helpers/promtool.js';
 
 const NO_PROMTOOL = missingToolReason('promtool', 'prometheus');
 
 import { fixture, type TendUnderTest, useTend } from './harness.js';
+import { startPool, untilProxyFed } from './pool-harness.js';
 
 /** One request to the daemon's socket, with the reply as text (the exposition is not JSON). */
 function scrape(
@@ -90,29 +90,8 @@ test('an instance killed with SIGKILL shows as an exit by signal KILL and a rest
 
 test('a pool behind a proxy exposes its requests, status classes and latency histogram', async (t) => {
   const tend = useTend(t);
-  const base = await findFreePortRange(6);
-  const proxyPort = base + 5;
-  await tend.ok([
-    'start',
-    '--name',
-    'web',
-    '--instances',
-    '2',
-    '--port',
-    String(base),
-    '--proxy-port',
-    String(proxyPort),
-    '--',
-    ...fixture('http-echo'),
-  ]);
-  await tend.until('the pool and its proxy online', async () => {
-    const detail = await tend.program('web');
-    return (
-      detail.instances.every((instance) => instance.status === 'online') &&
-      detail.proxy?.status === 'online' &&
-      detail.proxy.instances.every((instance) => instance.isReady)
-    );
-  });
+  const { proxyPort } = await startPool(tend, 'web', { instances: 2, fixture: ['http-echo'] });
+  await untilProxyFed(tend, 'web', 2, { isReadyNeeded: true });
 
   for (let i = 0; i < 6; i++) assert.equal(await httpGet(proxyPort), 200);
   const { text } = await scrape(tend);

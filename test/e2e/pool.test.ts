@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { WebSocket } from 'ws';
 import type { ProgramDetail } from '../../src/api/wire.js';
 import { findFreePortRange } from '../helpers/free-ports.js';
-import { fixture, pollUntil, type TendUnderTest, useTend } from './harness.js';
+import { fixture, pollUntil, useTend } from './harness.js';
+import { startPool, untilPoolOnline } from './pool-harness.js';
 
 interface HttpAnswer {
   status: number;
@@ -36,44 +37,6 @@ function httpCall(
     );
     req.on('error', (error) => resolve({ status: 0, body: String(error) }));
     req.end(options.body);
-  });
-}
-
-/** Starts a pool behind a proxy through the CLI and waits until every instance is online. */
-async function startPool(
-  tend: TendUnderTest,
-  name: string,
-  options: { instances: number; fixtureName: string; extra?: string[] },
-): Promise<{ base: number; proxyPort: number }> {
-  const base = await findFreePortRange(options.instances + 4);
-  const proxyPort = base + options.instances + 3;
-  await tend.ok([
-    'start',
-    '--name',
-    name,
-    '--instances',
-    String(options.instances),
-    '--port',
-    String(base),
-    '--proxy-port',
-    String(proxyPort),
-    ...(options.extra ?? []),
-    '--',
-    ...fixture(options.fixtureName),
-  ]);
-  await waitForOnline(tend, name, options.instances);
-  return { base, proxyPort };
-}
-
-async function waitForOnline(
-  tend: TendUnderTest,
-  name: string,
-  count: number,
-): Promise<ProgramDetail> {
-  return tend.until(`${count} instances of ${name} online`, async () => {
-    const detail = await tend.program(name);
-    const online = detail.instances.filter((instance) => instance.status === 'online');
-    return online.length === count && detail.proxy?.status === 'online' ? detail : undefined;
   });
 }
 
@@ -121,7 +84,7 @@ test('scaling past max or below min is refused with the pool unchanged; within b
 
 test('a restarted instance gets its own port back', async (t) => {
   const tend = useTend(t);
-  const { base } = await startPool(tend, 'echo', { instances: 3, fixtureName: 'http-echo' });
+  const { base } = await startPool(tend, 'echo', { instances: 3, fixture: ['http-echo'] });
   const before = await tend.program('echo');
   const victim = before.instances[1]?.pid;
   assert.ok(victim);
@@ -140,7 +103,7 @@ test('a restarted instance gets its own port back', async (t) => {
 
 test('instances killed at random while requests flow: every idempotent request succeeds', async (t) => {
   const tend = useTend(t);
-  const { proxyPort } = await startPool(tend, 'busy', { instances: 3, fixtureName: 'http-echo' });
+  const { proxyPort } = await startPool(tend, 'busy', { instances: 3, fixture: ['http-echo'] });
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });
   t.after(() => agent.destroy());
 
@@ -161,7 +124,7 @@ test('instances killed at random while requests flow: every idempotent request s
   const signals = ['SIGKILL', 'SIGABRT', 'SIGILL'] as const;
   let kills = 0;
   for (let round = 0; round < 12; round++) {
-    const detail = await waitForOnline(tend, 'busy', 3);
+    const detail = await untilPoolOnline(tend, 'busy', 3);
     const index = round % 3;
     const victim = detail.instances[index]?.pid;
     assert.ok(victim);
@@ -205,7 +168,7 @@ test('a POST that reached an instance is not replayed when the instance dies bef
   const tend = useTend(t);
   const { proxyPort } = await startPool(tend, 'orders', {
     instances: 2,
-    fixtureName: 'crash-on-post',
+    fixture: ['crash-on-post'],
   });
   const answer = await httpCall(proxyPort, { method: 'POST', path: '/orders', body: 'order-1' });
   assert.ok(answer.status === 502 || answer.status === 0, `got ${answer.status}`);
@@ -217,7 +180,7 @@ test('a POST that reached an instance is not replayed when the instance dies bef
   const logs = await tend.ok(['logs', 'orders', '--out', '--lines', '50']);
   assert.equal(logs.match(/received POST order-1/g)?.length, 1, logs);
 
-  await waitForOnline(tend, 'orders', 2);
+  await untilPoolOnline(tend, 'orders', 2);
   const get = await httpCall(proxyPort);
   assert.equal(get.status, 200);
 });
@@ -237,7 +200,7 @@ test('when every instance is down, a request waits for the wait limit and then g
     proxy: { port: base + 2, waitForReadyMs: 300 },
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  await waitForOnline(tend, 'gone', 2);
+  await untilPoolOnline(tend, 'gone', 2);
   await tend.ok(['signal', 'KILL', 'gone']);
   // The proxy learns membership over its control socket, after the daemon: wait for both to know.
   await tend.until('both instances down, for the daemon and the proxy', async () => {
@@ -257,7 +220,7 @@ test('when every instance is down, a request waits for the wait limit and then g
   assert.ok(waitedMs >= 250, `answered after ${waitedMs} ms`);
 
   await tend.ok(['start', 'gone']);
-  await waitForOnline(tend, 'gone', 2);
+  await untilPoolOnline(tend, 'gone', 2);
   // A 300 ms wait is shorter than the proxy's membership update may take on a loaded machine.
   await tend.until('the proxy sees an instance ready again', async () => {
     const detail = await tend.program('gone');
@@ -270,7 +233,7 @@ test('a WebSocket connection passes through the proxy and echoes', async (t) => 
   const tend = useTend(t);
   const { base, proxyPort } = await startPool(tend, 'sockets', {
     instances: 2,
-    fixtureName: 'ws-echo',
+    fixture: ['ws-echo'],
   });
   const socket = new WebSocket(`ws://127.0.0.1:${proxyPort}/chat`);
   t.after(() => socket.terminate());
@@ -290,7 +253,7 @@ test('--proxy-mode tcp balances connections across the instances', async (t) => 
   const tend = useTend(t);
   const { proxyPort } = await startPool(tend, 'raw', {
     instances: 2,
-    fixtureName: 'http-echo',
+    fixture: ['http-echo'],
     extra: ['--proxy-mode', 'tcp'],
   });
   const instances = new Set<string>();

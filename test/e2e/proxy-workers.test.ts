@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
-import { findFreePortRange } from '../helpers/free-ports.js';
 import { childPids } from '../proxy/proxy-process-helpers.js';
-import { fixture, useTend } from './harness.js';
+import { useTend } from './harness.js';
+import { startPool } from './pool-harness.js';
 
 const CONNECTIONS = 2_000;
 const CONCURRENCY = 200;
@@ -31,17 +31,10 @@ function echoes(socket: WebSocket): Promise<string> {
 
 test(`${CONNECTIONS} WebSocket connections through a proxy with 2 workers, none dropped, counted once`, async (t) => {
   const tend = useTend(t);
-  const base = await findFreePortRange(6);
-  const proxyPort = base + 5;
-  // biome-ignore format: one flag and its value a line
-  await tend.ok([
-    'start', '--name', 'sockets', '--instances', '2', '--port', String(base),
-    '--proxy-port', String(proxyPort), '--proxy-workers', '2', '--', ...fixture('ws-echo'),
-  ]);
-  const detail = await tend.until('the pool and its proxy online', async () => {
-    const program = await tend.program('sockets');
-    const online = program.instances.filter((instance) => instance.status === 'online');
-    return online.length === 2 && program.proxy?.status === 'online' ? program : undefined;
+  const { base, proxyPort, detail } = await startPool(tend, 'sockets', {
+    instances: 2,
+    fixture: ['ws-echo'],
+    extra: ['--proxy-workers', '2'],
   });
   const proxyPid = detail.proxy?.pid ?? 0;
   assert.equal(childPids(proxyPid).length, 2);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ProgramDetail } from '../../src/api/wire.js';
-import { findFreePortRange } from '../helpers/free-ports.js';
 import { startSteadyLoad } from '../helpers/steady-load.js';
-import { fixture, type TendUnderTest, useTend } from './harness.js';
+import { type TendUnderTest, useTend } from './harness.js';
+import { startPool } from './pool-harness.js';
 
 /** Concurrent keep-alive clients of the load. */
 const CONNECTIONS = 4;
@@ -15,31 +15,10 @@ async function startWeb(
   tend: TendUnderTest,
   pool: { instances: number; max: number },
 ): Promise<{ proxyPort: number; before: ProgramDetail }> {
-  const base = await findFreePortRange(pool.max + 1);
-  const proxyPort = base + pool.max;
-  await tend.ok([
-    'start',
-    '--name',
-    'web',
-    '--instances',
-    String(pool.instances),
-    '--max',
-    String(pool.max),
-    '--port',
-    String(base),
-    '--proxy-port',
-    String(proxyPort),
-    '--env',
-    'RELEASE=1',
-    '--',
-    ...fixture('http-release'),
-  ]);
-  const before = await tend.until('web online behind its proxy', async () => {
-    const detail = await tend.program('web');
-    const online = detail.instances.filter((instance) => instance.status === 'online');
-    return online.length === pool.instances && detail.proxy?.status === 'online'
-      ? detail
-      : undefined;
+  const { proxyPort, detail: before } = await startPool(tend, 'web', {
+    ...pool,
+    fixture: ['http-release'],
+    extra: ['--env', 'RELEASE=1'],
   });
   return { proxyPort, before };
 }

@@ -3,11 +3,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { findFreePortRange } from '../helpers/free-ports.js';
 import { isProcessAlive, procState } from '../helpers/proc.js';
 import { assertEveryNumberOnce, loggedNumbers } from './counter-log.js';
 import { health, killDaemon, pidsOf } from './daemon-kill.js';
 import { fixture, pollUntil, type TendUnderTest, useTend, watcherOf } from './harness.js';
+import { startPool, untilProxyFed } from './pool-harness.js';
 
 /** Longest time the API may be away during `tend daemon reload` (the issue: 1 s). */
 const RELOAD_GAP_MS = Number(process.env.TEND_TEST_RELOAD_GAP_MS ?? 1_000);
@@ -98,25 +98,9 @@ function get(port: number, agent: Agent): Promise<number> {
 
 test('a pool behind its proxy serves a steady load across kill -9 of the daemon: no failed request, same proxy pid', async (t) => {
   const tend = useTend(t);
-  const base = await findFreePortRange(4);
-  const proxyPort = base + 3;
-  await tend.ok([
-    'start',
-    '--name',
-    'web',
-    '--instances',
-    '2',
-    '--port',
-    String(base),
-    '--proxy-port',
-    String(proxyPort),
-    '--',
-    ...fixture('http-log'),
-  ]);
-  const before = await tend.until('the pool and its proxy online', async () => {
-    const detail = await tend.program('web');
-    const online = detail.instances.filter((instance) => instance.status === 'online');
-    return online.length === 2 && detail.proxy?.status === 'online' ? detail : undefined;
+  const { proxyPort, detail: before } = await startPool(tend, 'web', {
+    instances: 2,
+    fixture: ['http-log'],
   });
   const agent = new Agent({ keepAlive: true, maxSockets: 2 });
   t.after(() => agent.destroy());
@@ -134,12 +118,7 @@ test('a pool behind its proxy serves a steady load across kill -9 of the daemon:
   })();
   await new Promise((resolve) => setTimeout(resolve, 300));
   await killDaemon(tend);
-  const after = await tend.until('the adopted proxy reconnected and fed', async () => {
-    const detail = await tend.program('web');
-    return detail.proxy?.status === 'online' && detail.proxy.instances.length === 2
-      ? detail
-      : undefined;
-  });
+  const after = await untilProxyFed(tend, 'web', 2);
   await new Promise((resolve) => setTimeout(resolve, 300));
   isLoading = false;
   await load;
@@ -241,28 +220,12 @@ const UNPACED = { TEND_WATCHER_STABLE_SECONDS: '0' };
 
 test(`the daemon killed ${KILLS} times at random moments under load: no process lost or duplicated, no line repeated, no zombie counted, state never corrupt`, async (t) => {
   const tend = useTend(t);
-  const base = await findFreePortRange(4);
-  const proxyPort = base + 3;
   await tend.ok(['start', '--name', 'tick', '--', ...fixture('counter', '2')], { env: UNPACED });
   await tend.ok(['start', '--name', 'flood', '--', ...fixture('counter', '1', '50')]);
   await tend.ok(['start', '--name', 'pool', '--instances', '3', '--', ...fixture('forever')]);
-  await tend.ok([
-    'start',
-    '--name',
-    'web',
-    '--instances',
-    '2',
-    '--port',
-    String(base),
-    '--proxy-port',
-    String(proxyPort),
-    '--',
-    ...fixture('http-log'),
-  ]);
-  const webBefore = await tend.until('web and its proxy online', async () => {
-    const detail = await tend.program('web');
-    const online = detail.instances.filter((instance) => instance.status === 'online');
-    return online.length === 2 && detail.proxy?.status === 'online' ? detail : undefined;
+  const { proxyPort, detail: webBefore } = await startPool(tend, 'web', {
+    instances: 2,
+    fixture: ['http-log'],
   });
   const pids = {
     tick: await pidsOf(tend, 'tick'),
@@ -316,12 +279,7 @@ test(`the daemon killed ${KILLS} times at random moments under load: no process 
   t.diagnostic(
     `${KILLS} kills: a cycle (kill to a new daemon answering) took ${cycleMs[0]}–${cycleMs.at(-1)} ms, median ${cycleMs[Math.floor(KILLS / 2)]} ms`,
   );
-  await tend.until('the proxy fed again', async () => {
-    const detail = await tend.program('web');
-    return detail.proxy?.status === 'online' && detail.proxy.instances.length === 2
-      ? detail
-      : undefined;
-  });
+  await untilProxyFed(tend, 'web', 2);
   isLoading = false;
   await load;
   // A scale whose daemon was killed under it starts a daemon of its own (which loses the home's
