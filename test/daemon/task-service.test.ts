@@ -207,7 +207,18 @@ test('the proxy of a task program is configured with its task settings and answe
   assert.ok(ended && ended.kind === 'task.ended');
   assert.deepEqual([ended.task, ended.end], ['room-1', 'owner-left']);
   await new Promise((resolve) => setImmediate(resolve));
-  assert.notEqual(core.get('room').pool.instance(0)?.pid, pid, 'a fresh process in its slot');
+  const slot = core.get('room').pool.instance(0);
+  assert.notEqual(slot?.pid, pid, 'a fresh process in its slot');
+  // Regression: the end of a task counted as a restart of its instance (RESTARTS in `tend ls`).
+  const { stats } = slot?.snapshot() ?? assert.fail('no instance 0');
+  assert.equal(stats.restarts, 0, 'not a restart');
+  assert.equal(stats.exits.at(-1)?.reason, 'task ended (room-1, owner-left)');
+  assert.equal(
+    events.some((event) => event.kind === 'instance.restarted'),
+    false,
+  );
+  const exited = events.findLast((event) => event.kind === 'instance.exited' && event.pid === pid);
+  assert.equal(exited?.kind === 'instance.exited' && exited.reason, 'task ended (room-1, owner-left)');
 });
 
 test('a task process that exits for good (restart never) ends its task, and its slot gets a fresh process', async (t) => {

@@ -30,7 +30,7 @@ function makeFleet(options: {
     isReady: true,
   }));
   const settings: TaskSettings = { ...TASK_DEFAULTS, ...options.settings };
-  const retired: Array<{ instance: number; pid: number }> = [];
+  const retired: Array<{ instance: number; pid: number; reason: string }> = [];
   const takenElsewhere = new Set<number>();
   const events: string[] = [];
   let isRunning = true;
@@ -53,8 +53,8 @@ function makeFleet(options: {
     shrink: (count) => {
       members.splice(members.length - count, count);
     },
-    retire: (instance, pid) => {
-      retired.push({ instance, pid });
+    retire: (instance, pid, reason) => {
+      retired.push({ instance, pid, reason });
       const member = members[instance];
       if (member) Object.assign(member, { pid: null, isReady: false });
     },
@@ -173,7 +173,9 @@ test('an ended task retires its process, which is never handed out again', async
   const task = await book.allocate(REQUEST);
   const closed = book.close(task.id);
   assert.equal(closed.id, task.id);
-  assert.deepEqual(retired, [{ instance: 0, pid: 100 }]);
+  assert.deepEqual(retired, [
+    { instance: 0, pid: 100, reason: `task ended (${task.id}, closed)` },
+  ]);
   assert.deepEqual(events.slice(1), [`ended ${task.id} closed`]);
   // Even if the old process still looked ready, it is not handed out again.
   Object.assign(members[0] as FleetMember, { pid: 100, isReady: true });
