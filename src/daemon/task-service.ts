@@ -385,6 +385,21 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       }
       const { requestId } = message;
       const refuse = (error: unknown) => answer(refusal(requestId, error));
+      if (message.type === 'lease-action') {
+        // As the API's lease routes: 404 for a lease ended or unknown here (another pool's too),
+        // 409 for another holder's; a refused action changes nothing.
+        try {
+          const { leaseId, holder } = message;
+          const lease =
+            message.action === 'release'
+              ? leases.release(name, leaseId, holder)
+              : leases.renew(name, leaseId, message.ttlMs ?? undefined, holder);
+          answer({ type: 'lease-updated', requestId, lease: { ...lease } });
+        } catch (error) {
+          refuse(error);
+        }
+        return;
+      }
       if (message.type === 'allocate-lease') {
         leases
           .allocate(name, {

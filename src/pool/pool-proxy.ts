@@ -55,14 +55,21 @@ export interface PoolProxyOptions {
   onProblem: (message: string, detail?: unknown) => void;
   /** The proxy found an instance silent past a response timeout (it may be hung). */
   onSuspect?: (instance: number, reason: string) => void;
-  /** A task program's proxy asked something (allocate a task or a lease) or told a task's connections; `reply` answers it. */
+  /** A task program's proxy asked something (allocate a task or a lease, release or renew a lease) or told a task's connections; `reply` answers it. */
   onTaskMessage?: (message: ProxyTaskMessage, reply: (answer: DaemonMessageInput) => void) => void;
 }
 
 /** What a task program's proxy asks of the daemon or tells it (control-protocol.ts). */
 export type ProxyTaskMessage = Extract<
   ProxyMessage,
-  { type: 'allocate-task' | 'allocate-lease' | 'task-connections' | 'release-lease' }
+  {
+    type:
+      | 'allocate-task'
+      | 'allocate-lease'
+      | 'task-connections'
+      | 'release-lease'
+      | 'lease-action';
+  }
 >;
 
 /** One live task as the proxy is told about it (control-protocol.ts `tasks`). */
@@ -274,7 +281,8 @@ export class PoolProxy {
         message.type === 'allocate-task' ||
         message.type === 'allocate-lease' ||
         message.type === 'task-connections' ||
-        message.type === 'release-lease'
+        message.type === 'release-lease' ||
+        message.type === 'lease-action'
       ) {
         this.#options.onTaskMessage?.(message, (answer) => {
           if (this.#client === client) client.send(answer);

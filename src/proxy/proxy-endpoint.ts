@@ -51,6 +51,7 @@ export class ProxyEndpoint {
         break;
       case 'task-allocated':
       case 'lease-granted':
+      case 'lease-updated':
       case 'refused':
         service.answerAllocation(message);
         break;

@@ -4,7 +4,7 @@ import type { TimerHandle } from '../process/runtime.js';
 import { Allocator } from './allocator.js';
 import { LeaseBook, type LeaseClock } from './lease-book.js';
 import { instancesToRemove, instancesToStart } from './ready-buffer.js';
-import { newTaskId, taskIdProblem } from './task-id.js';
+import { newTaskId, taskIdProblem, wantedTaskIdProblem } from './task-id.js';
 
 /** One allocated task: an instance's process reserved for one owner. */
 export interface Task {
@@ -181,7 +181,7 @@ export class TaskBook {
   async allocate(request: TaskRequest): Promise<Task> {
     const wanted = request.id;
     if (wanted !== null) {
-      const problem = taskIdProblem(wanted);
+      const problem = wantedTaskIdProblem(wanted);
       if (problem) throw new UsageError('TEND_ERR_TASK_ID_INVALID', problem);
       if (this.#byId.has(wanted) || this.#pendingIds.has(wanted)) {
         throw new ConflictError(

@@ -218,7 +218,10 @@ test('the proxy of a task program is configured with its task settings and answe
     false,
   );
   const exited = events.findLast((event) => event.kind === 'instance.exited' && event.pid === pid);
-  assert.equal(exited?.kind === 'instance.exited' && exited.reason, 'task ended (room-1, owner-left)');
+  assert.equal(
+    exited?.kind === 'instance.exited' && exited.reason,
+    'task ended (room-1, owner-left)',
+  );
 });
 
 test('a task process that exits for good (restart never) ends its task, and its slot gets a fresh process', async (t) => {
@@ -237,4 +240,61 @@ test('a task process that exits for good (restart never) ends its task, and its 
     'stopped',
     'a stopped program is not refilled',
   );
+});
+
+test('lease-action from the proxy port renews and releases as the API does; twice, another holder or an unknown lease is refused and changes nothing', async (t) => {
+  const { proxy, leases, runtime } = await makeTaskProgram(t);
+  const ask = async (message: Message): Promise<Message> => {
+    const answer = proxy.next((each) => each.requestId === message.requestId);
+    proxy.send(message);
+    return answer;
+  };
+  const granted = await ask({
+    type: 'allocate-lease',
+    requestId: 'l1',
+    holder: 'w',
+    ttlMs: 60_000,
+    timeoutMs: 1_000,
+  });
+  const leaseId = (granted.lease as { lease: { id: string } }).lease.id;
+  const action = (requestId: string, fields: Record<string, unknown>) =>
+    ask({
+      type: 'lease-action',
+      requestId,
+      action: 'release',
+      leaseId,
+      holder: 'w',
+      ttlMs: null,
+      ...fields,
+    });
+
+  const renewed = await action('a1', { action: 'renew', ttlMs: 5_000 });
+  assert.equal(renewed.type, 'lease-updated');
+  const renewedLease = (renewed.lease as { lease: { id: string; expiresAt: string } }).lease;
+  assert.equal(renewedLease.id, leaseId);
+  assert.equal(Date.parse(renewedLease.expiresAt), runtime.now() + 5_000);
+
+  const stolen = await action('a2', { holder: 'mallory' });
+  assert.deepEqual(
+    [stolen.type, stolen.status, stolen.code],
+    ['refused', 409, 'TEND_ERR_LEASE_NOT_YOURS'],
+  );
+  assert.deepEqual(
+    leases.list('room').map((lease) => lease.lease.id),
+    [leaseId],
+    'still held',
+  );
+
+  const unknown = await action('a3', { leaseId: 'lfrom-another-pool' });
+  assert.deepEqual([unknown.status, unknown.code], [404, 'TEND_ERR_LEASE_NOT_FOUND']);
+  assert.match(String(unknown.message), /No lease `lfrom-another-pool` of `room`/);
+  const invalid = await action('a4', { leaseId: '../x' });
+  assert.deepEqual([invalid.status, invalid.code], [400, 'TEND_ERR_TASK_ID_INVALID']);
+  assert.match(String(invalid.message), /Expected a lease id/);
+
+  const released = await action('a5', {});
+  assert.equal(released.type, 'lease-updated');
+  assert.deepEqual(leases.list('room'), []);
+  const twice = await action('a6', {});
+  assert.deepEqual([twice.status, twice.code], [404, 'TEND_ERR_LEASE_NOT_FOUND']);
 });

@@ -6,6 +6,7 @@ import { ConfigureMessageSchema, type ProxyMessage } from '../../src/proxy/contr
 import { ProxyService } from '../../src/proxy/proxy-service.js';
 import { send, startUpstream, until } from './harness.js';
 import {
+  fakeLeaseId,
   openFds,
   openWebSocket,
   roundTrip,
@@ -215,7 +216,7 @@ test('POST /<pool>/allocate leases a free worker through the proxy port', async 
     instance: 0,
     host: '127.0.0.1',
     port: ports[0],
-    lease: { id: `lease-${request?.requestId}`, holder: 'lab-7' },
+    lease: { id: fakeLeaseId(request?.requestId ?? ''), holder: 'lab-7' },
   });
   assert.deepEqual(
     { holder: request?.holder, ttlMs: request?.ttlMs, timeoutMs: request?.timeoutMs },
@@ -248,7 +249,7 @@ test('a lease granted after its client left is released by the proxy, not left h
   await daemon.until(() => daemon.sent('release-lease').length === 1);
   const [request] = daemon.sent('allocate-lease');
   assert.deepEqual(daemon.sent('release-lease'), [
-    { type: 'release-lease', leaseId: `lease-${request?.requestId}`, holder: 'lab-7' },
+    { type: 'release-lease', leaseId: fakeLeaseId(request?.requestId ?? ''), holder: 'lab-7' },
   ]);
 });
 
@@ -262,7 +263,7 @@ test('paths outside /<pool>/ get a 404 that names the routes', async (t) => {
     error: {
       code: 'TEND_ERR_API_ROUTE_NOT_FOUND',
       message:
-        'Expected /rooms/new, /rooms/<task id>[/path] or POST /rooms/allocate on the proxy of task program "rooms", got GET /index.html',
+        'Expected /rooms/new, /rooms/<task id>[/path], POST /rooms/allocate or POST /rooms/leases/<lease>/release|renew on the proxy of task program "rooms", got GET /index.html',
     },
   });
 });

@@ -10,6 +10,7 @@ const ENDED = 'task ended (room-42, owner-left)';
 
 /** A task program's fields: a base port, a proxy, and tasks. */
 const TASK_PROGRAM: Partial<ProgramSpecInput> = {
+  readiness: 'none',
   port: 7000,
   max: 4,
   proxy: { port: 7777 },
