@@ -42,10 +42,20 @@ export const RoutedTaskSchema = z.object({
   owner: z.string().max(256).nullable(),
 });
 
-/** `tasks`: the full table of the pool's live tasks, each time it changes (an ended task is absent). */
+/** `tasks`: the full table of the pool's live tasks (an ended task is absent); sent once per connection, then `tasks-changed`. */
 export const TasksMessageSchema = z.object({
   type: z.literal('tasks'),
   tasks: z.array(RoutedTaskSchema).max(65_536),
+});
+
+/**
+ * `tasks-changed`: the tasks added or changed since the last `tasks` or `tasks-changed`, and the
+ * ids of those that ended. The daemon sends the full table once per connection, then changes.
+ */
+export const TasksChangedMessageSchema = z.object({
+  type: z.literal('tasks-changed'),
+  tasks: z.array(RoutedTaskSchema).max(65_536),
+  ended: z.array(z.string().min(1).max(64)).max(65_536),
 });
 
 /**
@@ -88,6 +98,7 @@ export const DaemonMessageSchema = z.discriminatedUnion('type', [
   UpstreamsMessageSchema,
   StatsRequestSchema,
   TasksMessageSchema,
+  TasksChangedMessageSchema,
   ...AllocationAnswerSchema.options,
 ]);
 

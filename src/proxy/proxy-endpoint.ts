@@ -49,6 +49,9 @@ export class ProxyEndpoint {
       case 'tasks':
         service.setTasks(message.tasks);
         break;
+      case 'tasks-changed':
+        service.changeTasks(message.tasks, message.ended);
+        break;
       case 'task-allocated':
       case 'lease-granted':
       case 'lease-updated':

@@ -124,8 +124,9 @@ test('the proxy of a task program is configured with its task settings and answe
     connectWaitMs: 10_000,
   });
 
+  // Only what changed goes to the proxy: the new task, not the whole table.
   const table = proxy.next(
-    (message) => message.type === 'tasks' && (message.tasks as unknown[]).length === 1,
+    (message) => message.type === 'tasks-changed' && (message.tasks as unknown[]).length === 1,
   );
   const rotation = proxy.next(
     (message) =>
@@ -148,9 +149,16 @@ test('the proxy of a task program is configured with its task settings and answe
       owner: 'alice',
     },
   });
-  assert.deepEqual((await table).tasks, [
+  const change = await table;
+  assert.deepEqual(
+    proxy.received.filter((message) => message.type === 'tasks'),
+    [{ type: 'tasks', tasks: [] }],
+    'the whole table once, when the daemon connected',
+  );
+  assert.deepEqual(change.tasks, [
     { id: 'room-1', instance: 0, port: 7000, state: 'ready', owner: 'alice', host: '127.0.0.1' },
   ]);
+  assert.deepEqual(change.ended, []);
   await rotation;
   assert.equal(core.get('room').spec.instances, 2, 'the buffer was refilled');
 
@@ -197,7 +205,7 @@ test('the proxy of a task program is configured with its task settings and answe
   // The owner connects, then leaves: the task ends, its table entry goes, its process is replaced.
   const pid = core.get('room').pool.instance(0)?.pid;
   const emptied = proxy.next(
-    (message) => message.type === 'tasks' && (message.tasks as unknown[]).length === 0,
+    (message) => message.type === 'tasks-changed' && (message.ended as string[]).includes('room-1'),
   );
   proxy.send({ type: 'task-connections', id: 'room-1', count: 1, isOwnerConnected: true });
   proxy.send({ type: 'task-connections', id: 'room-1', count: 0, isOwnerConnected: false });
@@ -209,6 +217,17 @@ test('the proxy of a task program is configured with its task settings and answe
   await new Promise((resolve) => setImmediate(resolve));
   const slot = core.get('room').pool.instance(0);
   assert.notEqual(slot?.pid, pid, 'a fresh process in its slot');
+  const memberships = proxy.received
+    .filter((message) => message.type === 'upstreams')
+    .map((message) => JSON.stringify(message.upstreams));
+  assert.ok(memberships.length > 1);
+  for (let index = 1; index < memberships.length; index++) {
+    assert.notEqual(
+      memberships[index],
+      memberships[index - 1],
+      'an unchanged membership is not sent again',
+    );
+  }
   // Regression: the end of a task counted as a restart of its instance (RESTARTS in `tend ls`).
   const { stats } = slot?.snapshot() ?? assert.fail('no instance 0');
   assert.equal(stats.restarts, 0, 'not a restart');

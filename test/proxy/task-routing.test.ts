@@ -342,3 +342,44 @@ test('a task the table already reports ready is not taken back to starting by a 
   const { socket } = await opening;
   assert.equal(await roundTrip(socket, 'now'), `${instancePort}:now`);
 });
+
+test('tasks-changed adds and updates tasks and ends those it names: their clients are closed, their ids refused', async (t) => {
+  const [instancePort] = await startTaskInstances(t, 1);
+  const service = new ProxyService(
+    () => {},
+    {},
+    () => {},
+    { sendToDaemon: () => true },
+  );
+  t.after(() => service.close(0));
+  const { port } = await service.configure(
+    ConfigureMessageSchema.parse({
+      type: 'configure',
+      pool: 'rooms',
+      listen: { host: '127.0.0.1', port: 0 },
+      tasks: {},
+    }),
+  );
+  const task = (id: string, state: 'starting' | 'ready') => ({
+    id,
+    instance: 0,
+    host: '127.0.0.1',
+    port: instancePort as number,
+    state,
+    owner: null,
+  });
+  service.setTasks([task('t1', 'ready')]);
+  service.changeTasks([task('t2', 'starting')], []);
+  const waiting = openWebSocket(t, `ws://127.0.0.1:${port}/rooms/t2`);
+  await until(() => service.tasks.table.get('t2')?.readyWaiters.size === 1);
+  service.changeTasks([task('t2', 'ready')], []);
+  const joined = await waiting;
+  assert.equal(await roundTrip(joined.socket, 'hi'), `${instancePort}:hi`);
+  const guest = await openWebSocket(t, `ws://127.0.0.1:${port}/rooms/t1`);
+
+  const closed = once(guest.socket, 'close');
+  service.changeTasks([], ['t1', 'never-known']);
+  await closed;
+  await assert.rejects(openWebSocket(t, `ws://127.0.0.1:${port}/rooms/t1`), { status: 404 });
+  assert.equal(await roundTrip(joined.socket, 'still'), `${instancePort}:still`, 't2 untouched');
+});

@@ -72,6 +72,15 @@ export class TaskTable {
     for (const [id, entry] of this.#entries) if (!live.has(id)) this.#end(id, entry);
   }
 
+  /** Applies the daemon's `tasks-changed`: tasks added or changed, and the ids of those that ended. */
+  change(changed: readonly RoutedTask[], ended: readonly string[]): void {
+    for (const task of changed) this.learn(task);
+    for (const id of ended) {
+      const entry = this.#entries.get(id);
+      if (entry !== undefined) this.#end(id, entry);
+    }
+  }
+
   /**
    * A task an allocation answer names: added if the table has not brought it yet; otherwise the
    * table's entry stands (it may be newer: a task can be ready before its answer is read).
