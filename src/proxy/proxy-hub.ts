@@ -107,7 +107,8 @@ export class ProxyHub {
     if (message.type === 'tasks')
       this.#tasks = new Map(message.tasks.map((task) => [task.id, task]));
     if (message.type === 'tasks-changed') {
-      const tasks = (this.#tasks ??= new Map());
+      this.#tasks ??= new Map();
+      const tasks = this.#tasks;
       for (const task of message.tasks) tasks.set(task.id, task);
       for (const id of message.ended) tasks.delete(id);
       // Its place in the replay order; #replay sends the folded table there.
