@@ -22,6 +22,7 @@ import { runReloadUnderLoad } from './reload-under-load.js';
 import { runRestart } from './restart.js';
 import { runRestartCpu } from './restart-cpu.js';
 import { runStartStop } from './start-stop.js';
+import { runTaskHandshake } from './task-handshake.js';
 import { runTaskPairs } from './task-pairs.js';
 
 const BENCHMARKS: ReadonlyArray<[string, Benchmark]> = [
@@ -42,6 +43,7 @@ const BENCHMARKS: ReadonlyArray<[string, Benchmark]> = [
   ['probe-cost', runProbeCost],
   ['reload-under-load', runReloadUnderLoad],
   ['task-pairs', runTaskPairs],
+  ['task-handshake', runTaskHandshake],
 ];
 
 async function runAll(): Promise<void> {

@@ -41,17 +41,21 @@ export function createLeaseService(
     const existing = programs.get(name);
     if (existing) return existing;
     core.get(name); // a NotFound for an unknown program, before anything is created
-    const book = new LeaseBook(clock, (lease, end) => {
-      entry.ttls.delete(lease.id);
-      entry.pids.delete(lease.id);
-      bus.emit({
-        kind: 'lease.ended',
-        program: name,
-        instance: lease.instance,
-        lease: lease.id,
-        end,
-      });
-    });
+    const book = new LeaseBook(
+      clock,
+      (lease, end) => {
+        entry.ttls.delete(lease.id);
+        entry.pids.delete(lease.id);
+        bus.emit({
+          kind: 'lease.ended',
+          program: name,
+          instance: lease.instance,
+          lease: lease.id,
+          end,
+        });
+      },
+      name,
+    );
     const pool = {
       name,
       get max() {
@@ -210,6 +214,6 @@ export function createLeaseService(
 }
 
 function checkLeaseId(id: string): void {
-  const problem = taskIdProblem(id);
+  const problem = taskIdProblem(id, 'lease id');
   if (problem) throw new UsageError('TEND_ERR_TASK_ID_INVALID', problem);
 }

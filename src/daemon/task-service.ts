@@ -67,8 +67,8 @@ export interface TaskServiceOptions {
 /**
  * Wires the task programs' TaskBooks to the daemon: one per program with `tasks`, created when the
  * program is added; its fleet is the program's pool (grown and shrunk by scaling, one resize at a
- * time); an ended task's process is restarted (stop signal, timeout, SIGKILL, then a fresh
- * process). Allocations and ends go on the bus (`task.allocated`, `task.ended`), to the pool's
+ * time); an ended task's process is replaced (stop signal, timeout, SIGKILL, then a fresh
+ * process; not counted as a restart). Allocations and ends go on the bus (`task.allocated`, `task.ended`), to the pool's
  * proxy (the task table; allocated instances leave the rotation) and, for an allocation, to the
  * process itself through its task FIFO.
  */
@@ -207,10 +207,10 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
         fleet.wanted = Math.max(program.spec.min, sizeOf(program) - count);
         resize(name, fleet);
       },
-      retire: (instance, pid) => {
+      retire: (instance, pid, reason) => {
         const supervisor = core.find(name)?.pool.instance(instance);
         if (supervisor?.pid !== pid) return;
-        void supervisor.restart().then((outcome) => {
+        void supervisor.replace(reason).then((outcome) => {
           if (!outcome.ok) onProblem(`${name}:${instance}: ${outcome.message}`);
         });
       },
@@ -385,6 +385,21 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       }
       const { requestId } = message;
       const refuse = (error: unknown) => answer(refusal(requestId, error));
+      if (message.type === 'lease-action') {
+        // As the API's lease routes: 404 for a lease ended or unknown here (another pool's too),
+        // 409 for another holder's; a refused action changes nothing.
+        try {
+          const { leaseId, holder } = message;
+          const lease =
+            message.action === 'release'
+              ? leases.release(name, leaseId, holder)
+              : leases.renew(name, leaseId, message.ttlMs ?? undefined, holder);
+          answer({ type: 'lease-updated', requestId, lease: { ...lease } });
+        } catch (error) {
+          refuse(error);
+        }
+        return;
+      }
       if (message.type === 'allocate-lease') {
         leases
           .allocate(name, {

@@ -55,14 +55,21 @@ export interface PoolProxyOptions {
   onProblem: (message: string, detail?: unknown) => void;
   /** The proxy found an instance silent past a response timeout (it may be hung). */
   onSuspect?: (instance: number, reason: string) => void;
-  /** A task program's proxy asked something (allocate a task or a lease) or told a task's connections; `reply` answers it. */
+  /** A task program's proxy asked something (allocate a task or a lease, release or renew a lease) or told a task's connections; `reply` answers it. */
   onTaskMessage?: (message: ProxyTaskMessage, reply: (answer: DaemonMessageInput) => void) => void;
 }
 
 /** What a task program's proxy asks of the daemon or tells it (control-protocol.ts). */
 export type ProxyTaskMessage = Extract<
   ProxyMessage,
-  { type: 'allocate-task' | 'allocate-lease' | 'task-connections' | 'release-lease' }
+  {
+    type:
+      | 'allocate-task'
+      | 'allocate-lease'
+      | 'task-connections'
+      | 'release-lease'
+      | 'lease-action';
+  }
 >;
 
 /** One live task as the proxy is told about it (control-protocol.ts `tasks`). */
@@ -106,8 +113,10 @@ export class PoolProxy {
   #reportedMembership = '';
   /** The live tasks (task programs): their instances are out of rotation. */
   #tasks: ProxyTask[] = [];
-  /** The task table last sent, to send only changes. */
-  #sentTasks = '';
+  /** The task table as the proxy knows it (the latest sent), each task as JSON by id: only changes are sent. */
+  #sentTasks = new Map<string, string>();
+  /** The membership last sent to the connected proxy: an unchanged one is not sent again. */
+  #sentMembership: string | undefined;
   #connectingPid: number | null = null;
   /** Settles once the proxy listens (or could not) after the latest spawn. */
   #listening: Promise<void> = Promise.resolve();
@@ -172,12 +181,20 @@ export class PoolProxy {
    * the rotation; call after any change of a task or of its instance. Only changes are sent.
    */
   setTasks(tasks: ProxyTask[]): void {
-    const table = JSON.stringify(tasks);
-    if (table === this.#sentTasks) return;
+    const entries = new Map(tasks.map((task) => [task.id, JSON.stringify(task)]));
+    const changed = tasks.filter((task) => this.#sentTasks.get(task.id) !== entries.get(task.id));
+    const ended = [...this.#sentTasks.keys()].filter((id) => !entries.has(id));
+    if (changed.length === 0 && ended.length === 0) return;
     this.#tasks = tasks;
     this.#sendMembers();
-    this.#sentTasks = table;
-    this.#client?.send({ type: 'tasks', tasks: this.#taskTable() });
+    this.#sentTasks = entries;
+    // Only what changed: the whole table for each allocation made the proxy's work per
+    // allocation grow with the number of live tasks (bench/RESULTS.md, task handshakes).
+    this.#client?.send({
+      type: 'tasks-changed',
+      tasks: changed.map((task) => ({ ...task, host: INSTANCE_HOST })),
+      ended,
+    });
   }
 
   /**
@@ -265,6 +282,7 @@ export class PoolProxy {
       return;
     }
     this.#client = client;
+    this.#sentMembership = undefined;
     client.onMessage((message) => {
       if (message.type === 'upstream-failed') this.#suspend(message.instance);
       else if (message.type === 'upstream-suspect')
@@ -274,7 +292,8 @@ export class PoolProxy {
         message.type === 'allocate-task' ||
         message.type === 'allocate-lease' ||
         message.type === 'task-connections' ||
-        message.type === 'release-lease'
+        message.type === 'release-lease' ||
+        message.type === 'lease-action'
       ) {
         this.#options.onTaskMessage?.(message, (answer) => {
           if (this.#client === client) client.send(answer);
@@ -325,7 +344,10 @@ export class PoolProxy {
       this.#reportedMembership = membership;
       this.#options.onMembership?.(members);
     }
-    this.#client?.setUpstreams(members.map((member) => ({ ...member, host: INSTANCE_HOST })));
+    // Every change of every instance calls this: an unchanged membership is not sent again.
+    if (this.#client === null || membership === this.#sentMembership) return;
+    this.#sentMembership = membership;
+    this.#client.setUpstreams(members.map((member) => ({ ...member, host: INSTANCE_HOST })));
   }
 
   #suspend(instance: number): void {

@@ -42,19 +42,38 @@ export const RoutedTaskSchema = z.object({
   owner: z.string().max(256).nullable(),
 });
 
-/** `tasks`: the full table of the pool's live tasks, each time it changes (an ended task is absent). */
+/** `tasks`: the full table of the pool's live tasks (an ended task is absent); sent once per connection, then `tasks-changed`. */
 export const TasksMessageSchema = z.object({
   type: z.literal('tasks'),
   tasks: z.array(RoutedTaskSchema).max(65_536),
 });
 
-/** `task-allocated` / `lease-granted` / `refused`: the answer to a proxy's `allocate-task` or `allocate-lease`. */
+/**
+ * `tasks-changed`: the tasks added or changed since the last `tasks` or `tasks-changed`, and the
+ * ids of those that ended. The daemon sends the full table once per connection, then changes.
+ */
+export const TasksChangedMessageSchema = z.object({
+  type: z.literal('tasks-changed'),
+  tasks: z.array(RoutedTaskSchema).max(65_536),
+  ended: z.array(z.string().min(1).max(64)).max(65_536),
+});
+
+/**
+ * `task-allocated` / `lease-granted` / `lease-updated` / `refused`: the answer to a proxy's
+ * `allocate-task`, `allocate-lease` or `lease-action`.
+ */
 export const AllocationAnswerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('task-allocated'), requestId: z.string(), task: RoutedTaskSchema }),
   z.object({
     type: z.literal('lease-granted'),
     requestId: z.string(),
     /** The lease as the API returns it (api/wire.ts), passed to the client as JSON. */
+    lease: z.record(z.string(), z.unknown()),
+  }),
+  z.object({
+    type: z.literal('lease-updated'),
+    requestId: z.string(),
+    /** The lease released or renewed, as the API's release and renew routes return it. */
     lease: z.record(z.string(), z.unknown()),
   }),
   z.object({
@@ -79,6 +98,7 @@ export const DaemonMessageSchema = z.discriminatedUnion('type', [
   UpstreamsMessageSchema,
   StatsRequestSchema,
   TasksMessageSchema,
+  TasksChangedMessageSchema,
   ...AllocationAnswerSchema.options,
 ]);
 
@@ -178,6 +198,16 @@ export type ProxyMessage =
     }
   /** A lease was granted after its client left (nobody will release it): the daemon ends it. */
   | { type: 'release-lease'; leaseId: string; holder: string | null }
+  /** A client releases or renews a lease through the proxy port. Answered by `lease-updated` or `refused` (404 ended or unknown, 409 not its holder). */
+  | {
+      type: 'lease-action';
+      requestId: string;
+      action: 'release' | 'renew';
+      leaseId: string;
+      holder: string | null;
+      /** For `renew`: the new time-to-live, or null for the lease's own. */
+      ttlMs: number | null;
+    }
   /** A task's connections changed: how many, and whether its owner (the client that allocated it) is among them. */
   | {
       type: 'task-connections';

@@ -49,8 +49,12 @@ export class ProxyEndpoint {
       case 'tasks':
         service.setTasks(message.tasks);
         break;
+      case 'tasks-changed':
+        service.changeTasks(message.tasks, message.ended);
+        break;
       case 'task-allocated':
       case 'lease-granted':
+      case 'lease-updated':
       case 'refused':
         service.answerAllocation(message);
         break;

@@ -2,6 +2,7 @@ import type { ConfigureMessage, DaemonMessage, ProxyMessage } from './control-pr
 import { SHUTDOWN_GRACE_MS } from './proxy-options.js';
 import { mergeWorkerStats } from './stats-merge.js';
 import { NO_DAEMON_MESSAGE, refusal } from './tasks/daemon-requests.js';
+import type { RoutedTask } from './tasks/task-table.js';
 import type { WorkerLink, WorkerStarter } from './worker-link.js';
 import type { WorkerMessage, WorkerStatsMessage } from './worker-messages.js';
 
@@ -53,7 +54,7 @@ const REQUEST_ID_PATTERN = /^(\d+):([\s\S]*)$/;
  * The proxy's primary: holds the daemon's control connection and runs the workers that serve
  * (one in its own process, or `workers` cluster processes sharing the listening socket). It
  * forwards every daemon message to every worker (and the latest of each kind to a worker that
- * starts later), answers carrying a `requestId` only to the worker that asked (the hub prefixes
+ * starts later; the task table folded from `tasks` and `tasks-changed`), answers carrying a `requestId` only to the worker that asked (the hub prefixes
  * the worker's number on the way out), and merges what needs merging: `listening` once every
  * worker listens, `stats` summed, `drained` once every worker is drained, a task's connections
  * summed. A worker that dies is logged and replaced.
@@ -65,6 +66,8 @@ export class ProxyHub {
   #configured: ConfigureMessage | undefined;
   /** The latest daemon message of each other kind (`upstreams`, `tasks`…), in first-seen order. */
   readonly #latest = new Map<string, DaemonMessage>();
+  /** The task table as the daemon's `tasks` and `tasks-changed` left it, for a worker that starts later. */
+  #tasks: Map<string, RoutedTask> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   readonly #stats = new Map<number, StatsRequest>();
   #nextStatsId = 1;
@@ -101,7 +104,18 @@ export class ProxyHub {
         if (!upstream.isDraining) this.#drainedBy.delete(upstream.instance);
       }
     }
-    this.#latest.set(message.type, message);
+    if (message.type === 'tasks')
+      this.#tasks = new Map(message.tasks.map((task) => [task.id, task]));
+    if (message.type === 'tasks-changed') {
+      this.#tasks ??= new Map();
+      const tasks = this.#tasks;
+      for (const task of message.tasks) tasks.set(task.id, task);
+      for (const id of message.ended) tasks.delete(id);
+      // Its place in the replay order; #replay sends the folded table there.
+      if (!this.#latest.has('tasks')) this.#latest.set('tasks', { type: 'tasks', tasks: [] });
+    } else {
+      this.#latest.set(message.type, message);
+    }
     for (const worker of this.#workers.values()) worker.link.send(message);
   }
 
@@ -195,7 +209,11 @@ export class ProxyHub {
 
   /** Sends a worker that started late the latest message of each kind. */
   #replay(worker: WorkerState): void {
-    for (const message of this.#latest.values()) worker.link.send(message);
+    for (const message of this.#latest.values()) {
+      if (message.type === 'tasks')
+        worker.link.send({ type: 'tasks', tasks: [...(this.#tasks?.values() ?? [])] });
+      else worker.link.send(message);
+    }
   }
 
   #onWorkerExit(worker: WorkerState, code: number | null, signal: string | null): void {

@@ -90,6 +90,11 @@ export class ProxyService implements SettingsSource {
     this.#tasks.setTasks(tasks);
   }
 
+  /** Applies the tasks added or changed, and those ended, since the last table. */
+  changeTasks(changed: readonly RoutedTask[], ended: readonly string[]): void {
+    this.#tasks.table.change(changed, ended);
+  }
+
   /** Hands the daemon's answer to the allocation request it names. */
   answerAllocation(answer: AllocationAnswer): void {
     this.#tasks.answer(answer);

@@ -115,6 +115,8 @@ export class InstanceSupervisor {
   #facts: InstanceFact[] = [];
   /** Whether the current stop had to escalate to SIGKILL. */
   #isStopEscalated = false;
+  /** Why the current stop was asked for, when it is not a plain stop (`replace`): kept with the exit. */
+  #stopReason: string | null = null;
   /** The latest failed probe check, kept across processes for `tend status`. */
   #lastProbeFailure: ProbeFailure | null = null;
 
@@ -165,6 +167,21 @@ export class InstanceSupervisor {
   restart(): Promise<SpawnOutcome> {
     if (lookupTransition(this.#state, 'stop') === 'stopping') this.#beginStop();
     const outcome = this.#requestStart(true);
+    this.#notifyIfChanged();
+    return Promise.resolve(outcome);
+  }
+
+  /**
+   * Stops the current process as `stop()` does and starts a fresh one in its slot, which is not a
+   * restart: not counted in `restarts`, no `restarted` fact. For a task program's process whose
+   * task ended (docs/tasks.md): it never serves another owner. Its exit is recorded with `reason`.
+   */
+  replace(reason: string): Promise<SpawnOutcome> {
+    if (lookupTransition(this.#state, 'stop') === 'stopping') {
+      this.#beginStop();
+      this.#stopReason = reason;
+    }
+    const outcome = this.#requestStart(false);
     this.#notifyIfChanged();
     return Promise.resolve(outcome);
   }
@@ -461,10 +478,18 @@ export class InstanceSupervisor {
     };
     this.#facts.push(fact);
     if (this.#state === 'stopping') {
-      fact.reason = this.#isStopEscalated
+      const stopReason = this.#stopReason;
+      this.#stopReason = null;
+      const escalated = this.#isStopEscalated
         ? `did not stop within ${this.#spec.stopTimeoutMs} ms of ${this.#spec.stopSignal}; killed with SIGKILL`
-        : 'stopped on request';
-      this.#finishStop(exit, uptimeMs, now);
+        : null;
+      fact.reason =
+        stopReason === null
+          ? (escalated ?? 'stopped on request')
+          : escalated === null
+            ? stopReason
+            : `${stopReason}; ${escalated}`;
+      this.#finishStop(exit, uptimeMs, now, stopReason === null ? null : fact.reason);
     } else {
       fact.isFailure = isFailedRun(running, exit, this.#spec);
       // Set before the decision: a stable run's exit is delivered before its replacement spawns.
@@ -475,13 +500,15 @@ export class InstanceSupervisor {
     this.#notifyIfChanged();
   }
 
-  #finishStop(exit: ProcessExit, uptimeMs: number, now: number): void {
+  /** `reason` is kept with the exit record when the stop had one of its own (`replace`). */
+  #finishStop(exit: ProcessExit, uptimeMs: number, now: number, reason: string | null): void {
     recordExit(this.#stats, {
       at: now,
       code: exit.code,
       signal: exit.signal,
       uptimeMs,
       isFailure: false,
+      ...(reason === null ? {} : { reason }),
     });
     this.#move('exited');
     this.#reason = null;
@@ -539,7 +566,10 @@ export class InstanceSupervisor {
       this.#notReadyBecause = null;
       this.#deliverFactsNow();
       this.#move('exited-restart');
-      this.#spawn({ restartCause, isAfterFailure: isFailure });
+      // A task program's process that ran and exited cleanly is done (with its task, if it had
+      // one): its slot gets a fresh process, which is not a restart (docs/tasks.md). A crash is.
+      const isTaskDone = spec.tasks !== undefined && !isHung && !isFailure;
+      this.#spawn({ restartCause: isTaskDone ? null : restartCause, isAfterFailure: isFailure });
       return;
     }
     this.#consecutiveYoungDeaths += 1;

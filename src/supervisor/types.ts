@@ -57,7 +57,7 @@ export interface ExitRecord {
   uptimeMs: number;
   /** Whether tend counts it as a failure (not a requested stop, not a "done" exit code). */
   isFailure: boolean;
-  /** Why tend ended it, when tend did so on its own (`hung: liveness failed 3 times (…)`). */
+  /** Why tend ended it, when tend did so on its own (`hung: liveness failed 3 times (…)`, `task ended (…)`). */
   reason?: string;
 }
 

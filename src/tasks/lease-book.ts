@@ -37,10 +37,17 @@ export class LeaseBook {
   readonly #onEnded: (lease: Lease, end: LeaseEnd) => void;
   readonly #byId = new Map<string, HeldLease>();
   readonly #byInstance = new Map<number, HeldLease>();
+  /** The program whose leases these are, named in refusals (a lease id of another program is unknown here). */
+  readonly #program: string | null;
 
-  constructor(clock: LeaseClock, onEnded: (lease: Lease, end: LeaseEnd) => void = () => {}) {
+  constructor(
+    clock: LeaseClock,
+    onEnded: (lease: Lease, end: LeaseEnd) => void = () => {},
+    program: string | null = null,
+  ) {
     this.#clock = clock;
     this.#onEnded = onEnded;
+    this.#program = program;
   }
 
   /** Whether `instance` is handed out. */
@@ -132,7 +139,9 @@ export class LeaseBook {
     if (!held) {
       throw new NotFoundError(
         'TEND_ERR_LEASE_NOT_FOUND',
-        `No lease \`${id}\`: it was never granted, or it ended already (released, expired, or its instance exited)`,
+        this.#program === null
+          ? `No lease \`${id}\`: it was never granted, or it ended already (released, expired, or its instance exited)`
+          : `No lease \`${id}\` of \`${this.#program}\`: it was never granted by \`${this.#program}\` (a lease of another program is not known here), or it ended already (released, expired, or its instance exited)`,
       );
     }
     if (held.lease.holder !== null && holder !== held.lease.holder) {

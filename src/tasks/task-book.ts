@@ -4,7 +4,7 @@ import type { TimerHandle } from '../process/runtime.js';
 import { Allocator } from './allocator.js';
 import { LeaseBook, type LeaseClock } from './lease-book.js';
 import { instancesToRemove, instancesToStart } from './ready-buffer.js';
-import { newTaskId, taskIdProblem } from './task-id.js';
+import { newTaskId, taskIdProblem, wantedTaskIdProblem } from './task-id.js';
 
 /** One allocated task: an instance's process reserved for one owner. */
 export interface Task {
@@ -35,6 +35,11 @@ export type TaskEnd =
   | 'freed'
   /** The program was deleted. */
   | 'removed';
+
+/** What an instance's history says of the stop that ended its task: `task ended (room-42, owner-left)`. */
+export function taskEndReason(id: string, end: TaskEnd): string {
+  return `task ended (${id}, ${end})`;
+}
 
 /** What a task program's process may say about its task on its notify channel. */
 export type TaskSaying = 'free' | 'allocated' | 'shutdown';
@@ -67,8 +72,11 @@ export interface TaskFleet {
   grow(): void;
   /** Removes `count` instances from the top (they are idle). */
   shrink(count: number): void;
-  /** Stops process `pid` of an ended task (stop signal, timeout, SIGKILL); its slot gets a fresh one. */
-  retire(instance: number, pid: number): void;
+  /**
+   * Stops process `pid` of an ended task (stop signal, timeout, SIGKILL); its slot gets a fresh
+   * one. Not a restart: `reason` (taskEndReason) is what the instance's history says.
+   */
+  retire(instance: number, pid: number, reason: string): void;
 }
 
 /** Who hears of allocations and ends. */
@@ -173,7 +181,7 @@ export class TaskBook {
   async allocate(request: TaskRequest): Promise<Task> {
     const wanted = request.id;
     if (wanted !== null) {
-      const problem = taskIdProblem(wanted);
+      const problem = wantedTaskIdProblem(wanted);
       if (problem) throw new UsageError('TEND_ERR_TASK_ID_INVALID', problem);
       if (this.#byId.has(wanted) || this.#pendingIds.has(wanted)) {
         throw new ConflictError(
@@ -351,7 +359,7 @@ export class TaskBook {
     this.#leases.endForInstance(live.task.instance, 'removed');
     this.#listener.ended({ ...live.task }, end);
     if (end !== 'exited' && end !== 'removed')
-      this.#fleet.retire(live.task.instance, live.task.pid);
+      this.#fleet.retire(live.task.instance, live.task.pid, taskEndReason(live.task.id, end));
     if (end !== 'removed') this.#settle();
   }
 

@@ -124,8 +124,9 @@ test('the proxy of a task program is configured with its task settings and answe
     connectWaitMs: 10_000,
   });
 
+  // Only what changed goes to the proxy: the new task, not the whole table.
   const table = proxy.next(
-    (message) => message.type === 'tasks' && (message.tasks as unknown[]).length === 1,
+    (message) => message.type === 'tasks-changed' && (message.tasks as unknown[]).length === 1,
   );
   const rotation = proxy.next(
     (message) =>
@@ -148,9 +149,16 @@ test('the proxy of a task program is configured with its task settings and answe
       owner: 'alice',
     },
   });
-  assert.deepEqual((await table).tasks, [
+  const change = await table;
+  assert.deepEqual(
+    proxy.received.filter((message) => message.type === 'tasks'),
+    [{ type: 'tasks', tasks: [] }],
+    'the whole table once, when the daemon connected',
+  );
+  assert.deepEqual(change.tasks, [
     { id: 'room-1', instance: 0, port: 7000, state: 'ready', owner: 'alice', host: '127.0.0.1' },
   ]);
+  assert.deepEqual(change.ended, []);
   await rotation;
   assert.equal(core.get('room').spec.instances, 2, 'the buffer was refilled');
 
@@ -197,7 +205,7 @@ test('the proxy of a task program is configured with its task settings and answe
   // The owner connects, then leaves: the task ends, its table entry goes, its process is replaced.
   const pid = core.get('room').pool.instance(0)?.pid;
   const emptied = proxy.next(
-    (message) => message.type === 'tasks' && (message.tasks as unknown[]).length === 0,
+    (message) => message.type === 'tasks-changed' && (message.ended as string[]).includes('room-1'),
   );
   proxy.send({ type: 'task-connections', id: 'room-1', count: 1, isOwnerConnected: true });
   proxy.send({ type: 'task-connections', id: 'room-1', count: 0, isOwnerConnected: false });
@@ -207,7 +215,32 @@ test('the proxy of a task program is configured with its task settings and answe
   assert.ok(ended && ended.kind === 'task.ended');
   assert.deepEqual([ended.task, ended.end], ['room-1', 'owner-left']);
   await new Promise((resolve) => setImmediate(resolve));
-  assert.notEqual(core.get('room').pool.instance(0)?.pid, pid, 'a fresh process in its slot');
+  const slot = core.get('room').pool.instance(0);
+  assert.notEqual(slot?.pid, pid, 'a fresh process in its slot');
+  const memberships = proxy.received
+    .filter((message) => message.type === 'upstreams')
+    .map((message) => JSON.stringify(message.upstreams));
+  assert.ok(memberships.length > 1);
+  for (let index = 1; index < memberships.length; index++) {
+    assert.notEqual(
+      memberships[index],
+      memberships[index - 1],
+      'an unchanged membership is not sent again',
+    );
+  }
+  // Regression: the end of a task counted as a restart of its instance (RESTARTS in `tend ls`).
+  const { stats } = slot?.snapshot() ?? assert.fail('no instance 0');
+  assert.equal(stats.restarts, 0, 'not a restart');
+  assert.equal(stats.exits.at(-1)?.reason, 'task ended (room-1, owner-left)');
+  assert.equal(
+    events.some((event) => event.kind === 'instance.restarted'),
+    false,
+  );
+  const exited = events.findLast((event) => event.kind === 'instance.exited' && event.pid === pid);
+  assert.equal(
+    exited?.kind === 'instance.exited' && exited.reason,
+    'task ended (room-1, owner-left)',
+  );
 });
 
 test('a task process that exits for good (restart never) ends its task, and its slot gets a fresh process', async (t) => {
@@ -226,4 +259,61 @@ test('a task process that exits for good (restart never) ends its task, and its 
     'stopped',
     'a stopped program is not refilled',
   );
+});
+
+test('lease-action from the proxy port renews and releases as the API does; twice, another holder or an unknown lease is refused and changes nothing', async (t) => {
+  const { proxy, leases, runtime } = await makeTaskProgram(t);
+  const ask = async (message: Message): Promise<Message> => {
+    const answer = proxy.next((each) => each.requestId === message.requestId);
+    proxy.send(message);
+    return answer;
+  };
+  const granted = await ask({
+    type: 'allocate-lease',
+    requestId: 'l1',
+    holder: 'w',
+    ttlMs: 60_000,
+    timeoutMs: 1_000,
+  });
+  const leaseId = (granted.lease as { lease: { id: string } }).lease.id;
+  const action = (requestId: string, fields: Record<string, unknown>) =>
+    ask({
+      type: 'lease-action',
+      requestId,
+      action: 'release',
+      leaseId,
+      holder: 'w',
+      ttlMs: null,
+      ...fields,
+    });
+
+  const renewed = await action('a1', { action: 'renew', ttlMs: 5_000 });
+  assert.equal(renewed.type, 'lease-updated');
+  const renewedLease = (renewed.lease as { lease: { id: string; expiresAt: string } }).lease;
+  assert.equal(renewedLease.id, leaseId);
+  assert.equal(Date.parse(renewedLease.expiresAt), runtime.now() + 5_000);
+
+  const stolen = await action('a2', { holder: 'mallory' });
+  assert.deepEqual(
+    [stolen.type, stolen.status, stolen.code],
+    ['refused', 409, 'TEND_ERR_LEASE_NOT_YOURS'],
+  );
+  assert.deepEqual(
+    leases.list('room').map((lease) => lease.lease.id),
+    [leaseId],
+    'still held',
+  );
+
+  const unknown = await action('a3', { leaseId: 'lfrom-another-pool' });
+  assert.deepEqual([unknown.status, unknown.code], [404, 'TEND_ERR_LEASE_NOT_FOUND']);
+  assert.match(String(unknown.message), /No lease `lfrom-another-pool` of `room`/);
+  const invalid = await action('a4', { leaseId: '../x' });
+  assert.deepEqual([invalid.status, invalid.code], [400, 'TEND_ERR_TASK_ID_INVALID']);
+  assert.match(String(invalid.message), /Expected a lease id/);
+
+  const released = await action('a5', {});
+  assert.equal(released.type, 'lease-updated');
+  assert.deepEqual(leases.list('room'), []);
+  const twice = await action('a6', {});
+  assert.deepEqual([twice.status, twice.code], [404, 'TEND_ERR_LEASE_NOT_FOUND']);
 });

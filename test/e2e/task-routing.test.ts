@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
-import type { ProgramDetail } from '../../src/api/wire.js';
+import type { AllocationReply, ProgramDetail, TaskReply } from '../../src/api/wire.js';
 import { findFreePortRange } from '../helpers/free-ports.js';
 import { isProcessAlive } from '../helpers/proc.js';
 import { openWebSocket, roundTrip } from '../proxy/task-harness.js';
@@ -11,7 +11,7 @@ import { fixture, pollUntil, type TendUnderTest, useTend } from './harness.js';
 /** Starts the task program "rooms" (ws-echo instances) behind a proxy; resolves with the proxy's port. */
 async function startRooms(
   tend: TendUnderTest,
-  options: { max: number; readyBuffer: number; extra?: string[] },
+  options: { max: number; readyBuffer: number; extra?: string[]; program?: string },
 ): Promise<number> {
   const ports = await findFreePortRange(options.max + 1);
   const proxyPort = ports + options.max;
@@ -30,7 +30,7 @@ async function startRooms(
     String(proxyPort),
     ...(options.extra ?? []),
     '--',
-    ...fixture('ws-echo'),
+    ...fixture(options.program ?? 'ws-echo'),
   ]);
   return proxyPort;
 }
@@ -57,7 +57,8 @@ test('through the real proxy: a client owns a task, a second joins it, the owner
 
   const guest = await openWebSocket(t, `ws://127.0.0.1:${port}/rooms/${id}`);
   assert.equal(await roundTrip(guest.socket, 'me too'), `${task.port}:me too`);
-  await tend.until(
+  // Connection counts are not events: polled.
+  await pollUntil(
     'two connections',
     async () => (await liveTask(tend, id))?.connections === 2 || undefined,
   );
@@ -131,4 +132,159 @@ test('heartbeat pairs: 50 clients each create their task through the proxy and g
     }),
   );
   assert.deepEqual(pongCounts, Array(pairs).fill(pings));
+});
+
+/** A request to the proxy port: the status and the JSON body. */
+async function onProxy<T>(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+type ErrorBody = { error: { code: string; message: string } };
+
+test('through the real proxy: a client without the daemon’s socket leases, renews and releases on the proxy port; a second release, another holder and another pool’s lease are refused and change nothing', async (t) => {
+  const tend = useTend(t);
+  const token = 'lab-token-0123456789';
+  const port = await startRooms(tend, {
+    max: 3,
+    readyBuffer: 1,
+    extra: ['--allocate-token', token],
+  });
+  const bearer = { authorization: `Bearer ${token}` };
+  const granted = await onProxy<AllocationReply>(
+    port,
+    'POST',
+    '/rooms/allocate?holder=lab-7&ttlMs=60000',
+    bearer,
+  );
+  assert.equal(granted.status, 200, JSON.stringify(granted.body));
+  const leaseId = granted.body.lease.id;
+  const held = async () =>
+    (await tend.api<AllocationReply[]>('GET', '/v1/programs/rooms/leases')).body.map(
+      (lease) => `${lease.lease.id}:${lease.lease.expiresAt}`,
+    );
+
+  const renewed = await onProxy<AllocationReply>(
+    port,
+    'POST',
+    `/rooms/leases/${leaseId}/renew?holder=lab-7&ttlMs=600000`,
+    bearer,
+  );
+  assert.equal(renewed.status, 200, JSON.stringify(renewed.body));
+  assert.ok(
+    Date.parse(renewed.body.lease.expiresAt ?? '') >
+      Date.parse(granted.body.lease.expiresAt ?? '') + 500_000,
+    'renewed for ten minutes from now',
+  );
+  assert.deepEqual(await held(), [`${leaseId}:${renewed.body.lease.expiresAt}`]);
+
+  const unauthorized = await onProxy<ErrorBody>(
+    port,
+    'POST',
+    `/rooms/leases/${leaseId}/release?holder=lab-7`,
+  );
+  assert.equal(unauthorized.status, 401);
+  const stolen = await onProxy<ErrorBody>(
+    port,
+    'POST',
+    `/rooms/leases/${leaseId}/release?holder=mallory`,
+    bearer,
+  );
+  assert.equal(stolen.status, 409);
+  assert.equal(stolen.body.error.code, 'TEND_ERR_LEASE_NOT_YOURS');
+  assert.deepEqual(await held(), [`${leaseId}:${renewed.body.lease.expiresAt}`], 'unchanged');
+
+  // Another pool's lease is unknown here, and stays held there.
+  const base = await findFreePortRange(1);
+  await tend.ok([
+    'start',
+    '--name',
+    'workers',
+    '--port',
+    String(base),
+    '--',
+    ...fixture('http-echo'),
+  ]);
+  const other = JSON.parse(
+    await tend.ok(['allocate', 'workers', '--holder', 'lab-7', '--json']),
+  ) as AllocationReply;
+  const foreign = await onProxy<ErrorBody>(
+    port,
+    'POST',
+    `/rooms/leases/${other.lease.id}/release?holder=lab-7`,
+    bearer,
+  );
+  assert.equal(foreign.status, 404);
+  assert.equal(foreign.body.error.code, 'TEND_ERR_LEASE_NOT_FOUND');
+  assert.match(foreign.body.error.message, /of `rooms`/);
+  const workersLeases = await tend.api<AllocationReply[]>('GET', '/v1/programs/workers/leases');
+  assert.deepEqual(
+    workersLeases.body.map((lease) => lease.lease.id),
+    [other.lease.id],
+  );
+
+  const released = await onProxy<AllocationReply>(
+    port,
+    'POST',
+    `/rooms/leases/${leaseId}/release?holder=lab-7&token=${token}`,
+  );
+  assert.equal(released.status, 200);
+  assert.equal(released.body.lease.id, leaseId);
+  assert.deepEqual(await held(), []);
+  const twice = await onProxy<ErrorBody>(
+    port,
+    'POST',
+    `/rooms/leases/${leaseId}/release?holder=lab-7`,
+    bearer,
+  );
+  assert.equal(twice.status, 404);
+  assert.equal(twice.body.error.code, 'TEND_ERR_LEASE_NOT_FOUND');
+});
+
+test('through the real proxy: HTTP requests in flight count as the task’s connections, do not end an owner-leaves task, and its end is not a restart', async (t) => {
+  const tend = useTend(t);
+  const port = await startRooms(tend, { max: 3, readyBuffer: 1, program: 'task-room' });
+  // Allocated through the API for an owner that never connects: only its HTTP traffic comes.
+  const allocated = await tend.api<TaskReply>('POST', '/v1/programs/rooms/tasks', {
+    owner: 'alice',
+  });
+  assert.equal(allocated.status, 200, JSON.stringify(allocated.body));
+  const task = allocated.body;
+
+  const holding = [1, 2].map(() => fetch(`http://127.0.0.1:${port}/rooms/${task.id}/hold`));
+  // Connection counts are not events: polled.
+  await pollUntil(
+    'two requests in flight',
+    async () => (await liveTask(tend, task.id))?.connections === 2 || undefined,
+  );
+  const letGo = await fetch(`http://127.0.0.1:${port}/rooms/${task.id}/let-go`);
+  assert.equal(letGo.status, 200);
+  for (const held of await Promise.all(holding)) assert.equal(await held.text(), 'let go');
+  await pollUntil(
+    'no request in flight',
+    async () => (await liveTask(tend, task.id))?.connections === 0 || undefined,
+  );
+  const live = await liveTask(tend, task.id);
+  assert.equal(live?.isOwnerConnected, false);
+  assert.equal(live?.pid, task.pid, 'the task lives on, in its process');
+
+  await tend.ok(['close', 'rooms', task.id]);
+  const instance = await tend.until('a fresh process in the task’s slot', async () => {
+    const slot = (await tend.program('rooms')).instances[task.instance];
+    return (slot?.status === 'online' && slot.pid !== task.pid && slot) || undefined;
+  });
+  assert.equal(instance.restarts, 0, 'the end of a task is not a restart');
+  assert.match(
+    await tend.ok(['status', 'rooms']),
+    new RegExp(`task ended \\(${task.id}, closed\\)`),
+  );
+  assert.match(
+    await tend.ok(['ls']),
+    new RegExp(`rooms\\s+${task.instance}\\s+${instance.pid}\\s+online\\s+0\\s`),
+  );
 });

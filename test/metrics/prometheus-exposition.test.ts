@@ -256,6 +256,21 @@ test("the pool proxy's own process is not counted as a pool member", async (t) =
   assert.doesNotMatch(text, /^tend_instance_restarts_total\{/m);
 });
 
+test('ended tasks are counted per program and by how, apart from restarts', async (t) => {
+  const { bus, metrics } = setUp(t);
+  const ended = (task: string, end: 'owner-left' | 'closed') =>
+    bus.emit({ kind: 'task.ended', program: 'rooms', instance: 0, task, end });
+  ended('t1', 'owner-left');
+  ended('t2', 'owner-left');
+  ended('t3', 'closed');
+
+  const text = await metrics.render();
+
+  assert.equal(sampleValue(text, 'tend_tasks_ended_total{program="rooms",end="owner-left"}'), 2);
+  assert.equal(sampleValue(text, 'tend_tasks_ended_total{program="rooms",end="closed"}'), 1);
+  assert.doesNotMatch(text, /^tend_instance_restarts_total\{program="rooms"/m);
+});
+
 test("a deleted program's counters go with it", async (t) => {
   const { bus, metrics } = setUp(t);
   bus.emit(exited('web', 0, { code: 2, signal: null }));

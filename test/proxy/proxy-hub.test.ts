@@ -221,3 +221,34 @@ test('a worker that starts late gets the configuration and the latest of every m
   const upstreams = late.received[1];
   assert.equal(upstreams?.type === 'upstreams' && upstreams.upstreams.length, 2);
 });
+
+test('task table changes reach every worker as they come, and a worker that starts late gets the table they add up to', async () => {
+  const { workers, handle, configured, when } = fakeHub();
+  await configured(2);
+  const task = (id: string, instance: number) => ({
+    id,
+    instance,
+    port: 7000 + instance,
+    state: 'ready',
+    owner: null,
+  });
+  handle({ type: 'tasks', tasks: [task('t1', 0)] });
+  handle({ type: 'upstreams', upstreams: [member(0, false)] });
+  handle({ type: 'tasks-changed', tasks: [task('t2', 1), task('t3', 2)], ended: [] });
+  handle({ type: 'tasks-changed', tasks: [], ended: ['t1'] });
+  const first = workers[0] as FakeWorker;
+  assert.deepEqual(
+    first.received.map((message) => message.type),
+    ['configure', 'tasks', 'upstreams', 'tasks-changed', 'tasks-changed'],
+    'each change is passed on as it is',
+  );
+  (workers[1] as FakeWorker).events.onExit(null, 'SIGKILL');
+  await when(() => (workers[2]?.received.length ?? 0) >= 3);
+  const late = workers[2] as FakeWorker;
+  assert.deepEqual(
+    late.received.map((message) => message.type),
+    ['configure', 'tasks', 'upstreams'],
+  );
+  const table = late.received[1];
+  assert.deepEqual(table?.type === 'tasks' && table.tasks.map((each) => each.id), ['t2', 't3']);
+});

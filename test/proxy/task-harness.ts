@@ -58,6 +58,11 @@ export function openFds(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
 }
 
+/** The id of the lease the fake daemon grants for a request: a valid lease id (the proxy's hub prefixes request ids with `<worker>:`). */
+export function fakeLeaseId(requestId: string): string {
+  return `lease-${requestId.replaceAll(':', '-')}`;
+}
+
 /** How the fake daemon answers allocations. */
 export interface FakeDaemonOptions {
   /** Instances (ports) it hands out, one per task, never twice. */
@@ -72,13 +77,18 @@ export interface FakeDaemonOptions {
 
 /**
  * The daemon's end of a real proxy process's control socket, faked: allocates tasks on the
- * given ports, keeps the task table, ends a task when its owner leaves (the default rule), and
- * records every message the proxy sent.
+ * given ports, keeps the task table, ends a task when its owner leaves (the default rule: an
+ * owner that was connected and is no more, or that gave up), grants, releases and renews leases
+ * (404 for one it does not hold, 409 for another holder), and records every message the proxy sent.
  */
 export class FakeDaemon {
   readonly client: ProxyControlClient;
   readonly messages: ProxyMessage[] = [];
   readonly tasks = new Map<string, RoutedTask>();
+  /** Leases held now, by id, with their holder. */
+  readonly leases = new Map<string, string | null>();
+  /** Tasks whose owner was reported connected at least once. */
+  readonly #ownerSeen = new Set<string>();
   readonly #heldLeases: Array<Extract<ProxyMessage, { type: 'allocate-lease' }>> = [];
   #free: number[];
   #next = 0;
@@ -135,6 +145,7 @@ export class FakeDaemon {
   }
 
   #grantLease(message: Extract<ProxyMessage, { type: 'allocate-lease' }>): void {
+    this.leases.set(fakeLeaseId(message.requestId), message.holder);
     this.client.send({
       type: 'lease-granted',
       requestId: message.requestId,
@@ -144,7 +155,42 @@ export class FakeDaemon {
         instance: 0,
         host: '127.0.0.1',
         port: this.#options.ports[0],
-        lease: { id: `lease-${message.requestId}`, holder: message.holder },
+        lease: { id: fakeLeaseId(message.requestId), holder: message.holder },
+      },
+    });
+  }
+
+  #changeLease(message: Extract<ProxyMessage, { type: 'lease-action' }>): void {
+    const { requestId, leaseId, holder } = message;
+    const held = this.leases.get(leaseId);
+    if (held === undefined) {
+      this.client.send({
+        type: 'refused',
+        requestId,
+        status: 404,
+        code: 'TEND_ERR_LEASE_NOT_FOUND',
+        message: `No lease \`${leaseId}\` of \`rooms\``,
+      });
+      return;
+    }
+    if (held !== null && held !== holder) {
+      this.client.send({
+        type: 'refused',
+        requestId,
+        status: 409,
+        code: 'TEND_ERR_LEASE_NOT_YOURS',
+        message: `Lease \`${leaseId}\` is held by \`${held}\``,
+      });
+      return;
+    }
+    if (message.action === 'release') this.leases.delete(leaseId);
+    this.client.send({
+      type: 'lease-updated',
+      requestId,
+      lease: {
+        program: 'rooms',
+        instance: 0,
+        lease: { id: leaseId, holder: held, ttlMs: message.ttlMs, action: message.action },
       },
     });
   }
@@ -161,9 +207,12 @@ export class FakeDaemon {
     } else if (message.type === 'allocate-lease') {
       this.#grantLease(message);
     }
-    if (
+    if (message.type === 'lease-action') this.#changeLease(message);
+    if (message.type === 'task-connections' && message.isOwnerConnected) {
+      this.#ownerSeen.add(message.id);
+    } else if (
       message.type === 'task-connections' &&
-      !message.isOwnerConnected &&
+      (this.#ownerSeen.has(message.id) || message.hasOwnerGivenUp === true) &&
       this.tasks.has(message.id)
     ) {
       this.end(message.id);

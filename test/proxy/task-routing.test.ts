@@ -6,6 +6,7 @@ import { ConfigureMessageSchema, type ProxyMessage } from '../../src/proxy/contr
 import { ProxyService } from '../../src/proxy/proxy-service.js';
 import { send, startUpstream, until } from './harness.js';
 import {
+  fakeLeaseId,
   openFds,
   openWebSocket,
   roundTrip,
@@ -215,7 +216,7 @@ test('POST /<pool>/allocate leases a free worker through the proxy port', async 
     instance: 0,
     host: '127.0.0.1',
     port: ports[0],
-    lease: { id: `lease-${request?.requestId}`, holder: 'lab-7' },
+    lease: { id: fakeLeaseId(request?.requestId ?? ''), holder: 'lab-7' },
   });
   assert.deepEqual(
     { holder: request?.holder, ttlMs: request?.ttlMs, timeoutMs: request?.timeoutMs },
@@ -248,7 +249,7 @@ test('a lease granted after its client left is released by the proxy, not left h
   await daemon.until(() => daemon.sent('release-lease').length === 1);
   const [request] = daemon.sent('allocate-lease');
   assert.deepEqual(daemon.sent('release-lease'), [
-    { type: 'release-lease', leaseId: `lease-${request?.requestId}`, holder: 'lab-7' },
+    { type: 'release-lease', leaseId: fakeLeaseId(request?.requestId ?? ''), holder: 'lab-7' },
   ]);
 });
 
@@ -262,7 +263,7 @@ test('paths outside /<pool>/ get a 404 that names the routes', async (t) => {
     error: {
       code: 'TEND_ERR_API_ROUTE_NOT_FOUND',
       message:
-        'Expected /rooms/new, /rooms/<task id>[/path] or POST /rooms/allocate on the proxy of task program "rooms", got GET /index.html',
+        'Expected /rooms/new, /rooms/<task id>[/path], POST /rooms/allocate or POST /rooms/leases/<lease>/release|renew on the proxy of task program "rooms", got GET /index.html',
     },
   });
 });
@@ -340,4 +341,45 @@ test('a task the table already reports ready is not taken back to starting by a 
   });
   const { socket } = await opening;
   assert.equal(await roundTrip(socket, 'now'), `${instancePort}:now`);
+});
+
+test('tasks-changed adds and updates tasks and ends those it names: their clients are closed, their ids refused', async (t) => {
+  const [instancePort] = await startTaskInstances(t, 1);
+  const service = new ProxyService(
+    () => {},
+    {},
+    () => {},
+    { sendToDaemon: () => true },
+  );
+  t.after(() => service.close(0));
+  const { port } = await service.configure(
+    ConfigureMessageSchema.parse({
+      type: 'configure',
+      pool: 'rooms',
+      listen: { host: '127.0.0.1', port: 0 },
+      tasks: {},
+    }),
+  );
+  const task = (id: string, state: 'starting' | 'ready') => ({
+    id,
+    instance: 0,
+    host: '127.0.0.1',
+    port: instancePort as number,
+    state,
+    owner: null,
+  });
+  service.setTasks([task('t1', 'ready')]);
+  service.changeTasks([task('t2', 'starting')], []);
+  const waiting = openWebSocket(t, `ws://127.0.0.1:${port}/rooms/t2`);
+  await until(() => service.tasks.table.get('t2')?.readyWaiters.size === 1);
+  service.changeTasks([task('t2', 'ready')], []);
+  const joined = await waiting;
+  assert.equal(await roundTrip(joined.socket, 'hi'), `${instancePort}:hi`);
+  const guest = await openWebSocket(t, `ws://127.0.0.1:${port}/rooms/t1`);
+
+  const closed = once(guest.socket, 'close');
+  service.changeTasks([], ['t1', 'never-known']);
+  await closed;
+  await assert.rejects(openWebSocket(t, `ws://127.0.0.1:${port}/rooms/t1`), { status: 404 });
+  assert.equal(await roundTrip(joined.socket, 'still'), `${instancePort}:still`, 't2 untouched');
 });

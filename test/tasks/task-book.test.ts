@@ -30,7 +30,7 @@ function makeFleet(options: {
     isReady: true,
   }));
   const settings: TaskSettings = { ...TASK_DEFAULTS, ...options.settings };
-  const retired: Array<{ instance: number; pid: number }> = [];
+  const retired: Array<{ instance: number; pid: number; reason: string }> = [];
   const takenElsewhere = new Set<number>();
   const events: string[] = [];
   let isRunning = true;
@@ -53,8 +53,8 @@ function makeFleet(options: {
     shrink: (count) => {
       members.splice(members.length - count, count);
     },
-    retire: (instance, pid) => {
-      retired.push({ instance, pid });
+    retire: (instance, pid, reason) => {
+      retired.push({ instance, pid, reason });
       const member = members[instance];
       if (member) Object.assign(member, { pid: null, isReady: false });
     },
@@ -173,7 +173,7 @@ test('an ended task retires its process, which is never handed out again', async
   const task = await book.allocate(REQUEST);
   const closed = book.close(task.id);
   assert.equal(closed.id, task.id);
-  assert.deepEqual(retired, [{ instance: 0, pid: 100 }]);
+  assert.deepEqual(retired, [{ instance: 0, pid: 100, reason: `task ended (${task.id}, closed)` }]);
   assert.deepEqual(events.slice(1), [`ended ${task.id} closed`]);
   // Even if the old process still looked ready, it is not handed out again.
   Object.assign(members[0] as FleetMember, { pid: 100, isReady: true });
@@ -232,6 +232,50 @@ test('grace: the task waits graceMs for its owner, and lives on when it is back'
   clock.advance(1);
   assert.equal(book.list().length, 0);
   assert.equal(events.at(-1), `ended ${task.id} owner-left`);
+});
+
+test('HTTP requests coming and going change the count only: an owner-leaves task lives on', async () => {
+  const { book } = makeFleet({ ready: 2, max: 2 });
+  // Allocated through the API: its owner never connects; the proxy counts plain requests.
+  const quiet = await book.allocate(REQUEST);
+  for (const count of [1, 2, 1, 0, 1, 0]) book.setConnections(quiet.id, count, false);
+  assert.equal(book.get(quiet.id).connections, 0);
+  // The owner's WebSocket is connected; requests beside it never say the owner left.
+  const busy = await book.allocate(REQUEST);
+  book.setConnections(busy.id, 1, true);
+  for (const count of [2, 3, 2, 1]) book.setConnections(busy.id, count, true);
+  assert.equal(book.list().length, 2, 'neither task ended');
+  assert.equal(book.get(busy.id).connections, 1);
+});
+
+test('grace: HTTP requests while the owner is away neither end the task early nor restart its grace', async () => {
+  const { book, clock, events } = makeFleet({
+    ready: 2,
+    max: 2,
+    settings: { endWhen: 'grace', graceMs: 5_000 },
+  });
+  const task = await book.allocate(REQUEST);
+  book.setConnections(task.id, 1, true);
+  book.setConnections(task.id, 0, false);
+  clock.advance(3_000);
+  book.setConnections(task.id, 1, false);
+  book.setConnections(task.id, 0, false);
+  clock.advance(1_999);
+  assert.equal(book.list().length, 1);
+  clock.advance(1);
+  assert.equal(book.list().length, 0, 'ended graceMs after the owner left, not after the requests');
+  assert.equal(events.at(-1), `ended ${task.id} owner-left`);
+});
+
+test('the ids of the proxy port’s routes are not task ids', async () => {
+  const { book } = makeFleet({ ready: 1, max: 1 });
+  for (const id of ['new', 'allocate', 'leases']) {
+    await assert.rejects(
+      book.allocate({ ...REQUEST, id }),
+      isTendError('TEND_ERR_TASK_ID_INVALID', new RegExp(`other than "${id}"`)),
+    );
+  }
+  assert.deepEqual(book.list(), []);
 });
 
 test('explicit: only close, exit or the process itself end the task', async () => {

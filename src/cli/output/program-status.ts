@@ -222,11 +222,11 @@ function quoteWord(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The last column of an exit row: ok, failure, or why tend ended it (hung: …). */
+/** The last column of an exit row: ok, failure, or why tend ended it (hung: … in red; task ended … plain). */
 function exitVerdict(
   exit: { isFailure: boolean; reason: string | null },
   palette: Palette,
 ): string {
-  if (exit.reason !== null) return palette.red(exit.reason);
-  return exit.isFailure ? palette.red('failure') : palette.gray('ok');
+  if (exit.isFailure) return palette.red(exit.reason ?? 'failure');
+  return exit.reason ?? palette.gray('ok');
 }

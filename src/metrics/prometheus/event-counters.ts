@@ -31,7 +31,7 @@ class CountsByProgram {
 
 /**
  * The counters that live between scrapes, fed by the daemon's event bus: restarts by cause,
- * errored transitions, exits by code and by signal, per pool member. They start at zero when the
+ * errored transitions, exits by code and by signal, per pool member; tasks ended, per program. They start at zero when the
  * daemon starts (Prometheus treats the drop as a counter reset); a deleted program's series go.
  */
 export class EventCounters {
@@ -39,6 +39,7 @@ export class EventCounters {
   readonly #errored = new CountsByProgram();
   readonly #exitCodes = new CountsByProgram();
   readonly #exitSignals = new CountsByProgram();
+  readonly #tasksEnded = new CountsByProgram();
   readonly #unsubscribe: () => void;
 
   constructor(bus: EventBus, registry: Registry) {
@@ -69,6 +70,13 @@ export class EventCounters {
       'Exits of an instance killed by a signal, by signal name (KILL, TERM, SEGV…).',
       ['program', 'index', 'signal'],
       this.#exitSignals,
+    );
+    this.#counter(
+      registry,
+      'tend_tasks_ended_total',
+      'Tasks of a task program that ended, by how (the task.ended event: owner-left, closed, exited, shutdown, freed, removed). Not restarts.',
+      ['program', 'end'],
+      this.#tasksEnded,
     );
     this.#unsubscribe = bus.subscribe((event) => this.#onEvent(event));
   }
@@ -102,8 +110,17 @@ export class EventCounters {
         if (event.role !== 'instance') return;
         this.#errored.add({ program: event.program, index: String(event.instance) });
         return;
+      case 'task.ended':
+        this.#tasksEnded.add({ program: event.program, end: event.end });
+        return;
       case 'program.removed':
-        for (const counts of [this.#restarts, this.#errored, this.#exitCodes, this.#exitSignals]) {
+        for (const counts of [
+          this.#restarts,
+          this.#errored,
+          this.#exitCodes,
+          this.#exitSignals,
+          this.#tasksEnded,
+        ]) {
           counts.forget(event.program);
         }
         return;

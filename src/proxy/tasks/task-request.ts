@@ -1,17 +1,18 @@
 import { hasBearerToken } from '../../api/bearer-auth.js';
-import { AllocationRequestSchema } from '../../config/allocation-request.js';
+import { AllocationRequestSchema, LeaseActionSchema } from '../../config/allocation-request.js';
 import { describeIssues } from '../../config/program-spec.js';
 import type { TaskSettings } from '../../config/task-settings.js';
 import { ERROR_TABLE, type ErrorCode } from '../../errors.js';
-import { newTaskId, taskIdProblem } from '../../tasks/task-id.js';
+import { newTaskId, taskIdProblem, wantedTaskIdProblem } from '../../tasks/task-id.js';
 import type { HttpProxyContext } from '../http/http-context.js';
 import { type ActiveExchange, type ExchangeClient, ProxyExchange } from '../http/proxy-exchange.js';
 import type { RequestHead } from '../http/request-head.js';
+import { CountedClient } from './counted-client.js';
 import type { AllocationAnswer, DaemonRequests } from './daemon-requests.js';
 import { headerValue } from './head-fields.js';
 import { errorBody, jsonResponse } from './json-response.js';
 import type { TaskEntry, TaskTable } from './task-table.js';
-import { parseTaskTarget, RESERVED_SEGMENTS, upstreamTarget, withTarget } from './task-target.js';
+import { type LeaseAction, parseTaskTarget, upstreamTarget, withTarget } from './task-target.js';
 import { websocketHandshakeProblem } from './websocket-handshake.js';
 
 /** The response header that tells a client which task it reached (on the 101 of `/new` too). */
@@ -53,6 +54,8 @@ export class TaskRequest implements ActiveExchange {
   #cancelWait: (() => void) | undefined;
   /** The owner id given to this client when it allocated over a WebSocket: told on the 101, so it can come back as the owner. */
   #owner: string | undefined;
+  /** A plain HTTP request routed to a task counts as one of its connections until this is called (once). */
+  #counted: CountedClient | undefined;
 
   constructor(
     client: TaskRouteClient,
@@ -75,7 +78,7 @@ export class TaskRequest implements ActiveExchange {
     const settings = tasks as TaskSettings;
     const head = this.#head;
     const target = parseTaskTarget(head.target, pool);
-    if (head.isUpgrade && target.kind !== 'none' && target.kind !== 'allocate') {
+    if (head.isUpgrade && (target.kind === 'new' || target.kind === 'task')) {
       const problem = websocketHandshakeProblem(this.#headText);
       if (problem !== null) {
         this.#refuse('TEND_ERR_PROXY_BAD_HANDSHAKE', problem, 'sec-websocket-version: 13\r\n');
@@ -86,7 +89,7 @@ export class TaskRequest implements ActiveExchange {
       case 'none':
         this.#refuse(
           'TEND_ERR_API_ROUTE_NOT_FOUND',
-          `Expected /${pool}/new, /${pool}/<task id>[/path] or POST /${pool}/allocate on the proxy of task program "${pool}", got ${head.method} ${head.target.slice(0, 128)}`,
+          `Expected /${pool}/new, /${pool}/<task id>[/path], POST /${pool}/allocate or POST /${pool}/leases/<lease>/release|renew on the proxy of task program "${pool}", got ${head.method} ${head.target.slice(0, 128)}`,
         );
         return;
       case 'new':
@@ -97,7 +100,7 @@ export class TaskRequest implements ActiveExchange {
           );
           return;
         }
-        if (!this.#isAllowed(settings, target.query)) return;
+        if (!this.#isAllowed(settings, target.query, 'allocate')) return;
         this.#allocateTask(settings, target.query);
         return;
       case 'allocate':
@@ -108,9 +111,26 @@ export class TaskRequest implements ActiveExchange {
           );
           return;
         }
-        if (!this.#isAllowed(settings, target.query)) return;
+        if (!this.#isAllowed(settings, target.query, 'allocate')) return;
         this.#allocateLease(target.query);
         return;
+      case 'lease': {
+        if (target.action === null || head.method !== 'POST' || head.isUpgrade) {
+          this.#refuse(
+            'TEND_ERR_API_ROUTE_NOT_FOUND',
+            `Expected a POST on /${pool}/leases/<lease>/release or /${pool}/leases/<lease>/renew, got ${head.method}${head.isUpgrade ? ' with an upgrade' : ''} ${head.target.slice(0, 128)}`,
+          );
+          return;
+        }
+        if (!this.#isAllowed(settings, target.query, `${target.action} a lease`)) return;
+        const problem = taskIdProblem(target.leaseId, 'lease id');
+        if (problem !== null) {
+          this.#refuse('TEND_ERR_TASK_ID_INVALID', problem);
+          return;
+        }
+        this.#changeLease(target.action, target.leaseId, target.query);
+        return;
+      }
       case 'task': {
         const problem = taskIdProblem(target.id);
         if (problem !== null) {
@@ -151,6 +171,7 @@ export class TaskRequest implements ActiveExchange {
 
   abort(): void {
     this.#isDone = true;
+    this.#counted?.done();
     this.#chunks = [];
     this.#cancelWait?.();
     this.#cancelWait = undefined;
@@ -161,8 +182,8 @@ export class TaskRequest implements ActiveExchange {
     this.#inner?.onClientDrain();
   }
 
-  /** Whether the client may allocate: anyone without `allocateToken`, else only with it (401 otherwise). */
-  #isAllowed(settings: TaskSettings, query: URLSearchParams): boolean {
+  /** Whether the client may allocate (or `what`): anyone without `allocateToken`, else only with it (401 otherwise). */
+  #isAllowed(settings: TaskSettings, query: URLSearchParams, what: string): boolean {
     const token = settings.allocateToken;
     if (token === undefined) return true;
     const fromQuery = query.get('token');
@@ -171,7 +192,7 @@ export class TaskRequest implements ActiveExchange {
     if (hasBearerToken(authorization, token)) return true;
     this.#refuse(
       'TEND_ERR_API_UNAUTHORIZED',
-      `Expected the pool's allocate token (\`Authorization: Bearer <token>\` or \`?token=\`) to allocate on pool "${this.#context.settings.pool}"`,
+      `Expected the pool's allocate token (\`Authorization: Bearer <token>\` or \`?token=\`) to ${what} on pool "${this.#context.settings.pool}"`,
     );
     return false;
   }
@@ -179,9 +200,7 @@ export class TaskRequest implements ActiveExchange {
   #allocateTask(settings: TaskSettings, query: URLSearchParams): void {
     const wanted = query.get('id');
     if (wanted !== null) {
-      const problem =
-        taskIdProblem(wanted) ??
-        (RESERVED_SEGMENTS.includes(wanted) ? `Expected a task id other than "${wanted}"` : null);
+      const problem = wantedTaskIdProblem(wanted);
       if (problem !== null) {
         this.#refuse('TEND_ERR_TASK_ID_INVALID', problem);
         return;
@@ -240,6 +259,33 @@ export class TaskRequest implements ActiveExchange {
     );
   }
 
+  /** Releases or renews a lease as the API's `…/leases/:lease/<action>` does: `holder` and `ttlMs` from the query. */
+  #changeLease(action: LeaseAction, leaseId: string, query: URLSearchParams): void {
+    const parsed = LeaseActionSchema.safeParse({
+      ...(query.has('holder') ? { holder: query.get('holder') } : {}),
+      ...numberParameter(query, 'ttlMs'),
+    });
+    if (!parsed.success) {
+      this.#refuse('TEND_ERR_API_INVALID_BODY', describeIssues(parsed.error));
+      return;
+    }
+    const { holder, ttlMs } = parsed.data;
+    this.#shared.requests.request(
+      (requestId) => ({
+        type: 'lease-action',
+        requestId,
+        action,
+        leaseId,
+        holder,
+        ttlMs: ttlMs ?? null,
+      }),
+      (answer) => {
+        if (answer.type === 'lease-updated') this.#respond(200, answer.lease);
+        else this.#answerOther(answer);
+      },
+    );
+  }
+
   /** A refusal is passed on as the daemon gave it; a mismatched answer is a bug. */
   #answerOther(answer: AllocationAnswer): void {
     if (answer.type === 'refused') {
@@ -252,13 +298,20 @@ export class TaskRequest implements ActiveExchange {
     );
   }
 
-  /** Routes the request to the task, waiting up to connectWaitMs for one still starting; a WebSocket counts as connected from now on. */
+  /**
+   * Routes the request to the task, waiting up to connectWaitMs for one still starting. It counts
+   * as one of the task's connections from now on: a WebSocket until its connection closes (the
+   * owner's, with `isOwner`), a plain HTTP request until it is answered. Only a WebSocket can be
+   * the owner: an owner-leaves task is not ended by HTTP requests coming and going.
+   */
   #connect(entry: TaskEntry, target: string, isOwner: boolean, settings: TaskSettings): void {
     if (this.#isDone) return;
     const { table } = this.#shared;
     if (this.#head.isUpgrade) {
       const detach = table.attach(entry, this.#client, isOwner);
       this.#client.socket.once('close', detach);
+    } else {
+      this.#counted = new CountedClient(this.#client, table.attach(entry, this.#client, false));
     }
     if (entry.task.state === 'ready') {
       this.#forward(entry, target);
@@ -299,7 +352,8 @@ export class TaskRequest implements ActiveExchange {
       isKeepAlive: head.isKeepAlive && !head.isUpgrade,
       forwardHead: withTarget(head.forwardHead, head.method, target),
     };
-    const inner = new ProxyExchange(this.#client, this.#context, pinnedHead, this.#isBodyComplete, {
+    const client = this.#counted ?? this.#client;
+    const inner = new ProxyExchange(client, this.#context, pinnedHead, this.#isBodyComplete, {
       upstream: entry.upstream,
       responseHeaders: `${TASK_HEADER}: ${entry.task.id}\r\n${this.#owner === undefined ? '' : `${OWNER_HEADER}: ${this.#owner}\r\n`}`,
       description: `task "${entry.task.id}" of pool "${this.#context.settings.pool}"`,
@@ -318,6 +372,8 @@ export class TaskRequest implements ActiveExchange {
   #respond(status: number, body: unknown, headers = ''): void {
     if (this.#isDone) return;
     this.#isDone = true;
+    // Before the connection may read its next request, which may be for the same task.
+    this.#counted?.done();
     this.#chunks = [];
     const head = this.#head;
     const isKeepAlive = head.isKeepAlive && !head.isUpgrade && this.#client.isKeepAliveAllowed;

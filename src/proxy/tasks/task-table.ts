@@ -6,6 +6,13 @@ import type { DaemonSend } from './daemon-requests.js';
 /** One allocated task as the daemon reported it. */
 export type RoutedTask = z.output<typeof RoutedTaskSchema>;
 
+/**
+ * How long a change of a task's connection count alone may wait before the daemon is told: plain
+ * HTTP requests come and go many times a second, and the count is for people (`tend tasks`). The
+ * owner's coming and going is told at once (at the next turn of the event loop): it ends tasks.
+ */
+export const COUNT_REPORT_DELAY_MS = 250;
+
 /** A client connection attached to a task: closed by the proxy when the task ends. */
 export interface TaskClient {
   destroy(): void;
@@ -21,6 +28,8 @@ export interface TaskEntry {
   readyWaiters: Set<(entry: TaskEntry | undefined) => void>;
   /** The last `task-connections` sent, as `count:isOwnerConnected`; undefined when the next state must be sent. */
   reported: string | undefined;
+  /** Whether the last `task-connections` sent said the owner is connected (false before any). */
+  reportedOwner: boolean;
   /** Set until an owner that allocated with POST connects (or its connect wait runs out). */
   ownerTimer: NodeJS.Timeout | undefined;
   /** Set when the owner will not come (reportNow); sent with the next report. */
@@ -29,14 +38,16 @@ export interface TaskEntry {
 
 /**
  * The live tasks of the pool, by id, as the daemon's `tasks` messages and allocation answers
- * tell them; counts each task's WebSocket clients and tells the daemon (`task-connections`)
- * whenever the count or the owner's presence changes, once per turn of the event loop.
+ * tell them; counts each task's connections (WebSockets, and plain HTTP requests in flight) and
+ * tells the daemon (`task-connections`) when the owner's presence changes, at the next turn of
+ * the event loop, and when only the count changed, within COUNT_REPORT_DELAY_MS.
  */
 export class TaskTable {
   readonly #send: DaemonSend;
   readonly #entries = new Map<string, TaskEntry>();
   readonly #dirty = new Set<TaskEntry>();
   #flush: NodeJS.Immediate | undefined;
+  #flushLater: NodeJS.Timeout | undefined;
 
   constructor(send: DaemonSend) {
     this.#send = send;
@@ -59,6 +70,15 @@ export class TaskTable {
       this.learn(task);
     }
     for (const [id, entry] of this.#entries) if (!live.has(id)) this.#end(id, entry);
+  }
+
+  /** Applies the daemon's `tasks-changed`: tasks added or changed, and the ids of those that ended. */
+  change(changed: readonly RoutedTask[], ended: readonly string[]): void {
+    for (const task of changed) this.learn(task);
+    for (const id of ended) {
+      const entry = this.#entries.get(id);
+      if (entry !== undefined) this.#end(id, entry);
+    }
   }
 
   /**
@@ -85,6 +105,7 @@ export class TaskTable {
         ownersConnected: 0,
         readyWaiters: new Set(),
         reported: undefined,
+        reportedOwner: false,
         ownerTimer: undefined,
         hasOwnerGivenUp: false,
       };
@@ -150,8 +171,7 @@ export class TaskTable {
   /** Forgets every task and closes its clients (shutdown). */
   close(): void {
     for (const [id, entry] of this.#entries) this.#end(id, entry);
-    if (this.#flush !== undefined) clearImmediate(this.#flush);
-    this.#flush = undefined;
+    this.#cancelFlush();
     this.#dirty.clear();
   }
 
@@ -170,12 +190,24 @@ export class TaskTable {
 
   #markDirty(entry: TaskEntry): void {
     this.#dirty.add(entry);
-    this.#flush ??= setImmediate(() => {
-      this.#flush = undefined;
-      const dirty = [...this.#dirty];
-      this.#dirty.clear();
-      for (const each of dirty) this.#report(each);
-    });
+    const isUrgent = entry.hasOwnerGivenUp || entry.reportedOwner !== entry.ownersConnected > 0;
+    if (isUrgent) this.#flush ??= setImmediate(this.#flushDirty);
+    else this.#flushLater ??= setTimeout(this.#flushDirty, COUNT_REPORT_DELAY_MS);
+  }
+
+  /** Reports every task whose connections changed since the last flush. */
+  #flushDirty = (): void => {
+    this.#cancelFlush();
+    const dirty = [...this.#dirty];
+    this.#dirty.clear();
+    for (const each of dirty) this.#report(each);
+  };
+
+  #cancelFlush(): void {
+    if (this.#flush !== undefined) clearImmediate(this.#flush);
+    clearTimeout(this.#flushLater);
+    this.#flush = undefined;
+    this.#flushLater = undefined;
   }
 
   #report(entry: TaskEntry): void {
@@ -184,6 +216,7 @@ export class TaskTable {
     const state = `${count}:${isOwnerConnected}`;
     if (state === entry.reported) return;
     entry.reported = state;
+    entry.reportedOwner = isOwnerConnected;
     const hasOwnerGivenUp = entry.hasOwnerGivenUp && !isOwnerConnected;
     entry.hasOwnerGivenUp = false;
     this.#send({

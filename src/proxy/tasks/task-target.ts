@@ -4,13 +4,17 @@ export type TaskTarget =
   | { kind: 'new'; query: URLSearchParams }
   /** `/<pool>/allocate`: lease a free instance (the dispatcher). */
   | { kind: 'allocate'; query: URLSearchParams }
+  /** `/<pool>/leases/<lease>/release` or `…/renew`; `action` is null for any other path under `/<pool>/leases`. */
+  | { kind: 'lease'; leaseId: string; action: LeaseAction | null; query: URLSearchParams }
   /** `/<pool>/<id>[/rest]`: an existing task; `path` is what the task sees (the prefix stripped, `/` at least). */
   | { kind: 'task'; id: string; path: string; query: URLSearchParams }
   /** Anything outside `/<pool>/`. */
   | { kind: 'none' };
 
-/** The path segments under `/<pool>/` that are routes, never task ids. */
-export const RESERVED_SEGMENTS: readonly string[] = ['new', 'allocate'];
+/** What a client may do to a lease through the proxy port, as the API's `…/leases/:lease/<action>`. */
+export type LeaseAction = 'release' | 'renew';
+
+const LEASE_ACTIONS: readonly string[] = ['release', 'renew'];
 
 /** Parameters tend reads from a task route's query and never passes on to the task. */
 const OWN_PARAMETERS = ['token', 'owner'];
@@ -27,6 +31,16 @@ export function parseTaskTarget(target: string, pool: string): TaskTarget {
   const segment = slash === -1 ? rest : rest.slice(0, slash);
   if (segment === 'new' && slash === -1) return { kind: 'new', query };
   if (segment === 'allocate' && slash === -1) return { kind: 'allocate', query };
+  if (segment === 'leases') {
+    const [leaseId = '', action, ...extra] = slash === -1 ? [] : rest.slice(slash + 1).split('/');
+    const isAction = action !== undefined && extra.length === 0 && LEASE_ACTIONS.includes(action);
+    return {
+      kind: 'lease',
+      leaseId,
+      action: isAction ? (action as LeaseAction) : null,
+      query,
+    };
+  }
   return { kind: 'task', id: segment, path: slash === -1 ? '/' : rest.slice(slash), query };
 }
 
