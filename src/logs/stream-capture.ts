@@ -1,4 +1,12 @@
-import { readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { Socket } from 'node:net';
 import { isErrno, openFifoReadEnd, openFifoWriteEnd } from './fifo.js';
 import { LineSplitter } from './line-splitter.js';
@@ -60,7 +68,10 @@ interface Reader {
 export class StreamCapture {
   readonly #fifoPath: string;
   readonly #partialPath: string;
-  #hasPartialFile = false;
+  /** Bytes in the unfinished-line file (undefined: there is none). */
+  #partialFileBytes: number | undefined;
+  /** The unfinished-line file, kept open while a run's output is read: cheaper than a create and an unlink per chunk. */
+  #partialFd: number | undefined;
   readonly #file: RotatingFile;
   readonly #splitter = new LineSplitter();
   readonly #onLines: StreamCaptureOptions['onLines'];
@@ -137,6 +148,7 @@ export class StreamCapture {
       reader.socket.destroy();
     }
     this.#stopRetrying();
+    this.#releasePartialFile();
     this.#file.close();
   }
 
@@ -162,6 +174,7 @@ export class StreamCapture {
     this.#settlePreviousRun();
     if (this.#reader) this.#finishReader(this.#reader);
     this.#stopRetrying();
+    this.#releasePartialFile();
     this.#file.close();
   }
 
@@ -224,6 +237,7 @@ export class StreamCapture {
     this.#reader = undefined;
     reader.socket.destroy();
     this.#flushPartialLine();
+    this.#releasePartialFile();
     this.#releaseIdleWaiters();
   }
 
@@ -344,16 +358,48 @@ export class StreamCapture {
     this.#unwritten = [];
   }
 
-  /** Keeps the unfinished line on disk (only when there is one: a chunk that ends a line costs nothing); throws what the OS said. */
+  /**
+   * Keeps the unfinished line on disk (only when there is one: a chunk that ends a line costs
+   * nothing once the file is empty); throws what the OS said. The file is emptied before it is
+   * written, as a create with O_TRUNC did: a kill between the two loses the unfinished line
+   * rather than storing a mix of two.
+   */
   #savePartialLine(): void {
     const pending = this.#splitter.pending;
-    if (pending !== undefined) {
-      writeFileSync(this.#partialPath, pending, { mode: 0o600 });
-      this.#hasPartialFile = true;
-    } else if (this.#hasPartialFile) {
-      rmSync(this.#partialPath, { force: true });
-      this.#hasPartialFile = false;
+    if (pending !== undefined) this.#writePartialFile(pending);
+    else if (this.#partialFileBytes !== undefined && this.#partialFileBytes > 0) {
+      if (this.#reader) this.#writePartialFile(Buffer.alloc(0));
+      else this.#removePartialFile();
     }
+  }
+
+  #writePartialFile(bytes: Buffer): void {
+    if (this.#partialFd === undefined) {
+      this.#partialFd = openSync(this.#partialPath, 'w', 0o600);
+    } else ftruncateSync(this.#partialFd, 0);
+    this.#partialFileBytes = 0;
+    for (let offset = 0; offset < bytes.length; ) {
+      offset += writeSync(this.#partialFd, bytes, offset, bytes.length - offset, offset);
+    }
+    this.#partialFileBytes = bytes.length;
+  }
+
+  /** Closes the unfinished-line file once no run is read; removes it when it holds nothing. */
+  #releasePartialFile(): void {
+    if (this.#partialFileBytes === 0) this.#removePartialFile();
+    else this.#closePartialFile();
+  }
+
+  #removePartialFile(): void {
+    this.#closePartialFile();
+    rmSync(this.#partialPath, { force: true });
+    this.#partialFileBytes = undefined;
+  }
+
+  #closePartialFile(): void {
+    if (this.#partialFd === undefined) return;
+    closeSync(this.#partialFd);
+    this.#partialFd = undefined;
   }
 
   #loadPartialLine(): void {
@@ -363,7 +409,7 @@ export class StreamCapture {
     } catch {
       return;
     }
-    this.#hasPartialFile = true;
+    this.#partialFileBytes = bytes.length;
     // No newline in it, so this completes no line: it waits for the rest.
     this.#splitter.push(bytes);
   }
