@@ -24,20 +24,53 @@ export function formatStoredLines(lines: readonly Buffer[], time: number): Buffe
 
 /**
  * Renders a block of lines read at `time` (each followed by '\n', as LineSplitter.pushBlock
- * gives them) as they are stored: `<ISO time> <line>\n` each, in one buffer, with no object per
- * line. At a flood of short lines this is most of the daemon's work per chunk, and the writer
- * waits on it once the FIFO is full: the prefix goes in as six 32-bit stores and a byte rather
- * than 25 byte stores (2.5× faster over 1,000,000 short lines, bench/RESULTS.md "Log throughput").
+ * gives them) as they are stored: `<ISO time> <line>\n` each, in a new buffer.
  */
 export function formatStoredBlock(block: Buffer, time: number): Buffer {
-  const { words, last } = prefixOf(time);
+  const out = Buffer.allocUnsafe(storedBlockLength(block));
+  writeStoredBlock(block, time, out);
+  return out;
+}
+
+/**
+ * formatStoredBlock into memory that is reused from one call to the next: a flood writes
+ * 4-5 times its own size once stamped, and fresh memory for each chunk costs a page fault per
+ * 4 KiB and a garbage collection now and then. The memory holds a block made only of empty
+ * lines, so its lines need not be counted first; pages never written are never resident. Each
+ * result is valid until the next call (on any formatter): copy it to keep it.
+ */
+export class StoredBlockFormatter {
+  #memory = Buffer.alloc(0);
+
+  format(block: Buffer, time: number): Buffer {
+    const most = block.length * (PREFIX_BYTES + 1);
+    if (most > this.#memory.length) {
+      this.#memory = Buffer.allocUnsafe(Math.max(most, 2 * this.#memory.length));
+    }
+    return this.#memory.subarray(0, writeStoredBlock(block, time, this.#memory));
+  }
+}
+
+/** Bytes of a block once stored: a prefix per line (an unfinished last line counts). */
+function storedBlockLength(block: Buffer): number {
   const length = block.length;
   let lineCount = 0;
   for (let index = 0; index < length; index++) {
     if (block[index] === NEWLINE) lineCount++;
   }
   if (length > 0 && block[length - 1] !== NEWLINE) lineCount++;
-  const out = Buffer.allocUnsafe(length + lineCount * PREFIX_BYTES);
+  return length + lineCount * PREFIX_BYTES;
+}
+
+/**
+ * Writes the stored form of `block` at the start of `out` (at least storedBlockLength long) and
+ * returns its length, with no object per line. At a flood of short lines this is most of the daemon's work per chunk, and the writer
+ * waits on it once the FIFO is full: the prefix goes in as six 32-bit stores and a byte rather
+ * than 25 byte stores, short lines are copied while they are scanned.
+ */
+function writeStoredBlock(block: Buffer, time: number, out: Buffer): number {
+  const { words, last } = prefixOf(time);
+  const length = block.length;
   const view = new DataView(out.buffer, out.byteOffset, out.length);
   const [w0, w1, w2, w3, w4, w5] = words;
   let offset = 0;
@@ -65,7 +98,7 @@ export function formatStoredBlock(block: Buffer, time: number): Buffer {
       index = end;
     }
   }
-  return out;
+  return offset;
 }
 
 function prefixOf(time: number): StoredPrefix {

@@ -10,7 +10,7 @@ import {
 import { Socket } from 'node:net';
 import { isErrno, openFifoReadEnd, openFifoWriteEnd } from './fifo.js';
 import { LineSplitter } from './line-splitter.js';
-import { formatStoredBlock } from './log-format.js';
+import { StoredBlockFormatter } from './log-format.js';
 import { partialLinePath } from './log-paths.js';
 import {
   LogWriteError,
@@ -20,6 +20,8 @@ import {
 } from './rotating-file.js';
 
 const DRAIN_CHUNK_BYTES = 64 * 1024;
+/** One for every capture: a chunk's stored form is written before the next chunk is formatted, or copied. */
+const formatter = new StoredBlockFormatter();
 /** Errors of a write that waiting can cure (a full disk, a quota): the capture stops reading and retries. */
 const RETRIED_ERRORS = new Set(['ENOSPC', 'EDQUOT']);
 /** Wait before the first retry of a refused write; doubled after each failure, up to the cap. */
@@ -48,6 +50,7 @@ export interface StreamCaptureOptions {
 
 /** Lines read and formatted but not yet in the log file. */
 interface Unwritten {
+  /** The stored form: the formatter's memory until it has to wait, then a copy. */
   data: Buffer;
   /** The lines, each followed by '\n', as the listeners get them. */
   block: Buffer;
@@ -261,10 +264,11 @@ export class StreamCapture {
   #queue(block: Buffer | undefined): void {
     if (block === undefined) return;
     const time = Date.now();
-    const data = formatStoredBlock(block, time);
-    // Views of a chunk whose memory a drain reuses: copied when they have to wait.
-    const kept = this.#isBlocked ? Buffer.from(block) : block;
-    this.#unwritten.push({ data, block: kept, time });
+    const data = formatter.format(block, time);
+    // Views of memory that the next chunk reuses: copied when they have to wait.
+    if (this.#isBlocked)
+      this.#unwritten.push({ data: Buffer.from(data), block: Buffer.from(block), time });
+    else this.#unwritten.push({ data, block, time });
   }
 
   /**
@@ -311,9 +315,12 @@ export class StreamCapture {
     }
   }
 
-  /** The waiting lines may be views of a chunk whose memory a drain reuses: copies are kept instead. */
+  /** The waiting lines may be views of memory that the next chunk reuses: copies are kept instead. */
   #keepUnwrittenLines(): void {
-    for (const entry of this.#unwritten) entry.block = Buffer.from(entry.block);
+    for (const entry of this.#unwritten) {
+      entry.data = Buffer.from(entry.data);
+      entry.block = Buffer.from(entry.block);
+    }
   }
 
   /** When `error` is one that waiting cures: stops reading, says so once, and schedules a retry. */

@@ -4,6 +4,7 @@ import {
   formatStoredBlock,
   formatStoredLines,
   parseStoredLine,
+  StoredBlockFormatter,
   TIMESTAMP_WIDTH,
 } from '../../src/logs/log-format.js';
 
@@ -79,6 +80,7 @@ function randomFrom(seed: number): () => number {
 
 test('blocks of lines of every length, short and long, are stored as line-by-line prefixing stores them', () => {
   const random = randomFrom(9);
+  const formatter = new StoredBlockFormatter();
   const times = [TIME, TIME + 1, TIME, 0, Date.parse('2099-12-31T23:59:59.999Z')];
   for (let round = 0; round < 200; round++) {
     const lines: Buffer[] = [];
@@ -98,11 +100,9 @@ test('blocks of lines of every length, short and long, are stored as line-by-lin
     }
     const block = Buffer.concat(lines);
     const time = times[round % times.length] as number;
-    assert.deepEqual(
-      formatStoredBlock(block, time),
-      storedByDefinition(block, time),
-      `round ${round}`,
-    );
+    const expected = storedByDefinition(block, time);
+    assert.deepEqual(formatStoredBlock(block, time), expected, `round ${round}`);
+    assert.deepEqual(formatter.format(block, time), expected, `round ${round}, reused memory`);
   }
 });
 
@@ -110,4 +110,14 @@ test('a block cut inside its last line stores that line with its prefix and no n
   const block = Buffer.from('one\ntwo');
   assert.deepEqual(formatStoredBlock(block, TIME), storedByDefinition(block, TIME));
   assert.deepEqual(formatStoredBlock(Buffer.alloc(0), TIME), Buffer.alloc(0));
+});
+
+test('reused memory holds a block of nothing but empty lines, and a block after a larger one is cut to its own size', () => {
+  const formatter = new StoredBlockFormatter();
+  const empties = Buffer.alloc(4096, 0x0a);
+  assert.deepEqual(formatter.format(empties, TIME), storedByDefinition(empties, TIME));
+  const small = Buffer.from('a\n');
+  assert.deepEqual(formatter.format(small, TIME + 1), storedByDefinition(small, TIME + 1));
+  const bigger = Buffer.alloc(8192, 0x0a);
+  assert.deepEqual(formatter.format(bigger, TIME), storedByDefinition(bigger, TIME));
 });
