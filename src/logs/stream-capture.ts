@@ -7,7 +7,7 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
-import { Socket } from 'node:net';
+import { type ConnectOpts, Socket, type SocketConstructorOpts } from 'node:net';
 import { isErrno, openFifoReadEnd, openFifoWriteEnd } from './fifo.js';
 import { LineSplitter } from './line-splitter.js';
 import { StoredBlockFormatter } from './log-format.js';
@@ -22,6 +22,11 @@ import {
 const DRAIN_CHUNK_BYTES = 64 * 1024;
 /** One for every capture: a chunk's stored form is written before the next chunk is formatted, or copied. */
 const formatter = new StoredBlockFormatter();
+/**
+ * Where every capture's FIFO reads land, as libuv reads them: each chunk is handled before the
+ * next read, and what must wait is copied. Node's stream layer would allocate 64 KiB per read.
+ */
+let sharedReadBuffer: Buffer | undefined;
 /** Errors of a write that waiting can cure (a full disk, a quota): the capture stops reading and retries. */
 const RETRIED_ERRORS = new Set(['ENOSPC', 'EDQUOT']);
 /** Wait before the first retry of a refused write; doubled after each failure, up to the cap. */
@@ -183,12 +188,24 @@ export class StreamCapture {
 
   #openReader(): Reader {
     const fd = openFifoReadEnd(this.#fifoPath);
-    const socket = new Socket({ fd, readable: true, writable: false });
+    sharedReadBuffer ??= Buffer.allocUnsafe(DRAIN_CHUNK_BYTES);
+    const buffer = sharedReadBuffer;
+    // Node's Socket constructor takes `onread` (its types list it for connect() only).
+    const options: SocketConstructorOpts & ConnectOpts = {
+      fd,
+      readable: true,
+      writable: false,
+      onread: {
+        buffer,
+        callback: (count: number) => {
+          if (this.#reader === reader) this.#take(buffer.subarray(0, count));
+          return true;
+        },
+      },
+    };
+    const socket = new Socket(options);
     const reader: Reader = { fd, socket };
     if (this.#isBlocked) socket.pause();
-    socket.on('data', (chunk: Buffer) => {
-      if (this.#reader === reader) this.#take(chunk);
-    });
     socket.on('end', () => this.#finishReader(reader));
     socket.on('error', (error) => {
       this.#onError(
