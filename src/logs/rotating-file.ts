@@ -140,7 +140,10 @@ export class RotatingFile {
     if (this.#size < this.#retryRotationAtSize) return false;
     const { maxFiles } = this.#limits;
     try {
-      removeGenerationsFrom(this.path, maxFiles);
+      // The generation that the oldest rename would replace goes first: ext4 writes a file's data
+      // out before a rename that replaces another file (auto_da_alloc), 3-10 ms with the daemon
+      // and the writer waiting, where a rename to a free name takes 30 µs.
+      removeGenerationsFrom(this.path, maxFiles - 1);
       // Only existing generations are renamed: with a large maxFiles, trying every slot would cost a syscall each.
       const oldest = Math.min(oldestGeneration(this.path), maxFiles - 2);
       for (let generation = oldest; generation >= 1; generation--) {

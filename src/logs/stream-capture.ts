@@ -1,8 +1,16 @@
-import { readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
-import { Socket } from 'node:net';
+import {
+  closeSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { type ConnectOpts, Socket, type SocketConstructorOpts } from 'node:net';
 import { isErrno, openFifoReadEnd, openFifoWriteEnd } from './fifo.js';
 import { LineSplitter } from './line-splitter.js';
-import { formatStoredBlock } from './log-format.js';
+import { StoredBlockFormatter } from './log-format.js';
 import { partialLinePath } from './log-paths.js';
 import {
   LogWriteError,
@@ -12,6 +20,13 @@ import {
 } from './rotating-file.js';
 
 const DRAIN_CHUNK_BYTES = 64 * 1024;
+/** One for every capture: a chunk's stored form is written before the next chunk is formatted, or copied. */
+const formatter = new StoredBlockFormatter();
+/**
+ * Where every capture's FIFO reads land, as libuv reads them: each chunk is handled before the
+ * next read, and what must wait is copied. Node's stream layer would allocate 64 KiB per read.
+ */
+let sharedReadBuffer: Buffer | undefined;
 /** Errors of a write that waiting can cure (a full disk, a quota): the capture stops reading and retries. */
 const RETRIED_ERRORS = new Set(['ENOSPC', 'EDQUOT']);
 /** Wait before the first retry of a refused write; doubled after each failure, up to the cap. */
@@ -40,6 +55,7 @@ export interface StreamCaptureOptions {
 
 /** Lines read and formatted but not yet in the log file. */
 interface Unwritten {
+  /** The stored form: the formatter's memory until it has to wait, then a copy. */
   data: Buffer;
   /** The lines, each followed by '\n', as the listeners get them. */
   block: Buffer;
@@ -60,7 +76,10 @@ interface Reader {
 export class StreamCapture {
   readonly #fifoPath: string;
   readonly #partialPath: string;
-  #hasPartialFile = false;
+  /** Bytes in the unfinished-line file (undefined: there is none). */
+  #partialFileBytes: number | undefined;
+  /** The unfinished-line file, kept open while a run's output is read: cheaper than a create and an unlink per chunk. */
+  #partialFd: number | undefined;
   readonly #file: RotatingFile;
   readonly #splitter = new LineSplitter();
   readonly #onLines: StreamCaptureOptions['onLines'];
@@ -137,6 +156,7 @@ export class StreamCapture {
       reader.socket.destroy();
     }
     this.#stopRetrying();
+    this.#releasePartialFile();
     this.#file.close();
   }
 
@@ -162,17 +182,30 @@ export class StreamCapture {
     this.#settlePreviousRun();
     if (this.#reader) this.#finishReader(this.#reader);
     this.#stopRetrying();
+    this.#releasePartialFile();
     this.#file.close();
   }
 
   #openReader(): Reader {
     const fd = openFifoReadEnd(this.#fifoPath);
-    const socket = new Socket({ fd, readable: true, writable: false });
+    sharedReadBuffer ??= Buffer.allocUnsafe(DRAIN_CHUNK_BYTES);
+    const buffer = sharedReadBuffer;
+    // Node's Socket constructor takes `onread` (its types list it for connect() only).
+    const options: SocketConstructorOpts & ConnectOpts = {
+      fd,
+      readable: true,
+      writable: false,
+      onread: {
+        buffer,
+        callback: (count: number) => {
+          if (this.#reader === reader) this.#take(buffer.subarray(0, count));
+          return true;
+        },
+      },
+    };
+    const socket = new Socket(options);
     const reader: Reader = { fd, socket };
     if (this.#isBlocked) socket.pause();
-    socket.on('data', (chunk: Buffer) => {
-      if (this.#reader === reader) this.#take(chunk);
-    });
     socket.on('end', () => this.#finishReader(reader));
     socket.on('error', (error) => {
       this.#onError(
@@ -224,6 +257,7 @@ export class StreamCapture {
     this.#reader = undefined;
     reader.socket.destroy();
     this.#flushPartialLine();
+    this.#releasePartialFile();
     this.#releaseIdleWaiters();
   }
 
@@ -247,10 +281,11 @@ export class StreamCapture {
   #queue(block: Buffer | undefined): void {
     if (block === undefined) return;
     const time = Date.now();
-    const data = formatStoredBlock(block, time);
-    // Views of a chunk whose memory a drain reuses: copied when they have to wait.
-    const kept = this.#isBlocked ? Buffer.from(block) : block;
-    this.#unwritten.push({ data, block: kept, time });
+    const data = formatter.format(block, time);
+    // Views of memory that the next chunk reuses: copied when they have to wait.
+    if (this.#isBlocked)
+      this.#unwritten.push({ data: Buffer.from(data), block: Buffer.from(block), time });
+    else this.#unwritten.push({ data, block, time });
   }
 
   /**
@@ -297,9 +332,12 @@ export class StreamCapture {
     }
   }
 
-  /** The waiting lines may be views of a chunk whose memory a drain reuses: copies are kept instead. */
+  /** The waiting lines may be views of memory that the next chunk reuses: copies are kept instead. */
   #keepUnwrittenLines(): void {
-    for (const entry of this.#unwritten) entry.block = Buffer.from(entry.block);
+    for (const entry of this.#unwritten) {
+      entry.data = Buffer.from(entry.data);
+      entry.block = Buffer.from(entry.block);
+    }
   }
 
   /** When `error` is one that waiting cures: stops reading, says so once, and schedules a retry. */
@@ -344,16 +382,48 @@ export class StreamCapture {
     this.#unwritten = [];
   }
 
-  /** Keeps the unfinished line on disk (only when there is one: a chunk that ends a line costs nothing); throws what the OS said. */
+  /**
+   * Keeps the unfinished line on disk (only when there is one: a chunk that ends a line costs
+   * nothing once the file is empty); throws what the OS said. The file is emptied before it is
+   * written, as a create with O_TRUNC did: a kill between the two loses the unfinished line
+   * rather than storing a mix of two.
+   */
   #savePartialLine(): void {
     const pending = this.#splitter.pending;
-    if (pending !== undefined) {
-      writeFileSync(this.#partialPath, pending, { mode: 0o600 });
-      this.#hasPartialFile = true;
-    } else if (this.#hasPartialFile) {
-      rmSync(this.#partialPath, { force: true });
-      this.#hasPartialFile = false;
+    if (pending !== undefined) this.#writePartialFile(pending);
+    else if (this.#partialFileBytes !== undefined && this.#partialFileBytes > 0) {
+      if (this.#reader) this.#writePartialFile(Buffer.alloc(0));
+      else this.#removePartialFile();
     }
+  }
+
+  #writePartialFile(bytes: Buffer): void {
+    if (this.#partialFd === undefined) {
+      this.#partialFd = openSync(this.#partialPath, 'w', 0o600);
+    } else ftruncateSync(this.#partialFd, 0);
+    this.#partialFileBytes = 0;
+    for (let offset = 0; offset < bytes.length; ) {
+      offset += writeSync(this.#partialFd, bytes, offset, bytes.length - offset, offset);
+    }
+    this.#partialFileBytes = bytes.length;
+  }
+
+  /** Closes the unfinished-line file once no run is read; removes it when it holds nothing. */
+  #releasePartialFile(): void {
+    if (this.#partialFileBytes === 0) this.#removePartialFile();
+    else this.#closePartialFile();
+  }
+
+  #removePartialFile(): void {
+    this.#closePartialFile();
+    rmSync(this.#partialPath, { force: true });
+    this.#partialFileBytes = undefined;
+  }
+
+  #closePartialFile(): void {
+    if (this.#partialFd === undefined) return;
+    closeSync(this.#partialFd);
+    this.#partialFd = undefined;
   }
 
   #loadPartialLine(): void {
@@ -363,7 +433,7 @@ export class StreamCapture {
     } catch {
       return;
     }
-    this.#hasPartialFile = true;
+    this.#partialFileBytes = bytes.length;
     // No newline in it, so this completes no line: it waits for the rest.
     this.#splitter.push(bytes);
   }

@@ -137,6 +137,65 @@ test('a full disk blocks the writer instead of losing lines, is reported once, a
   );
 });
 
+test('lines waiting for space stay whole while other streams are stored meanwhile (their stored form is formatted in memory the next chunk reuses)', async (t) => {
+  const disk = fillableDisk();
+  let onResumed: (() => void) | undefined;
+  const blockedHome = makeTempHome(t);
+  const blocked = new LogManager({
+    home: blockedHome,
+    onError: (error) => {
+      throw error;
+    },
+    onBlocked: (error) => {
+      if (error === null) onResumed?.();
+    },
+    firstRetryDelayMs: 1,
+    writeBytes: disk.writeBytes,
+  });
+  t.after(() => blocked.close());
+  const firstLine = new Promise<void>((resolve) => {
+    const unsubscribe = blocked.onLine(() => {
+      unsubscribe();
+      disk.fill();
+      resolve();
+    });
+  });
+  const run = runCaptured(t, blocked, nodeProgram('waiting'), 0, WRITER);
+  await withinTimeout(firstLine, 'the first line');
+  await withinTimeout(disk.refused(2), 'two refused writes');
+
+  const otherHome = makeTempHome(t);
+  const other = new LogManager({
+    home: otherHome,
+    onError: (error) => {
+      throw error;
+    },
+  });
+  t.after(() => other.close());
+  const otherRun = runCaptured(
+    t,
+    other,
+    nodeProgram('meanwhile'),
+    0,
+    "for (let i = 0; i < 2000; i++) console.log('x'.repeat(60))",
+  );
+  await withinTimeout(otherRun.exited, 'the other writer to finish');
+  await withinTimeout(other.whenIdle('meanwhile'), 'the other stream stored');
+
+  const resumed = new Promise<void>((resolve) => {
+    onResumed = resolve;
+  });
+  disk.free();
+  await withinTimeout(resumed, 'writing to resume');
+  await withinTimeout(run.exited, 'the writer to finish');
+  await blocked.whenIdle('waiting');
+  const texts = storedTexts(readFileSync(logFilePath(blockedHome, 'waiting', 0, 'out'), 'utf8'));
+  assert.deepEqual(
+    texts,
+    Array.from({ length: LINES }, (_, index) => String(index + 1).padStart(100, '.')),
+  );
+});
+
 test('a write error that waiting does not cure is reported per write, as before, and nothing blocks', async (t) => {
   const home = makeTempHome(t);
   const errors: Error[] = [];
