@@ -613,8 +613,11 @@ export class ProgramCore {
   }
 
   async #prepareOutput(spec: ProgramSpec): Promise<void> {
-    await this.#options.output.prepare(spec.name, spec.instances);
-    if (spec.proxy) await this.#options.output.prepare(proxyProgramName(spec.name), 1);
+    // Asked for together, so that the output can make both programs' FIFOs at once.
+    await Promise.all([
+      this.#options.output.prepare(spec.name, spec.instances),
+      spec.proxy ? this.#options.output.prepare(proxyProgramName(spec.name), 1) : undefined,
+    ]);
   }
 
   async #removeOutput(spec: ProgramSpec): Promise<void> {

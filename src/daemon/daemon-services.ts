@@ -9,6 +9,8 @@ import type { DaemonRecovery } from '../core/events.js';
 import { ProgramCore } from '../core/program-core.js';
 import { type HangActions, HangWatch } from '../health/hang-watch.js';
 import { refuseTakenPorts } from '../health/port-check.js';
+import { ensureFifos as ensureFifosNow } from '../logs/fifo.js';
+import { batchFifoCreation } from '../logs/fifo-batch.js';
 import { LogManager } from '../logs/log-manager.js';
 import { MetricsSampler } from '../metrics/metrics-sampler.js';
 import { isStoppedState, readResidentBytes } from '../metrics/proc-sample.js';
@@ -80,8 +82,11 @@ export async function createDaemonServices(
     logger.error({ problem }, 'state file problem');
     problems.push(problem);
   }
+  // One `mkfifo` for the output and notify FIFOs of what starts in the same step.
+  const ensureFifos = batchFifoCreation(ensureFifosNow);
   const logs = new LogManager({
     home: paths.home,
+    ensureFifos,
     onError: (error) => logger.error({ err: error }, 'log capture problem'),
     // Faults is built with the bus, below; nothing is written before the first spawn.
     onBlocked: (error) => {
@@ -103,6 +108,7 @@ export async function createDaemonServices(
   };
   const notify = new NotifyManager({
     home: paths.home,
+    ensureFifos,
     onDigest: (name, instance, digest) => {
       hangWatch.message(name, instance, digest);
       tasks.onNotify(name, instance, digest);
@@ -139,8 +145,7 @@ export async function createDaemonServices(
     bus,
     output: {
       prepare: async (name, instances) => {
-        await logs.prepare(name, instances);
-        await notify.prepare(name, instances);
+        await Promise.all([logs.prepare(name, instances), notify.prepare(name, instances)]);
       },
       remove: (name) => {
         logs.remove(name);

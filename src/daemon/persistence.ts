@@ -13,7 +13,8 @@ export type TaskSource =
 
 /** What persistence needs from the durable store. */
 export interface PersistPort {
-  save(state: StateToSave, options: { allowEmpty: boolean }): Promise<void>;
+  /** Builds the state (the function) when its write starts: saves asked for meanwhile share it. */
+  save(state: () => StateToSave, options: { allowEmpty: boolean }): Promise<void>;
 }
 
 /** What the state file keeps: the programs, and where the event numbers go on. */
@@ -74,7 +75,9 @@ const MAX_STATE_RETRY_MS = 5_000;
  * emitted in one synchronous step, such as an exit and the restart that follows), a microtask
  * after the burst, so that the snapshot of every program is taken once rather than once per
  * event (with 100 instances, starting them all was quadratic). The store coalesces further while
- * a write is in flight; `saveAtOnce` saves once at the start. Only a removal may leave the file
+ * a write is in flight, and the snapshot is taken when the write starts: the 100 exits of a
+ * deleted pool, each a burst of its own, build a few snapshots instead of 100. `saveAtOnce`
+ * saves once at the start. Only a removal may leave the file
  * with no program, so that a bug or a race never wipes the list. A write the OS refuses (a full
  * disk) leaves the previous file whole (temp file and rename), is said once as a fault, and is
  * retried with the state of that moment, with backoff, until it goes through.
@@ -97,31 +100,33 @@ export function persistOnEvents(options: {
   let retryMs = 0;
   let isStopped = false;
   const save = (allowEmpty: boolean): void => {
-    store.save(toStateToSave(bus, core, pids, tasks), { allowEmpty }).then(
-      () => {
-        if (retryMs === 0 || retryTimer !== undefined) return;
-        retryMs = 0;
-        faults?.clear('state');
-      },
-      (error: unknown) => {
-        if (typeof (error as NodeJS.ErrnoException).code !== 'string' || faults === undefined) {
-          onProblem('could not save the state file', error);
-          return;
-        }
-        faults.raise(
-          'state',
-          `cannot write the state file: ${(error as Error).message}; the last state written stays whole, and the write is retried`,
-          error,
-        );
-        if (retryTimer !== undefined || isStopped) return;
-        retryMs = retryMs === 0 ? firstRetryMs : Math.min(retryMs * 2, MAX_STATE_RETRY_MS);
-        retryTimer = setTimeout(() => {
-          retryTimer = undefined;
-          save(allowEmpty);
-        }, retryMs);
-        retryTimer.unref();
-      },
-    );
+    store
+      .save(() => toStateToSave(bus, core, pids, tasks), { allowEmpty })
+      .then(
+        () => {
+          if (retryMs === 0 || retryTimer !== undefined) return;
+          retryMs = 0;
+          faults?.clear('state');
+        },
+        (error: unknown) => {
+          if (typeof (error as NodeJS.ErrnoException).code !== 'string' || faults === undefined) {
+            onProblem('could not save the state file', error);
+            return;
+          }
+          faults.raise(
+            'state',
+            `cannot write the state file: ${(error as Error).message}; the last state written stays whole, and the write is retried`,
+            error,
+          );
+          if (retryTimer !== undefined || isStopped) return;
+          retryMs = retryMs === 0 ? firstRetryMs : Math.min(retryMs * 2, MAX_STATE_RETRY_MS);
+          retryTimer = setTimeout(() => {
+            retryTimer = undefined;
+            save(allowEmpty);
+          }, retryMs);
+          retryTimer.unref();
+        },
+      );
   };
   let isScheduled = false;
   let isEmptyAllowed = false;

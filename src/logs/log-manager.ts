@@ -4,6 +4,7 @@ import type { ProgramSpec } from '../config/program-spec.js';
 import { DaemonError, UsageError } from '../errors.js';
 import type { SpawnRequest } from '../supervisor/types.js';
 import { ensureFifos, removeInstanceFiles } from './fifo.js';
+import type { EnsureFifos } from './fifo-batch.js';
 import { fifoPath, logFilePath, runDirectory } from './log-paths.js';
 import type { RotationLimits, WriteBytes } from './rotating-file.js';
 import { StreamCapture } from './stream-capture.js';
@@ -31,6 +32,8 @@ export interface LogManagerOptions {
   firstRetryDelayMs?: number;
   /** How bytes reach the log files (tests inject a full disk). */
   writeBytes?: WriteBytes;
+  /** How `prepare` makes the FIFOs (the daemon shares one batch with the notify channels'). */
+  ensureFifos?: EnsureFifos;
 }
 
 /** Listener of live lines, for `tend logs -f`. */
@@ -73,7 +76,7 @@ export class LogManager {
     for (let instance = 0; instance < instanceCount; instance++) {
       for (const stream of LOG_STREAMS) paths.push(fifoPath(this.#home, name, instance, stream));
     }
-    await ensureFifos(paths);
+    await (this.#options.ensureFifos ?? ensureFifos)(paths);
   }
 
   /**

@@ -38,12 +38,17 @@ export interface RotationLimits {
  * Writes are synchronous so that lines land in the order they were read and a reader of the
  * files (tail) never sees half a write. Data given to `write` must be whole lines; a line is
  * never split across two files, and a single line longer than `maxBytes` gets a file of its own.
+ * The file is opened (and made) at the first write, not before: most instances of a large pool
+ * never write to stderr, and opening both logs at each spawn cost a folder check, an open and a
+ * stat per stream.
  */
 export class RotatingFile {
   readonly path: string;
   #limits: RotationLimits;
-  #fd: number;
-  #size: number;
+  /** -1 until the first write opens the file, and again once closed. */
+  #fd = -1;
+  #size = 0;
+  #isClosed = false;
   /** After a failed rotation, the size at which to try again (so that one failure is not reported per write). */
   #retryRotationAtSize = 0;
   readonly #onRotateError: (error: Error) => void;
@@ -61,17 +66,11 @@ export class RotatingFile {
     this.#writeBytes = writeBytes;
     this.#limits = checkLimits(limits);
     this.#onRotateError = onRotateError;
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    this.#fd = openSync(path, 'a+', 0o600);
-    this.#size = fstatSync(this.#fd).size;
-    if (this.#size > 0 && !endsWithNewline(this.#fd, this.#size)) {
-      // A previous writer stopped mid-line (killed during a write): end that line so the next one starts clean.
-      this.#append(Buffer.from('\n'));
-    }
   }
 
-  /** Bytes in the current file. */
+  /** Bytes in the current file (opening it when no write has yet). */
   get size(): number {
+    this.#open();
     return this.#size;
   }
 
@@ -85,6 +84,11 @@ export class RotatingFile {
    * LogWriteError saying how much of `data` is in the file when the OS refuses a write (a full disk).
    */
   write(data: Buffer): void {
+    try {
+      this.#open();
+    } catch (error) {
+      throw new LogWriteError(this.path, 0, error);
+    }
     this.#written = 0;
     try {
       this.#writeLines(data);
@@ -120,9 +124,31 @@ export class RotatingFile {
 
   /** Closes the file; the object is not usable afterwards. */
   close(): void {
+    this.#isClosed = true;
     if (this.#fd === -1) return;
     closeSync(this.#fd);
     this.#fd = -1;
+  }
+
+  /** Opens the file for appending, once, and ends a line that a killed writer left unfinished. */
+  #open(): void {
+    if (this.#fd !== -1) return;
+    if (this.#isClosed) throw new Error(`${this.path} was closed`);
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    const fd = openSync(this.path, 'a+', 0o600);
+    try {
+      this.#fd = fd;
+      this.#size = fstatSync(fd).size;
+      if (this.#size > 0 && !endsWithNewline(fd, this.#size)) {
+        // A previous writer stopped mid-line (killed during a write): end that line so the next one starts clean.
+        this.#append(Buffer.from('\n'));
+      }
+    } catch (error) {
+      // Opened again, and checked again, at the next write.
+      this.#fd = -1;
+      closeSync(fd);
+      throw error;
+    }
   }
 
   #append(data: Buffer): void {

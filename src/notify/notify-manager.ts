@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ensureFifos, ensureFifosSync, removeInstanceFiles } from '../logs/fifo.js';
+import type { EnsureFifos } from '../logs/fifo-batch.js';
 import { runDirectory } from '../logs/log-paths.js';
 import type { SpawnRequest } from '../process/runtime.js';
 import { NotifyChannel } from './notify-channel.js';
@@ -16,6 +17,8 @@ export interface NotifyManagerOptions {
   /** What an instance said, one coalesced digest per read. */
   onDigest(name: string, instance: number, digest: NotifyDigest): void;
   onError(error: Error): void;
+  /** How `prepare` makes the FIFOs (the daemon shares one batch with the output's). */
+  ensureFifos?: EnsureFifos;
 }
 
 /** Every instance's notify channel: made with the output FIFOs, opened at each spawn, removed with the program. */
@@ -23,6 +26,7 @@ export class NotifyManager {
   readonly #home: string;
   readonly #onDigest: NotifyManagerOptions['onDigest'];
   readonly #onError: NotifyManagerOptions['onError'];
+  readonly #ensureFifos: EnsureFifos;
   readonly #channels = new Map<string, Map<number, NotifyChannel>>();
   #isClosed = false;
 
@@ -30,6 +34,7 @@ export class NotifyManager {
     this.#home = options.home;
     this.#onDigest = options.onDigest;
     this.#onError = options.onError;
+    this.#ensureFifos = options.ensureFifos ?? ensureFifos;
   }
 
   /** Creates the FIFOs of instances 0…instanceCount-1 that do not exist yet. */
@@ -38,7 +43,7 @@ export class NotifyManager {
     for (let instance = 0; instance < instanceCount; instance++) {
       paths.push(notifyFifoPath(this.#home, name, instance));
     }
-    await ensureFifos(paths);
+    await this.#ensureFifos(paths);
   }
 
   /** The write end of an instance's channel for its next process; the caller closes it after the spawn. */

@@ -79,7 +79,10 @@ export class InstanceCgroup implements Containment {
 
   async end(): Promise<void> {
     const deadline = Date.now() + GROUP_GONE_TIMEOUT_MS;
-    if (this.#hasKillFile()) {
+    if (!this.#isPopulated()) {
+      // The usual case: the main process was the only member. Nothing to kill and nothing to
+      // wait for (no member can join an empty cgroup: only members fork into it).
+    } else if (this.#hasKillFile()) {
       this.#killAll();
       await this.#untilEmpty(deadline);
     } else {

@@ -52,8 +52,16 @@ export interface SaveOptions {
   allowEmpty?: boolean;
 }
 
+/**
+ * What a save writes: a state, or a function that builds it when the write starts, so that saves
+ * asked for while a write runs (each exit of a pool being stopped) build one state, not one each.
+ */
+export type StateSource = StateToSave | (() => StateToSave);
+
 interface PendingWrite {
-  state: StateToSave;
+  state: StateSource;
+  /** Whether an empty list may replace a non-empty one: set when any coalesced built-later save allowed it. */
+  allowEmpty: boolean;
   /** Order of the request; a write never replaces the content of a later request. */
   sequence: number;
   promise: Promise<void>;
@@ -116,21 +124,25 @@ export class StateStore {
 
   /**
    * Writes a state; resolves once a write that contains it (or a later state) is on disk.
-   * Rejects, writing nothing, when an empty program list would replace a non-empty one without `allowEmpty`.
+   * Rejects, writing nothing, when an empty program list would replace a non-empty one without
+   * `allowEmpty` (checked when the state is built, for a function).
    */
-  save(state: StateToSave, options: SaveOptions = {}): Promise<void> {
+  save(state: StateSource, options: SaveOptions = {}): Promise<void> {
     try {
-      this.#accept(state, options);
+      if (typeof state === 'function') this.#refuseUnloaded();
+      else this.#accept(state, options);
     } catch (error) {
       return Promise.reject(error);
     }
     const sequence = this.#nextSequence++;
+    const allowEmpty = typeof state === 'function' && options.allowEmpty === true;
     if (this.#pending) {
       this.#pending.state = state;
       this.#pending.sequence = sequence;
+      this.#pending.allowEmpty ||= allowEmpty;
       return this.#pending.promise;
     }
-    this.#pending = makePendingWrite(state, sequence);
+    this.#pending = makePendingWrite(state, sequence, allowEmpty);
     if (!this.#isWriting) {
       this.#isWriting = true;
       // A microtask later, so that saves made in the same tick share the first write.
@@ -155,12 +167,7 @@ export class StateStore {
   }
 
   #accept(state: StateToSave, options: SaveOptions): void {
-    if (!this.#isLoaded) {
-      throw new TendError(
-        'TEND_ERR_INTERNAL',
-        `StateStore.load() must run before the first save, so that ${this.path} is checked before it is replaced`,
-      );
-    }
+    this.#refuseUnloaded();
     if (state.programs.length === 0 && this.#latestProgramCount > 0 && !options.allowEmpty) {
       throw new TendError(
         'TEND_ERR_INTERNAL',
@@ -170,12 +177,26 @@ export class StateStore {
     this.#latestProgramCount = state.programs.length;
   }
 
+  #refuseUnloaded(): void {
+    if (!this.#isLoaded) {
+      throw new TendError(
+        'TEND_ERR_INTERNAL',
+        `StateStore.load() must run before the first save, so that ${this.path} is checked before it is replaced`,
+      );
+    }
+  }
+
   async #drain(): Promise<void> {
     while (this.#pending) {
       const job = this.#pending;
       this.#pending = undefined;
       try {
-        await this.#write(job.state, job.sequence);
+        let state: StateToSave;
+        if (typeof job.state === 'function') {
+          state = job.state();
+          this.#accept(state, { allowEmpty: job.allowEmpty });
+        } else state = job.state;
+        await this.#write(state, job.sequence);
         job.resolve();
       } catch (error) {
         job.reject(error);
@@ -356,12 +377,12 @@ function forgetProcesses(state: PersistedState): void {
   }
 }
 
-function makePendingWrite(state: StateToSave, sequence: number): PendingWrite {
+function makePendingWrite(state: StateSource, sequence: number, allowEmpty: boolean): PendingWrite {
   let resolve!: () => void;
   let reject!: (error: unknown) => void;
   const promise = new Promise<void>((onResolve, onReject) => {
     resolve = onResolve;
     reject = onReject;
   });
-  return { state, sequence, promise, resolve, reject };
+  return { state, allowEmpty, sequence, promise, resolve, reject };
 }

@@ -52,7 +52,7 @@ test('a state write refused by a full disk is said once, retried with the state 
           if (refusals === 5) isFull = false;
           throw enospc();
         }
-        written.push(state);
+        written.push(state());
       },
     },
     onProblem: (message) => assert.fail(message),

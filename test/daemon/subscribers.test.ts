@@ -28,7 +28,7 @@ function makeDaemonParts() {
     pids,
     store: {
       save: async (state, options) => {
-        saves.push({ state, allowEmpty: options.allowEmpty });
+        saves.push({ state: state(), allowEmpty: options.allowEmpty });
       },
     },
     onProblem: (message) => assert.fail(message),

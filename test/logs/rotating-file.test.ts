@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { rotatedPath } from '../../src/logs/log-paths.js';
-import { RotatingFile } from '../../src/logs/rotating-file.js';
+import { LogWriteError, RotatingFile } from '../../src/logs/rotating-file.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 
 function linesOf(from: number, to: number): Buffer {
@@ -131,4 +131,30 @@ test('when rotation fails, lines are still appended and the failure is reported'
   assert.equal(readFileSync(path, 'utf8'), 'first line\nsecond line\n');
   assert.equal(errors.length, 1);
   assert.match(errors[0]?.message ?? '', /Could not rotate/);
+});
+
+test('the file and its folder are made at the first write, not before', (t) => {
+  const path = join(makeTempHome(t), 'logs', 'quiet', '0.err.log');
+  const file = new RotatingFile(path, { maxBytes: 100, maxFiles: 2 }, failOnRotateError);
+  t.after(() => file.close());
+  assert.equal(existsSync(join(path, '..')), false);
+  file.write(Buffer.from('first\n'));
+  assert.equal(readFileSync(path, 'utf8'), 'first\n');
+});
+
+test('a file that cannot be opened fails the write with nothing written, and the next write tries again', (t) => {
+  const home = makeTempHome(t);
+  const folder = join(home, 'logs');
+  // A file where the folder should be: the open fails (ENOTDIR) until it is gone.
+  writeFileSync(folder, '');
+  const path = join(folder, '0.out.log');
+  const file = new RotatingFile(path, { maxBytes: 100, maxFiles: 2 }, failOnRotateError);
+  t.after(() => file.close());
+  assert.throws(
+    () => file.write(Buffer.from('lost\n')),
+    (error: unknown) => error instanceof LogWriteError && error.bytesWritten === 0,
+  );
+  rmSync(folder);
+  file.write(Buffer.from('kept\n'));
+  assert.equal(readFileSync(path, 'utf8'), 'kept\n');
 });

@@ -203,3 +203,43 @@ test('a state file written before event numbers were kept loads with them starti
   assert.deepEqual(problems, []);
   assert.equal(state.nextEventSeq, 1);
 });
+
+test('a state given as a function is built when its write starts: saves asked for meanwhile build it once', async (t) => {
+  const home = makeTempHome(t);
+  const store = new StateStore(home);
+  store.load();
+  let restarts = 0;
+  let builds = 0;
+  const build = () => {
+    builds += 1;
+    return { programs: [makeProgram('web', restarts)] };
+  };
+  const saves = [store.save(build)];
+  // While the first write runs: 20 more changes, each asking for a save.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  for (let change = 1; change <= 20; change += 1) {
+    restarts = change;
+    saves.push(store.save(build));
+  }
+  await Promise.all(saves);
+  assert.equal(restartsOnDisk(home), 20);
+  assert.ok(builds <= 2, `built ${builds} times for 21 saves`);
+  assert.equal(builds, store.writeCount);
+});
+
+test('a function state that is empty is refused at its write unless a coalesced save allowed it', async (t) => {
+  const home = makeTempHome(t);
+  const store = new StateStore(home);
+  store.load();
+  await store.save({ programs: [makeProgram('web')] });
+  let programs = [makeProgram('web')];
+  const build = () => ({ programs });
+  programs = [];
+  await assert.rejects(store.save(build), /Refused to replace a state of 1 program/);
+  assert.equal(readDisk(home).programs.length, 1);
+  // A delete (allowEmpty) and a later save of the same burst, coalesced: the empty list goes through.
+  const deleted = store.save(build, { allowEmpty: true });
+  const later = store.save(build);
+  await Promise.all([deleted, later]);
+  assert.equal(readDisk(home).programs.length, 0);
+});
