@@ -210,9 +210,8 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       retire: (instance, pid) => {
         const supervisor = core.find(name)?.pool.instance(instance);
         if (supervisor?.pid !== pid) return;
-        void supervisor.restart().then((outcome) => {
-          if (!outcome.ok) onProblem(`${name}:${instance}: ${outcome.message}`);
-        });
+        // Stopped now; its `stopped` brings the slot a fresh process, paced (refillStoppedSlot).
+        void supervisor.stop();
       },
     };
     const fleet: Fleet = {
@@ -251,19 +250,17 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
   };
 
   /**
-   * A slot whose process ended for good (its restart policy said so: a task process that exits 0
-   * is done) gets a fresh process while the program is meant to run, so the fleet keeps its size;
-   * the buffer's trim removes what is too many. A slot being removed is no longer in the pool.
+   * A slot whose process ended for good (an ended task's, stopped by `retire`, or one whose
+   * restart policy said so: a task process that exits 0 is done) gets a fresh process while the
+   * program is meant to run, so the fleet keeps its size; the buffer's trim removes what is too
+   * many. The start is paced with the pool's others (start-pacer.ts): a thousand tasks that end
+   * together are replaced 16 starting at a time, not in one burst of spawns. A slot being removed
+   * is no longer in the pool.
    */
   const refillStoppedSlot = (name: string, instance: number): void => {
     const program = core.find(name);
-    const supervisor = program?.pool.instance(instance);
-    if (!program || !supervisor || program.desired !== 'running' || program.waiting !== null)
-      return;
-    if (!isRestored) return;
-    void supervisor.start().then((outcome) => {
-      if (!outcome.ok) onProblem(`${name}:${instance}: ${outcome.message}`);
-    });
+    if (!program?.pool.instance(instance) || program.waiting !== null || !isRestored) return;
+    program.pool.startInstance(instance);
   };
 
   const unsubscribe = bus.subscribe((event) => {
