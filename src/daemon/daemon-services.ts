@@ -18,7 +18,7 @@ import { withNotifyChannel } from '../notify/notify-output.js';
 import { createNodeRuntime } from '../process/node-runtime.js';
 import { readBootId, readProcessStartTime } from '../process/proc-identity.js';
 import { StateStore } from '../store/state-file.js';
-import { withTaskChannel } from '../tasks/task-channel.js';
+import { prepareTaskFifos, withTaskChannel } from '../tasks/task-channel.js';
 import { TEND_VERSION } from '../version.js';
 import { DaemonFaults } from './daemon-faults.js';
 import { wireHangWatch } from './hang-wiring.js';
@@ -141,6 +141,7 @@ export async function createDaemonServices(
       prepare: async (name, instances) => {
         await logs.prepare(name, instances);
         await notify.prepare(name, instances);
+        if (core.find(name)?.spec.tasks) await prepareTaskFifos(paths.home, name, instances);
       },
       remove: (name) => {
         logs.remove(name);
