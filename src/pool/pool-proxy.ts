@@ -104,6 +104,8 @@ export class PoolProxy {
   #problem: string | null = null;
   /** The membership last reported through onMembership, to report only changes. */
   #reportedMembership = '';
+  /** The membership last sent to the proxy, and to which connection: only a change (or a new connection) is sent. */
+  #sentUpstreams: { client: ProxyControlClient; membership: string } | null = null;
   /** The live tasks (task programs): their instances are out of rotation. */
   #tasks: ProxyTask[] = [];
   /** The task table last sent, to send only changes. */
@@ -310,12 +312,14 @@ export class PoolProxy {
   }
 
   #sendMembers(): void {
+    // A set, not a search per member: with a fleet of 1,000 and as many tasks, this runs per event.
+    const taskInstances = new Set(this.#tasks.map((task) => task.instance));
     const members = this.#members.flatMap((member): ProxyMember[] => {
       const port = instancePort(this.#spec, member.instance);
       if (port === null) return [];
       const isDraining = this.#draining.has(member.instance);
       // A task's instance serves its task only (routed by id), never the rotation.
-      const isTask = this.#tasks.some((task) => task.instance === member.instance);
+      const isTask = taskInstances.has(member.instance);
       const isReady =
         isInstanceReady(member) && !this.#suspended.has(member.instance) && !isDraining && !isTask;
       return [{ instance: member.instance, port, isReady, isDraining }];
@@ -325,7 +329,14 @@ export class PoolProxy {
       this.#reportedMembership = membership;
       this.#options.onMembership?.(members);
     }
-    this.#client?.setUpstreams(members.map((member) => ({ ...member, host: INSTANCE_HOST })));
+    const client = this.#client;
+    if (
+      client === null ||
+      (this.#sentUpstreams?.client === client && this.#sentUpstreams.membership === membership)
+    )
+      return;
+    this.#sentUpstreams = { client, membership };
+    client.setUpstreams(members.map((member) => ({ ...member, host: INSTANCE_HOST })));
   }
 
   #suspend(instance: number): void {
