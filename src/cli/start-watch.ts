@@ -1,6 +1,6 @@
 import type { ApiClient } from '../api/client.js';
 import type { DependencyWait, EventStreamMessage, ProgramSpec } from '../api/wire.js';
-import { needsReadinessCheck } from '../supervisor/readiness.js';
+import { needsReadinessCheck, startDeadlineMs } from '../supervisor/readiness.js';
 import { pacedStartDelayMs } from '../supervisor/start-pacer.js';
 
 /** How long past a program's own start bound the CLI still waits for word from the daemon. */
@@ -223,10 +223,12 @@ function boundMs(expected: ExpectedStart[], others: ProgramSpec[]): number {
   const chainOf = (spec: ProgramSpec, seen: Set<string>): number => {
     const known = chains.get(spec.name);
     if (known !== undefined) return known;
-    // A large pool starts START_CONCURRENCY instances at a time: its last may begin that much later.
-    const own =
-      pacedStartDelayMs(spec.instances) +
-      (needsReadinessCheck(spec) ? spec.startTimeoutMs + spec.stopTimeoutMs : spec.minUptimeMs);
+    // A large pool starts START_CONCURRENCY instances at a time, each wave up to its start deadline.
+    const own = needsReadinessCheck(spec)
+      ? pacedStartDelayMs(spec.instances, startDeadlineMs(spec)) +
+        spec.startTimeoutMs +
+        spec.stopTimeoutMs
+      : spec.minUptimeMs;
     let before = 0;
     for (const name of spec.dependsOn) {
       const dependency = specs.get(name);

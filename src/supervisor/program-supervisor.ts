@@ -24,8 +24,8 @@ export interface ProgramSupervisorOptions {
   stats?: ReadonlyArray<InstanceStats | undefined>;
   /** What the user wanted before the daemon restarted; the caller still calls `start()` to act on it. */
   desired?: DesiredState;
-  /** How many instances may be starting at once, and how long one start keeps its place (start-pacer.ts); tests shorten them. */
-  pacing?: { limit: number; holdMs: number };
+  /** How many instances may be starting at once (start-pacer.ts); tests lower it. */
+  pacing?: { limit: number };
 }
 
 /** Supervises one program: its definition, whether it should run, and its instances 0..n-1. */

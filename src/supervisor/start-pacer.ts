@@ -2,22 +2,18 @@ import type { SpawnOutcome, SupervisorRuntime, TimerHandle } from './types.js';
 
 /** How many instances of one pool may be starting at once when the pool starts or grows. */
 export const START_CONCURRENCY = 16;
-/**
- * The longest one start keeps its place: an instance that is slow to become ready (it waits on a
- * database, not on the CPU) holds the others back for this long at most, not for its start timeout.
- */
-export const START_SLOT_HOLD_MS = 1_000;
 
 /**
- * The longest the last of `instances` paced starts waits for its turn (every slot held its
- * whole holdMs): what a caller that waits for a pool to settle adds to the start timeout.
+ * The longest the last of `instances` paced starts waits for its turn when each start takes up
+ * to `perStartMs` to settle (its start deadline; 0 for instances online at spawn): what a caller
+ * that waits for a pool to settle adds to the start timeout.
  */
 export function pacedStartDelayMs(
   instances: number,
+  perStartMs: number,
   limit = START_CONCURRENCY,
-  holdMs = START_SLOT_HOLD_MS,
 ): number {
-  return Math.max(0, Math.ceil(instances / limit) - 1) * holdMs;
+  return Math.max(0, Math.ceil(instances / limit) - 1) * perStartMs;
 }
 
 /** One start the pacer may run: an instance of the pool, by key. */
@@ -31,29 +27,28 @@ export interface PacedStart<K> {
   isStarting(): boolean;
 }
 
-/** What a StartPacer needs: the runtime's timers, and its bounds (the defaults above). */
+/** What a StartPacer needs: the runtime's timers, and how many may start at once (START_CONCURRENCY). */
 export interface StartPacerOptions {
   runtime: Pick<SupervisorRuntime, 'setTimer'>;
   limit?: number;
-  holdMs?: number;
 }
 
 /**
  * Starts a pool's instances at most `limit` at a time: each start keeps its slot until its
- * instance leaves `starting` (`release`) or for `holdMs`, and at most `limit` starts run in one
- * turn of the event loop, the next ones after a zero-delay timer. Why (issue 10): a task fleet of
- * 1,000 started in one synchronous loop blocked the daemon for seconds (a spawn is a fork and an
- * exec), so its API and its own proxy's start timed out, and 1,000 processes booting at once on 2
- * cores took longer each than their start timeout allowed. A pool within `limit` starts at once,
- * as before.
+ * instance leaves `starting` (`release`: ready, exited, stopped, or stopped by its start timeout,
+ * which bounds the wait), and at most `limit` starts run in one turn of the event loop, the next
+ * ones after a zero-delay timer. Why (issue 10): a task fleet of 1,000 started in one synchronous
+ * loop blocked the daemon for minutes under load (a spawn is a fork and an exec), so `tend start`
+ * and its API went unanswered. No time bound on a slot: with one (1 s), a loaded machine booted
+ * processes slower than slots freed, hundreds booted at once and missed their start timeout, and
+ * the fleet crash-looped. A pool within `limit` starts at once, as before.
  */
 export class StartPacer<K> {
   readonly #runtime: Pick<SupervisorRuntime, 'setTimer'>;
   readonly #limit: number;
-  readonly #holdMs: number;
   #queue: PacedStart<K>[] = [];
-  /** Starts holding a slot, with the timer that frees it after holdMs. */
-  readonly #holding = new Map<K, TimerHandle>();
+  /** Starts holding a slot. */
+  readonly #holding = new Set<K>();
   #nextTurn: TimerHandle | null = null;
   /** Set while a turn runs: a place freed meanwhile is taken by this turn or scheduled at its end. */
   #isInTurn = false;
@@ -61,7 +56,6 @@ export class StartPacer<K> {
   constructor(options: StartPacerOptions) {
     this.#runtime = options.runtime;
     this.#limit = options.limit ?? START_CONCURRENCY;
-    this.#holdMs = options.holdMs ?? START_SLOT_HOLD_MS;
   }
 
   /** How many starts wait for a slot. */
@@ -82,10 +76,7 @@ export class StartPacer<K> {
 
   /** The instance `key` left `starting` (ready, exited, stopped, failed to spawn): its slot is free. */
   release(key: K): void {
-    const timer = this.#holding.get(key);
-    if (timer === undefined) return;
-    timer.cancel();
-    this.#holding.delete(key);
+    if (!this.#holding.delete(key)) return;
     this.#scheduleTurn();
   }
 
@@ -107,10 +98,7 @@ export class StartPacer<K> {
       ) {
         const start = this.#queue.shift() as PacedStart<K>;
         if (!start.isWanted() || this.#holding.has(start.key)) continue;
-        this.#holding.set(
-          start.key,
-          this.#runtime.setTimer(this.#holdMs, () => this.release(start.key)),
-        );
+        this.#holding.add(start.key);
         outcomes.push(start.run());
         if (!start.isStarting()) this.release(start.key);
       }

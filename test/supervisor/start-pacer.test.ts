@@ -7,16 +7,17 @@ import { FakeRuntime } from './fake-runtime.js';
 import { makeSpec } from './harness.js';
 
 const LIMIT = 4;
-const HOLD_MS = 1_000;
+/** Longer than any timer these pools set but the start timeout's. */
+const LATER_MS = 10_000;
 
-/** A pool on the fake runtime whose starts are paced LIMIT at a time, each slot held HOLD_MS at most. */
+/** A pool on the fake runtime whose starts are paced LIMIT at a time. */
 function makePacedPool(overrides: Partial<ProgramSpecInput>) {
   const runtime = new FakeRuntime();
   const pool = new ProgramSupervisor({
     spec: makeSpec(overrides),
     runtime,
     onChange: () => {},
-    pacing: { limit: LIMIT, holdMs: HOLD_MS },
+    pacing: { limit: LIMIT },
   });
   const states = () => pool.snapshot().instances.map((instance) => instance.state);
   return { runtime, pool, states };
@@ -51,24 +52,43 @@ test('a pool larger than the limit starts `limit` instances at once, and the nex
   assert.equal(runtime.spawns.length, 10, 'each instance spawned once');
 });
 
-test('a start keeps its slot for holdMs at most: instances slow to become ready hold the rest back that long', async () => {
-  const { runtime, pool } = makePacedPool({ instances: 10, port: 3000 });
+test('a start keeps its slot until its instance leaves starting: the start timeout bounds the wait', async () => {
+  const startTimeoutMs = 5_000;
+  const { runtime, pool } = makePacedPool({ instances: 10, port: 3000, startTimeoutMs });
+  // A process told to stop (its start timed out) exits at once.
+  const exitSignalled = () => {
+    for (const process of runtime.spawns) {
+      if (process.isAlive && runtime.signalsTo(process.pid).length > 0)
+        runtime.exit(process.pid, { signal: 'SIGTERM' });
+    }
+    runtime.advance(0);
+  };
+  const started = () => new Set(runtime.spawns.map((process) => process.request.instance)).size;
   await pool.start();
-  runtime.advance(HOLD_MS - 1);
-  assert.equal(runtime.spawns.length, LIMIT);
+  runtime.advance(startTimeoutMs - 1);
+  assert.equal(started(), LIMIT, 'slow to become ready: the others wait');
   runtime.advance(1);
-  assert.equal(runtime.spawns.length, 2 * LIMIT);
-  runtime.advance(HOLD_MS);
-  assert.equal(runtime.spawns.length, 10);
-  const lastWaitMs = runtime.lastSpawn.spawnedAt - (runtime.spawns[0]?.spawnedAt ?? Number.NaN);
-  assert.equal(lastWaitMs, pacedStartDelayMs(10, LIMIT, HOLD_MS), 'the bound a waiting CLI adds');
+  exitSignalled();
+  assert.equal(started(), 2 * LIMIT, 'stopped by their start timeout: their places free');
+  runtime.advance(startTimeoutMs);
+  exitSignalled();
+  assert.equal(started(), 10);
+  const firstSpawnOf = (instance: number) =>
+    runtime.spawns.find((process) => process.request.instance === instance)?.spawnedAt ??
+    Number.NaN;
+  assert.equal(
+    firstSpawnOf(9) - firstSpawnOf(0),
+    pacedStartDelayMs(10, startTimeoutMs, LIMIT),
+    'the bound a waiting CLI adds',
+  );
 });
 
-test('pacedStartDelayMs: nothing for a pool within the limit, one hold per further wave', () => {
-  assert.equal(pacedStartDelayMs(1), 0);
-  assert.equal(pacedStartDelayMs(16), 0);
-  assert.equal(pacedStartDelayMs(17), 1_000);
-  assert.equal(pacedStartDelayMs(1_000), 62_000);
+test('pacedStartDelayMs: nothing for a pool within the limit, one start deadline per further wave', () => {
+  assert.equal(pacedStartDelayMs(1, 30_000), 0);
+  assert.equal(pacedStartDelayMs(16, 30_000), 0);
+  assert.equal(pacedStartDelayMs(17, 30_000), 30_000);
+  assert.equal(pacedStartDelayMs(1_000, 30_000), 62 * 30_000);
+  assert.equal(pacedStartDelayMs(1_000, 0), 0, 'online at spawn: waves are turns of the loop');
 });
 
 test('instances online as soon as spawned (no readiness check) start `limit` per turn, not all in one', async () => {
@@ -95,7 +115,7 @@ test('a stop during a paced start starts nothing more', async () => {
   const stopped = pool.stop();
   for (const process of runtime.spawns) runtime.exit(process.pid, { signal: 'SIGTERM' });
   await stopped;
-  runtime.advance(10 * HOLD_MS);
+  runtime.advance(LATER_MS);
   assert.equal(runtime.spawns.length, LIMIT);
   assert.deepEqual(states(), Array(10).fill('stopped'));
 });
@@ -109,7 +129,8 @@ test('growing a pool paces the added instances; an instance removed before its t
   assert.equal(runtime.spawns.length, 2 + LIMIT);
 
   await pool.updateSpec(makeSpec({ instances: 7, port: 3000 }));
-  runtime.advance(10 * HOLD_MS);
+  for (const instance of pool.instances) instance.markReady();
+  runtime.advance(LATER_MS);
   assert.deepEqual(
     runtime.spawns.map((process) => process.request.instance),
     [0, 1, 2, 3, 4, 5, 6],
@@ -144,6 +165,6 @@ test('startInstance (a task slot refilled) waits for a place like the pool start
 test('startInstance does nothing for a pool that should not run', () => {
   const { runtime, pool } = makePacedPool({ instances: 2, port: 3000 });
   pool.startInstance(0);
-  runtime.advance(10 * HOLD_MS);
+  runtime.advance(LATER_MS);
   assert.equal(runtime.spawns.length, 0);
 });
