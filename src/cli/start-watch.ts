@@ -1,6 +1,7 @@
 import type { ApiClient } from '../api/client.js';
 import type { DependencyWait, EventStreamMessage, ProgramSpec } from '../api/wire.js';
-import { needsReadinessCheck } from '../supervisor/readiness.js';
+import { needsReadinessCheck, startDeadlineMs } from '../supervisor/readiness.js';
+import { pacedStartDelayMs } from '../supervisor/start-pacer.js';
 
 /** How long past a program's own start bound the CLI still waits for word from the daemon. */
 const WAIT_SLACK_MS = 5_000;
@@ -211,7 +212,8 @@ function isSettled(seen: Observed | undefined, spec: ProgramSpec): boolean {
 
 /**
  * The longest the expected instances may take to settle: each program's start timeout and the
- * stop after it, or its minUptime, added along its chain of dependencies (`others` are the
+ * stop after it, or its minUptime, after the wait for its turn when its pool is paced
+ * (start-pacer.ts), added along its chain of dependencies (`others` are the
  * specs of programs not expected to start that a waiting one may depend on).
  */
 function boundMs(expected: ExpectedStart[], others: ProgramSpec[]): number {
@@ -221,8 +223,11 @@ function boundMs(expected: ExpectedStart[], others: ProgramSpec[]): number {
   const chainOf = (spec: ProgramSpec, seen: Set<string>): number => {
     const known = chains.get(spec.name);
     if (known !== undefined) return known;
+    // A large pool starts START_CONCURRENCY instances at a time, each wave up to its start deadline.
     const own = needsReadinessCheck(spec)
-      ? spec.startTimeoutMs + spec.stopTimeoutMs
+      ? pacedStartDelayMs(spec.instances, startDeadlineMs(spec)) +
+        spec.startTimeoutMs +
+        spec.stopTimeoutMs
       : spec.minUptimeMs;
     let before = 0;
     for (const name of spec.dependsOn) {

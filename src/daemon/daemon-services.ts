@@ -20,7 +20,7 @@ import { withNotifyChannel } from '../notify/notify-output.js';
 import { createNodeRuntime } from '../process/node-runtime.js';
 import { readBootId, readProcessStartTime } from '../process/proc-identity.js';
 import { StateStore } from '../store/state-file.js';
-import { withTaskChannel } from '../tasks/task-channel.js';
+import { prepareTaskFifos, withTaskChannel } from '../tasks/task-channel.js';
 import { TEND_VERSION } from '../version.js';
 import { DaemonFaults } from './daemon-faults.js';
 import { wireHangWatch } from './hang-wiring.js';
@@ -146,6 +146,7 @@ export async function createDaemonServices(
     output: {
       prepare: async (name, instances) => {
         await Promise.all([logs.prepare(name, instances), notify.prepare(name, instances)]);
+        if (core.find(name)?.spec.tasks) await prepareTaskFifos(paths.home, name, instances);
       },
       remove: (name) => {
         logs.remove(name);

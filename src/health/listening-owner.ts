@@ -15,18 +15,33 @@ export interface PortHolder {
 
 /** Inodes of the sockets listening on TCP `port`, on any address, IPv4 or IPv6 (/proc/net/tcp and tcp6). */
 export async function findListeningInodes(port: number): Promise<Set<number>> {
-  const inodes = new Set<number>();
+  return (await listeningInodesByPort()).get(port) ?? new Set();
+}
+
+/**
+ * Every listening TCP socket's inode by port, from one read of /proc/net/tcp and tcp6: a check of
+ * many ports (a pool of 1,000) reads the tables once, not once per port (they list every socket
+ * on the machine, and reading them a thousand times kept `tend start` busy for minutes).
+ */
+export async function listeningInodesByPort(): Promise<Map<number, Set<number>>> {
+  const byPort = new Map<number, Set<number>>();
   for (const file of PROC_NET_TCP_FILES) {
     const table = await readFile(file, 'utf8').catch(() => '');
     // Columns: sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode …
     for (const line of table.split('\n').slice(1)) {
       const [, local, , state, , , , , , inode] = line.trim().split(/\s+/);
       if (state !== TCP_STATE_LISTEN || local === undefined || inode === undefined) continue;
+      if (inode === '0') continue;
       const localPort = Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16);
-      if (localPort === port && inode !== '0') inodes.add(Number(inode));
+      let inodes = byPort.get(localPort);
+      if (inodes === undefined) {
+        inodes = new Set();
+        byPort.set(localPort, inodes);
+      }
+      inodes.add(Number(inode));
     }
   }
-  return inodes;
+  return byPort;
 }
 
 /**

@@ -3,8 +3,8 @@ import { ConflictError } from '../errors.js';
 import {
   describePortInUse,
   familiesHoldAny,
-  findListeningInodes,
   findSocketHolder,
+  listeningInodesByPort,
 } from './listening-owner.js';
 
 /** A program as the port check sees it: its definition and its live processes (a ManagedProgram). */
@@ -35,8 +35,11 @@ export async function refuseTakenPorts(
 ): Promise<void> {
   const spec = 'spec' in program ? program.spec : program;
   const own = 'spec' in program ? ownPids(program) : [];
-  for (const { port, user, option } of neededPorts(spec, range)) {
-    const listening = await findListeningInodes(port);
+  const needed = neededPorts(spec, range);
+  if (needed.length === 0) return;
+  const byPort = await listeningInodesByPort();
+  for (const { port, user, option } of needed) {
+    const listening = byPort.get(port) ?? new Set<number>();
     if (listening.size === 0 || (await familiesHoldAny(own, listening)) === true) continue;
     const holder = await findSocketHolder(listening);
     throw new ConflictError(

@@ -329,12 +329,14 @@ export class PoolProxy {
   }
 
   #sendMembers(): void {
+    // A set, not a search per member: with a fleet of 1,000 and as many tasks, this runs per event.
+    const taskInstances = new Set(this.#tasks.map((task) => task.instance));
     const members = this.#members.flatMap((member): ProxyMember[] => {
       const port = instancePort(this.#spec, member.instance);
       if (port === null) return [];
       const isDraining = this.#draining.has(member.instance);
       // A task's instance serves its task only (routed by id), never the rotation.
-      const isTask = this.#tasks.some((task) => task.instance === member.instance);
+      const isTask = taskInstances.has(member.instance);
       const isReady =
         isInstanceReady(member) && !this.#suspended.has(member.instance) && !isDraining && !isTask;
       return [{ instance: member.instance, port, isReady, isDraining }];

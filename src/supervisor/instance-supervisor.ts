@@ -141,6 +141,11 @@ export class InstanceSupervisor {
     return this.#process?.pid ?? null;
   }
 
+  /** Why the running process gets no traffic although `online` (its readiness probe fails), or null. */
+  get notReady(): string | null {
+    return this.#process?.notReady ?? null;
+  }
+
   /** 0-based index of the instance within its program. */
   get index(): number {
     return this.#index;

@@ -1,5 +1,6 @@
 import type { ProgramSpec } from '../config/program-spec.js';
 import { InstanceSupervisor } from './instance-supervisor.js';
+import { type PacedStart, StartPacer } from './start-pacer.js';
 import type {
   AdoptedProcess,
   DesiredState,
@@ -23,6 +24,8 @@ export interface ProgramSupervisorOptions {
   stats?: ReadonlyArray<InstanceStats | undefined>;
   /** What the user wanted before the daemon restarted; the caller still calls `start()` to act on it. */
   desired?: DesiredState;
+  /** How many instances may be starting at once (start-pacer.ts); tests lower it. */
+  pacing?: { limit: number };
 }
 
 /** Supervises one program: its definition, whether it should run, and its instances 0..n-1. */
@@ -31,6 +34,7 @@ export class ProgramSupervisor {
   readonly #onChange: (snapshot: InstanceSnapshot) => void;
   readonly #onFact: (instance: number, fact: InstanceFact) => void;
   readonly #instances: InstanceSupervisor[] = [];
+  readonly #pacer: StartPacer<InstanceSupervisor>;
   #spec: ProgramSpec;
   #desired: DesiredState;
 
@@ -40,6 +44,7 @@ export class ProgramSupervisor {
     this.#onChange = options.onChange;
     this.#onFact = options.onFact ?? (() => {});
     this.#desired = options.desired ?? 'stopped';
+    this.#pacer = new StartPacer({ runtime: options.runtime, ...options.pacing });
     while (this.#instances.length < this.#spec.instances) {
       this.#addInstance(options.stats?.[this.#instances.length]);
     }
@@ -75,10 +80,25 @@ export class ProgramSupervisor {
     return this.#instances[index]?.adopt(adopted) ?? false;
   }
 
-  /** Starts every instance that is not running; resolves to each instance's spawn result, by index. */
+  /**
+   * Starts every instance that is not running, at most START_CONCURRENCY at a time (start-pacer.ts):
+   * resolves to the spawn results of those started at once, by index; the others start as those
+   * become ready, and one that fails then is left errored like any failed spawn.
+   */
   start(): Promise<SpawnOutcome[]> {
     this.#desired = 'running';
-    return Promise.all(this.#instances.map((instance) => instance.start()));
+    return this.#pacer.enqueue(this.#instances.map((instance) => this.#pacedStart(instance)));
+  }
+
+  /**
+   * Starts one instance through the pacer: at once while fewer than START_CONCURRENCY start, else
+   * when a place frees, so that a task fleet whose tasks all end together does not respawn all at
+   * once. Nothing happens unless the pool should run; a failure leaves the instance errored.
+   */
+  startInstance(index: number): void {
+    const instance = this.#instances[index];
+    if (instance === undefined || this.#desired !== 'running') return;
+    void this.#pacer.enqueue([this.#pacedStart(instance)]);
   }
 
   /** Records that the program should run without starting anything yet (it waits for its dependencies). */
@@ -89,6 +109,7 @@ export class ProgramSupervisor {
   /** Stops every instance; resolves once all their processes have exited. */
   async stop(): Promise<void> {
     this.#desired = 'stopped';
+    this.#pacer.clear();
     await Promise.all(this.#instances.map((instance) => instance.stop()));
   }
 
@@ -102,8 +123,9 @@ export class ProgramSupervisor {
    * Replaces the definition. Running instances keep their process; the new definition applies from
    * their next spawn. When `spec.instances` changed, instances are added or removed at the highest
    * indexes (added ones start if the program should run; removed ones are stopped first).
-   * Resolves to the spawn results of the added instances. The name must not change. With
-   * `isStartingAdded: false` (a program waiting for its dependencies) added instances stay stopped.
+   * Resolves to the spawn results of the added instances started at once (they are paced as in
+   * `start`). The name must not change. With `isStartingAdded: false` (a program waiting for its
+   * dependencies) added instances stay stopped.
    */
   async updateSpec(
     spec: ProgramSpec,
@@ -116,7 +138,9 @@ export class ProgramSupervisor {
     const added: InstanceSupervisor[] = [];
     while (this.#instances.length < spec.instances) added.push(this.#addInstance(undefined));
     const isStarting = this.#desired === 'running' && options.isStartingAdded !== false;
-    const outcomes = isStarting ? Promise.all(added.map((instance) => instance.start())) : [];
+    const outcomes = isStarting
+      ? this.#pacer.enqueue(added.map((instance) => this.#pacedStart(instance)))
+      : [];
     await Promise.all(removals);
     return outcomes;
   }
@@ -148,15 +172,29 @@ export class ProgramSupervisor {
     };
   }
 
+  /** An instance's start for the pacer: wanted while the pool should run and still holds it. */
+  #pacedStart(instance: InstanceSupervisor): PacedStart<InstanceSupervisor> {
+    return {
+      key: instance,
+      run: () => instance.start(),
+      isWanted: () => this.#desired === 'running' && this.#instances[instance.index] === instance,
+      isStarting: () => instance.state === 'starting',
+    };
+  }
+
   /** The one place where instances are created (pool scaling adds at the highest index too). */
   #addInstance(stats: InstanceStats | undefined): InstanceSupervisor {
     const index = this.#instances.length;
-    const instance = new InstanceSupervisor({
+    const instance: InstanceSupervisor = new InstanceSupervisor({
       spec: this.#spec,
       index,
       runtime: this.#runtime,
       onChange: this.#onChange,
-      onFact: (fact) => this.#onFact(index, fact),
+      onFact: (fact) => {
+        // Leaving `starting` (ready, exited, stopped, failed) frees its place for the next start.
+        if (fact.type === 'state' && fact.state !== 'starting') this.#pacer.release(instance);
+        this.#onFact(index, fact);
+      },
       ...(stats ? { stats } : {}),
     });
     this.#instances.push(instance);

@@ -1,6 +1,6 @@
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureFifosSync, removeInstanceFiles } from '../logs/fifo.js';
+import { ensureFifos, ensureFifosSync, removeInstanceFiles } from '../logs/fifo.js';
 import { runDirectory } from '../logs/log-paths.js';
 import type { SpawnRequest } from '../process/runtime.js';
 import type { OpenOutput } from '../process/spawn-process.js';
@@ -8,6 +8,23 @@ import type { OpenOutput } from '../process/spawn-process.js';
 /** The FIFO an instance of a task program reads its tasks from: `$TEND_HOME/run/<name>.<index>.task`. */
 export function taskFifoPath(home: string, name: string, instance: number): string {
   return join(runDirectory(home), `${name}.${instance}.task`);
+}
+
+/**
+ * Creates the task FIFOs of instances 0…instanceCount-1 that do not exist yet, with one `mkfifo`
+ * for all: made one by one at each spawn, a fleet of 1,000 ran 1,000 synchronous `mkfifo`s in the
+ * daemon while it started.
+ */
+export async function prepareTaskFifos(
+  home: string,
+  name: string,
+  instanceCount: number,
+): Promise<void> {
+  const paths: string[] = [];
+  for (let instance = 0; instance < instanceCount; instance++) {
+    paths.push(taskFifoPath(home, name, instance));
+  }
+  await ensureFifos(paths);
 }
 
 /**

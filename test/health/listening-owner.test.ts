@@ -7,6 +7,7 @@ import {
   describePortInUse,
   findListeningInodes,
   findSocketHolder,
+  listeningInodesByPort,
   ownsListeningSocket,
   processFamily,
   socketInodesOf,
@@ -25,6 +26,18 @@ test('a socket this process listens on is found by port and owned by this proces
   await once(server, 'close');
   assert.equal((await findListeningInodes(port)).size, 0);
   assert.equal(await ownsListeningSocket(process.pid, port), false);
+});
+
+test('one read of the tables finds the listeners of several ports, each under its own port', async (t) => {
+  const first = await listenHere(t);
+  const second = await listenHere(t);
+  const byPort = await listeningInodesByPort();
+  const firstInodes = byPort.get(first.port);
+  const secondInodes = byPort.get(second.port);
+  assert.equal(firstInodes?.size, 1);
+  assert.equal(secondInodes?.size, 1);
+  assert.notDeepEqual(firstInodes, secondInodes);
+  assert.deepEqual(await findListeningInodes(first.port), firstInodes);
 });
 
 test('a child that listens owns the port; a process that listens on nothing does not', async (t) => {
