@@ -5,8 +5,9 @@ import type { TestContext } from 'node:test';
 import { WebSocket } from 'ws';
 import type { TaskSettings } from '../../src/config/task-settings.js';
 import { ProxyControlClient } from '../../src/proxy/control-client.js';
-import type { ProxyMessage } from '../../src/proxy/control-protocol.js';
+import { ConfigureMessageSchema, type ProxyMessage } from '../../src/proxy/control-protocol.js';
 import { PROXY_MAIN_PATH, PROXY_READY_LINE } from '../../src/proxy/proxy-paths.js';
+import { ProxyService } from '../../src/proxy/proxy-service.js';
 import type { RoutedTask } from '../../src/proxy/tasks/task-table.js';
 import { fixturePath } from '../fixtures/fixture-path.js';
 import { makeTempHome } from '../helpers/temp-home.js';
@@ -284,6 +285,30 @@ export async function startTaskProxy(
     tasks: { connectWaitMs: 10_000, ...tasks },
   });
   return { pid: child.pid as number, port: address.port, daemon: fake, ports };
+}
+
+/** An in-process proxy for the task program "rooms" on a free port; `sendToDaemon` sees what it would tell the daemon. */
+export async function startInProcessTaskProxy(
+  t: After,
+  sendToDaemon: (message: ProxyMessage) => boolean = () => true,
+  tasks: Partial<TaskSettings> = {},
+): Promise<{ service: ProxyService; port: number }> {
+  const service = new ProxyService(
+    () => {},
+    {},
+    () => {},
+    { sendToDaemon },
+  );
+  t.after(() => service.close(0));
+  const { port } = await service.configure(
+    ConfigureMessageSchema.parse({
+      type: 'configure',
+      pool: 'rooms',
+      listen: { host: '127.0.0.1', port: 0 },
+      tasks,
+    }),
+  );
+  return { service, port };
 }
 
 /** Opens a WebSocket; resolves with it and the response headers of its 101, or rejects with the status and body of a refusal. */

@@ -4,10 +4,9 @@ import { createServer, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { WebSocketServer } from 'ws';
-import { ConfigureMessageSchema, type ProxyMessage } from '../../src/proxy/control-protocol.js';
-import { ProxyService } from '../../src/proxy/proxy-service.js';
+import type { ProxyMessage } from '../../src/proxy/control-protocol.js';
 import { send } from './harness.js';
-import { openWebSocket } from './task-harness.js';
+import { openWebSocket, startInProcessTaskProxy } from './task-harness.js';
 
 type Report = Extract<ProxyMessage, { type: 'task-connections' }>;
 
@@ -56,27 +55,11 @@ async function startHoldingInstance(t: TestContext) {
 async function startProxy(t: TestContext, instancePort: number) {
   const reports: Report[] = [];
   const waiters: Array<() => void> = [];
-  const service = new ProxyService(
-    () => {},
-    {},
-    () => {},
-    {
-      sendToDaemon: (message) => {
-        if (message.type === 'task-connections') reports.push(message);
-        for (const waiter of waiters.splice(0)) waiter();
-        return true;
-      },
-    },
-  );
-  t.after(() => service.close(0));
-  const { port } = await service.configure(
-    ConfigureMessageSchema.parse({
-      type: 'configure',
-      pool: 'rooms',
-      listen: { host: '127.0.0.1', port: 0 },
-      tasks: {},
-    }),
-  );
+  const { service, port } = await startInProcessTaskProxy(t, (message) => {
+    if (message.type === 'task-connections') reports.push(message);
+    for (const waiter of waiters.splice(0)) waiter();
+    return true;
+  });
   service.setTasks([
     { id: 't1', instance: 0, host: '127.0.0.1', port: instancePort, state: 'ready', owner: 'o1' },
   ]);

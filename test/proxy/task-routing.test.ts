@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import { ConfigureMessageSchema, type ProxyMessage } from '../../src/proxy/control-protocol.js';
-import { ProxyService } from '../../src/proxy/proxy-service.js';
+import type { ProxyMessage } from '../../src/proxy/control-protocol.js';
 import { send, startUpstream, until } from './harness.js';
 import {
   fakeLeaseId,
   openFds,
   openWebSocket,
   roundTrip,
+  startInProcessTaskProxy,
   startTaskInstances,
   startTaskProxy,
 } from './task-harness.js';
@@ -270,21 +270,7 @@ test('paths outside /<pool>/ get a 404 that names the routes', async (t) => {
 
 test('a request body sent to a task still starting is held, then delivered whole once it is ready', async (t) => {
   const upstream = await startUpstream(t, (_req, res, body) => res.end(`got ${body.length}`));
-  const service = new ProxyService(
-    () => {},
-    {},
-    () => {},
-    { sendToDaemon: () => true },
-  );
-  t.after(() => service.close(0));
-  const { port } = await service.configure(
-    ConfigureMessageSchema.parse({
-      type: 'configure',
-      pool: 'rooms',
-      listen: { host: '127.0.0.1', port: 0 },
-      tasks: {},
-    }),
-  );
+  const { service, port } = await startInProcessTaskProxy(t);
   const task = { id: 't1', instance: 0, host: '127.0.0.1', port: upstream.port, owner: 'o1' };
   service.setTasks([{ ...task, state: 'starting' }]);
 
@@ -303,25 +289,13 @@ test('a request body sent to a task still starting is held, then delivered whole
 test('a task the table already reports ready is not taken back to starting by a later allocation answer', async (t) => {
   const [instancePort] = await startTaskInstances(t, 1);
   const requests: ProxyMessage[] = [];
-  const service = new ProxyService(
-    () => {},
-    {},
-    () => {},
-    {
-      sendToDaemon: (message) => {
-        requests.push(message);
-        return true;
-      },
+  const { service, port } = await startInProcessTaskProxy(
+    t,
+    (message) => {
+      requests.push(message);
+      return true;
     },
-  );
-  t.after(() => service.close(0));
-  const { port } = await service.configure(
-    ConfigureMessageSchema.parse({
-      type: 'configure',
-      pool: 'rooms',
-      listen: { host: '127.0.0.1', port: 0 },
-      tasks: { connectWaitMs: 60_000 },
-    }),
+    { connectWaitMs: 60_000 },
   );
   const opening = openWebSocket(t, `ws://127.0.0.1:${port}/rooms/new`);
   await until(() => requests.length === 1);
@@ -345,21 +319,7 @@ test('a task the table already reports ready is not taken back to starting by a 
 
 test('tasks-changed adds and updates tasks and ends those it names: their clients are closed, their ids refused', async (t) => {
   const [instancePort] = await startTaskInstances(t, 1);
-  const service = new ProxyService(
-    () => {},
-    {},
-    () => {},
-    { sendToDaemon: () => true },
-  );
-  t.after(() => service.close(0));
-  const { port } = await service.configure(
-    ConfigureMessageSchema.parse({
-      type: 'configure',
-      pool: 'rooms',
-      listen: { host: '127.0.0.1', port: 0 },
-      tasks: {},
-    }),
-  );
+  const { service, port } = await startInProcessTaskProxy(t);
   const task = (id: string, state: 'starting' | 'ready') => ({
     id,
     instance: 0,
