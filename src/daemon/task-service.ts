@@ -112,8 +112,29 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
     };
   };
 
-  /** Sends the program's proxy its task table (only changes go out). */
+  /** Programs whose task table changed since it was last sent to their proxy. */
+  const unpublished = new Set<string>();
+  let publishing: NodeJS.Immediate | undefined;
+
+  /**
+   * Sends the program's proxy its task table once this turn of the event loop is over: every
+   * change in one turn (a burst of allocations, the instance events each brings) costs one table
+   * build, which is O(tasks), instead of one each, which made a burst quadratic (1,000 heartbeat
+   * pairs, bench/RESULTS.md). The proxy learns an allocated task from the allocation's answer, so
+   * the table only has to follow.
+   */
   const publish = (name: string): void => {
+    unpublished.add(name);
+    publishing ??= setImmediate(() => {
+      publishing = undefined;
+      const names = [...unpublished];
+      unpublished.clear();
+      for (const each of names) publishNow(each);
+    });
+  };
+
+  /** Sends the program's proxy its task table now (only changes go out). */
+  const publishNow = (name: string): void => {
     const program = core.find(name);
     const fleet = fleets.get(name);
     if (!program?.proxy || !fleet) return;
@@ -208,9 +229,9 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       retire: (instance, pid, reason) => {
         const supervisor = core.find(name)?.pool.instance(instance);
         if (supervisor?.pid !== pid) return;
-        void supervisor.replace(reason).then((outcome) => {
-          if (!outcome.ok) onProblem(`${name}:${instance}: ${outcome.message}`);
-        });
+        // Stopped now, its exit saying why; its `stopped` brings the slot a fresh process, paced
+        // with the pool's other starts (refillStoppedSlot): not a restart.
+        void supervisor.stop(reason);
       },
     };
     const fleet: Fleet = {
@@ -249,11 +270,12 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
   };
 
   /**
-   * A slot whose process ended for good (its restart policy said so) gets a fresh process while
-   * the program is meant to run, so the fleet keeps its size; the buffer's trim removes what is
-   * too many. The start is paced with the pool's others (start-pacer.ts). An ended task's process
-   * is replaced by `retire` (InstanceSupervisor.replace), at once, not paced. A slot being
-   * removed is no longer in the pool.
+   * A slot whose process ended for good (an ended task's, stopped by `retire`, or one whose
+   * restart policy said so) gets a fresh process while the program is meant to run, so the fleet
+   * keeps its size; the buffer's trim removes what is too many. The start is paced with the
+   * pool's others (start-pacer.ts): a thousand tasks that end together are replaced 16 starting
+   * at a time, not in one burst of spawns (300 at once made `tend delete` of that fleet take
+   * 107 s). A slot being removed is no longer in the pool.
    */
   const refillStoppedSlot = (name: string, instance: number): void => {
     const program = core.find(name);
@@ -444,6 +466,7 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
     },
     shutdown() {
       unsubscribe();
+      if (publishing !== undefined) clearImmediate(publishing);
       for (const fleet of fleets.values()) fleet.book.cancelAll('the daemon is stopping');
     },
   };

@@ -177,30 +177,18 @@ export class InstanceSupervisor {
   }
 
   /**
-   * Stops the current process as `stop()` does and starts a fresh one in its slot, which is not a
-   * restart: not counted in `restarts`, no `restarted` fact. For a task program's process whose
-   * task ended (docs/tasks.md): it never serves another owner. Its exit is recorded with `reason`.
-   */
-  replace(reason: string): Promise<SpawnOutcome> {
-    if (lookupTransition(this.#state, 'stop') === 'stopping') {
-      this.#beginStop();
-      this.#stopReason = reason;
-    }
-    const outcome = this.#requestStart(false);
-    this.#notifyIfChanged();
-    return Promise.resolve(outcome);
-  }
-
-  /**
    * Stops the instance: the stop signal to its process group, then SIGKILL to the group after
    * stopTimeoutMs. Resolves once the process has exited. Cancels a scheduled restart and a start that
    * was waiting for a stop to end. From waiting, errored or stopped it resolves at once, stopped.
+   * `reason` is kept with the exit record (an ended task's: `task ended (<id>, <end>)`); without
+   * one the exit says `stopped on request`.
    */
-  stop(): Promise<void> {
+  stop(reason?: string): Promise<void> {
     this.#cancelPendingStart();
     const transition = lookupTransition(this.#state, 'stop');
     if (transition === 'stopping') {
       this.#beginStop();
+      if (reason !== undefined) this.#stopReason = reason;
     } else if (transition === 'stopped') {
       this.#leaveWaiting();
       this.#move('stop');
@@ -505,7 +493,7 @@ export class InstanceSupervisor {
     this.#notifyIfChanged();
   }
 
-  /** `reason` is kept with the exit record when the stop had one of its own (`replace`). */
+  /** `reason` is kept with the exit record when the stop had one of its own (`stop(reason)`). */
   #finishStop(exit: ProcessExit, uptimeMs: number, now: number, reason: string | null): void {
     recordExit(this.#stats, {
       at: now,

@@ -31,21 +31,19 @@ function makeWatched(overrides: Partial<ProgramSpecInput> = {}) {
   return { runtime, instance, facts };
 }
 
-// Regression: ending a task restarted its process, which `tend ls` counted in RESTARTS.
-test('replace stops the process and starts a fresh one without counting a restart; the exit says why', async () => {
+// Regression: ending a task restarted its process, which `tend ls` counted in RESTARTS. Its
+// slot's fresh process is the task service's paced start (test/daemon/task-service.test.ts).
+test('a stop with a reason (a task that ended) records the reason with the exit and is not a restart', async () => {
   const { runtime, instance, facts } = makeWatched({ stopSignal: 'SIGINT' });
   await instance.start();
   const pid = pidOf(instance);
   runtime.advance(5_000);
-  const replaced = instance.replace(ENDED);
+  const stopped = instance.stop(ENDED);
   assert.equal(instance.state, 'stopping');
   assert.deepEqual(runtime.signalsTo(pid), ['SIGINT/group']);
   runtime.exit(pid, { signal: 'SIGINT' });
-  const outcome = await replaced;
-  assert.equal(outcome.ok, true);
-  const fresh = pidOf(instance);
-  assert.notEqual(fresh, pid);
-  assert.equal(outcome.ok && outcome.pid, fresh);
+  await stopped;
+  assert.equal(instance.state, 'stopped');
   const { stats } = instance.snapshot();
   assert.equal(stats.restarts, 0, 'not a restart');
   assert.equal(stats.failureRestarts, 0);
@@ -68,43 +66,35 @@ test('replace stops the process and starts a fresh one without counting a restar
   assert.equal(exited?.type === 'exited' && exited.reason, ENDED);
 });
 
-test('a replaced process that ignores its stop signal is killed after the stop timeout, and the exit says both', async () => {
+test('a process that ignores a stop with a reason is killed after the stop timeout, and the exit says both', async () => {
   const { runtime, instance } = makeWatched({ stopTimeoutMs: 500 });
   await instance.start();
   const pid = pidOf(instance);
-  const replaced = instance.replace(ENDED);
+  const stopped = instance.stop(ENDED);
   runtime.advance(500);
   assert.deepEqual(runtime.signalsTo(pid), ['SIGTERM/group', 'SIGKILL/group', 'SIGKILL/process']);
   runtime.exit(pid, { signal: 'SIGKILL' });
-  await replaced;
-  const { stats } = instance.snapshot();
-  assert.equal(stats.restarts, 0);
+  await stopped;
   assert.equal(
-    stats.exits.at(-1)?.reason,
+    instance.snapshot().stats.exits.at(-1)?.reason,
     `${ENDED}; did not stop within 500 ms of SIGTERM; killed with SIGKILL`,
   );
 });
 
-test('a plain stop after a replace is recorded as a plain stop again', async () => {
+test('a plain stop after a stop with a reason is recorded as a plain stop again', async () => {
   const { runtime, instance } = makeWatched();
   await instance.start();
-  const replaced = instance.replace(ENDED);
+  const first = instance.stop(ENDED);
   runtime.exit(pidOf(instance), { signal: 'SIGTERM' });
-  await replaced;
-  const stopping = instance.stop();
+  await first;
+  await instance.start();
+  const second = instance.stop();
   runtime.exit(pidOf(instance), { signal: 'SIGTERM' });
-  await stopping;
+  await second;
   const { exits } = instance.snapshot().stats;
   assert.equal(exits.length, 2);
+  assert.equal(exits[0]?.reason, ENDED);
   assert.equal(exits[1]?.reason, undefined);
-});
-
-test('replace on a stopped instance starts it, not counted as a restart', async () => {
-  const { instance } = makeWatched();
-  const outcome = await instance.replace(ENDED);
-  assert.equal(outcome.ok, true);
-  assert.equal(instance.state, 'online');
-  assert.equal(instance.snapshot().stats.restarts, 0);
 });
 
 test('a task program’s process that ran and exits 0 gets a fresh one, not counted; a crash is counted', async () => {
