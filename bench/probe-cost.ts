@@ -5,13 +5,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
+import { findFreePortRun } from './lib/chaos-pools.js';
 import { processCpuMs } from './lib/cpu-time.js';
 import { formatMs, formatTable } from './lib/format.js';
 import { progress, runIfMain } from './lib/main.js';
 import { isTendAvailable } from './lib/managers.js';
 import type { BenchOptions } from './lib/options.js';
 import { fixturePath } from './lib/paths.js';
-import { canConnect, pollUntil } from './lib/probes.js';
+import { pollUntil } from './lib/probes.js';
 import { type BenchResult, checkTarget } from './lib/result.js';
 import { formatTargetTable } from './lib/target-table.js';
 import { TendManager } from './lib/tend.js';
@@ -25,7 +26,7 @@ export async function runProbeCost(options: BenchOptions): Promise<BenchResult> 
   const windowMs = options.isQuick ? 5_000 : 20_000;
   if (!isTendAvailable()) throw new Error('tend is not built: nothing to measure');
   const server = fixturePath('http-server');
-  const base = await findFreeRange(instances);
+  const base = await findFreePortRun(instances);
   const tend = new TendManager();
   const phases: Array<{ label: string; cpuPercent: number; wallMs: number }> = [];
   try {
@@ -108,18 +109,6 @@ export async function runProbeCost(options: BenchOptions): Promise<BenchResult> 
   ].join('\n');
   console.log(report);
   return { name: 'probe-cost', report, targets };
-}
-
-/** A base port whose next `count` ports nobody listens on now. */
-async function findFreeRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const taken = await Promise.all(
-      Array.from({ length: count }, (_, offset) => canConnect(base + offset)),
-    );
-    if (!taken.includes(true)) return base;
-  }
-  throw new Error(`no ${count} free ports in a row`);
 }
 
 runIfMain(import.meta.url, runProbeCost);

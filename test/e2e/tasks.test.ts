@@ -50,23 +50,20 @@ const idleReady = (program: ProgramDetail): number =>
       !(program.tasks ?? []).some((task) => task.instance === instance.instance),
   ).length;
 
+/** Starts `room`: a task program of the task-room fixture, one idle instance kept ready, at most 3; resolves with its base port. */
+async function startRoom(tend: TendUnderTest): Promise<number> {
+  const base = await findFreePortRange(3);
+  // biome-ignore format: one flag and its value a line
+  await tend.ok([
+    'start', '--name', 'room', '--tasks', '--ready-buffer', '1', '--max', '3',
+    '--port', String(base), '--', ...fixture('task-room'),
+  ]);
+  return base;
+}
+
 test('a task program: allocate through the API, the process learns its task, tend close stops it and the buffer refills, an exit ends a task', async (t) => {
   const tend = useTend(t);
-  const base = await findFreePortRange(3);
-  await tend.ok([
-    'start',
-    '--name',
-    'room',
-    '--tasks',
-    '--ready-buffer',
-    '1',
-    '--max',
-    '3',
-    '--port',
-    String(base),
-    '--',
-    ...fixture('task-room'),
-  ]);
+  const base = await startRoom(tend);
   const started = await tend.program('room');
   assert.equal(started.instances.length, 1, 'the fleet starts with its buffer');
   assert.deepEqual(started.tasks, []);
@@ -222,21 +219,7 @@ test('a task process that says SHUTDOWN=1 ends its task; bad task input is refus
 
 test('tasks survive tend daemon reload with their processes, and the process gets its next task over the same FIFO', async (t) => {
   const tend = useTend(t);
-  const base = await findFreePortRange(3);
-  await tend.ok([
-    'start',
-    '--name',
-    'room',
-    '--tasks',
-    '--ready-buffer',
-    '1',
-    '--max',
-    '3',
-    '--port',
-    String(base),
-    '--',
-    ...fixture('task-room'),
-  ]);
+  await startRoom(tend);
   const task = (
     await tend.api<TaskReply>('POST', '/v1/programs/room/tasks', { id: 'kept', owner: 'alice' })
   ).body;
