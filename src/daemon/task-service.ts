@@ -133,6 +133,11 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
     });
   };
 
+  /** Sends the program's table now if a change of it waits for the end of the turn. */
+  const publishPending = (name: string): void => {
+    if (unpublished.delete(name)) publishNow(name);
+  };
+
   /** Sends the program's proxy its task table now (only changes go out). */
   const publishNow = (name: string): void => {
     const program = core.find(name);
@@ -335,7 +340,11 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
     async allocate(name, request) {
       taskProgram(name);
       await restored;
-      return reply(name, await taskProgram(name).fleet.book.allocate(request));
+      const task = await taskProgram(name).fleet.book.allocate(request);
+      // The API's client may go to the proxy with this id as soon as it has the answer, and the
+      // proxy knows only what the table told it: the table goes out before the answer.
+      publishPending(name);
+      return reply(name, task);
     },
     close(name, id) {
       const { fleet } = taskProgram(name);
