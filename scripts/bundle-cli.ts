@@ -9,13 +9,8 @@
 import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import {
-  BUNDLE_BANNER,
-  DIST_SRC,
-  pathFromBundle,
-  tendBundlePlugin,
-  writeBundleOutput,
-} from './bundle-plugin.js';
+import { runBuildStep } from './build-step.js';
+import { DIST_SRC, nodeBundleOptions, pathFromBundle, writeBundleOutput } from './bundle-plugin.js';
 
 const ENTRY = join(DIST_SRC, 'cli', 'main.js');
 /** Where the bundle goes, beside the modules it was made of (and inside package.json's `files`). */
@@ -66,26 +61,12 @@ function checkBundleContents(metafile: Metafile): void {
 /** Builds the bundle; warnings (such as an `import.meta` this script does not handle) fail it. */
 async function bundleCli(): Promise<void> {
   const result = await build({
-    entryPoints: [ENTRY],
-    outfile: BUNDLE_PATH,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    banner: { js: BUNDLE_BANNER },
-    plugins: [tendBundlePlugin(BUNDLE_PATH, RUN_TIME_MODULES)],
-    sourcemap: true,
+    ...nodeBundleOptions(ENTRY, BUNDLE_PATH, RUN_TIME_MODULES),
+    // For checkBundleContents: what went into the bundle, and what it imports at run time.
     metafile: true,
-    write: false,
-    logLevel: 'silent',
   });
   checkBundleContents(result.metafile);
   writeBundleOutput(result, 'CLI');
 }
 
-try {
-  await bundleCli();
-} catch (error) {
-  process.stderr.write(`bundle-cli: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-}
+await runBuildStep('bundle-cli', bundleCli);

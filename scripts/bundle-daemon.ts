@@ -9,7 +9,8 @@
  */
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLE_BANNER, DIST_SRC, tendBundlePlugin, writeBundleOutput } from './bundle-plugin.js';
+import { runBuildStep } from './build-step.js';
+import { DIST_SRC, nodeBundleOptions, writeBundleOutput } from './bundle-plugin.js';
 
 const ENTRY = join(DIST_SRC, 'daemon', 'run-daemon.js');
 /** Where the bundle goes, beside the modules it was made of (and inside package.json's `files`). */
@@ -18,28 +19,11 @@ const BUNDLE_PATH = join(DIST_SRC, 'daemon', 'bundle.cjs');
 /** Builds the bundle; warnings (such as an `import.meta` this script does not handle) fail it. */
 async function bundleDaemon(): Promise<void> {
   const result = await build({
-    entryPoints: [ENTRY],
-    outfile: BUNDLE_PATH,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    banner: { js: BUNDLE_BANNER },
-    plugins: [tendBundlePlugin(BUNDLE_PATH, [])],
+    ...nodeBundleOptions(ENTRY, BUNDLE_PATH, []),
     // Whitespace only: names stay, so stack traces in daemon.log still read as the code.
     minifyWhitespace: true,
-    sourcemap: true,
-    write: false,
-    logLevel: 'silent',
   });
   writeBundleOutput(result, 'daemon');
 }
 
-try {
-  await bundleDaemon();
-} catch (error) {
-  process.stderr.write(
-    `bundle-daemon: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exitCode = 1;
-}
+await runBuildStep('bundle-daemon', bundleDaemon);

@@ -7,6 +7,7 @@ import { copyFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { refuseWarnings, runBuildStep } from './build-step.js';
 
 const SOURCE = fileURLToPath(new URL('../../dashboard/', import.meta.url));
 const OUT = fileURLToPath(new URL('../dashboard/', import.meta.url));
@@ -34,10 +35,7 @@ async function bundleDashboard(): Promise<void> {
     legalComments: 'eof',
     logLevel: 'silent',
   });
-  if (result.warnings.length > 0) {
-    const messages = result.warnings.map((warning) => warning.text).join('; ');
-    throw new Error(`The dashboard was built with warnings: ${messages}`);
-  }
+  refuseWarnings(result.warnings, 'dashboard');
   // One stylesheet name for the page: the CSS entry point is written as style.css.
   renameSync(join(next, 'style.css'), join(next, 'app.css'));
   rmSync(join(OUT, 'assets'), { recursive: true, force: true });
@@ -45,11 +43,4 @@ async function bundleDashboard(): Promise<void> {
   copyFileSync(join(SOURCE, 'index.html'), join(OUT, 'index.html'));
 }
 
-try {
-  await bundleDashboard();
-} catch (error) {
-  process.stderr.write(
-    `bundle-dashboard: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exitCode = 1;
-}
+await runBuildStep('bundle-dashboard', bundleDashboard);

@@ -1,5 +1,6 @@
 /**
- * The esbuild plugin that the CLI and the daemon bundles share: keeps the named modules of
+ * What the CLI and the daemon bundles share: their esbuild options (nodeBundleOptions), and the
+ * esbuild plugin in them, which keeps the named modules of
  * dist/src out of the bundle (rewriting their import paths for the bundle's folder), turns
  * import() of a built-in module into a lazy require(), and gives each module the URL of its own
  * file in dist/src for `import.meta.url` (which CommonJS lacks), so that
@@ -8,7 +9,8 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BuildResult, Plugin } from 'esbuild';
+import type { BuildOptions, BuildResult, Plugin } from 'esbuild';
+import { refuseWarnings } from './build-step.js';
 
 /** dist/src, where tsc emitted the modules that are bundled. */
 export const DIST_SRC = fileURLToPath(new URL('../src/', import.meta.url));
@@ -60,14 +62,36 @@ export function tendBundlePlugin(bundlePath: string, runTimeModules: readonly st
 }
 
 /**
+ * The esbuild options of a bundle of `entry` (a module tsc emitted in dist/src) into one CommonJS
+ * file `outfile` for Node 20, with a source map, leaving out `runTimeModules` (relative to
+ * dist/src). Kept in memory (`write: false`) for writeBundleOutput.
+ */
+export function nodeBundleOptions(
+  entry: string,
+  outfile: string,
+  runTimeModules: readonly string[],
+): BuildOptions & { write: false } {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    banner: { js: BUNDLE_BANNER },
+    plugins: [tendBundlePlugin(outfile, runTimeModules)],
+    sourcemap: true,
+    write: false,
+    logLevel: 'silent',
+  };
+}
+
+/**
  * Refuses a bundle built with warnings, then writes each output file aside and renames it, so
  * that a process starting meanwhile reads the old bundle or the new one, never half of one.
  */
 export function writeBundleOutput(result: BuildResult<{ write: false }>, what: string): void {
-  if (result.warnings.length > 0) {
-    const messages = result.warnings.map((warning) => warning.text).join('; ');
-    throw new Error(`The ${what} bundle was built with warnings: ${messages}`);
-  }
+  refuseWarnings(result.warnings, `${what} bundle`);
   for (const file of result.outputFiles) {
     const partPath = `${file.path}.${process.pid}.part`;
     writeFileSync(partPath, file.contents);
