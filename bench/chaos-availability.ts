@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { findFreePortRange } from '../test/helpers/free-ports.js';
 import {
   awaitHttpOk,
   awaitOnline,
-  findFreePortRun,
   pm2ClusterApp,
   pm2ForkApps,
   readRestarts,
@@ -161,7 +161,7 @@ async function setUpContenders(managers: ProcessManager[], dir: string): Promise
 
   progress('starting the pools: tend with its proxy, PM2 cluster, PM2 fork behind nginx');
   await add('tend (HTTP proxy)', tend, async (contender) => {
-    const basePort = await findFreePortRun(INSTANCES);
+    const basePort = await findFreePortRange(INSTANCES);
     contender.port = await findFreePort();
     contender.programPrefix = 'chaos-tend';
     await startTendPool(contender.manager, {
@@ -186,7 +186,7 @@ async function setUpContenders(managers: ProcessManager[], dir: string): Promise
     await awaitHttpOk(contender.port);
     contender.roles = pm2Roles(await contender.manager.daemonPid());
   });
-  const forkBasePort = await findFreePortRun(INSTANCES);
+  const forkBasePort = await findFreePortRange(INSTANCES);
   const forks = await add('PM2 fork (no balancer)', pm2, async (contender) => {
     contender.programPrefix = 'chaos-fork';
     await startPm2Apps(

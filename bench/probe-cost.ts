@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { findFreePortRun } from './lib/chaos-pools.js';
+import { findFreePortRange } from '../test/helpers/free-ports.js';
 import { processCpuMs } from './lib/cpu-time.js';
 import { formatMs, formatTable } from './lib/format.js';
 import { progress, runIfMain } from './lib/main.js';
@@ -26,7 +26,7 @@ export async function runProbeCost(options: BenchOptions): Promise<BenchResult> 
   const windowMs = options.isQuick ? 5_000 : 20_000;
   if (!isTendAvailable()) throw new Error('tend is not built: nothing to measure');
   const server = fixturePath('http-server');
-  const base = await findFreePortRun(instances);
+  const base = await findFreePortRange(instances);
   const tend = new TendManager();
   const phases: Array<{ label: string; cpuPercent: number; wallMs: number }> = [];
   try {

@@ -9,7 +9,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { awaitHttpOk, awaitOnline, findFreePortRun } from './lib/chaos-pools.js';
+import { findFreePortRange } from '../test/helpers/free-ports.js';
+import { awaitHttpOk, awaitOnline } from './lib/chaos-pools.js';
 import { onCleanup } from './lib/cleanup.js';
 import { killQuietly } from './lib/exec.js';
 import { formatCount, formatMs, formatTable } from './lib/format.js';
@@ -102,7 +103,7 @@ export async function runProxyConnections(options: BenchOptions): Promise<BenchR
   const tend = new TendManager();
   try {
     await tend.ensureDaemon();
-    const basePort = await findFreePortRun(INSTANCES);
+    const basePort = await findFreePortRange(INSTANCES);
     const proxyPort = await findFreePort();
     progress(
       `a pool of ${INSTANCES} WebSocket echo instances behind a proxy with ${PROXY_WORKERS} workers`,

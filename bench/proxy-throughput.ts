@@ -9,11 +9,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findFreePortRange } from '../test/helpers/free-ports.js';
 import {
   awaitHttpOk,
   awaitOnline,
   CHAOS_SERVER,
-  findFreePortRun,
   pm2ClusterApp,
   startPm2Apps,
   startTendPool,
@@ -178,7 +178,7 @@ async function setUpContenders(managers: ProcessManager[], dir: string): Promise
       await add(`tend-${mode}-${workers}`, label, async (contender) => {
         if (!tend) throw new Error('tend is not built');
         await tend.ensureDaemon();
-        const basePort = await findFreePortRun(INSTANCES);
+        const basePort = await findFreePortRange(INSTANCES);
         contender.port = await findFreePort();
         const name = `tp-${mode}-${workers}`;
         await startTendPool(tend, {

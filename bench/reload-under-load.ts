@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { awaitHttpOk, awaitOnline, findFreePortRun, startPm2Apps } from './lib/chaos-pools.js';
+import { findFreePortRange } from '../test/helpers/free-ports.js';
+import { awaitHttpOk, awaitOnline, startPm2Apps } from './lib/chaos-pools.js';
 import { onCleanup } from './lib/cleanup.js';
 import { formatCount, formatMs, formatTable } from './lib/format.js';
 import { countFailures, FAILURE_KINDS, type HttpLoadTally, runHttpLoad } from './lib/http-load.js';
@@ -87,7 +88,7 @@ async function setUpSides(managers: ProcessManager[], dir: string): Promise<Side
     const ready = await attempt(side.label, async () => {
       await manager.ensureDaemon();
       if (manager.label === 'tend') {
-        const basePort = await findFreePortRun(INSTANCES);
+        const basePort = await findFreePortRange(INSTANCES);
         await manager.start({
           name: side.name,
           command: process.execPath,

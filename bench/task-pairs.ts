@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocket } from 'ws';
-import { findFreePortRun } from './lib/chaos-pools.js';
+import { findFreePortRange } from '../test/helpers/free-ports.js';
 import { processCpuMs } from './lib/cpu-time.js';
 import { awaitExit, runCommand, spawnTracked } from './lib/exec.js';
 import { formatMs, formatTable } from './lib/format.js';
@@ -205,7 +205,7 @@ export async function runTaskPairs(options: BenchOptions): Promise<BenchResult> 
   // Starting the fleet takes a while on a loaded machine: its own time limit, not the default minute.
   const fleetTimeoutMs = 120_000 + pairs * 500;
   // The proxy's port right after the instances': one run below the ephemeral range.
-  const base = await findFreePortRun(pairs + 1);
+  const base = await findFreePortRange(pairs + 1);
   const proxyPort = base + pairs;
   progress(
     `task program: ${pairs} instances ready in advance from port ${base}, proxy ${proxyPort}`,

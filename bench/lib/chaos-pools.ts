@@ -1,8 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { runCommand } from './exec.js';
 import type { ProcessManager } from './manager.js';
 import { REPO_ROOT, TEND_BIN } from './paths.js';
@@ -148,44 +146,6 @@ function fetchStatus(port: number): Promise<true | undefined> {
     });
     req.on('error', () => resolve(undefined));
     req.setTimeout(5000, () => req.destroy());
-  });
-}
-
-/**
- * The first of `count` consecutive TCP ports that are all free on 127.0.0.1 right now, below the
- * ephemeral range when the run fits there: a port the kernel may hand to an outgoing connection
- * (a client's, a readiness check's) can be taken before the instance that should listen on it starts.
- */
-export async function findFreePortRun(count: number): Promise<number> {
-  const highest = Math.min(50_000, ephemeralPortStart()) - count;
-  const span = highest > 20_000 ? highest - 20_000 : 30_000;
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * span);
-    let isFree = true;
-    for (let offset = 0; offset < count && isFree; offset++)
-      isFree = await isPortFree(base + offset);
-    if (isFree) return base;
-    await delay(1);
-  }
-  throw new Error(`no run of ${count} free ports found`);
-}
-
-/** The first port of the kernel's ephemeral range (ip_local_port_range), or 32768 when unreadable. */
-function ephemeralPortStart(): number {
-  try {
-    return Number(
-      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
-    );
-  } catch {
-    return 32_768;
-  }
-}
-
-function isPortFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
