@@ -170,6 +170,19 @@ export type TendEventBody =
       owner: string | null;
       pid: number;
     }
+  /**
+   * What the proxy says of a task's connections changed: how many there are (WebSockets and
+   * plain HTTP requests in flight), and whether its owner is among them. The proxy tells a change
+   * of the count alone within a quarter of a second, the owner's coming and going at once.
+   */
+  | {
+      kind: 'task.connections';
+      program: string;
+      instance: number;
+      task: string;
+      connections: number;
+      isOwnerConnected: boolean;
+    }
   /** A task ended: its owner left, it was closed, its process exited or said so, or the program was deleted. */
   | {
       kind: 'task.ended';
@@ -242,6 +255,7 @@ export const EVENT_KINDS = [
   'lease.granted',
   'lease.ended',
   'task.allocated',
+  'task.connections',
   'task.ended',
   'proxy.membership',
   'program.reload-started',

@@ -68,7 +68,7 @@ export interface TaskServiceOptions {
  * Wires the task programs' TaskBooks to the daemon: one per program with `tasks`, created when the
  * program is added; its fleet is the program's pool (grown and shrunk by scaling, one resize at a
  * time); an ended task's process is replaced (stop signal, timeout, SIGKILL, then a fresh
- * process; not counted as a restart). Allocations and ends go on the bus (`task.allocated`, `task.ended`), to the pool's
+ * process; not counted as a restart). Allocations, connection changes and ends go on the bus (`task.allocated`, `task.connections`, `task.ended`), to the pool's
  * proxy (the task table; allocated instances leave the rotation) and, for an allocation, to the
  * process itself through its task FIFO.
  */
@@ -259,6 +259,16 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
           }
           publish(name);
         },
+        connectionsChanged: (task) => {
+          bus.emit({
+            kind: 'task.connections',
+            program: name,
+            instance: task.instance,
+            task: task.id,
+            connections: task.connections,
+            isOwnerConnected: task.isOwnerConnected,
+          });
+        },
         ended: (task, end) => {
           bus.emit({
             kind: 'task.ended',
@@ -304,9 +314,10 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       removeTaskFifos(home, event.program);
       return;
     }
-    // Its own doing (allocations, ends, and the proxy membership they change): nothing to settle.
+    // Its own doing (allocations, connections, ends, and the proxy membership they change): nothing to settle.
     if (
       event.kind === 'task.allocated' ||
+      event.kind === 'task.connections' ||
       event.kind === 'task.ended' ||
       event.kind === 'proxy.membership'
     )

@@ -79,9 +79,11 @@ export interface TaskFleet {
   retire(instance: number, pid: number, reason: string): void;
 }
 
-/** Who hears of allocations and ends. */
+/** Who hears of allocations, changes of a task's connections, and ends. */
 export interface TaskListener {
   allocated(task: Task): void;
+  /** Its connection count or its owner's presence changed (told before an end the change brings). */
+  connectionsChanged(task: Task): void;
   ended(task: Task, end: TaskEnd): void;
 }
 
@@ -239,8 +241,11 @@ export class TaskBook {
     const live = this.#byId.get(id);
     if (!live) return;
     const wasOwnerConnected = live.task.isOwnerConnected;
-    live.task.connections = count;
-    live.task.isOwnerConnected = isOwnerConnected;
+    if (count !== live.task.connections || isOwnerConnected !== wasOwnerConnected) {
+      live.task.connections = count;
+      live.task.isOwnerConnected = isOwnerConnected;
+      this.#listener.connectionsChanged({ ...live.task });
+    }
     if (isOwnerConnected) {
       live.grace?.cancel();
       live.grace = null;

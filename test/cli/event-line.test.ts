@@ -178,3 +178,21 @@ test('waiting for dependencies and the end of the wait read as one line each', (
     '2026-01-02 03:04:05.067 api no longer waits: stopped\n',
   );
 });
+
+test('a change of a task’s connections reads as its count, the owner marked as in `tend tasks`', () => {
+  const about = {
+    ...at,
+    kind: 'task.connections',
+    program: 'rooms',
+    instance: 2,
+    task: 't1',
+  } as const;
+  assert.equal(
+    line({ ...about, connections: 1, isOwnerConnected: true }),
+    '2026-01-02 03:04:05.067 rooms:2 task t1: 1 connection (owner)\n',
+  );
+  assert.equal(
+    line({ ...about, connections: 0, isOwnerConnected: false }),
+    '2026-01-02 03:04:05.067 rooms:2 task t1: 0 connections\n',
+  );
+});

@@ -214,6 +214,12 @@ test('the proxy of a task program is configured with its task settings and answe
   const ended = events.find((event) => event.kind === 'task.ended');
   assert.ok(ended && ended.kind === 'task.ended');
   assert.deepEqual([ended.task, ended.end], ['room-1', 'owner-left']);
+  const told = events.flatMap((event) => {
+    if (event.kind === 'task.connections' && event.task === 'room-1')
+      return [`${event.connections}${event.isOwnerConnected ? ' owner' : ''}`];
+    return event.kind === 'task.ended' && event.task === 'room-1' ? ['ended'] : [];
+  });
+  assert.deepEqual(told, ['1 owner', '0', 'ended'], 'each change is an event, before the end');
   await new Promise((resolve) => setImmediate(resolve));
   const slot = core.get('room').pool.instance(0);
   assert.notEqual(slot?.pid, pid, 'a fresh process in its slot');

@@ -57,8 +57,7 @@ test('through the real proxy: a client owns a task, a second joins it, the owner
 
   const guest = await openWebSocket(t, `ws://127.0.0.1:${port}/rooms/${id}`);
   assert.equal(await roundTrip(guest.socket, 'me too'), `${task.port}:me too`);
-  // Connection counts are not events: polled.
-  await pollUntil(
+  await tend.until(
     'two connections',
     async () => (await liveTask(tend, id))?.connections === 2 || undefined,
   );
@@ -257,15 +256,14 @@ test('through the real proxy: HTTP requests in flight count as the task’s conn
   const task = allocated.body;
 
   const holding = [1, 2].map(() => fetch(`http://127.0.0.1:${port}/rooms/${task.id}/hold`));
-  // Connection counts are not events: polled.
-  await pollUntil(
+  await tend.until(
     'two requests in flight',
     async () => (await liveTask(tend, task.id))?.connections === 2 || undefined,
   );
   const letGo = await fetch(`http://127.0.0.1:${port}/rooms/${task.id}/let-go`);
   assert.equal(letGo.status, 200);
   for (const held of await Promise.all(holding)) assert.equal(await held.text(), 'let go');
-  await pollUntil(
+  await tend.until(
     'no request in flight',
     async () => (await liveTask(tend, task.id))?.connections === 0 || undefined,
   );

@@ -33,6 +33,8 @@ function makeFleet(options: {
   const retired: Array<{ instance: number; pid: number; reason: string }> = [];
   const takenElsewhere = new Set<number>();
   const events: string[] = [];
+  /** The connection changes told, `id count` with ` owner` when the owner is connected. */
+  const connections: string[] = [];
   let isRunning = true;
   const fleet: TaskFleet = {
     name: 'room',
@@ -62,6 +64,11 @@ function makeFleet(options: {
   const clock = new FakeRuntime();
   const book = new TaskBook(fleet, clock, {
     allocated: (task: Task) => events.push(`allocated ${task.id} on ${task.instance}`),
+    connectionsChanged: (task: Task) => {
+      connections.push(`${task.id} ${task.connections}${task.isOwnerConnected ? ' owner' : ''}`);
+      // Told before the end it may bring: the book already holds the new count.
+      assert.equal(book.get(task.id).connections, task.connections);
+    },
     ended: (task: Task, end: TaskEnd) => events.push(`ended ${task.id} ${end}`),
   });
   /** A fresh ready process for instance `i` (a grown one, or a retired one's replacement). */
@@ -77,6 +84,7 @@ function makeFleet(options: {
     members,
     retired,
     events,
+    connections,
     takenElsewhere,
     start,
     stop: () => {
@@ -201,6 +209,20 @@ test('owner-leaves: the task ends when its owner disconnects, not before it conn
   book.setConnections(task.id, 1, false);
   assert.equal(book.list().length, 0);
   assert.equal(events.at(-1), `ended ${task.id} owner-left`);
+});
+
+test('each change of a task’s connections is told once, the change that ends it too, before the end', async () => {
+  const { book, events, connections } = makeFleet({ ready: 2, max: 2 });
+  const task = await book.allocate(REQUEST);
+  book.setConnections(task.id, 1, true);
+  book.setConnections(task.id, 1, true);
+  book.setConnections(task.id, 2, true);
+  book.setConnections(task.id, 2, false, true);
+  book.setConnections('t-unknown', 3, true);
+  assert.deepEqual(connections, [`${task.id} 1 owner`, `${task.id} 2 owner`, `${task.id} 2`]);
+  assert.equal(events.at(-1), `ended ${task.id} owner-left`);
+  book.setConnections(task.id, 0, false);
+  assert.equal(connections.length, 3, 'an ended task tells nothing more');
 });
 
 test('an owner that the proxy says will not come (it left before its task was connected) ends the task as if it left', async () => {

@@ -59,6 +59,11 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
         `${event.program}:${event.instance}`,
         `task ${event.task}${event.owner === null ? '' : ` for ${event.owner}`} (pid ${event.pid})`,
       ];
+    case 'task.connections':
+      return [
+        `${event.program}:${event.instance}`,
+        `task ${event.task}: ${event.connections} connection${event.connections === 1 ? '' : 's'}${event.isOwnerConnected ? ' (owner)' : ''}`,
+      ];
     case 'task.ended':
       return [`${event.program}:${event.instance}`, `task ${event.task} ended: ${event.end}`];
     case 'program.waiting':
