@@ -1,10 +1,10 @@
 /**
  * What the CLI and the daemon bundles share: their esbuild options (nodeBundleOptions), and the
- * esbuild plugin in them, which keeps the named modules of
- * dist/src out of the bundle (rewriting their import paths for the bundle's folder), turns
- * import() of a built-in module into a lazy require(), and gives each module the URL of its own
- * file in dist/src for `import.meta.url` (which CommonJS lacks), so that
- * `new URL('../../package.json', import.meta.url)` still finds package.json.
+ * esbuild plugin in them, which keeps the named modules of dist/src out of the bundle (rewriting
+ * their import paths for the bundle's folder), turns import() of a built-in module into a lazy
+ * require(), and gives each module the URL of its own file in dist/src for `import.meta.url`
+ * (which CommonJS lacks), so that `new URL('../../package.json', import.meta.url)` still finds
+ * package.json.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
