@@ -331,7 +331,7 @@ export class PoolProxy {
     const name = this.#spec.name;
     const fallback = this.#spec.tasks ? ': it is sent the whole task table at each change' : '';
     this.#options.onProblem(
-      `the proxy of ${name} (pid ${pid}) speaks control protocol ${protocol}, this daemon ${CONTROL_PROTOCOL_VERSION}: it runs an older tend's code, kept across a daemon reload, and is sent only what it understands${fallback}; stop and start ${name} to run the new code`,
+      `the proxy of ${name} (pid ${pid}) speaks control protocol ${protocol}, this daemon ${CONTROL_PROTOCOL_VERSION}: it runs an older tend's code, left running by a previous daemon, and is sent only what it understands${fallback}; stop and start ${name} to run the new code`,
     );
   }
 

@@ -197,7 +197,7 @@ test("status says when a pool's proxy runs an older tend's code", () => {
   );
   assert.match(
     text,
-    /proxy code +older than the daemon's \(control protocol 1\), kept across a daemon reload; it runs until the pool is stopped and started\n/,
+    /proxy code +older than the daemon's \(control protocol 1\), left running by a previous daemon; it runs until the pool is stopped and started\n/,
   );
 });
 

@@ -305,7 +305,7 @@ for (const [proxyKind, protocol] of [
     assert.match(
       reported[0] ?? '',
       new RegExp(
-        `^the proxy of room \\(pid \\d+\\) speaks control protocol 1, this daemon ${CONTROL_PROTOCOL_VERSION}: it runs an older tend's code, kept across a daemon reload, and is sent only what it understands: it is sent the whole task table at each change; stop and start room to run the new code$`,
+        `^the proxy of room \\(pid \\d+\\) speaks control protocol 1, this daemon ${CONTROL_PROTOCOL_VERSION}: it runs an older tend's code, left running by a previous daemon, and is sent only what it understands: it is sent the whole task table at each change; stop and start room to run the new code$`,
       ),
     );
 

@@ -101,7 +101,7 @@ function formatProxy(proxy: ProxyDetail, palette: Palette): string {
     fields.push([
       'proxy code',
       palette.yellow(
-        `older than the daemon's (control protocol ${proxy.outdatedProtocol}), kept across a daemon reload; it runs until the pool is stopped and started`,
+        `older than the daemon's (control protocol ${proxy.outdatedProtocol}), left running by a previous daemon; it runs until the pool is stopped and started`,
       ),
     ]);
   }
