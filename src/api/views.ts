@@ -109,6 +109,7 @@ export function toProxyDetail(view: PoolProxyView): ProxyDetail {
     status: view.process.state,
     restarts: view.process.stats.restarts,
     problem: view.problem,
+    outdatedProtocol: view.outdatedProtocol,
     unavailable: view.unavailable,
     instances: view.instances.map((counters) => ({
       instance: counters.instance,

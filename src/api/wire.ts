@@ -121,6 +121,8 @@ export interface ProxyDetail {
   restarts: number;
   /** Why the proxy does not serve (such as its port being in use), or null. */
   problem: string | null;
+  /** The control protocol of a proxy older than the daemon (it runs an older tend's code until the pool is stopped and started), or null. */
+  outdatedProtocol: number | null;
   /** Requests answered 503 (tcp: connections closed) because no instance was ready in time. */
   unavailable: number;
   instances: ProxyInstanceCounters[];

@@ -5,10 +5,12 @@ import type { ProgramSpec } from '../config/program-spec.js';
 import { type BalanceStrategy, PROXY_DEFAULTS, type ProxyMode } from '../config/proxy-defaults.js';
 import { probeInstancePort } from '../health/tcp-probe.js';
 import { ProxyControlClient } from '../proxy/control-client.js';
-import type {
-  DaemonMessageInput,
-  InstanceProxyStats,
-  ProxyMessage,
+import {
+  CONTROL_PROTOCOL_VERSION,
+  type DaemonMessageInput,
+  type InstanceProxyStats,
+  type ProxyMessage,
+  proxyTakes,
 } from '../proxy/control-protocol.js';
 import { PROXY_MAIN_PATH } from '../proxy/proxy-paths.js';
 import { InstanceSupervisor } from '../supervisor/instance-supervisor.js';
@@ -37,6 +39,12 @@ export interface PoolProxyView {
   process: InstanceSnapshot;
   /** Why the proxy does not serve, such as a port already in use. */
   problem: string | null;
+  /**
+   * The control protocol of a proxy older than this daemon (one adopted across `tend daemon
+   * reload` runs the code it was started with until the pool is stopped and started); null when
+   * it speaks this daemon's, or none is connected.
+   */
+  outdatedProtocol: number | null;
   /** Requests answered 503 (tcp: connections closed) because no instance was ready in time. */
   unavailable: number;
   instances: InstanceProxyStats[];
@@ -188,13 +196,20 @@ export class PoolProxy {
     this.#tasks = tasks;
     this.#sendMembers();
     this.#sentTasks = entries;
+    const client = this.#client;
+    if (client === null) return;
     // Only what changed: the whole table for each allocation made the proxy's work per
     // allocation grow with the number of live tasks (bench/RESULTS.md, task handshakes).
-    this.#client?.send({
-      type: 'tasks-changed',
-      tasks: changed.map((task) => ({ ...task, host: INSTANCE_HOST })),
-      ended,
-    });
+    // A proxy from before `tasks-changed` (adopted across a reload) gets the whole table.
+    if (proxyTakes(client.protocol, 'tasks-changed')) {
+      client.send({
+        type: 'tasks-changed',
+        tasks: changed.map((task) => ({ ...task, host: INSTANCE_HOST })),
+        ended,
+      });
+    } else {
+      client.send({ type: 'tasks', tasks: this.#taskTable() });
+    }
   }
 
   /**
@@ -235,7 +250,8 @@ export class PoolProxy {
   /** The proxy's state and per-instance counters. */
   async view(): Promise<PoolProxyView> {
     const proxy = this.#spec.proxy;
-    const stats = this.#client ? await this.#client.poolStats().catch(() => undefined) : undefined;
+    const client = this.#client;
+    const stats = client ? await client.poolStats().catch(() => undefined) : undefined;
     return {
       host: proxy?.host ?? PROXY_DEFAULTS.host,
       port: proxy?.port ?? 0,
@@ -243,6 +259,8 @@ export class PoolProxy {
       balance: proxy?.balance ?? PROXY_DEFAULTS.balance,
       process: this.#supervisor.snapshot(),
       problem: this.#problem,
+      outdatedProtocol:
+        client && client.protocol < CONTROL_PROTOCOL_VERSION ? client.protocol : null,
       unavailable: stats?.unavailable ?? 0,
       instances: stats?.instances ?? [],
     };
@@ -283,6 +301,7 @@ export class PoolProxy {
     }
     this.#client = client;
     this.#sentMembership = undefined;
+    if (client.protocol < CONTROL_PROTOCOL_VERSION) this.#reportOutdated(pid, client.protocol);
     client.onMessage((message) => {
       if (message.type === 'upstream-failed') this.#suspend(message.instance);
       else if (message.type === 'upstream-suspect')
@@ -305,6 +324,15 @@ export class PoolProxy {
     });
     this.#sendMembers();
     if (this.#spec.tasks) client.send({ type: 'tasks', tasks: this.#taskTable() });
+  }
+
+  /** Said once per proxy process: #connect runs once per pid. */
+  #reportOutdated(pid: number, protocol: number): void {
+    const name = this.#spec.name;
+    const fallback = this.#spec.tasks ? ': it is sent the whole task table at each change' : '';
+    this.#options.onProblem(
+      `the proxy of ${name} (pid ${pid}) speaks control protocol ${protocol}, this daemon ${CONTROL_PROTOCOL_VERSION}: it runs an older tend's code, left running by a previous daemon, and is sent only what it understands${fallback}; stop and start ${name} to run the new code`,
+    );
   }
 
   #taskTable(): Array<ProxyTask & { host: string }> {

@@ -5,7 +5,7 @@ import type {
   ProxyMessage,
   ProxyStats,
 } from './control-protocol.js';
-import { MAX_CONTROL_LINE_BYTES } from './control-protocol.js';
+import { MAX_CONTROL_LINE_BYTES, UNANNOUNCED_CONTROL_PROTOCOL } from './control-protocol.js';
 import { readJsonLines, writeJsonLine } from './json-lines.js';
 import type { BoundAddress } from './proxy-listener.js';
 import type { UpstreamMember } from './proxy-options.js';
@@ -32,6 +32,7 @@ export class ProxyControlClient {
   readonly #listeners = new Set<(message: ProxyMessage) => void>();
   readonly #statsWaiters = new Map<number, (stats: ProxyStats) => void>();
   #nextStatsId = 1;
+  #protocol = UNANNOUNCED_CONTROL_PROTOCOL;
   readonly closed: Promise<void>;
 
   private constructor(socket: Socket) {
@@ -56,6 +57,14 @@ export class ProxyControlClient {
         resolve(new ProxyControlClient(socket));
       });
     });
+  }
+
+  /**
+   * The control protocol the proxy announced in its `hello`, UNANNOUNCED_CONTROL_PROTOCOL without
+   * one. The proxy sends `hello` first, so it is known once `configure` has been answered.
+   */
+  get protocol(): number {
+    return this.#protocol;
   }
 
   /** Calls `listener` with every message from the proxy; returns its remover. */
@@ -118,6 +127,9 @@ export class ProxyControlClient {
   }
 
   #onMessage(message: ProxyMessage): void {
+    if (message.type === 'hello' && Number.isInteger(message.protocol)) {
+      this.#protocol = message.protocol;
+    }
     if (message.type === 'stats' && typeof message.id === 'number') {
       const waiter = this.#statsWaiters.get(message.id);
       if (waiter !== undefined) {

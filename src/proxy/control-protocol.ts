@@ -4,6 +4,27 @@ import { TaskSettingsSchema } from '../config/task-settings.js';
 
 const port = z.number().int().min(0).max(65_535);
 
+/**
+ * The version of the control protocol this build speaks; the proxy announces it in `hello` as a
+ * daemon connects, and the daemon sends a proxy only the messages its version takes (a proxy
+ * adopted across `tend daemon reload` runs the code it was started with). Raise it with each
+ * daemon → proxy message that a proxy of the previous version could not take, and record that
+ * message in DAEMON_MESSAGE_SINCE. 1: no `hello` (every proxy before versioning). 2: `hello`,
+ * `tasks-changed`, and an unknown message type ignored (logged once) instead of refused.
+ */
+export const CONTROL_PROTOCOL_VERSION = 2;
+
+/** The version of a proxy that announces none: one started by a tend from before `hello`. */
+export const UNANNOUNCED_CONTROL_PROTOCOL = 1;
+
+/** The protocol version that brought each daemon → proxy message a proxy may not know (absent: version 1). */
+export const DAEMON_MESSAGE_SINCE = { 'tasks-changed': 2 } as const;
+
+/** Whether a proxy speaking `protocol` takes `type`. */
+export function proxyTakes(protocol: number, type: keyof typeof DAEMON_MESSAGE_SINCE): boolean {
+  return protocol >= DAEMON_MESSAGE_SINCE[type];
+}
+
 /** `configure`: the pool, where to listen and how to balance. The first message; later ones may change any of it. */
 export const ConfigureMessageSchema = z.object({
   type: z.literal('configure'),
@@ -102,6 +123,11 @@ export const DaemonMessageSchema = z.discriminatedUnion('type', [
   ...AllocationAnswerSchema.options,
 ]);
 
+/** The `type` of every daemon → proxy message this build knows; any other is from a newer daemon. */
+export const DAEMON_MESSAGE_TYPES: ReadonlySet<string> = new Set(
+  DaemonMessageSchema.options.map((option) => option.shape.type.value),
+);
+
 /** A daemon → proxy message, as the daemon may write it (defaults left out). */
 export type DaemonMessageInput = z.input<typeof DaemonMessageSchema>;
 /** A daemon → proxy message, defaults applied. */
@@ -178,6 +204,8 @@ export interface ProxyStats {
 
 /** Any message the proxy sends to the daemon. */
 export type ProxyMessage =
+  /** The proxy's first line on each daemon connection: the control protocol it speaks (CONTROL_PROTOCOL_VERSION). */
+  | { type: 'hello'; protocol: number }
   | { type: 'listening'; host: string; port: number }
   | { type: 'error'; code: string; message: string }
   | { type: 'upstream-failed'; instance: number; reason: string }

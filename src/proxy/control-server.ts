@@ -2,6 +2,8 @@ import { chmodSync, lstatSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { describeIssues } from '../config/program-spec.js';
 import {
+  CONTROL_PROTOCOL_VERSION,
+  DAEMON_MESSAGE_TYPES,
   type DaemonMessage,
   DaemonMessageSchema,
   MAX_CONTROL_LINE_BYTES,
@@ -17,24 +19,36 @@ export type DaemonMessageListener = (
 
 /**
  * The proxy's control socket: a Unix socket (mode 0600) where the daemon, and after a daemon
- * restart the new daemon, sends newline-delimited JSON messages. Replies go to the connection
- * that asked; events (listening, upstream-failed, error) go to every connection.
+ * restart the new daemon, sends newline-delimited JSON messages. Each connection starts with the
+ * proxy's `hello` (its protocol version). Replies go to the connection that asked; events
+ * (listening, upstream-failed, error) go to every connection.
  */
 export class ControlServer {
   readonly #server: Server;
   readonly #socketPath: string;
   readonly #connections = new Set<Socket>();
+  readonly #log: (line: string) => void;
+  /** Message types from a newer daemon already logged: each is logged once, not once per message. */
+  readonly #unknownTypes = new Set<string>();
 
-  private constructor(server: Server, socketPath: string) {
+  private constructor(server: Server, socketPath: string, log: (line: string) => void) {
     this.#server = server;
     this.#socketPath = socketPath;
+    this.#log = log;
   }
 
-  /** Listens on `socketPath`, replacing a stale socket file but refusing one that a live process answers on. */
-  static async start(socketPath: string, onMessage: DaemonMessageListener): Promise<ControlServer> {
+  /**
+   * Listens on `socketPath`, replacing a stale socket file but refusing one that a live process
+   * answers on; `log` writes a line to the proxy's log.
+   */
+  static async start(
+    socketPath: string,
+    onMessage: DaemonMessageListener,
+    log: (line: string) => void,
+  ): Promise<ControlServer> {
     await claimSocketPath(socketPath);
     const server = createServer();
-    const control = new ControlServer(server, socketPath);
+    const control = new ControlServer(server, socketPath, log);
     server.on('connection', (socket) => control.#accept(socket, onMessage));
     const previousUmask = process.umask(0o177);
     try {
@@ -80,10 +94,12 @@ export class ControlServer {
     socket.on('error', () => {});
     socket.on('close', () => this.#connections.delete(socket));
     const reply = (message: ProxyMessage): void => writeJsonLine(socket, message);
+    reply({ type: 'hello', protocol: CONTROL_PROTOCOL_VERSION });
     readJsonLines(
       socket,
       MAX_CONTROL_LINE_BYTES,
       (value) => {
+        if (this.#isUnknownType(value)) return;
         const parsed = DaemonMessageSchema.safeParse(value);
         if (!parsed.success) {
           reply({ type: 'error', code: 'EBADMSG', message: describeIssues(parsed.error) });
@@ -93,6 +109,23 @@ export class ControlServer {
       },
       (problem) => reply({ type: 'error', code: 'EBADMSG', message: problem }),
     );
+  }
+
+  /**
+   * A message of a type this proxy does not know comes from a newer daemon: it is ignored, not
+   * answered with an error (which a daemon waiting on `configure` would take as its answer).
+   */
+  #isUnknownType(value: unknown): boolean {
+    if (typeof value !== 'object' || value === null || !('type' in value)) return false;
+    const { type } = value;
+    if (typeof type !== 'string' || DAEMON_MESSAGE_TYPES.has(type)) return false;
+    if (!this.#unknownTypes.has(type)) {
+      this.#unknownTypes.add(type);
+      this.#log(
+        `tend proxy: ignoring control messages of type ${JSON.stringify(type.slice(0, 64))}, unknown to this proxy (control protocol ${CONTROL_PROTOCOL_VERSION}): the daemon is newer; stop and start the pool to run its code`,
+      );
+    }
+    return true;
   }
 }
 

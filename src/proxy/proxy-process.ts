@@ -28,6 +28,9 @@ export async function runProxy(
     })();
     return shuttingDown;
   };
+  const log = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
   const hub = new ProxyHub({
     broadcast: (message, callback) => {
       if (control === undefined) callback?.();
@@ -39,8 +42,12 @@ export async function runProxy(
     },
     startInProcess: startInProcessWorker(),
     startCluster: startClusterWorker,
-    log: (line) => process.stderr.write(`${line}\n`),
+    log,
   });
-  control = await ControlServer.start(socketPath, (message, reply) => hub.handle(message, reply));
+  control = await ControlServer.start(
+    socketPath,
+    (message, reply) => hub.handle(message, reply),
+    log,
+  );
   return { hub, control, shutdown };
 }

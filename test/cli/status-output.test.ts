@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { InstanceDetail, ProgramDetail } from '../../src/api/wire.js';
+import type { InstanceDetail, ProgramDetail, ProxyDetail } from '../../src/api/wire.js';
 import { formatLogLine } from '../../src/cli/commands/logs.js';
 import { formatInstanceTable, instancesOf } from '../../src/cli/output/instance-table.js';
 import { PLAIN_PALETTE } from '../../src/cli/output/palette.js';
@@ -137,58 +137,68 @@ test('status shows the definition, health statistics, exits with code or signal,
   assert.match(text, /reason +crashed 10 times within 1m\n/);
 });
 
-test("status shows the pool's proxy with its counters per instance", () => {
-  const text = formatProgramStatus(
+/** A pool's proxy as the API shows it. */
+const PROXY: ProxyDetail = {
+  host: '127.0.0.1',
+  port: 8080,
+  mode: 'http',
+  balance: 'round-robin',
+  pid: 777,
+  status: 'online',
+  restarts: 0,
+  problem: null,
+  outdatedProtocol: null,
+  unavailable: 0,
+  instances: [
     {
-      ...PROGRAM,
-      proxy: {
-        host: '127.0.0.1',
-        port: 8080,
-        mode: 'http',
-        balance: 'round-robin',
-        pid: 777,
-        status: 'online',
-        restarts: 0,
-        problem: null,
-        unavailable: 0,
-        instances: [
-          {
-            instance: 0,
-            requests: 120,
-            retries: 2,
-            failures: 1,
-            outstanding: 0,
-            isReady: true,
-            isSuspended: false,
-            latencyMs: { p50: 1.2, p90: 3, p99: 9.5 },
-            responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
-            failuresHidden: 0,
-            badGateway: 0,
-            latencyTotals: { buckets: [], sumSeconds: 0, count: 0 },
-          },
-          {
-            instance: 1,
-            requests: 3,
-            retries: 0,
-            failures: 3,
-            outstanding: 0,
-            isReady: false,
-            isSuspended: true,
-            latencyMs: { p50: null, p90: null, p99: null },
-            responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
-            failuresHidden: 0,
-            badGateway: 0,
-            latencyTotals: { buckets: [], sumSeconds: 0, count: 0 },
-          },
-        ],
-      },
+      instance: 0,
+      requests: 120,
+      retries: 2,
+      failures: 1,
+      outstanding: 0,
+      isReady: true,
+      isSuspended: false,
+      latencyMs: { p50: 1.2, p90: 3, p99: 9.5 },
+      responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
+      failuresHidden: 0,
+      badGateway: 0,
+      latencyTotals: { buckets: [], sumSeconds: 0, count: 0 },
     },
-    PLAIN_PALETTE,
-    NOW,
-  );
+    {
+      instance: 1,
+      requests: 3,
+      retries: 0,
+      failures: 3,
+      outstanding: 0,
+      isReady: false,
+      isSuspended: true,
+      latencyMs: { p50: null, p90: null, p99: null },
+      responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
+      failuresHidden: 0,
+      badGateway: 0,
+      latencyTotals: { buckets: [], sumSeconds: 0, count: 0 },
+    },
+  ],
+};
+
+test("status shows the pool's proxy with its counters per instance", () => {
+  const text = formatProgramStatus({ ...PROGRAM, proxy: PROXY }, PLAIN_PALETTE, NOW);
   assert.match(text, /proxy +http on 127\.0\.0\.1:8080, round-robin; online, pid 777\n/);
   assert.match(text, /0 +ready +120 +2 +1 +1\.2ms +3ms +9\.5ms\n/);
   assert.match(text, /1 +suspended +3 +0 +3 +- +- +-\n/);
+  assert.doesNotMatch(text, /proxy code/);
+});
+
+test("status says when a pool's proxy runs an older tend's code", () => {
+  const text = formatProgramStatus(
+    { ...PROGRAM, proxy: { ...PROXY, outdatedProtocol: 1 } },
+    PLAIN_PALETTE,
+    NOW,
+  );
+  assert.match(
+    text,
+    /proxy code +older than the daemon's \(control protocol 1\), left running by a previous daemon; it runs until the pool is stopped and started\n/,
+  );
 });
 
 test('status lists only the most recent exits', () => {

@@ -10,6 +10,7 @@ import { ProgramCore } from '../../src/core/program-core.js';
 import { createLeaseService } from '../../src/daemon/lease-service.js';
 import { feedProxies } from '../../src/daemon/proxy-feed.js';
 import { createTaskService, type TaskService } from '../../src/daemon/task-service.js';
+import { CONTROL_PROTOCOL_VERSION } from '../../src/proxy/control-protocol.js';
 import { readJsonLines, writeJsonLine } from '../../src/proxy/json-lines.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 import { FakeRuntime } from '../supervisor/fake-runtime.js';
@@ -17,16 +18,18 @@ import { FakeRuntime } from '../supervisor/fake-runtime.js';
 type Message = Record<string, unknown> & { type: string };
 
 /**
- * The proxy's end of a task program's control socket: answers `configure` with `listening`,
- * keeps every message, and resolves a wait as soon as a matching one arrives.
+ * The proxy's end of a task program's control socket: says `hello` with `protocol` (null: says
+ * nothing, as a proxy from before versioning), answers `configure` with `listening`, keeps every
+ * message, and resolves a wait as soon as a matching one arrives.
  */
-function fakeProxy(t: TestContext, socketPath: string) {
+function fakeProxy(t: TestContext, socketPath: string, protocol: number | null) {
   const received: Message[] = [];
   const waiters: Array<{ match: (message: Message) => boolean; resolve: (m: Message) => void }> =
     [];
   let socket: Socket | undefined;
   const server = createServer((connection) => {
     socket = connection;
+    if (protocol !== null) writeJsonLine(connection, { type: 'hello', protocol });
     readJsonLines(
       connection,
       1 << 20,
@@ -35,6 +38,10 @@ function fakeProxy(t: TestContext, socketPath: string) {
         received.push(message);
         if (message.type === 'configure') {
           writeJsonLine(connection, { type: 'listening', host: '127.0.0.1', port: 8000 });
+        }
+        if (message.type === 'stats') {
+          const stats = { waiting: 0, unavailable: 0, instances: [] };
+          writeJsonLine(connection, { type: 'stats', id: message.id, ...stats });
         }
         for (const waiter of waiters.splice(0)) {
           if (waiter.match(message)) waiter.resolve(message);
@@ -61,7 +68,11 @@ function fakeProxy(t: TestContext, socketPath: string) {
   };
 }
 
-async function makeTaskProgram(t: TestContext, extra: Record<string, unknown> = {}) {
+async function makeTaskProgram(
+  t: TestContext,
+  extra: Record<string, unknown> = {},
+  protocol: number | null = CONTROL_PROTOCOL_VERSION,
+) {
   const home = makeTempHome(t);
   const runDir = join(home, 'run');
   const runtime = new FakeRuntime();
@@ -76,12 +87,13 @@ async function makeTaskProgram(t: TestContext, extra: Record<string, unknown> = 
     }
   });
   let tasks: TaskService | undefined;
+  const problems: string[] = [];
   const core = new ProgramCore({
     runtime,
     bus,
     output: { prepare: async () => {}, remove: () => {} },
     runDir,
-    onProblem: () => {},
+    onProblem: (message) => problems.push(message),
     onTaskMessage: (name, message, reply) => tasks?.onProxyMessage(name, message, reply),
   });
   feedProxies(bus, core);
@@ -96,7 +108,7 @@ async function makeTaskProgram(t: TestContext, extra: Record<string, unknown> = 
   tasks = createTaskService({ bus, core, clock: runtime, leases, home, onProblem: () => {} });
   tasks.restore(new Map());
   mkdirSync(runDir, { recursive: true });
-  const proxy = fakeProxy(t, join(runDir, 'room.proxy.sock'));
+  const proxy = fakeProxy(t, join(runDir, 'room.proxy.sock'), protocol);
   const configured = proxy.next((message) => message.type === 'configure');
   await core.add(
     ProgramSpecSchema.parse({
@@ -112,11 +124,11 @@ async function makeTaskProgram(t: TestContext, extra: Record<string, unknown> = 
     }),
   );
   const configure = await configured;
-  return { core, runtime, events, proxy, configure, tasks, leases, bus };
+  return { core, runtime, events, proxy, configure, tasks, leases, bus, problems };
 }
 
 test('the proxy of a task program is configured with its task settings and answers allocate-task', async (t) => {
-  const { core, proxy, configure, tasks, events, leases, bus } = await makeTaskProgram(t);
+  const { core, proxy, configure, tasks, events, leases, bus, problems } = await makeTaskProgram(t);
   assert.deepEqual(configure.tasks, {
     readyBuffer: 1,
     endWhen: 'owner-leaves',
@@ -247,7 +259,65 @@ test('the proxy of a task program is configured with its task settings and answe
     exited?.kind === 'instance.exited' && exited.reason,
     'task ended (room-1, owner-left)',
   );
+  assert.deepEqual(
+    problems.filter((problem) => problem.includes('control protocol')),
+    [],
+    'a proxy that speaks this daemon protocol is not reported',
+  );
+  assert.equal((await core.get('room').proxy?.view())?.outdatedProtocol, null);
 });
+
+const taskIds = (message: Message): string[] =>
+  (message.tasks as Array<{ id: string }>).map((task) => task.id).sort();
+
+for (const [proxyKind, protocol] of [
+  ['says no hello (any proxy from before versioning)', null],
+  ['says it speaks protocol 1', 1],
+] as const) {
+  test(`a proxy that ${proxyKind} gets the whole task table at each change, never tasks-changed, and the daemon says so once`, async (t) => {
+    const { core, proxy, problems } = await makeTaskProgram(t, {}, protocol);
+
+    const first = proxy.next(
+      (message) => message.type === 'tasks' && taskIds(message).join() === 'room-1',
+    );
+    const answer = proxy.next((message) => message.requestId === 'r1');
+    proxy.send({ type: 'allocate-task', requestId: 'r1', id: 'room-1', owner: 'alice' });
+    assert.equal((await answer).type, 'task-allocated');
+    assert.deepEqual((await first).tasks, [
+      { id: 'room-1', instance: 0, port: 7000, state: 'ready', owner: 'alice', host: '127.0.0.1' },
+    ]);
+
+    const both = proxy.next(
+      (message) => message.type === 'tasks' && taskIds(message).join() === 'room-1,room-2',
+    );
+    proxy.send({ type: 'allocate-task', requestId: 'r2', id: 'room-2', owner: 'bob' });
+    await both;
+
+    // room-1's owner leaves: its task ends, and the whole table comes without it.
+    const without = proxy.next(
+      (message) => message.type === 'tasks' && taskIds(message).join() === 'room-2',
+    );
+    proxy.send({ type: 'task-connections', id: 'room-1', count: 1, isOwnerConnected: true });
+    proxy.send({ type: 'task-connections', id: 'room-1', count: 0, isOwnerConnected: false });
+    await without;
+
+    assert.deepEqual(
+      proxy.received.filter((message) => message.type === 'tasks-changed'),
+      [],
+      'nothing it cannot parse',
+    );
+    const reported = problems.filter((problem) => problem.includes('control protocol'));
+    assert.equal(reported.length, 1, 'said once for the proxy');
+    assert.match(
+      reported[0] ?? '',
+      new RegExp(
+        `^the proxy of room \\(pid \\d+\\) speaks control protocol 1, this daemon ${CONTROL_PROTOCOL_VERSION}: it runs an older tend's code, left running by a previous daemon, and is sent only what it understands: it is sent the whole task table at each change; stop and start room to run the new code$`,
+      ),
+    );
+
+    assert.equal((await core.get('room').proxy?.view())?.outdatedProtocol, 1);
+  });
+}
 
 test('a task process that exits for good (restart never) ends its task, and its slot gets a fresh process', async (t) => {
   const { core, runtime, tasks, events } = await makeTaskProgram(t, { restart: 'never' });

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ProxyConfigureError, ProxyControlClient } from '../../src/proxy/control-client.js';
-import type { ProxyMessage } from '../../src/proxy/control-protocol.js';
+import { CONTROL_PROTOCOL_VERSION, type ProxyMessage } from '../../src/proxy/control-protocol.js';
 import { PROXY_MAIN_PATH, PROXY_READY_LINE } from '../../src/proxy/proxy-paths.js';
 import { makeTempHome } from '../helpers/temp-home.js';
 import { members, refusedPort, send, startUpstream, until } from './harness.js';
@@ -161,6 +161,70 @@ test('a malformed control message is answered with an error and changes nothing'
   assert.match(problem.type === 'error' ? problem.message : '', /upstreams/);
 
   assert.deepEqual(await client.stats(), []);
+});
+
+test('the proxy says hello with its control protocol first, on every daemon connection', async (t) => {
+  const home = makeTempHome(t);
+  const socketPath = join(home, 'proxy.sock');
+  await spawnProxy(t, socketPath);
+  for (let connection = 0; connection < 2; connection++) {
+    const client = await connectClient(t, socketPath);
+    await client.configure({ pool: 'web', listen: { host: '127.0.0.1', port: 0 } });
+    assert.equal(client.protocol, CONTROL_PROTOCOL_VERSION, 'hello came before listening');
+  }
+});
+
+test('a message of a type from a newer daemon is ignored, logged once, and the connection stays', async (t) => {
+  const home = makeTempHome(t);
+  const socketPath = join(home, 'proxy.sock');
+  const child = await spawnProxy(t, socketPath);
+  let stderr = '';
+  const logged = new Promise<void>((resolve) => {
+    child.stderr?.on('data', (text: string) => {
+      stderr += text;
+      if (stderr.includes('\n')) resolve();
+    });
+  });
+  const live = await startUpstream(t, (_req, res) => res.end('still here'));
+  const client = await connectClient(t, socketPath);
+  const address = await client.configure({ pool: 'web', listen: { host: '127.0.0.1', port: 0 } });
+  const answers: ProxyMessage[] = [];
+  client.onMessage((message) => answers.push(message));
+
+  const future = { type: 'from-the-future', tasks: [{ id: 'x' }] };
+  client.send(future as never);
+  client.send(future as never);
+  client.setUpstreams(members([live.port, true]));
+  // A stats answer comes after every message sent before its request has been handled.
+  assert.deepEqual(
+    (await client.stats()).map((counters) => counters.instance),
+    [0],
+    'the messages after it were applied',
+  );
+  assert.equal((await send(address.port)).body, 'still here');
+  await logged;
+  assert.deepEqual(
+    answers.filter((message) => message.type === 'error'),
+    [],
+    'not answered with an error',
+  );
+  assert.match(
+    stderr,
+    /^tend proxy: ignoring control messages of type "from-the-future", unknown to this proxy \(control protocol \d+\): the daemon is newer; stop and start the pool to run its code\n$/,
+  );
+
+  // Once per type: a second kind is logged, the first is not again.
+  const second = new Promise<void>((resolve) => {
+    child.stderr?.on('data', () => {
+      if (stderr.split('\n').length > 2) resolve();
+    });
+  });
+  client.send(future as never);
+  client.send({ type: 'another-new-one' } as never);
+  await second;
+  await client.stats();
+  assert.equal(stderr.split('\n').filter((line) => line.includes('from-the-future')).length, 1);
+  assert.match(stderr, /"another-new-one"/);
 });
 
 test('a proxy that cannot listen reports EADDRINUSE and exits 1', async (t) => {

@@ -97,6 +97,14 @@ function formatProxy(proxy: ProxyDetail, palette: Palette): string {
   const summary = `${proxy.mode} on ${proxy.host}:${proxy.port}, ${proxy.balance}; ${state}${proxy.pid === null ? '' : `, pid ${proxy.pid}`}`;
   const fields: Array<[string, string]> = [['proxy', summary]];
   if (proxy.problem !== null) fields.push(['problem', palette.red(proxy.problem)]);
+  if (proxy.outdatedProtocol !== null) {
+    fields.push([
+      'proxy code',
+      palette.yellow(
+        `older than the daemon's (control protocol ${proxy.outdatedProtocol}), left running by a previous daemon; it runs until the pool is stopped and started`,
+      ),
+    ]);
+  }
   const table = formatTable(
     [
       { header: 'INSTANCE', align: 'right' },
