@@ -110,6 +110,7 @@ export async function createDaemonServices(
     found: findHolders(paths.home),
     defer: deferBy(HOLDER_DELAY_MS),
     onProblem: (message, detail) => logger.warn({ err: detail }, message),
+    onStarted: (started, fifos) => logger.info({ holder: started.pid, fifos }, 'output holder'),
   });
   const metrics = new MetricsSampler();
   // The watch acts through the core, built below; nothing reaches it before the first spawn.

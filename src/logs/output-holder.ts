@@ -25,6 +25,8 @@ export interface OutputHolderOptions {
   /** Runs `update` later, once for all the changes until then; returns a cancel. */
   defer: (update: () => void) => () => void;
   onProblem: (message: string, detail?: unknown) => void;
+  /** Told of each holder started, with how many FIFOs it holds (for the daemon's log). */
+  onStarted?: (holder: HolderRef, fifoCount: number) => void;
 }
 
 /** Wait between a change of the set and the new holder: a scale of 1,000 starts a few holders, not 1,000. */
@@ -111,6 +113,7 @@ export class OutputHolder {
     }
     this.#current = { ref, key };
     this.#old = [];
+    this.#options.onStarted?.(ref, paths.length);
     this.#endAll(before);
   }
 

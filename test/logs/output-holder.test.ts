@@ -11,6 +11,7 @@ import {
 function setUp(options: { found?: HolderRef[] } = {}) {
   const steps: string[] = [];
   const problems: string[] = [];
+  const told: string[] = [];
   const exits = new Map<number, () => void>();
   let nextPid = 100;
   let failStart = false;
@@ -43,11 +44,13 @@ function setUp(options: { found?: HolderRef[] } = {}) {
     found: options.found,
     defer,
     onProblem: (message) => problems.push(message),
+    onStarted: (started, fifoCount) => told.push(`${started.pid} holds ${fifoCount}`),
   });
   return {
     holder,
     steps,
     problems,
+    told,
     setFifos(paths: string[]) {
       fifos = paths;
     },
@@ -78,6 +81,7 @@ test('changes until the deferred update are one holder of the whole set, sorted,
   assert.deepEqual(fake.steps, [], 'nothing before the deferred update');
   assert.equal(fake.runDeferred(), true);
   assert.deepEqual(fake.steps, ['start 100 run/a.0.err,run/a.0.out,run/b.0.err,run/b.0.out']);
+  assert.deepEqual(fake.told, ['100 holds 4'], "the daemon's log is told");
   assert.deepEqual(fake.holder.holders, [{ pid: 100, startTime: 1000 }]);
   assert.equal(fake.runDeferred(), false, 'no second update is pending');
 });
