@@ -32,6 +32,8 @@ function startHolder(home: string, paths: readonly string[], onExit: () => void)
     for (const path of paths) fds.push(openFifoReadEnd(path));
     const child = spawn(HOLDER_COMMAND, HOLDER_ARGS, {
       argv0: HOLDER_ARGV0,
+      // Not the daemon's folder: a long-lived process there would keep its file system busy.
+      cwd: '/',
       detached: true,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TEND_HOME: home },
       stdio: ['ignore', 'ignore', 'ignore', ...fds],
