@@ -53,6 +53,8 @@ export class OutputHolder {
   #old: HolderRef[];
   #cancel: (() => void) | undefined;
   #isClosed = false;
+  /** Whether a holder that ended by itself was replaced since the last change: the next one that ends waits for a change. */
+  #hasReplacedLost = false;
 
   constructor(options: OutputHolderOptions) {
     this.#options = options;
@@ -66,6 +68,11 @@ export class OutputHolder {
 
   /** Says the set of FIFOs may have changed; the holder is replaced at the next deferred update. */
   changed(): void {
+    this.#hasReplacedLost = false;
+    this.#schedule();
+  }
+
+  #schedule(): void {
     if (this.#isClosed || this.#cancel) return;
     this.#cancel = this.#options.defer(() => {
       this.#cancel = undefined;
@@ -117,12 +124,22 @@ export class OutputHolder {
     this.#endAll(before);
   }
 
-  /** A holder that ended by itself (killed): a new one is started at the next update. */
+  /**
+   * A holder that ended by itself (killed): a new one is started at the next update, once; one
+   * that ends again before the set changes (a `sleep` that cannot run) waits for that change.
+   */
   #lost(ref: HolderRef): void {
     if (this.#isClosed || this.#current?.ref !== ref) return;
     this.#current = undefined;
+    if (this.#hasReplacedLost) {
+      this.#options.onProblem(
+        `the output holder (pid ${ref.pid}) ended again; another is started at the next change of the instances`,
+      );
+      return;
+    }
+    this.#hasReplacedLost = true;
     this.#options.onProblem(`the output holder (pid ${ref.pid}) ended; starting another`);
-    this.changed();
+    this.#schedule();
   }
 
   #endAll(holders: readonly HolderRef[]): void {

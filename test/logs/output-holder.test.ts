@@ -171,6 +171,31 @@ test('a holder killed from outside is replaced at the next deferred update, with
   ]);
 });
 
+test('a holder that ends again before the set changes is not replaced until the next change: no spawn loop', () => {
+  const fake = setUp();
+  fake.setFifos(['run/a.0.out']);
+  fake.holder.changed();
+  fake.runDeferred();
+  fake.kill(100);
+  fake.runDeferred();
+  fake.kill(101);
+  assert.equal(fake.runDeferred(), false, 'nothing scheduled');
+  assert.match(
+    fake.problems.at(-1) ?? '',
+    /pid 101\) ended again; another is started at the next change/,
+  );
+  fake.setFifos(['run/a.0.out', 'run/a.1.out']);
+  fake.holder.changed();
+  fake.runDeferred();
+  assert.deepEqual(fake.steps, [
+    'start 100 run/a.0.out',
+    'start 101 run/a.0.out',
+    'start 102 run/a.0.out,run/a.1.out',
+  ]);
+  fake.kill(102);
+  assert.equal(fake.runDeferred(), true, 'after a change, a lost holder is replaced again');
+});
+
 test('a hand-over leaves every holder running and starts no more; a close ends them all', () => {
   const fake = setUp({ found: [{ pid: 7, startTime: 70 }] });
   fake.setFifos(['run/a.0.out', 'run/a.0.err']);
