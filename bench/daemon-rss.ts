@@ -1,7 +1,8 @@
 /**
  * Benchmark 2: resident memory of the daemon (tend's daemon, PM2's God daemon) with 10 and then
  * 100 idle programs managed. Helper processes (anything the manager runs besides its daemon and
- * the programs: tend's watcher, `bin/tend-watcher.sh`, which is the daemon's parent; any proxy)
+ * the programs: tend's watcher, `bin/tend-watcher.sh`, which is the daemon's parent; its output
+ * holder, `tend-output-holder infinity`; any proxy)
  * are counted too, so that memory moved into a helper is not hidden: every process that carries
  * the manager's home in its environment (TEND_HOME, PM2_HOME) or descends from the daemon.
  */

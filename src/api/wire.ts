@@ -56,7 +56,7 @@ export interface ExitRecordWire {
   signal: SignalName | null;
   uptimeMs: number;
   isFailure: boolean;
-  /** Why tend ended that run on its own (hung), or null. */
+  /** Why tend ended that run on its own (hung), why its code is unknown (it ended between two daemons), or null. */
   reason: string | null;
 }
 

@@ -11,7 +11,9 @@ import { type HangActions, HangWatch } from '../health/hang-watch.js';
 import { refuseTakenPorts } from '../health/port-check.js';
 import { ensureFifos as ensureFifosNow } from '../logs/fifo.js';
 import { batchFifoCreation } from '../logs/fifo-batch.js';
+import { findHolders, holderProcesses } from '../logs/holder-process.js';
 import { LogManager } from '../logs/log-manager.js';
+import { deferBy, HOLDER_DELAY_MS, OutputHolder } from '../logs/output-holder.js';
 import { MetricsSampler } from '../metrics/metrics-sampler.js';
 import { isStoppedState, readResidentBytes } from '../metrics/proc-sample.js';
 import { TendMetrics } from '../metrics/prometheus/tend-metrics.js';
@@ -88,6 +90,8 @@ export async function createDaemonServices(
     home: paths.home,
     ensureFifos,
     onError: (error) => logger.error({ err: error }, 'log capture problem'),
+    // The holder is built below; no capture is made before the restore.
+    onFifoSetChanged: () => holder.changed(),
     // Faults is built with the bus, below; nothing is written before the first spawn.
     onBlocked: (error) => {
       if (error === null) faults.clear('logs');
@@ -98,6 +102,15 @@ export async function createDaemonServices(
           error,
         );
     },
+  });
+  // What a previous daemon's holder holds stays held until a new holder holds the current set.
+  const holder = new OutputHolder({
+    port: holderProcesses(paths.home),
+    fifos: () => logs.capturedFifos(),
+    found: findHolders(paths.home),
+    defer: deferBy(HOLDER_DELAY_MS),
+    onProblem: (message, detail) => logger.warn({ err: detail }, message),
+    onStarted: (started, fifos) => logger.info({ holder: started.pid, fifos }, 'output holder'),
   });
   const metrics = new MetricsSampler();
   // The watch acts through the core, built below; nothing reaches it before the first spawn.
@@ -207,6 +220,8 @@ export async function createDaemonServices(
   const kept = canAdopt ? loaded.state.programs : [];
   leases.restore(new Map(kept.map((program) => [program.spec.name, program.leases])));
   tasks.restore(new Map(kept.map((program) => [program.spec.name, program.tasks])));
+  // A holder left with nothing to hold (no program was restored) is ended too.
+  holder.changed();
   const recovery = describeTakeOver(watcher.restart, taken);
   if (recovery) {
     const line = describeRecovery(recovery);
@@ -260,6 +275,7 @@ export async function createDaemonServices(
       stopPersisting();
       await saveState(false);
       logs.handOver();
+      holder.handOver();
       prometheus.close();
     },
     async shutdown() {
@@ -276,6 +292,8 @@ export async function createDaemonServices(
       );
       await logs.whenIdle();
       logs.close();
+      // Every process has stopped and its output was read: nothing is left to hold.
+      holder.close();
       notify.close();
       prometheus.close();
     },

@@ -34,6 +34,8 @@ export interface LogManagerOptions {
   writeBytes?: WriteBytes;
   /** How `prepare` makes the FIFOs (the daemon shares one batch with the notify channels'). */
   ensureFifos?: EnsureFifos;
+  /** Called when an instance's output is captured for the first time, or a program's is removed (the output holder's set). */
+  onFifoSetChanged?: () => void;
 }
 
 /** Listener of live lines, for `tend logs -f`. */
@@ -117,6 +119,17 @@ export class LogManager {
     return this.#lastOutputAt.get(`${name}:${instance}`);
   }
 
+  /** The out and err FIFOs of every instance whose output this manager captures. */
+  capturedFifos(): string[] {
+    const paths: string[] = [];
+    for (const [name, instances] of this.#captures) {
+      for (const instance of instances.keys()) {
+        for (const stream of LOG_STREAMS) paths.push(fifoPath(this.#home, name, instance, stream));
+      }
+    }
+    return paths;
+  }
+
   /** Reads on from the FIFOs of an instance that a previous daemon started (an adopted run). */
   resumeOutput(request: SpawnRequest): void {
     const capture = this.#captureOf(request.spec, request.instance);
@@ -185,13 +198,14 @@ export class LogManager {
     for (const capture of this.#captures.get(name)?.values() ?? []) {
       for (const stream of LOG_STREAMS) capture[stream].close();
     }
-    this.#captures.delete(name);
+    const wasCaptured = this.#captures.delete(name);
     this.#knownNames.delete(name);
     for (const key of this.#blocked) if (key.startsWith(`${name}:`)) this.#setBlocked(key, null);
     for (const key of this.#lastOutputAt.keys()) {
       if (key.startsWith(`${name}:`)) this.#lastOutputAt.delete(key);
     }
     removeInstanceFiles(runDirectory(this.#home), name, /^\.(?:out|err)(?:\.partial)?$/);
+    if (wasCaptured) this.#options.onFifoSetChanged?.();
   }
 
   /** Shutdown: writes what the FIFOs hold now, then stops reading and closes every log file. */
@@ -230,6 +244,7 @@ export class LogManager {
     }
     const capture: InstanceCapture = { out, err };
     instances.set(instance, capture);
+    this.#options.onFifoSetChanged?.();
     return capture;
   }
 

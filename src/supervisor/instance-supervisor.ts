@@ -6,6 +6,7 @@ import { addRestart } from './intensity.js';
 import { needsReadinessCheck, startDeadlineMs } from './readiness.js';
 import {
   backoffReason,
+  ENDED_UNSEEN_REASON,
   gaveUpReason,
   notReadyReason,
   spawnFailedReason,
@@ -308,7 +309,10 @@ export class InstanceSupervisor {
         if (running !== null) this.#handleExit(running, exit);
       },
     );
-    if (!isAdopted) return false;
+    if (!isAdopted) {
+      this.#recordUnseenExit(adopted.startedAt);
+      return false;
+    }
     running = {
       pid: adopted.pid,
       startedAt: adopted.startedAt,
@@ -324,6 +328,23 @@ export class InstanceSupervisor {
     this.#facts.push({ type: 'ready', pid: adopted.pid });
     this.#notifyIfChanged();
     return true;
+  }
+
+  /**
+   * The history of a run that ended while no daemon ran (found gone at adoption): how it ended
+   * is unknown, and said so; its end is when it was found gone, an upper bound.
+   */
+  #recordUnseenExit(startedAt: number): void {
+    const now = this.#runtime.now();
+    recordExit(this.#stats, {
+      at: now,
+      code: null,
+      signal: null,
+      uptimeMs: Math.max(0, now - startedAt),
+      isFailure: true,
+      reason: ENDED_UNSEEN_REASON,
+    });
+    this.#downSince = now;
   }
 
   /** Replaces the definition; it applies from the next spawn and the next exit on. */

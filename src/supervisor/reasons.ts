@@ -85,3 +85,7 @@ export function notReadyReason(spec: ProgramSpec, index: number): string {
       : `port ${port} never answered`;
   return `not ready within ${formatDuration(startDeadlineMs(spec))} (${what})`;
 }
+
+/** Why an exit's code, signal and time are unknown: the run ended between two daemons. */
+export const ENDED_UNSEEN_REASON =
+  'ended while no daemon ran; code unknown (found gone when the next daemon started)';

@@ -6,6 +6,7 @@ import { ProgramCore } from '../../src/core/program-core.js';
 import { toPersisted } from '../../src/daemon/persistence.js';
 import { PidTracker } from '../../src/daemon/pid-tracker.js';
 import type { PersistedProgram } from '../../src/store/persisted-state.js';
+import { ENDED_UNSEEN_REASON } from '../../src/supervisor/reasons.js';
 import { FakeRuntime } from '../supervisor/fake-runtime.js';
 import { makeSpec } from '../supervisor/harness.js';
 
@@ -91,6 +92,17 @@ test('after a crash: a process that ended meanwhile is counted as gone and start
   assert.equal(instances[0]?.pid, pids[0]);
   assert.notEqual(instances[1]?.pid, pids[1], 'instance 1 runs a new process');
   assert.equal(instances[1]?.state, 'online');
+  // How the gone run ended is unknown: the history says so, and invents no code.
+  const exit = instances[1]?.stats.exits.at(-1);
+  assert.deepEqual(
+    exit && {
+      code: exit.code,
+      signal: exit.signal,
+      isFailure: exit.isFailure,
+      reason: exit.reason,
+    },
+    { code: null, signal: null, isFailure: true, reason: ENDED_UNSEEN_REASON },
+  );
 });
 
 test('an adopted process that exits is handled by its restart policy; an unknown exit is recorded as unknown, never invented', async () => {

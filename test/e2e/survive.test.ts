@@ -7,6 +7,7 @@ import { isProcessAlive, procState } from '../helpers/proc.js';
 import { assertEveryNumberOnce, loggedNumbers } from './counter-log.js';
 import { health, killDaemon, pidsOf } from './daemon-kill.js';
 import { fixture, pollUntil, type TendUnderTest, useTend, watcherOf } from './harness.js';
+import { outputHoldersOf } from './output-holders.js';
 import { startPool, untilProxyFed } from './pool-harness.js';
 
 /** Longest time the API may be away during `tend daemon reload` (the issue: 1 s). */
@@ -305,7 +306,8 @@ test(`the daemon killed ${KILLS} times at random moments under load: no process 
   for (const pid of expected) {
     assert.ok(pid !== null && procState(pid) !== 'Z' && isProcessAlive(pid), `${pid} runs`);
   }
-  // No duplicate and no orphan: the live processes of this home are exactly these, the daemon and its watcher.
+  // No duplicate and no orphan: the live processes of this home are exactly these, the daemon, its
+  // watcher and one output holder (each daemon replaces the holders a killed one left, a second in).
   const daemon = tend.daemonPid() ?? 0;
   const liveOfHome = () =>
     readdirSync('/proc')
@@ -318,13 +320,14 @@ test(`the daemon killed ${KILLS} times at random moments under load: no process 
         }
       })
       .map(Number)
-      .filter((pid) => pid !== daemon && pid !== watcherOf(daemon));
+      .filter((pid) => pid !== daemon && pid !== watcherOf(daemon) && !holders().includes(pid));
+  const holders = () => outputHoldersOf(tend.home);
   // The daemon a killed scale started, and its watcher, exit by themselves once they lost the lock.
   const live = await pollUntil(
     'only the expected processes of the home',
     async () => {
       const now = liveOfHome();
-      return now.every((pid) => expected.includes(pid)) ? now : undefined;
+      return now.every((pid) => expected.includes(pid)) && holders().length === 1 ? now : undefined;
     },
     5_000,
   ).catch(() => liveOfHome());
@@ -337,6 +340,7 @@ test(`the daemon killed ${KILLS} times at random moments under load: no process 
     `no managed process duplicated or left over (daemon ${daemon})`,
   );
   assert.equal(live.length, expected.length);
+  assert.equal(holders().length, 1, `one output holder is left: ${holders().join(', ')}`);
   assertAtMostAChunkLostPerKill(t, 'tick', await stopAndReadLog(tend, 'tick'), KILLS);
   assertAtMostAChunkLostPerKill(t, 'flood', await stopAndReadLog(tend, 'flood'), KILLS);
 });

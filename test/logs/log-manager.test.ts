@@ -437,3 +437,46 @@ test('works as the process runtime openOutput, passed unbound', async (t) => {
   assert.deepEqual(logLines(home, 'runtime', 0, 'out'), ['via runtime 0']);
   assert.deepEqual(logLines(home, 'runtime', 0, 'err'), ['err']);
 });
+
+test("the output holder's set: each instance's FIFOs from its first capture, not again when it runs again, until its program is removed", async (t) => {
+  const home = makeTempHome(t);
+  let changes = 0;
+  const manager = new LogManager({
+    home,
+    onError: (error) => {
+      throw error;
+    },
+    onFifoSetChanged: () => {
+      changes += 1;
+    },
+  });
+  t.after(() => manager.close());
+  await manager.prepare('web', 2);
+  await manager.prepare('api', 1);
+  assert.equal(changes, 0, 'FIFOs made ahead are not captured yet');
+  const open = (name: string, instance: number) =>
+    manager.openOutput({ spec: nodeProgram(name), instance }).afterSpawn(undefined);
+  open('web', 0);
+  open('web', 1);
+  open('api', 0);
+  assert.equal(changes, 3);
+  // A restart reuses its instance's FIFOs: the set is the same.
+  open('web', 1);
+  assert.equal(changes, 3);
+  assert.deepEqual(manager.capturedFifos().sort(), [
+    fifoPath(home, 'api', 0, 'err'),
+    fifoPath(home, 'api', 0, 'out'),
+    fifoPath(home, 'web', 0, 'err'),
+    fifoPath(home, 'web', 0, 'out'),
+    fifoPath(home, 'web', 1, 'err'),
+    fifoPath(home, 'web', 1, 'out'),
+  ]);
+  manager.remove('web');
+  assert.equal(changes, 4);
+  assert.deepEqual(manager.capturedFifos().sort(), [
+    fifoPath(home, 'api', 0, 'err'),
+    fifoPath(home, 'api', 0, 'out'),
+  ]);
+  manager.remove('web');
+  assert.equal(changes, 4, 'removing what is not captured changes nothing');
+});
