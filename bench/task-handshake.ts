@@ -7,8 +7,12 @@
  * `/rooms/new` (allocation and connection: the live tasks grow to HANDSHAKES), `/rooms/<id>`
  * (joining a live task: routing alone), and `/` on a plain pool's proxy (no task routes). The
  * proxy's CPU (utime + stime of its process) over each burst, divided by the handshakes.
- * `node dist/bench/task-handshake.js [--quick] [--handshakes N] [--profile DIR] [--full-tables]`
- * (`--full-tables`: the daemon sends the whole task table at each change, as it did before).
+ * The fake daemon also sends the pool's membership as the real one does: each allocation takes
+ * the task's instance out of the rotation and adds a spare (starting, then ready), so the fleet
+ * grows with the live tasks (SPARES + tasks instances).
+ * `node dist/bench/task-handshake.js [--quick] [--handshakes N] [--profile DIR] [--full-tables]
+ * [--full-membership]` (`--full-tables`: the daemon sends the whole task table at each change, as
+ * it did before; `--full-membership`: the whole membership at each change, likewise).
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -20,6 +24,7 @@ import { createInterface } from 'node:readline';
 import { WebSocket } from 'ws';
 import { ProxyControlClient } from '../src/proxy/control-client.js';
 import type { ProxyMessage } from '../src/proxy/control-protocol.js';
+import type { UpstreamMember } from '../src/proxy/proxy-options.js';
 import { PROXY_MAIN_PATH, PROXY_READY_LINE } from '../src/proxy/proxy-paths.js';
 import type { RoutedTask } from '../src/proxy/tasks/task-table.js';
 import { onCleanup } from './lib/cleanup.js';
@@ -36,6 +41,8 @@ const HANDSHAKES = 2_000;
 const QUICK_HANDSHAKES = 300;
 const CONCURRENCY = 50;
 const INSTANCES = 4;
+/** Idle instances in the rotation beside the tasks' (the task program's ready buffer). */
+const SPARES = 4;
 const WS_ECHO = join(REPO_ROOT, 'dist', 'test', 'fixtures', 'ws-echo.js');
 
 /** Spawns a node program and resolves once it printed a line matching `ready`; killed at cleanup. */
@@ -79,45 +86,83 @@ async function startProxy(home: string, name: string, profileDir: string | undef
   return { child, pid: child.pid as number, client };
 }
 
+/** How the fake daemon sends the task table and the membership: changes only, or whole at each change. */
+interface FakeDaemonMode {
+  isFullTables: boolean;
+  isFullMembership: boolean;
+}
+
 /**
  * The daemon's side of a task program's proxy, as the real one speaks it (task-service.ts,
  * pool-proxy.ts): each change of the table as `tasks-changed`, or with `isFullTables` the whole
- * table each time, as the daemon did before.
+ * table each time, as the daemon did before. Each task has an instance of its own, out of the
+ * rotation; an allocation refills the spares (one instance added, not ready, then ready) and an
+ * ended task's instance leaves the pool: the membership is sent at each change, whole with
+ * `isFullMembership`.
  */
 function fakeDaemon(
   client: ProxyControlClient,
   ports: number[],
-  isFullTables: boolean,
+  mode: FakeDaemonMode,
 ): Map<string, RoutedTask> {
   const tasks = new Map<string, RoutedTask>();
+  const members = new Map<number, UpstreamMember>();
+  const member = (instance: number, isReady: boolean): UpstreamMember => ({
+    instance,
+    host: '127.0.0.1',
+    port: ports[instance % ports.length] as number,
+    isReady,
+    isDraining: false,
+  });
+  /** The ready instances in the rotation, oldest first: the next task takes the first. */
+  const spares: number[] = [];
+  for (let instance = 0; instance < SPARES; instance++) {
+    members.set(instance, member(instance, true));
+    spares.push(instance);
+  }
+  let nextInstance = SPARES;
   let next = 0;
   const sendTable = (changed: RoutedTask[], ended: string[]) =>
     client.send(
-      isFullTables
+      mode.isFullTables
         ? { type: 'tasks', tasks: [...tasks.values()] }
         : { type: 'tasks-changed', tasks: changed, ended },
     );
+  const sendMembership = (changed: UpstreamMember[], removed: number[]) => {
+    for (const each of changed) members.set(each.instance, each);
+    for (const instance of removed) members.delete(instance);
+    client.send(
+      mode.isFullMembership
+        ? { type: 'upstreams', upstreams: [...members.values()] }
+        : { type: 'membership-changed', upstreams: changed, removed },
+    );
+  };
+  client.send({ type: 'upstreams', upstreams: [...members.values()] });
   client.onMessage((message: ProxyMessage) => {
     if (message.type === 'allocate-task') {
-      const instance = next % ports.length;
+      // The first spare takes the task; a new instance refills the spares.
+      const instance = spares.shift() ?? nextInstance++;
+      const refill = nextInstance++;
+      spares.push(refill);
       const task: RoutedTask = {
         id: `t${++next}`,
         instance,
         host: '127.0.0.1',
-        port: ports[instance] as number,
+        port: ports[instance % ports.length] as number,
         state: 'ready',
         owner: message.owner,
       };
       tasks.set(task.id, task);
+      sendMembership([member(instance, false), member(refill, false)], []);
       sendTable([task], []);
       client.send({ type: 'task-allocated', requestId: message.requestId, task });
-    } else if (
-      message.type === 'task-connections' &&
-      !message.isOwnerConnected &&
-      message.count === 0 &&
-      tasks.delete(message.id)
-    ) {
+      sendMembership([member(refill, true)], []);
+    } else if (message.type === 'task-connections' && !message.isOwnerConnected) {
+      const task = tasks.get(message.id);
+      if (message.count !== 0 || task === undefined) return;
+      tasks.delete(message.id);
       sendTable([], [message.id]);
+      sendMembership([], [task.instance]);
     }
   });
   return tasks;
@@ -207,7 +252,10 @@ export async function runTaskHandshake(options: BenchOptions): Promise<BenchResu
     optionValue('--handshakes') ?? (options.isQuick ? QUICK_HANDSHAKES : HANDSHAKES),
   );
   const profileDir = optionValue('--profile');
-  const isFullTables = process.argv.includes('--full-tables');
+  const mode: FakeDaemonMode = {
+    isFullTables: process.argv.includes('--full-tables'),
+    isFullMembership: process.argv.includes('--full-membership'),
+  };
   const home = mkdtempSync(join(tmpdir(), 'tend-bench-handshake-'));
   onCleanup(`remove ${home}`, () => rmSync(home, { recursive: true, force: true }));
   const instances = await Promise.all(
@@ -216,7 +264,7 @@ export async function runTaskHandshake(options: BenchOptions): Promise<BenchResu
   const ports = instances.map(({ match }) => Number(match[1]));
 
   const tasksProxy = await startProxy(home, 'tasks', profileDir);
-  const tasks = fakeDaemon(tasksProxy.client, ports, isFullTables);
+  const tasks = fakeDaemon(tasksProxy.client, ports, mode);
   const { port: tasksPort } = await tasksProxy.client.configure({
     pool: 'rooms',
     listen: { host: '127.0.0.1', port: 0 },
@@ -277,7 +325,7 @@ export async function runTaskHandshake(options: BenchOptions): Promise<BenchResu
     formatMs(each.p99Ms),
   ]);
   const report = [
-    `## Task handshakes: proxy CPU per WebSocket handshake (${formatCount(handshakes)} each, ${CONCURRENCY} in flight, all kept open${isFullTables ? '; full task tables' : ''})`,
+    `## Task handshakes: proxy CPU per WebSocket handshake (${formatCount(handshakes)} each, ${CONCURRENCY} in flight, all kept open${mode.isFullTables ? '; full task tables' : ''}${mode.isFullMembership ? '; full memberships' : ''})`,
     '',
     formatTable(
       ['route', 'handshakes', 'failed', 'proxy CPU', 'per handshake', '÷ plain', 'p50', 'p99'],
