@@ -15,6 +15,7 @@ import type { Benchmark } from './lib/main.js';
 import { parseBenchOptions } from './lib/options.js';
 import { type BenchResult, formatVerdict } from './lib/result.js';
 import { runLogFlood } from './log-flood.js';
+import { runMembershipSend } from './membership-send.js';
 import { runProbeCost } from './probe-cost.js';
 import { runProxyConnections } from './proxy-connections.js';
 import { runProxyThroughput } from './proxy-throughput.js';
@@ -38,6 +39,7 @@ const BENCHMARKS: ReadonlyArray<[string, Benchmark]> = [
   ['proxy-connections', runProxyConnections],
   ['event-latency', runEventLatency],
   ['event-cost', runEventCost],
+  ['membership-send', runMembershipSend],
   ['heartbeat-hang', runHeartbeatHang],
   ['hang-detection', runHangDetection],
   ['probe-cost', runProbeCost],

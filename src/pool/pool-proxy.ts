@@ -22,6 +22,7 @@ import type {
   SpawnOutcome,
   SupervisorRuntime,
 } from '../supervisor/types.js';
+import { membershipChange, type ProxyMember } from './membership-change.js';
 import { proxyProgramName } from './proxy-name.js';
 
 /** How long the daemon keeps trying to reach a freshly spawned proxy's control socket. */
@@ -89,15 +90,6 @@ export interface ProxyTask {
   owner: string | null;
 }
 
-/** One instance as the proxy is told about it. */
-export interface ProxyMember {
-  instance: number;
-  port: number;
-  isReady: boolean;
-  /** Out of rotation for a reload, finishing its requests in flight. */
-  isDraining: boolean;
-}
-
 /**
  * The daemon's side of a pool's proxy: runs the proxy process (supervised like an instance,
  * restarted when it dies), connects to its control socket after every spawn, configures it,
@@ -117,14 +109,14 @@ export class PoolProxy {
   /** Instances being drained for a reload, with what ends the wait for each. */
   readonly #draining = new Map<number, () => void>();
   #problem: string | null = null;
-  /** The membership last reported through onMembership, to report only changes. */
-  #reportedMembership = '';
+  /** The membership as last computed (reported through onMembership, and sent if a proxy is connected), by instance; undefined before the first. */
+  #membership: Map<number, ProxyMember> | undefined;
   /** The live tasks (task programs): their instances are out of rotation. */
   #tasks: ProxyTask[] = [];
   /** The task table as the proxy knows it (the latest sent), each task as JSON by id: only changes are sent. */
   #sentTasks = new Map<string, string>();
-  /** The membership last sent to the connected proxy: an unchanged one is not sent again. */
-  #sentMembership: string | undefined;
+  /** Whether the connected proxy was sent the whole membership: from then on, only changes. */
+  #isMembershipSent = false;
   #connectingPid: number | null = null;
   /** Settles once the proxy listens (or could not) after the latest spawn. */
   #listening: Promise<void> = Promise.resolve();
@@ -300,7 +292,7 @@ export class PoolProxy {
       return;
     }
     this.#client = client;
-    this.#sentMembership = undefined;
+    this.#isMembershipSent = false;
     if (client.protocol < CONTROL_PROTOCOL_VERSION) this.#reportOutdated(pid, client.protocol);
     client.onMessage((message) => {
       if (message.type === 'upstream-failed') this.#suspend(message.instance);
@@ -359,25 +351,41 @@ export class PoolProxy {
   #sendMembers(): void {
     // A set, not a search per member: with a fleet of 1,000 and as many tasks, this runs per event.
     const taskInstances = new Set(this.#tasks.map((task) => task.instance));
-    const members = this.#members.flatMap((member): ProxyMember[] => {
+    // A loop, not flatMap: an array per member made this 3.5 times slower (bench/membership-send.ts).
+    const members: ProxyMember[] = [];
+    for (const member of this.#members) {
       const port = instancePort(this.#spec, member.instance);
-      if (port === null) return [];
+      if (port === null) continue;
       const isDraining = this.#draining.has(member.instance);
       // A task's instance serves its task only (routed by id), never the rotation.
       const isTask = taskInstances.has(member.instance);
       const isReady =
         isInstanceReady(member) && !this.#suspended.has(member.instance) && !isDraining && !isTask;
-      return [{ instance: member.instance, port, isReady, isDraining }];
-    });
-    const membership = JSON.stringify(members);
-    if (membership !== this.#reportedMembership) {
-      this.#reportedMembership = membership;
+      members.push({ instance: member.instance, port, isReady, isDraining });
+    }
+    const isFirst = this.#membership === undefined;
+    this.#membership ??= new Map();
+    const membership = this.#membership;
+    const { changed, removed } = membershipChange(membership, members);
+    const isChanged = isFirst || changed.length > 0 || removed.length > 0;
+    if (isChanged) {
+      for (const member of changed) membership.set(member.instance, member);
+      for (const instance of removed) membership.delete(instance);
       this.#options.onMembership?.(members);
     }
+    const client = this.#client;
     // Every change of every instance calls this: an unchanged membership is not sent again.
-    if (this.#client === null || membership === this.#sentMembership) return;
-    this.#sentMembership = membership;
-    this.#client.setUpstreams(members.map((member) => ({ ...member, host: INSTANCE_HOST })));
+    if (client === null || (this.#isMembershipSent && !isChanged)) return;
+    // The whole membership once per connection, then only what changed: the whole list at each
+    // allocation of a task fleet made the work per allocation grow with the fleet on both sides
+    // (bench/RESULTS.md, membership changes). A proxy from before `membership-changed` (adopted
+    // across a reload) gets the whole list each time.
+    if (this.#isMembershipSent && proxyTakes(client.protocol, 'membership-changed')) {
+      client.send({ type: 'membership-changed', upstreams: withHost(changed), removed });
+    } else {
+      this.#isMembershipSent = true;
+      client.setUpstreams(withHost(members));
+    }
   }
 
   #suspend(instance: number): void {
@@ -406,6 +414,11 @@ export class PoolProxy {
     this.#suspended.delete(instance);
     this.#sendMembers();
   }
+}
+
+/** The members as the control protocol carries them. */
+function withHost(members: readonly ProxyMember[]): Array<ProxyMember & { host: string }> {
+  return members.map((member) => ({ ...member, host: INSTANCE_HOST }));
 }
 
 /** The proxy process's own definition: supervised like an instance, its output logged as `<name>.proxy`. */

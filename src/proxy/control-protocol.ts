@@ -10,15 +10,16 @@ const port = z.number().int().min(0).max(65_535);
  * adopted across `tend daemon reload` runs the code it was started with). Raise it with each
  * daemon → proxy message that a proxy of the previous version could not take, and record that
  * message in DAEMON_MESSAGE_SINCE. 1: no `hello` (every proxy before versioning). 2: `hello`,
- * `tasks-changed`, and an unknown message type ignored (logged once) instead of refused.
+ * `tasks-changed`, and an unknown message type ignored (logged once) instead of refused. 3:
+ * `membership-changed`.
  */
-export const CONTROL_PROTOCOL_VERSION = 2;
+export const CONTROL_PROTOCOL_VERSION = 3;
 
 /** The version of a proxy that announces none: one started by a tend from before `hello`. */
 export const UNANNOUNCED_CONTROL_PROTOCOL = 1;
 
 /** The protocol version that brought each daemon → proxy message a proxy may not know (absent: version 1). */
-export const DAEMON_MESSAGE_SINCE = { 'tasks-changed': 2 } as const;
+export const DAEMON_MESSAGE_SINCE = { 'tasks-changed': 2, 'membership-changed': 3 } as const;
 
 /** Whether a proxy speaking `protocol` takes `type`. */
 export function proxyTakes(protocol: number, type: keyof typeof DAEMON_MESSAGE_SINCE): boolean {
@@ -35,21 +36,36 @@ export const ConfigureMessageSchema = z.object({
   tasks: TaskSettingsSchema.nullable().default(null),
 });
 
-/** `upstreams`: the full membership of the pool, each time. */
+/** One instance of the pool as the proxy routes to it. */
+export const UpstreamSchema = z.object({
+  instance: z.number().int().min(0),
+  host: z.string().min(1).max(255).default('127.0.0.1'),
+  port: port.min(1),
+  isReady: z.boolean(),
+  /** Taken out of rotation for a reload: no new requests, idle connections closed, `drained` once none is in flight. */
+  isDraining: z.boolean().default(false),
+});
+
+/** One instance of the pool, defaults applied. */
+export type RoutedUpstream = z.output<typeof UpstreamSchema>;
+
+/** Most instances in one membership message. */
+const MAX_UPSTREAMS = 4096;
+
+/** `upstreams`: the full membership of the pool; sent once per connection, then `membership-changed` (to a proxy that takes it). */
 export const UpstreamsMessageSchema = z.object({
   type: z.literal('upstreams'),
-  upstreams: z
-    .array(
-      z.object({
-        instance: z.number().int().min(0),
-        host: z.string().min(1).max(255).default('127.0.0.1'),
-        port: port.min(1),
-        isReady: z.boolean(),
-        /** Taken out of rotation for a reload: no new requests, idle connections closed, `drained` once none is in flight. */
-        isDraining: z.boolean().default(false),
-      }),
-    )
-    .max(4096),
+  upstreams: z.array(UpstreamSchema).max(MAX_UPSTREAMS),
+});
+
+/**
+ * `membership-changed`: the instances added or changed since the last `upstreams` or
+ * `membership-changed`, and the numbers of those removed from the pool.
+ */
+export const MembershipChangedMessageSchema = z.object({
+  type: z.literal('membership-changed'),
+  upstreams: z.array(UpstreamSchema).max(MAX_UPSTREAMS),
+  removed: z.array(z.number().int().min(0)).max(MAX_UPSTREAMS),
 });
 
 /** One allocated task as the proxy routes to it (`/<pool>/<id>`). */
@@ -117,6 +133,7 @@ export const StatsRequestSchema = z.object({
 export const DaemonMessageSchema = z.discriminatedUnion('type', [
   ConfigureMessageSchema,
   UpstreamsMessageSchema,
+  MembershipChangedMessageSchema,
   StatsRequestSchema,
   TasksMessageSchema,
   TasksChangedMessageSchema,

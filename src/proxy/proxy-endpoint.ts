@@ -46,6 +46,9 @@ export class ProxyEndpoint {
       case 'upstreams':
         service.setUpstreams(message.upstreams);
         break;
+      case 'membership-changed':
+        service.changeUpstreams(message.upstreams, message.removed);
+        break;
       case 'tasks':
         service.setTasks(message.tasks);
         break;

@@ -1,4 +1,9 @@
-import type { ConfigureMessage, DaemonMessage, ProxyMessage } from './control-protocol.js';
+import type {
+  ConfigureMessage,
+  DaemonMessage,
+  ProxyMessage,
+  RoutedUpstream,
+} from './control-protocol.js';
 import { SHUTDOWN_GRACE_MS } from './proxy-options.js';
 import { mergeWorkerStats } from './stats-merge.js';
 import { NO_DAEMON_MESSAGE, refusal } from './tasks/daemon-requests.js';
@@ -54,7 +59,8 @@ const REQUEST_ID_PATTERN = /^(\d+):([\s\S]*)$/;
  * The proxy's primary: holds the daemon's control connection and runs the workers that serve
  * (one in its own process, or `workers` cluster processes sharing the listening socket). It
  * forwards every daemon message to every worker (and the latest of each kind to a worker that
- * starts later; the task table folded from `tasks` and `tasks-changed`), answers carrying a `requestId` only to the worker that asked (the hub prefixes
+ * starts later; the task table folded from `tasks` and `tasks-changed`, the membership from
+ * `upstreams` and `membership-changed`), answers carrying a `requestId` only to the worker that asked (the hub prefixes
  * the worker's number on the way out), and merges what needs merging: `listening` once every
  * worker listens, `stats` summed, `drained` once every worker is drained, a task's connections
  * summed. A worker that dies is logged and replaced.
@@ -68,6 +74,8 @@ export class ProxyHub {
   readonly #latest = new Map<string, DaemonMessage>();
   /** The task table as the daemon's `tasks` and `tasks-changed` left it, for a worker that starts later. */
   #tasks: Map<string, RoutedTask> | undefined;
+  /** The membership as the daemon's `upstreams` and `membership-changed` left it, likewise. */
+  #membership: Map<number, RoutedUpstream> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   readonly #stats = new Map<number, StatsRequest>();
   #nextStatsId = 1;
@@ -99,24 +107,47 @@ export class ProxyHub {
       this.#route(message);
       return;
     }
-    if (message.type === 'upstreams') {
+    if (message.type === 'upstreams' || message.type === 'membership-changed') {
       for (const upstream of message.upstreams) {
         if (!upstream.isDraining) this.#drainedBy.delete(upstream.instance);
       }
     }
-    if (message.type === 'tasks')
-      this.#tasks = new Map(message.tasks.map((task) => [task.id, task]));
-    if (message.type === 'tasks-changed') {
-      this.#tasks ??= new Map();
-      const tasks = this.#tasks;
-      for (const task of message.tasks) tasks.set(task.id, task);
-      for (const id of message.ended) tasks.delete(id);
-      // Its place in the replay order; #replay sends the folded table there.
-      if (!this.#latest.has('tasks')) this.#latest.set('tasks', { type: 'tasks', tasks: [] });
-    } else {
-      this.#latest.set(message.type, message);
-    }
+    this.#fold(message);
     for (const worker of this.#workers.values()) worker.link.send(message);
+  }
+
+  /**
+   * Keeps the latest message of each kind for a worker that starts later; the task table and the
+   * membership are folded from their changes (#replay sends them whole).
+   */
+  #fold(message: DaemonMessage): void {
+    switch (message.type) {
+      case 'tasks':
+        this.#tasks = new Map(message.tasks.map((task) => [task.id, task]));
+        break;
+      case 'tasks-changed': {
+        this.#tasks ??= new Map();
+        const tasks = this.#tasks;
+        for (const task of message.tasks) tasks.set(task.id, task);
+        for (const id of message.ended) tasks.delete(id);
+        // Its place in the replay order; #replay sends the folded table there.
+        if (!this.#latest.has('tasks')) this.#latest.set('tasks', { type: 'tasks', tasks: [] });
+        return;
+      }
+      case 'upstreams':
+        this.#membership = new Map(message.upstreams.map((each) => [each.instance, each]));
+        break;
+      case 'membership-changed': {
+        this.#membership ??= new Map();
+        const membership = this.#membership;
+        for (const upstream of message.upstreams) membership.set(upstream.instance, upstream);
+        for (const instance of message.removed) membership.delete(instance);
+        if (!this.#latest.has('upstreams'))
+          this.#latest.set('upstreams', { type: 'upstreams', upstreams: [] });
+        return;
+      }
+    }
+    this.#latest.set(message.type, message);
   }
 
   /** Stops every worker (in-flight work gets SHUTDOWN_GRACE_MS) and starts no other. */
@@ -212,6 +243,8 @@ export class ProxyHub {
     for (const message of this.#latest.values()) {
       if (message.type === 'tasks')
         worker.link.send({ type: 'tasks', tasks: [...(this.#tasks?.values() ?? [])] });
+      else if (message.type === 'upstreams')
+        worker.link.send({ type: 'upstreams', upstreams: [...(this.#membership?.values() ?? [])] });
       else worker.link.send(message);
     }
   }

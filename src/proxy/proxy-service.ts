@@ -33,7 +33,8 @@ const REBIND_GRACE_MS = 0;
 
 /**
  * The proxy for one pool, independent of how it is controlled: `configure` binds (or rebinds) the
- * public listener, `setUpstreams` replaces the membership, `stats` reads the counters.
+ * public listener, `setUpstreams` replaces the membership (`changeUpstreams` changes it), `stats`
+ * reads the counters.
  * Operations are applied in the order they are called.
  */
 export class ProxyService implements SettingsSource {
@@ -80,9 +81,14 @@ export class ProxyService implements SettingsSource {
     return this.#enqueue(() => this.#configure(message));
   }
 
-  /** Replaces the membership (the full list each time). */
+  /** Replaces the membership (the full list). */
   setUpstreams(members: readonly UpstreamMember[]): void {
     this.#registry.setMembers(members, performance.now());
+  }
+
+  /** Applies the members added or changed, and the instances removed, since the last membership. */
+  changeUpstreams(changed: readonly UpstreamMember[], removed: readonly number[]): void {
+    this.#registry.changeMembers(changed, removed, performance.now());
   }
 
   /** Replaces the table of live tasks (a task program's pool). */

@@ -83,10 +83,32 @@ export class UpstreamRegistry {
     return this.#upstreams;
   }
 
-  /** Replaces the membership with `members` (the full list, each time) and wakes waiting requests. */
+  /** Replaces the membership with `members` (the full list) and wakes waiting requests. */
   setMembers(members: readonly UpstreamMember[], nowMs: number): void {
-    const next = new Map<number, Upstream>();
-    for (const member of members) {
+    const present = new Set(members.map((member) => member.instance));
+    const removed = [...this.#byInstance.keys()].filter((instance) => !present.has(instance));
+    this.changeMembers(members, removed, nowMs);
+  }
+
+  /**
+   * Applies the members added or changed and the instances removed since the last membership,
+   * and wakes waiting requests. The work is in proportion to the change, but for an instance
+   * added or removed (the ordered list is rebuilt).
+   */
+  changeMembers(
+    changed: readonly UpstreamMember[],
+    removed: readonly number[],
+    nowMs: number,
+  ): void {
+    let isListChanged = false;
+    for (const instance of removed) {
+      const upstream = this.#byInstance.get(instance);
+      if (upstream === undefined) continue;
+      this.#remove(upstream);
+      this.#byInstance.delete(instance);
+      isListChanged = true;
+    }
+    for (const member of changed) {
       const known = this.#byInstance.get(member.instance);
       if (known !== undefined && known.host === member.host && known.port === member.port) {
         if (member.isReady && !known.isReady) {
@@ -98,32 +120,33 @@ export class UpstreamRegistry {
         if (member.isReady !== known.isReady) known.closeIdle();
         known.isReady = member.isReady;
         this.#setDraining(known, member.isDraining ?? false);
-        next.set(member.instance, known);
-      } else {
-        const upstream = new Upstream(
-          member.instance,
-          member.host,
-          member.port,
-          member.isReady,
-          nowMs,
-        );
-        this.#setDraining(upstream, member.isDraining ?? false);
-        next.set(member.instance, upstream);
+        continue;
       }
+      if (known !== undefined) this.#remove(known);
+      const upstream = new Upstream(
+        member.instance,
+        member.host,
+        member.port,
+        member.isReady,
+        nowMs,
+      );
+      this.#setDraining(upstream, member.isDraining ?? false);
+      this.#byInstance.set(member.instance, upstream);
+      isListChanged = true;
     }
-    for (const [instance, upstream] of this.#byInstance) {
-      if (next.get(instance) !== upstream) {
-        upstream.isRemoved = true;
-        upstream.closeIdle();
-      }
-    }
-    this.#byInstance = next;
-    this.#upstreams = [...next.values()].sort((a, b) => a.instance - b.instance);
+    if (isListChanged)
+      this.#upstreams = [...this.#byInstance.values()].sort((a, b) => a.instance - b.instance);
     this.#sweepTimer ??= setInterval(
       () => this.#closeStaleIdle(),
       UPSTREAM_IDLE_TIMEOUT_MS,
     ).unref();
     this.#wakeWaiters();
+  }
+
+  /** An upstream leaves the pool (or is replaced at another address): its idle connections close. */
+  #remove(upstream: Upstream): void {
+    upstream.isRemoved = true;
+    upstream.closeIdle();
   }
 
   /**
