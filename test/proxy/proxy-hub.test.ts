@@ -252,3 +252,52 @@ test('task table changes reach every worker as they come, and a worker that star
   const table = late.received[1];
   assert.deepEqual(table?.type === 'tasks' && table.tasks.map((each) => each.id), ['t2', 't3']);
 });
+
+test('membership changes reach every worker as they come, and a worker that starts late gets the membership they add up to', async () => {
+  const { workers, handle, configured, when } = fakeHub();
+  await configured(2);
+  handle({ type: 'upstreams', upstreams: [member(0, false), member(1, false)] });
+  handle({
+    type: 'membership-changed',
+    upstreams: [{ ...member(1, false), isReady: false }, member(2, false)],
+    removed: [],
+  });
+  handle({ type: 'membership-changed', upstreams: [], removed: [0] });
+  const first = workers[0] as FakeWorker;
+  assert.deepEqual(
+    first.received.map((message) => message.type),
+    ['configure', 'upstreams', 'membership-changed', 'membership-changed'],
+    'each change is passed on as it is',
+  );
+  (workers[1] as FakeWorker).events.onExit(null, 'SIGKILL');
+  await when(() => (workers[2]?.received.length ?? 0) >= 2);
+  const late = workers[2] as FakeWorker;
+  assert.deepEqual(
+    late.received.map((message) => message.type),
+    ['configure', 'upstreams'],
+  );
+  const membership = late.received[1];
+  assert.deepEqual(
+    membership?.type === 'upstreams' &&
+      membership.upstreams.map((each) => [each.instance, each.isReady]),
+    [
+      [1, false],
+      [2, true],
+    ],
+  );
+});
+
+test('a drain that a membership change ends no longer waits for the workers', async () => {
+  const { workers, sent, handle, configured } = fakeHub();
+  await configured(2);
+  const [one, two] = workers as [FakeWorker, FakeWorker];
+  handle({ type: 'upstreams', upstreams: [member(0, true)] });
+  one.say({ type: 'drained', instance: 0 });
+  handle({ type: 'membership-changed', upstreams: [member(0, false)], removed: [] });
+  two.say({ type: 'drained', instance: 0 });
+  assert.equal(
+    sent.filter((message) => message.type === 'drained').length,
+    0,
+    'the first worker said drained for a drain that ended',
+  );
+});

@@ -35,7 +35,7 @@ async function proxyWithWorkers(t: After, workers: number) {
     // Each worker handles its messages in order: once `stats` is answered, every worker has the membership.
     await client.poolStats();
   };
-  return { proxy, client, port: address.port, setReady };
+  return { proxy, client, port: address.port, setReady, upstreamPorts: [a.port, b.port] };
 }
 
 async function openClients(t: After, port: number, count: number): Promise<KeepAliveClient[]> {
@@ -124,4 +124,41 @@ test('one worker serves from the proxy process itself, and a reconfigure to 2 wo
   assert.equal(childPids(proxy.pid).length, 2);
   await setReady(true, false);
   for (const connection of await openClients(t, port, 2)) assert.equal(await connection.get(), 'A');
+});
+
+test('membership changes reach every worker, and a worker started later gets the membership they add up to', async (t) => {
+  const { proxy, client, port, setReady, upstreamPorts } = await proxyWithWorkers(t, 2);
+  await setReady(true, false);
+  const upstream = (instance: number, isReady: boolean) => {
+    const known = upstreamPorts[instance] as number;
+    return { instance, host: '127.0.0.1', port: known, isReady, isDraining: false };
+  };
+  client.send({
+    type: 'membership-changed',
+    upstreams: [upstream(0, false), upstream(1, true)],
+    removed: [],
+  });
+  client.send({ type: 'membership-changed', upstreams: [], removed: [0] });
+  await client.poolStats();
+  const clients = await openClients(t, port, 4);
+  for (const connection of clients) assert.equal(await connection.get(), 'B');
+
+  const [victim] = childPids(proxy.pid) as [number];
+  process.kill(victim, 'SIGKILL');
+  const replaced = await proxy.stderrLine(/worker 3 \(pid \d+\) listens in place of worker 1/);
+  const replacement = Number(/pid (\d+)/.exec(replaced)?.[1]);
+  const fresh = await openClients(t, port, 4);
+  for (const connection of fresh) assert.equal(await connection.get(), 'B', 'not the first list');
+  assert.ok(
+    fresh.some(
+      (connection) => ownerOfConnection([replacement], port, connection.localPort) === replacement,
+    ),
+    'the replacement served some',
+  );
+  const instances = (await client.poolStats()).instances;
+  assert.deepEqual(
+    instances.map((instance) => [instance.instance, instance.isReady]),
+    [[1, true]],
+    'instance 0 is gone from every worker, the replacement included',
+  );
 });

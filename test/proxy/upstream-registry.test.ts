@@ -101,3 +101,50 @@ test('waiters are woken when the membership changes', () => {
   assert.equal(woken, 1);
   assert.equal(registry.waitingCount, 0);
 });
+
+test('changeMembers applies only what it names: an instance added, one made not ready, one moved to another port, one removed', () => {
+  const { registry } = makeRegistry();
+  registry.setMembers(members([1001, true], [1002, true], [1003, true]), 0);
+  const [a, b, c] = registry.upstreams;
+  assert.ok(a && b && c);
+
+  registry.changeMembers(
+    [
+      { instance: 1, host: '127.0.0.1', port: 1002, isReady: false },
+      { instance: 2, host: '127.0.0.1', port: 2003, isReady: true },
+      { instance: 7, host: '127.0.0.1', port: 1008, isReady: true },
+    ],
+    [0],
+    1,
+  );
+
+  assert.deepEqual(
+    registry.upstreams.map((u) => [u.instance, u.port, u.isReady]),
+    [
+      [1, 1002, false],
+      [2, 2003, true],
+      [7, 1008, true],
+    ],
+  );
+  assert.equal(registry.upstreams[0], b, 'a readiness change keeps the instance and its counters');
+  assert.notEqual(registry.upstreams[1], c, 'another port is another upstream');
+  assert.ok(a.isRemoved && c.isRemoved, 'the removed and the replaced are marked removed');
+  assert.deepEqual(
+    [registry.pick(2, undefined), registry.pick(2, undefined)].map((u) => u?.instance),
+    [2, 7],
+    'the not-ready instance gets nothing',
+  );
+});
+
+test('changeMembers wakes waiters, and a removal of an unknown instance is harmless', () => {
+  const { registry } = makeRegistry();
+  registry.setMembers(members([1001, false]), 0);
+  let woken = 0;
+  registry.addWaiter({ onUpstreamMaybeAvailable: () => woken++ }, 0);
+
+  registry.changeMembers([{ instance: 0, host: '127.0.0.1', port: 1001, isReady: true }], [9], 1);
+
+  assert.equal(woken, 1);
+  assert.equal(registry.pick(2, undefined)?.instance, 0);
+  assert.equal(registry.upstreams.length, 1);
+});
