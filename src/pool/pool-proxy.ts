@@ -321,7 +321,14 @@ export class PoolProxy {
   /** Said once per proxy process: #connect runs once per pid. */
   #reportOutdated(pid: number, protocol: number): void {
     const name = this.#spec.name;
-    const fallback = this.#spec.tasks ? ': it is sent the whole task table at each change' : '';
+    const whole = [
+      ...(this.#spec.tasks && !proxyTakes(protocol, 'tasks-changed') ? ['task table'] : []),
+      ...(proxyTakes(protocol, 'membership-changed') ? [] : ['membership']),
+    ];
+    const fallback =
+      whole.length === 0
+        ? ''
+        : `: it is sent the whole ${whole.join(' and the whole ')} at each change`;
     this.#options.onProblem(
       `the proxy of ${name} (pid ${pid}) speaks control protocol ${protocol}, this daemon ${CONTROL_PROTOCOL_VERSION}: it runs an older tend's code, left running by a previous daemon, and is sent only what it understands${fallback}; stop and start ${name} to run the new code`,
     );

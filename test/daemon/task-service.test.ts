@@ -140,9 +140,10 @@ test('the proxy of a task program is configured with its task settings and answe
   const table = proxy.next(
     (message) => message.type === 'tasks-changed' && (message.tasks as unknown[]).length === 1,
   );
+  // Likewise the membership: the task's instance out of the rotation, not every instance again.
   const rotation = proxy.next(
     (message) =>
-      message.type === 'upstreams' &&
+      message.type === 'membership-changed' &&
       (message.upstreams as Array<{ instance: number; isReady: boolean }>).some(
         (member) => member.instance === 0 && !member.isReady,
       ),
@@ -171,7 +172,13 @@ test('the proxy of a task program is configured with its task settings and answe
     { id: 'room-1', instance: 0, port: 7000, state: 'ready', owner: 'alice', host: '127.0.0.1' },
   ]);
   assert.deepEqual(change.ended, []);
-  await rotation;
+  const outOfRotation = await rotation;
+  assert.deepEqual(outOfRotation.removed, []);
+  assert.equal(
+    (outOfRotation.upstreams as unknown[]).length,
+    1,
+    'only the instance that changed: instance 1 is unchanged',
+  );
   assert.equal(core.get('room').spec.instances, 2, 'the buffer was refilled');
 
   const refused = proxy.next((message) => message.requestId === 'r2');
@@ -235,16 +242,16 @@ test('the proxy of a task program is configured with its task settings and answe
   await new Promise((resolve) => setImmediate(resolve));
   const slot = core.get('room').pool.instance(0);
   assert.notEqual(slot?.pid, pid, 'a fresh process in its slot');
-  const memberships = proxy.received
-    .filter((message) => message.type === 'upstreams')
-    .map((message) => JSON.stringify(message.upstreams));
-  assert.ok(memberships.length > 1);
-  for (let index = 1; index < memberships.length; index++) {
-    assert.notEqual(
-      memberships[index],
-      memberships[index - 1],
-      'an unchanged membership is not sent again',
-    );
+  assert.equal(
+    proxy.received.filter((message) => message.type === 'upstreams').length,
+    1,
+    'the whole membership once, when the daemon connected',
+  );
+  const changes = proxy.received.filter((message) => message.type === 'membership-changed');
+  assert.ok(changes.length > 1);
+  for (const change of changes) {
+    const size = (change.upstreams as unknown[]).length + (change.removed as unknown[]).length;
+    assert.ok(size > 0, 'an unchanged membership is not sent again');
   }
   // Regression: the end of a task counted as a restart of its instance (RESTARTS in `tend ls`).
   const { stats } = slot?.snapshot() ?? assert.fail('no instance 0');
@@ -311,7 +318,7 @@ for (const [proxyKind, protocol] of [
     assert.match(
       reported[0] ?? '',
       new RegExp(
-        `^the proxy of room \\(pid \\d+\\) speaks control protocol 1, this daemon ${CONTROL_PROTOCOL_VERSION}: it runs an older tend's code, left running by a previous daemon, and is sent only what it understands: it is sent the whole task table at each change; stop and start room to run the new code$`,
+        `^the proxy of room \\(pid \\d+\\) speaks control protocol 1, this daemon ${CONTROL_PROTOCOL_VERSION}: it runs an older tend's code, left running by a previous daemon, and is sent only what it understands: it is sent the whole task table and the whole membership at each change; stop and start room to run the new code$`,
       ),
     );
 
@@ -392,4 +399,70 @@ test('lease-action from the proxy port renews and releases as the API does; twic
   assert.deepEqual(leases.list('room'), []);
   const twice = await action('a6', {});
   assert.deepEqual([twice.status, twice.code], [404, 'TEND_ERR_LEASE_NOT_FOUND']);
+});
+
+type Member = { instance: number; port: number; isReady: boolean; isDraining: boolean };
+const membersOf = (message: Message): Member[] => message.upstreams as Member[];
+
+test('a proxy that says it speaks protocol 2 gets tasks-changed but the whole membership at each change, never membership-changed', async (t) => {
+  const { core, proxy, problems } = await makeTaskProgram(t, {}, 2);
+  const outOfRotation = proxy.next(
+    (message) =>
+      message.type === 'upstreams' &&
+      membersOf(message).some((member) => member.instance === 0 && !member.isReady),
+  );
+  const table = proxy.next((message) => message.type === 'tasks-changed');
+  proxy.send({ type: 'allocate-task', requestId: 'r1', id: 'room-1', owner: 'alice' });
+  await table;
+  const whole = await outOfRotation;
+  assert.deepEqual(
+    membersOf(whole).map((member) => member.instance),
+    [0, 1],
+    'every instance, the unchanged one too',
+  );
+  assert.deepEqual(
+    proxy.received.filter((message) => message.type === 'membership-changed'),
+    [],
+    'nothing it cannot parse',
+  );
+  const reported = problems.filter((problem) => problem.includes('control protocol'));
+  assert.equal(reported.length, 1);
+  assert.match(
+    reported[0] ?? '',
+    /speaks control protocol 2, this daemon \d+: .*: it is sent the whole membership at each change; stop and start room/,
+  );
+  assert.equal((await core.get('room').proxy?.view())?.outdatedProtocol, 2);
+});
+
+test('a proxy that restarts gets the whole membership on its new connection, then changes again', async (t) => {
+  const { core, runtime, proxy } = await makeTaskProgram(t);
+  const changed = proxy.next((message) => message.type === 'membership-changed');
+  proxy.send({ type: 'allocate-task', requestId: 'r1', id: 'room-1', owner: 'alice' });
+  await changed;
+  await new Promise((resolve) => setImmediate(resolve));
+  const upstreamsBefore = proxy.received.filter((message) => message.type === 'upstreams').length;
+  assert.equal(upstreamsBefore, 1);
+
+  const wholeAgain = proxy.next((message) => message.type === 'upstreams');
+  const proxyPid = core.get('room').proxy?.processSnapshot().pid;
+  assert.ok(proxyPid);
+  runtime.exit(proxyPid, { signal: 'SIGKILL' });
+  runtime.advance(60_000);
+  const whole = await wholeAgain;
+  assert.deepEqual(
+    membersOf(whole).map((member) => [member.instance, member.isReady]),
+    [
+      [0, false],
+      [1, true],
+    ],
+    'the task instance out of the rotation, as the membership stands',
+  );
+
+  // The next change is a change again: room-1's owner leaves, its instance is replaced.
+  const back = proxy.next((message) => message.type === 'membership-changed');
+  proxy.send({ type: 'task-connections', id: 'room-1', count: 1, isOwnerConnected: true });
+  proxy.send({ type: 'task-connections', id: 'room-1', count: 0, isOwnerConnected: false });
+  const change = await back;
+  assert.ok(membersOf(change).every((member) => member.instance === 0));
+  assert.equal(proxy.received.filter((message) => message.type === 'upstreams').length, 2);
 });
