@@ -7,7 +7,9 @@
  * daemon (one per spawn) copy that many more page tables. The proxy process is not in it: it
  * runs from dist/src/proxy/proxy-main.js, a process of its own.
  */
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { runBuildStep } from './build-step.js';
 import { DIST_SRC, nodeBundleOptions, writeBundleOutput } from './bundle-plugin.js';
@@ -26,4 +28,20 @@ async function bundleDaemon(): Promise<void> {
   writeBundleOutput(result, 'daemon');
 }
 
-await runBuildStep('bundle-daemon', bundleDaemon);
+/**
+ * Loads the new bundle once in a fresh Node and saves V8's code cache of it beside it
+ * (src/cli/code-cache.ts), so that even a daemon's first start in a new home skips compiling it.
+ * A Node of another version (or other flags) at run time compiles it and keeps its own cache.
+ */
+function saveCodeCache(): void {
+  const script = `
+    const { requireWithCodeCache } = await import(${JSON.stringify(pathToFileURL(join(DIST_SRC, 'cli', 'code-cache.js')).href)});
+    requireWithCodeCache(${JSON.stringify(BUNDLE_PATH)}, [${JSON.stringify(dirname(BUNDLE_PATH))}]).saveCache();
+  `;
+  execFileSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+}
+
+await runBuildStep('bundle-daemon', async () => {
+  await bundleDaemon();
+  saveCodeCache();
+});

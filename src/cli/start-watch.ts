@@ -57,6 +57,7 @@ export async function actAndWatchStarts<T>(
   programs: string[] | 'all',
   act: () => Promise<T>,
   expectedOf: (result: T) => ExpectedStart[],
+  options: { isRestart?: boolean } = {},
 ): Promise<{ result: T; verdict: StartVerdict }> {
   const abort = new AbortController();
   const observed = new Map<string, Observed>();
@@ -137,7 +138,7 @@ export async function actAndWatchStarts<T>(
   const others = expected.some((start) => start.waiting !== null)
     ? (await client.listPrograms().catch(() => [])).map((program) => program.spec)
     : [];
-  const bound = boundMs(expected, others);
+  const bound = boundMs(expected, others, options.isRestart === true);
   // The latest word on a program's waiting: the stream's, or else the action's answer.
   const waitOf = (start: ExpectedStart): DependencyWait | null =>
     waits.has(start.name) ? (waits.get(start.name) ?? null) : start.waiting;
@@ -213,22 +214,25 @@ function isSettled(seen: Observed | undefined, spec: ProgramSpec): boolean {
 /**
  * The longest the expected instances may take to settle: each program's start timeout and the
  * stop after it, or its minUptime, after the wait for its turn when its pool is paced
- * (start-pacer.ts), added along its chain of dependencies (`others` are the
+ * (start-pacer.ts; a restart's waves also wait for their stops), added along its chain of
+ * dependencies (`others` are the
  * specs of programs not expected to start that a waiting one may depend on).
  */
-function boundMs(expected: ExpectedStart[], others: ProgramSpec[]): number {
+function boundMs(expected: ExpectedStart[], others: ProgramSpec[], isRestart: boolean): number {
   const specs = new Map(others.map((spec) => [spec.name, spec]));
   for (const { spec } of expected) specs.set(spec.name, spec);
   const chains = new Map<string, number>();
   const chainOf = (spec: ProgramSpec, seen: Set<string>): number => {
     const known = chains.get(spec.name);
     if (known !== undefined) return known;
-    // A large pool starts START_CONCURRENCY instances at a time, each wave up to its start deadline.
+    // A large pool starts START_CONCURRENCY instances at a time, each wave up to its start
+    // deadline; a restart's waves also wait for their processes to stop.
+    const stopPerWaveMs = isRestart ? spec.stopTimeoutMs : 0;
     const own = needsReadinessCheck(spec)
-      ? pacedStartDelayMs(spec.instances, startDeadlineMs(spec)) +
+      ? pacedStartDelayMs(spec.instances, startDeadlineMs(spec) + stopPerWaveMs) +
         spec.startTimeoutMs +
         spec.stopTimeoutMs
-      : spec.minUptimeMs;
+      : pacedStartDelayMs(spec.instances, stopPerWaveMs) + spec.minUptimeMs;
     let before = 0;
     for (const name of spec.dependsOn) {
       const dependency = specs.get(name);

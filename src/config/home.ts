@@ -23,6 +23,8 @@ export interface HomePaths {
   tokenFile: string;
   /** The daemon's own settings that outlive it, such as the TCP listener's address. */
   settingsFile: string;
+  /** V8's compiled code of the daemon's bundle, for a faster next start (src/cli/code-cache.ts). */
+  codeCacheDir: string;
 }
 
 /** The paths of a home. */
@@ -38,5 +40,6 @@ export function homePaths(home: string): HomePaths {
     daemonOut: join(home, 'daemon.out'),
     tokenFile: join(home, 'token'),
     settingsFile: join(home, 'settings.json'),
+    codeCacheDir: join(home, 'cache'),
   };
 }

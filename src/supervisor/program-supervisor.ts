@@ -6,6 +6,7 @@ import type {
   DesiredState,
   InstanceFact,
   InstanceSnapshot,
+  InstanceState,
   InstanceStats,
   ProgramSnapshot,
   SpawnOutcome,
@@ -113,10 +114,24 @@ export class ProgramSupervisor {
     await Promise.all(this.#instances.map((instance) => instance.stop()));
   }
 
-  /** Restarts every instance at once; resolves to each instance's spawn result, by index. */
+  /**
+   * Restarts every instance, at most START_CONCURRENCY at a time (as `start`): each restart holds
+   * its place while its process stops and the new one starts, so a pool of 1,000 is not stopped
+   * and spawned in one burst, and never more than that many instances are out at once. Resolves
+   * to the spawn results of those restarted at once; the others follow as places free.
+   */
   restart(): Promise<SpawnOutcome[]> {
     this.#desired = 'running';
-    return Promise.all(this.#instances.map((instance) => instance.restart()));
+    // One still starting holds its place already: it restarts now, in that place.
+    const inPlace = this.#instances.filter((instance) => this.#pacer.holds(instance));
+    const paced = this.#pacer.enqueue(
+      this.#instances
+        .filter((instance) => !inPlace.includes(instance))
+        .map((instance) => ({ ...this.#pacedStart(instance), run: () => instance.restart() })),
+    );
+    return Promise.all([...inPlace.map((instance) => instance.restart()), paced]).then((outcomes) =>
+      outcomes.flat(),
+    );
   }
 
   /**
@@ -178,7 +193,8 @@ export class ProgramSupervisor {
       key: instance,
       run: () => instance.start(),
       isWanted: () => this.#desired === 'running' && this.#instances[instance.index] === instance,
-      isStarting: () => instance.state === 'starting',
+      // A restart passes through `stopping` first: it holds its place from the stop on.
+      isStarting: () => isPlaceHeld(instance.state),
     };
   }
 
@@ -192,7 +208,8 @@ export class ProgramSupervisor {
       onChange: this.#onChange,
       onFact: (fact) => {
         // Leaving `starting` (ready, exited, stopped, failed) frees its place for the next start.
-        if (fact.type === 'state' && fact.state !== 'starting') this.#pacer.release(instance);
+        // The state now, not the fact's: a restart's stop is told `stopped`, then `starting`.
+        if (fact.type === 'state' && !isPlaceHeld(instance.state)) this.#pacer.release(instance);
         this.#onFact(index, fact);
       },
       ...(stats ? { stats } : {}),
@@ -206,4 +223,9 @@ export class ProgramSupervisor {
     const instance = this.#instances.pop();
     return instance ? instance.stop() : Promise.resolve();
   }
+}
+
+/** The states in which a paced start or restart keeps its place: its process stopping, then starting. */
+function isPlaceHeld(state: InstanceState): boolean {
+  return state === 'starting' || state === 'stopping';
 }

@@ -74,6 +74,11 @@ export class StartPacer<K> {
     return Promise.all(this.#runTurn());
   }
 
+  /** Whether `key` holds a place now (its start or restart is under way). */
+  holds(key: K): boolean {
+    return this.#holding.has(key);
+  }
+
   /** The instance `key` left `starting` (ready, exited, stopped, failed to spawn): its slot is free. */
   release(key: K): void {
     if (!this.#holding.delete(key)) return;

@@ -168,3 +168,65 @@ test('startInstance does nothing for a pool that should not run', () => {
   runtime.advance(LATER_MS);
   assert.equal(runtime.spawns.length, 0);
 });
+
+test('a restart of a pool larger than the limit is paced: at most `limit` instances out at once, each holding its place from its stop until it is ready', async () => {
+  const { runtime, pool, states } = makePacedPool({ instances: 10, port: 3000 });
+  await pool.start();
+  for (let turn = 0; turn < 3; turn++) {
+    for (const instance of pool.instances) instance.markReady();
+    runtime.advance(0);
+  }
+  assert.deepEqual(states(), Array(10).fill('online'));
+  const firstRun = new Set(runtime.spawns.map((process) => process.pid));
+  /** Ends the old processes that were told to stop, as a process that obeys SIGTERM does. */
+  const obeyStops = (): void => {
+    for (const process of runtime.spawns) {
+      if (process.isAlive && firstRun.has(process.pid) && runtime.signalsTo(process.pid).length > 0)
+        runtime.exit(process.pid, { signal: 'SIGTERM' });
+    }
+    runtime.advance(0);
+  };
+  const out = (): number => states().filter((state) => state !== 'online').length;
+
+  const restarted = pool.restart();
+  assert.deepEqual(states(), [
+    ...Array(LIMIT).fill('stopping'),
+    ...Array(10 - LIMIT).fill('online'),
+  ]);
+  obeyStops();
+  const outcomes = await restarted;
+  assert.equal(outcomes.length, LIMIT, 'the spawn results of the restarts run at once');
+  assert.ok(outcomes.every((outcome) => outcome.ok));
+  assert.deepEqual(states().slice(0, LIMIT), Array(LIMIT).fill('starting'));
+  assert.equal(out(), LIMIT, 'stopped and started again, the first ones still hold their places');
+  let maxOut = out();
+  while (states().some((_, index) => pool.instance(index)?.snapshot().stats.restarts === 0)) {
+    for (const instance of pool.instances) instance.markReady();
+    runtime.advance(0);
+    maxOut = Math.max(maxOut, out());
+    obeyStops();
+    maxOut = Math.max(maxOut, out());
+  }
+  for (const instance of pool.instances) instance.markReady();
+  assert.deepEqual(states(), Array(10).fill('online'));
+  assert.ok(maxOut <= LIMIT, `never more than ${LIMIT} out at once (was ${maxOut})`);
+  assert.deepEqual(
+    pool.snapshot().instances.map((instance) => instance.stats.restarts),
+    Array(10).fill(1),
+    'each instance restarted once, counted as a restart',
+  );
+  assert.equal(runtime.spawns.length, 20);
+});
+
+test('a restart of a pool within the limit restarts every instance at once, as before', async () => {
+  const { runtime, pool, states } = makePacedPool({ instances: LIMIT, port: 3000 });
+  await pool.start();
+  for (const instance of pool.instances) instance.markReady();
+  const restarted = pool.restart();
+  assert.deepEqual(states(), Array(LIMIT).fill('stopping'));
+  for (const process of runtime.spawns.slice(0, LIMIT))
+    runtime.exit(process.pid, { signal: 'SIGTERM' });
+  runtime.advance(0);
+  assert.equal((await restarted).length, LIMIT);
+  assert.deepEqual(states(), Array(LIMIT).fill('starting'));
+});

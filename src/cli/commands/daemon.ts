@@ -98,7 +98,7 @@ async function runInForeground(
   // The programs the daemon spawns inherit its environment: the variable is for the daemon alone.
   if (ctx.env === process.env) delete process.env.TEND_NOTIFY_FD;
   try {
-    const { runDaemon } = await loadDaemon();
+    const { runDaemon } = await loadDaemon(ctx.home);
     return await runDaemon({
       home: ctx.home,
       ...(notifyFd === undefined ? {} : { notifyFd }),

@@ -21,7 +21,9 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   if (hasFlag(args, 'no-wait')) programs = await act();
   else {
     // Every program's events: a restart also starts what the targets depend on.
-    const watched = await actAndWatchStarts(client, 'all', act, expectedStarts);
+    const watched = await actAndWatchStarts(client, 'all', act, expectedStarts, {
+      isRestart: true,
+    });
     await throwIfStartFailed(client, watched.verdict);
     programs = watched.result;
   }
