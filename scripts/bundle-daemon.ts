@@ -5,7 +5,7 @@
  * record, its source and its linking state for each of the ~300 files the daemon loaded, which
  * cost about 14 MiB of resident memory for as long as the daemon runs, and made each fork of the
  * daemon (one per spawn) copy that many more page tables. The proxy process is not in it: it
- * runs from dist/src/proxy/proxy-main.js, a process of its own.
+ * is a process of its own, with bundles of its own (bundle-proxy.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';

@@ -1,6 +1,6 @@
-import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isBundleCurrent } from '../bundle-entry.js';
 import { homePaths } from '../config/home.js';
 import { requireWithCodeCache } from './code-cache.js';
 
@@ -21,9 +21,7 @@ const SAVE_CODE_CACHE_AFTER_MS = 3_000;
  * (`npx tsc -p .` alone), so that the daemon never runs older code than dist/src holds.
  */
 export async function loadDaemon(home: string): Promise<DaemonModule> {
-  const bundle = statSync(BUNDLE_PATH, { throwIfNoEntry: false });
-  const main = statSync(MAIN_PATH, { throwIfNoEntry: false });
-  if (bundle && !(main && main.mtimeMs > bundle.mtimeMs)) {
+  if (isBundleCurrent(BUNDLE_PATH, MAIN_PATH)) {
     // The cache `npm run build` made beside the bundle, else the one a daemon of this home saved.
     const loaded = requireWithCodeCache(BUNDLE_PATH, [
       DAEMON_DIST_DIR,

@@ -1,10 +1,7 @@
 import cluster from 'node:cluster';
-import { fileURLToPath } from 'node:url';
+import { PROXY_WORKER_MAIN_PATH } from './proxy-paths.js';
 import type { WorkerLink, WorkerLinkEvents } from './worker-link.js';
 import type { WorkerMessage } from './worker-messages.js';
-
-/** The compiled entry point of a proxy worker process. */
-const PROXY_WORKER_MAIN_PATH = fileURLToPath(new URL('./proxy-worker-main.js', import.meta.url));
 
 /** What a worker sends once it listens for its primary's messages. */
 export const WORKER_READY = { type: 'worker-ready' } as const;
