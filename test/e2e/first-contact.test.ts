@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { defaultLauncher, startDaemonInBackground } from '../../src/cli/autostart.js';
+import { findFreePortRange } from '../helpers/free-ports.js';
 import { fixture, useTend } from './harness.js';
 
 test('first command waited out the start timeout: the real daemon reports ready on its notify pipe', async (t) => {
@@ -91,4 +92,29 @@ test('tend start --no-wait returns once spawned, and a program that keeps runnin
   const again = await tend.run(['start', 'calm']);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /calm was already running/);
+});
+
+test('tend start prints the instances as they are once it has waited: online, not the starting of the spawn', async (t) => {
+  const tend = useTend(t);
+  const gate = join(tend.home, 'may-listen');
+  const port = await findFreePortRange(1);
+  await tend.ok(['ls']); // the daemon, whose event stream the wait below reads
+  const starting = tend.run([
+    'start',
+    '--name',
+    'slow',
+    '--port',
+    String(port),
+    ...fixture('listen-when', gate),
+  ]);
+  // The instance is spawned and starting, so the daemon's answer to the create said `starting`.
+  await tend.until('slow to be spawned', async () => {
+    const slow = await tend.program('slow').catch(() => undefined);
+    return typeof slow?.instances[0]?.pid === 'number';
+  });
+  writeFileSync(gate, '');
+  const started = await starting;
+  assert.equal(started.code, 0, started.stderr);
+  assert.match(started.stdout, /^Started slow\n/);
+  assert.match(started.stdout, /^slow +0 +\d+ +online /m);
 });

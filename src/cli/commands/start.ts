@@ -267,7 +267,20 @@ async function startWatching<T extends ProgramDetail | ProgramActionResult[]>(
   if (!isWaiting) return act();
   const { result, verdict } = await actAndWatchStarts(client, programs, act, expectedStarts);
   await throwIfStartFailed(client, verdict);
-  return result;
+  return settled(client, result);
+}
+
+/** The programs as they are after the wait: what the daemon answered was their state at the spawn (`starting`, 0 s up). */
+async function settled<T extends ProgramDetail | ProgramActionResult[]>(
+  client: ApiClient,
+  result: T,
+): Promise<T> {
+  const now = async (program: ProgramDetail) => (await client.findProgram(program.name)) ?? program;
+  if (!Array.isArray(result)) return (await now(result)) as T;
+  const programs = await Promise.all(
+    result.map(async (program) => ({ ...(await now(program)), effect: program.effect })),
+  );
+  return programs as T;
 }
 
 async function createProgram(client: ApiClient, plan: NewProgramPlan): Promise<ProgramDetail> {
