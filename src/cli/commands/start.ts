@@ -19,6 +19,7 @@ import { describeEffects } from '../output/action-effect.js';
 import { formatInstanceTable, instancesOf } from '../output/instance-table.js';
 import { writeJson } from '../output/json.js';
 import { loadPalette } from '../output/palette.js';
+import { formatSlowStart } from '../output/slow-start.js';
 import { expectedStarts, throwIfStartFailed } from '../output/start-failures.js';
 import { formatWaitingNotes } from '../output/waiting-notes.js';
 import {
@@ -30,7 +31,7 @@ import {
 } from '../parse-args.js';
 import { planProbes } from '../probe-options.js';
 import { defaultProgramName, pickFreeName } from '../program-naming.js';
-import { actAndWatchStarts } from '../start-watch.js';
+import { actAndWatchStarts, type ExpectedStart } from '../start-watch.js';
 
 /** How many times a default name is picked again when another client took it meanwhile. */
 const NAME_RACE_RETRIES = 3;
@@ -226,9 +227,13 @@ function planTasks(args: ParsedArgs): ProgramSpecInput['tasks'] {
 export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   const word = existingCandidateOf(args);
   const isWaiting = !hasFlag(args, 'no-wait');
+  const onSlow = hasFlag(args, 'json')
+    ? () => {}
+    : (notReady: ExpectedStart[]) => ctx.stderr.write(formatSlowStart(notReady));
   if (word === 'all') {
     const client = await ctx.client();
     const results = await startWatching(
+      onSlow,
       client,
       'all',
       () => client.startPrograms('all'),
@@ -247,25 +252,44 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     (await client.findProgram(word)) !== undefined
   ) {
     // Its dependencies start with it and are watched too.
-    const results = await startWatching(client, 'all', () => client.startPrograms(word), isWaiting);
+    const results = await startWatching(
+      onSlow,
+      client,
+      'all',
+      () => client.startPrograms(word),
+      isWaiting,
+    );
     return report(ctx, args, results);
   }
   // Only a new program's definition is sent: `tend start web` from a large environment is fine.
   checkRequestSize(plan.spec);
   const name = plan.isNameDefault ? 'all' : [plan.spec.name];
-  const program = await startWatching(client, name, () => createProgram(client, plan), isWaiting);
+  const program = await startWatching(
+    onSlow,
+    client,
+    name,
+    () => createProgram(client, plan),
+    isWaiting,
+  );
   return report(ctx, args, program);
 }
 
 /** Runs a create or start and, unless told not to, waits for what it started to settle; a process that exits at once fails the command. */
 async function startWatching<T extends ProgramDetail | ProgramActionResult[]>(
+  onSlow: (notReady: ExpectedStart[]) => void,
   client: ApiClient,
   programs: string[] | 'all',
   act: () => Promise<T>,
   isWaiting: boolean,
 ): Promise<T> {
   if (!isWaiting) return act();
-  const { result, verdict } = await actAndWatchStarts(client, programs, act, expectedStarts);
+  const { result, verdict } = await actAndWatchStarts(
+    client,
+    programs,
+    act,
+    expectedStarts,
+    onSlow,
+  );
   await throwIfStartFailed(client, verdict);
   return settled(client, result);
 }
