@@ -2,16 +2,23 @@ import { instancePort } from '../config/instance-port.js';
 import type { ProgramSpec } from '../config/program-spec.js';
 import { isProbeGated } from '../supervisor/readiness.js';
 import type { InstanceSnapshot } from '../supervisor/types.js';
-import { describePortInUse, findListeningInodes, findSocketHolder } from './listening-owner.js';
+import {
+  describePortInUse,
+  findListeningInodes,
+  findSocketHolder,
+  portsListenedBy,
+} from './listening-owner.js';
 import { waitUntilServing } from './tcp-probe.js';
 
 /** Host that instances are checked on: they serve the proxy and local clients. */
 const INSTANCE_HOST = '127.0.0.1';
+/** How often a process that is not listening on its port yet is checked for listening on another one. */
+const ELSEWHERE_CHECK_MS = 1_000;
 
 /** Who hears what a check found: the pid that became ready, or why a pid is not ready. */
 export interface ReadinessListener {
   onReady(pid: number): void;
-  /** Another process answers on the instance's port (`port P is already in use by pid Q (comm)…`). */
+  /** Another process answers on the instance's port (`port P is already in use by pid Q (comm)…`), or the instance listens only on other ports. */
   onBlocked(pid: number, problem: string): void;
 }
 
@@ -56,8 +63,15 @@ export class ReadinessWatcher {
         `${describePortInUse(port, holder)}, so this instance cannot listen on it`,
       );
     };
+    const elsewhere = setInterval(() => {
+      void reportListeningElsewhere(pid, port, abort.signal, listener).then((isReported) => {
+        if (isReported) clearInterval(elsewhere);
+      });
+    }, ELSEWHERE_CHECK_MS);
+    abort.signal.addEventListener('abort', () => clearInterval(elsewhere), { once: true });
     void waitUntilServing({ pid, host: INSTANCE_HOST, port }, abort.signal, onHeldByOther).then(
       (isReady) => {
+        clearInterval(elsewhere);
         if (this.#checks.get(key)?.abort === abort) this.#checks.delete(key);
         if (isReady) listener.onReady(pid);
       },
@@ -73,4 +87,26 @@ export class ReadinessWatcher {
       }
     }
   }
+}
+
+/**
+ * Tells `listener` when the process listens, but not on its port: a server that ignores `PORT`
+ * (`python3 -m http.server` on 8000) would otherwise wait out the start timeout unexplained.
+ * Resolves whether it told.
+ */
+async function reportListeningElsewhere(
+  pid: number,
+  port: number,
+  signal: AbortSignal,
+  listener: ReadinessListener,
+): Promise<boolean> {
+  // Naming the ports is a courtesy: a failure to read /proc must not end the daemon.
+  const ports = await portsListenedBy(pid).catch((): number[] => []);
+  if (signal.aborted || ports.length === 0 || ports.includes(port)) return false;
+  const where = ports.length === 1 ? `port ${ports[0]}` : `ports ${ports.join(', ')}`;
+  listener.onBlocked(
+    pid,
+    `it listens on ${where} but not on its PORT ${port} (does it read $PORT?)`,
+  );
+  return true;
 }
