@@ -106,9 +106,14 @@ export async function familiesHoldAny(
   return isReadable ? false : undefined;
 }
 
-/** The TCP ports that `pid` or a descendant of it listens on, in order; empty when none (or unreadable). */
-export async function portsListenedBy(pid: number): Promise<number[]> {
-  const byPort = await listeningInodesByPort();
+/**
+ * The TCP ports that `pid` or a descendant of it listens on, in order; empty when none (or
+ * unreadable). `byPort` is a read of the tables that several checks may share.
+ */
+export async function portsListenedBy(
+  pid: number,
+  byPort: Map<number, Set<number>>,
+): Promise<number[]> {
   const held = new Set<number>();
   for (const member of await processFamily(pid)) {
     for (const inode of (await socketInodesOf(member)) ?? []) held.add(inode);

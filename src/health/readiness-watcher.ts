@@ -6,6 +6,7 @@ import {
   describePortInUse,
   findListeningInodes,
   findSocketHolder,
+  listeningInodesByPort,
   portsListenedBy,
 } from './listening-owner.js';
 import { waitUntilServing } from './tcp-probe.js';
@@ -31,6 +32,8 @@ export interface ReadinessListener {
 export class ReadinessWatcher {
   /** The check under way for each instance, keyed `name:index`, with the pid it checks. */
   readonly #checks = new Map<string, { pid: number; abort: AbortController }>();
+  /** One read of the listening-socket tables shared by the checks of one round (a pool of 1,000 starting at once). */
+  #tables: { at: number; read: Promise<Map<number, Set<number>>> } | null = null;
 
   /** Starts, keeps or cancels the check of an instance after any change of it. */
   update(spec: ProgramSpec, snapshot: InstanceSnapshot, listener: ReadinessListener): void {
@@ -64,9 +67,11 @@ export class ReadinessWatcher {
       );
     };
     const elsewhere = setInterval(() => {
-      void reportListeningElsewhere(pid, port, abort.signal, listener).then((isReported) => {
-        if (isReported) clearInterval(elsewhere);
-      });
+      void reportListeningElsewhere(pid, port, this.#sharedTables(), abort.signal, listener).then(
+        (isReported) => {
+          if (isReported) clearInterval(elsewhere);
+        },
+      );
     }, ELSEWHERE_CHECK_MS);
     abort.signal.addEventListener('abort', () => clearInterval(elsewhere), { once: true });
     void waitUntilServing({ pid, host: INSTANCE_HOST, port }, abort.signal, onHeldByOther).then(
@@ -76,6 +81,15 @@ export class ReadinessWatcher {
         if (isReady) listener.onReady(pid);
       },
     );
+  }
+
+  /** The listening sockets by port, read at most once per half check interval. */
+  #sharedTables(): Promise<Map<number, Set<number>>> {
+    const now = Date.now();
+    if (this.#tables === null || now - this.#tables.at >= ELSEWHERE_CHECK_MS / 2) {
+      this.#tables = { at: now, read: listeningInodesByPort().catch(() => new Map()) };
+    }
+    return this.#tables.read;
   }
 
   /** Cancels every check of a program (deleted) or of all (shutdown). */
@@ -97,11 +111,14 @@ export class ReadinessWatcher {
 async function reportListeningElsewhere(
   pid: number,
   port: number,
+  tables: Promise<Map<number, Set<number>>>,
   signal: AbortSignal,
   listener: ReadinessListener,
 ): Promise<boolean> {
   // Naming the ports is a courtesy: a failure to read /proc must not end the daemon.
-  const ports = await portsListenedBy(pid).catch((): number[] => []);
+  const ports = await tables
+    .then((byPort) => portsListenedBy(pid, byPort))
+    .catch((): number[] => []);
   if (signal.aborted || ports.length === 0 || ports.includes(port)) return false;
   const where = ports.length === 1 ? `port ${ports[0]}` : `ports ${ports.join(', ')}`;
   listener.onBlocked(

@@ -77,6 +77,7 @@ function commandOf(pid: number): string {
 test('the ports a process family listens on: those of its worker child, and none for an idle process', async (t) => {
   const family = await startListeningFamily(t, { viaChild: true });
   const idle = await startIdleProcess(t);
-  assert.deepEqual(await portsListenedBy(family.pid), [family.port]);
-  assert.deepEqual(await portsListenedBy(idle), []);
+  const tables = await listeningInodesByPort();
+  assert.deepEqual(await portsListenedBy(family.pid, tables), [family.port]);
+  assert.deepEqual(await portsListenedBy(idle, tables), []);
 });
