@@ -270,8 +270,27 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     name,
     () => createProgram(client, plan),
     isWaiting,
-  );
+  ).catch((error: unknown) => explainManagedCommand(client, plan.spec.command, error));
   return report(ctx, args, program);
+}
+
+/**
+ * `tend start web --instances 2` runs a command `web` (what follows the command is its own), which
+ * fails as a missing program: when `web` is a managed program, say how to act on it instead.
+ */
+async function explainManagedCommand(
+  client: ApiClient,
+  command: string,
+  error: unknown,
+): Promise<never> {
+  const isMissing = error instanceof TendError && error.code === 'TEND_ERR_SPAWN_FAILED';
+  if (!isMissing || programNameProblem(command) !== undefined) throw error;
+  if ((await client.findProgram(command).catch(() => undefined)) === undefined) throw error;
+  throw new TendError(
+    error.code,
+    `${error.message}; \`${command}\` is a managed program: \`tend start ${command}\` alone starts it again, \`tend scale ${command} N\` resizes it (words after a command belong to the command)`,
+    { cause: error },
+  );
 }
 
 /** Runs a create or start and, unless told not to, waits for what it started to settle; a process that exits at once fails the command. */
