@@ -50,17 +50,27 @@ const exitCode = isManaged
 if (exitCode !== 0) process.exit(exitCode);
 
 tend(['ls']);
+// Two columns, the second aligned whatever the name and ports are.
+const WHERE_TO_LOOK: Array<[string, string]> = [
+  [
+    `http://127.0.0.1:${PROXY_PORT}/`,
+    'through the proxy: refresh as often as you like, it never fails',
+  ],
+  [
+    `http://127.0.0.1:${DEMO_PORT}/`,
+    'one instance directly: refresh until the chaos monkey strikes',
+  ],
+  [`npx tend logs ${DEMO_NAME} -f`, 'watch the crashes ("Chaos Monkey strikes again!")'],
+  [`npx tend status ${DEMO_NAME}`, "restarts, every exit, and the proxy's retries per instance"],
+  [`npx tend events ${DEMO_NAME}`, 'every exit and restart, live, one line each'],
+  ['npx tend dashboard', 'the live web dashboard (prints its URL, with a token)'],
+  ['npx tend daemon stop', 'stop everything'],
+];
+const width = Math.max(...WHERE_TO_LOOK.map(([what]) => what.length)) + 2;
 process.stdout.write(`
 tend runs "${DEMO_NAME}": a web server that crashes on 5 % of requests, ${DEMO_INSTANCES} instances on
 ports ${DEMO_PORT}-${DEMO_PORT + DEMO_INSTANCES - 1}, behind tend's failover proxy.
 
-  http://127.0.0.1:${PROXY_PORT}/          through the proxy: refresh as often as you like, it never fails
-  http://127.0.0.1:${DEMO_PORT}/          one instance directly: refresh until the chaos monkey strikes
-  npx tend logs ${DEMO_NAME} -f        watch the crashes ("Chaos Monkey strikes again!")
-  npx tend status ${DEMO_NAME}         restarts, every exit, and the proxy's retries per instance
-  npx tend events ${DEMO_NAME}         every exit and restart, live, one line each
-  npx tend dashboard                 the live web dashboard (prints its URL, with a token)
-  npx tend daemon stop               stop everything
-
+${WHERE_TO_LOOK.map(([what, why]) => `  ${what.padEnd(width)}${why}\n`).join('')}
 Home: ${resolveHome()} (socket, state, logs/, daemon.log)
 `);

@@ -1,6 +1,7 @@
-// `npm install`'s build (the prepare script): runs `npm run build` unless dist/ was built from
-// the sources as they are. Why: `npx tend` in a clone installs the project itself into npx's
-// cache, which runs prepare again; a full rebuild there made the first `npx tend` take 20–30 s.
+// `npm install`'s build (the prepare script), and `npm start`'s: runs `npm run build` unless dist/
+// was built from the sources as they are. Why: `npx tend` in a clone installs the project itself
+// into npx's cache, which runs prepare again; a full rebuild there made the first `npx tend` take
+// 20–30 s, and `npm start` right after `npm install` rebuilt too (44 s before the demo answered).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

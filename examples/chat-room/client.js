@@ -1,21 +1,24 @@
 // A chat client: `node client.js ws://127.0.0.1:7777/chat/new alice` opens a new room (the proxy
 // allocates a task) and prints the address to share; `node client.js ws://…/chat/<id> bob`
 // joins it. Lines typed are sent; messages received are printed. Ctrl-D leaves.
+import { relative } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
+
+// This file as the folder it runs from reaches it, for a command line another user can paste there.
+const self = relative(process.cwd(), fileURLToPath(import.meta.url));
 
 const [url, name = 'guest'] = process.argv.slice(2);
 if (url === undefined) {
-  console.error(
-    'Usage: node client.js <ws://host:port/<name>/new | …/<name>/<room id>> [your name]',
-  );
+  console.error(`Usage: node ${self} <ws://host:port/<name>/new | …/<name>/<room id>> [your name]`);
   process.exit(2);
 }
 const socket = new WebSocket(url);
 socket.on('upgrade', (response) => {
   const room = response.headers['x-tend-task'];
   console.log(
-    `in room ${room}; others join with: node client.js ${url.replace(/\/new(\?.*)?$/, `/${room}`)}`,
+    `in room ${room}; others join with: node ${self} ${url.replace(/\/new(\?.*)?$/, `/${room}`)}`,
   );
 });
 socket.on('unexpected-response', (_request, response) => {

@@ -569,6 +569,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: '[--json]',
     positionals: [],
     options: [JSON_OPTION],
+    hintForArguments: (words) =>
+      `\`tend ls\` takes no name: it lists every program; \`tend status ${words[0]}\` shows one, and \`tend tasks ${words[0]}\` a task program's tasks`,
     load: () => import('./commands/list.js'),
   },
   {

@@ -5,6 +5,8 @@ import { pacedStartDelayMs } from '../supervisor/start-pacer.js';
 
 /** How long past a program's own start bound the CLI still waits for word from the daemon. */
 const WAIT_SLACK_MS = 5_000;
+/** How long a start may go unsaid: then the CLI names what it waits for (a port that never listens waits the whole start timeout). */
+export const SLOW_START_NOTICE_MS = 3_000;
 
 /** An instance whose new process exited before it was ready or had run `minUptime`. */
 export interface StartFailure {
@@ -57,7 +59,11 @@ export async function actAndWatchStarts<T>(
   programs: string[] | 'all',
   act: () => Promise<T>,
   expectedOf: (result: T) => ExpectedStart[],
-  options: { isRestart?: boolean } = {},
+  options: {
+    isRestart?: boolean;
+    /** Told which instances are not ready yet when a start is slow (the CLI says what it waits for). */
+    onSlow?: (notReady: ExpectedStart[]) => void;
+  } = {},
 ): Promise<{ result: T; verdict: StartVerdict }> {
   const abort = new AbortController();
   const observed = new Map<string, Observed>();
@@ -185,6 +191,16 @@ export async function actAndWatchStarts<T>(
     };
     let boundTimer = setTimeout(() => finish(true), bound);
     timers.push(boundTimer);
+    // Once, if some spawned process still waits for its readiness check: say what the wait is for.
+    const sayWhatItWaitsFor = () => {
+      const notReady = expected.filter((start) => {
+        const seen = observed.get(keyOf(start.name, start.instance));
+        const isChecked = needsReadinessCheck(start.spec) && waitOf(start) === null;
+        return isChecked && seen !== undefined && !seen.isReady && !isSettled(seen, start.spec);
+      });
+      if (notReady.length > 0) options.onSlow?.(notReady);
+    };
+    timers.push(setTimeout(sayWhatItWaitsFor, SLOW_START_NOTICE_MS));
     // A program that waited starts only now: its own bound counts from here.
     onUnblocked = () => {
       clearTimeout(boundTimer);

@@ -107,6 +107,25 @@ export async function familiesHoldAny(
 }
 
 /**
+ * The TCP ports that `pid` or a descendant of it listens on, in order; empty when none (or
+ * unreadable). `byPort` is a read of the tables that several checks may share.
+ */
+export async function portsListenedBy(
+  pid: number,
+  byPort: Map<number, Set<number>>,
+): Promise<number[]> {
+  const held = new Set<number>();
+  for (const member of await processFamily(pid)) {
+    for (const inode of (await socketInodesOf(member)) ?? []) held.add(inode);
+  }
+  const ports: number[] = [];
+  for (const [port, inodes] of byPort) {
+    if ([...inodes].some((inode) => held.has(inode))) ports.push(port);
+  }
+  return ports.sort((a, b) => a - b);
+}
+
+/**
  * The process that holds one of `inodes` (sockets found by findListeningInodes), by a walk of
  * every /proc/<pid>/fd; undefined when none readable by this process does.
  */

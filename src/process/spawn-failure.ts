@@ -52,12 +52,12 @@ export function explainSpawnFailure(
   searchPath: string | undefined,
 ): SpawnProblem {
   const candidates = executableCandidates(command, cwd, searchPath);
-  let sawDenied = false;
+  let denied: string | undefined;
   for (const candidate of candidates) {
     const problem = executableProblem(candidate);
     if (problem === 'ENOENT') continue;
     if (problem === 'EACCES') {
-      sawDenied = true;
+      denied ??= candidate;
       continue;
     }
     const interpreter = missingInterpreter(candidate);
@@ -73,8 +73,23 @@ export function explainSpawnFailure(
     };
   }
   // Like execvp: permission denied wins over not found, when some candidate existed.
-  const errno = sawDenied ? 'EACCES' : 'ENOENT';
-  return { errno, message: `cannot start ${command}: ${describeErrno(errno)}` };
+  const errno = denied === undefined ? 'ENOENT' : 'EACCES';
+  const detail = denied === undefined ? '' : deniedDetail(command, denied);
+  return { errno, message: `cannot start ${command}: ${describeErrno(errno)}${detail}` };
+}
+
+/** What to do about a command that exists but may not be run: a directory, or a script without its execute bit. */
+function deniedDetail(command: string, path: string): string {
+  try {
+    const stats = statSync(path);
+    if (stats.isDirectory()) return ` (${path} is a directory)`;
+    if ((stats.mode & 0o111) === 0) {
+      return ` (${path} is not executable: \`chmod +x ${path}\`, or start it through its interpreter, such as \`sh ${command}\`)`;
+    }
+  } catch {
+    // gone meanwhile: nothing more to say
+  }
+  return '';
 }
 
 /** Where execvp looks for `command`, in order: itself when it has a slash, else each PATH entry, relative to `cwd`. */

@@ -324,6 +324,17 @@ test('adding a proxy deletes the program and adds it again, as the plan says; sc
 
   const schema = JSON.parse(await tend.ok(['schema'])) as { properties: Record<string, unknown> };
   assert.ok('programs' in schema.properties);
+  // A program from `tend start` holds the shell's whole environment: export writes it, and says so.
+  await tend.ok(['start', '--name', 'shelled', '--', 'sleep', '1000'], {
+    env: { SHELL: '/bin/bash', TERM: 'xterm' },
+  });
+  const shelled = await tend.run(['export', 'shelled']);
+  assert.equal(shelled.code, 0, shelled.stderr);
+  assert.match(shelled.stdout, /^ {6}TERM: xterm$/m);
+  assert.match(
+    shelled.stderr,
+    /^warning: shelled: env holds the shell environment `tend start` ran in \(\d+ variables, such as [A-Z_]+(, [A-Z_]+){0,4}\); the file sets them wherever it is applied: keep only what the program needs\n$/,
+  );
   const unknownName = await tend.run(['export', 'nope']);
   assert.equal(unknownName.code, 1);
   assert.match(unknownName.stderr, /No program named `nope`/);

@@ -29,6 +29,13 @@ test('bad command lines get a clear message and the right exit code, and change 
       code: 1,
       message: /already managed/,
     },
+    // An option after a managed program's name makes it a command of its own, which is not found.
+    {
+      args: ['start', 'steady', '--instances', '2'],
+      code: 1,
+      message:
+        /^tend: cannot start steady: no such file or directory; `steady` is a managed program: `tend start steady` alone starts it again, `tend scale steady N` resizes it/,
+    },
   ];
   for (const { args, code, message } of cases) {
     const result = await tend.run(args);

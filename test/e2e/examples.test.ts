@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../../src/api/client.js';
@@ -206,9 +207,11 @@ test('examples/chat-room: two clients in one room through the proxy; when the ow
     `ws://127.0.0.1:${proxyPort}/chat/new`,
     'alice',
   ]);
-  const invitation = await alice.untilLine(/^in room \S+; others join with: node client\.js /);
-  const [, room, joinUrl] =
-    /^in room (\S+); others join with: node client\.js (\S+)$/.exec(invitation) ?? [];
+  const invitation = await alice.untilLine(/^in room \S+; others join with: node /);
+  const [, room, client, joinUrl] =
+    /^in room (\S+); others join with: node (\S+) (\S+)$/.exec(invitation) ?? [];
+  // A command line that works pasted where alice ran hers (README runs them from the repository).
+  assert.equal(resolve(client ?? ''), example('chat-room/client.js'));
   assert.equal(joinUrl, `ws://127.0.0.1:${proxyPort}/chat/${room}`);
   const bob = startClient(t, [example('chat-room/client.js'), joinUrl ?? '', 'bob']);
   await bob.untilLine(new RegExp(`^welcome to room ${room} \\(2 here\\)$`));

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { defaultLauncher, startDaemonInBackground } from '../../src/cli/autostart.js';
-import { fixture, useTend } from './harness.js';
+import { findFreePortRange } from '../helpers/free-ports.js';
+import { fixture, TEND_BIN, useTend } from './harness.js';
 
 test('first command waited out the start timeout: the real daemon reports ready on its notify pipe', async (t) => {
   const tend = useTend(t);
@@ -91,4 +94,62 @@ test('tend start --no-wait returns once spawned, and a program that keeps runnin
   const again = await tend.run(['start', 'calm']);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /calm was already running/);
+});
+
+test('tend start prints the instances as they are once it has waited: online, not the starting of the spawn', async (t) => {
+  const tend = useTend(t);
+  const gate = join(tend.home, 'may-listen');
+  const port = await findFreePortRange(1);
+  await tend.ok(['ls']); // the daemon, whose event stream the wait below reads
+  const starting = tend.run([
+    'start',
+    '--name',
+    'slow',
+    '--port',
+    String(port),
+    ...fixture('listen-when', gate),
+  ]);
+  // The instance is spawned and starting, so the daemon's answer to the create said `starting`.
+  await tend.until('slow to be spawned', async () => {
+    const slow = await tend.program('slow').catch(() => undefined);
+    return typeof slow?.instances[0]?.pid === 'number';
+  });
+  writeFileSync(gate, '');
+  const started = await starting;
+  assert.equal(started.code, 0, started.stderr);
+  assert.match(started.stdout, /^Started slow\n/);
+  assert.match(started.stdout, /^slow +0 +\d+ +online /m);
+});
+
+test('a start that waits for a port says what it waits for, how long, and how to stop waiting', async (t) => {
+  const tend = useTend(t);
+  const gate = join(tend.home, 'may-listen');
+  const port = await findFreePortRange(1);
+  const cli = spawn(
+    process.execPath,
+    [TEND_BIN, 'start', '--name', 'quiet', '--port', String(port), ...fixture('listen-when', gate)],
+    {
+      env: { ...process.env, TEND_HOME: tend.home, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  t.after(() => cli.kill('SIGKILL'));
+  const exited = once(cli, 'exit');
+  // The note comes after SLOW_START_NOTICE_MS while the port does not listen; the gate opens only then.
+  cli.stderr.setEncoding('utf8');
+  let stderr = '';
+  const firstLine = new Promise<string>((resolve) => {
+    cli.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+      if (stderr.includes('\n')) resolve(stderr);
+    });
+    cli.stderr.on('end', () => resolve(stderr));
+  });
+  assert.equal(
+    await firstLine,
+    `tend: waiting for quiet[0] to listen on port ${port}, up to 30s (--start-timeout); Ctrl-C stops the wait, not the program; --no-wait does not wait\n`,
+  );
+  writeFileSync(gate, '');
+  const [code] = await exited;
+  assert.equal(code, 0);
 });

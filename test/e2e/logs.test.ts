@@ -93,3 +93,19 @@ test('tend logs --lines N shows the last N lines of each instance', async (t) =>
     .sort();
   assert.deepEqual(shown, ['i0 line 2', 'i0 line 3', 'i1 line 2', 'i1 line 3']);
 });
+
+test('tend logs of a program that wrote nothing says so on standard error instead of printing nothing', async (t) => {
+  const tend = useTend(t);
+  await tend.ok(['start', '--name', 'mute', '--', 'sleep', '1000']);
+  const both = await tend.run(['logs', 'mute']);
+  assert.deepEqual(both, {
+    code: 0,
+    stdout: '',
+    stderr: 'tend: `mute` has written nothing yet (`tend logs mute -f` waits for it)\n',
+  });
+  const err = await tend.run(['logs', 'mute', '--err']);
+  assert.match(err.stderr, /^tend: `mute` has written nothing on standard error yet/);
+  // Asked for no past lines, or for JSON: nothing to explain.
+  assert.equal((await tend.run(['logs', 'mute', '-n', '0'])).stderr, '');
+  assert.equal((await tend.run(['logs', 'mute', '--json'])).stderr, '');
+});

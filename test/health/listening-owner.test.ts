@@ -9,6 +9,7 @@ import {
   findSocketHolder,
   listeningInodesByPort,
   ownsListeningSocket,
+  portsListenedBy,
   processFamily,
   socketInodesOf,
 } from '../../src/health/listening-owner.js';
@@ -72,3 +73,11 @@ test('the holder of a listening socket is named by pid and process name', async 
 function commandOf(pid: number): string {
   return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
 }
+
+test('the ports a process family listens on: those of its worker child, and none for an idle process', async (t) => {
+  const family = await startListeningFamily(t, { viaChild: true });
+  const idle = await startIdleProcess(t);
+  const tables = await listeningInodesByPort();
+  assert.deepEqual(await portsListenedBy(family.pid, tables), [family.port]);
+  assert.deepEqual(await portsListenedBy(idle, tables), []);
+});

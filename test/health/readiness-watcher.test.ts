@@ -92,3 +92,22 @@ test('regression: another process answering on the port does not make the instan
   assert.equal(await probeInstancePort(instance, '127.0.0.1', foreign.port), 'other');
   assert.deepEqual(report.calls, ['blocked']);
 });
+
+test('an instance that listens, but on another port than its own, is reported with the ports it listens on', {
+  timeout: 10_000,
+}, async (t) => {
+  // A server that ignores PORT, as `python3 -m http.server` does: here its worker child listens.
+  const family = await startListeningFamily(t, { viaChild: true });
+  const ownPort = await findFreePortRange(1);
+  assert.notEqual(ownPort, family.port);
+  const watcher = new ReadinessWatcher();
+  t.after(() => watcher.cancel());
+  const report = listen();
+  watcher.update(specOnPort(ownPort), starting(family.pid), report.listener);
+  const blocked = await report.blocked;
+  assert.deepEqual(blocked, {
+    pid: family.pid,
+    problem: `it listens on port ${family.port} but not on its PORT ${ownPort} (does it read $PORT?)`,
+  });
+  assert.deepEqual(report.calls, ['blocked']);
+});

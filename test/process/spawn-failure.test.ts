@@ -29,7 +29,7 @@ test('a missing program fails synchronously with ENOENT, and its later error eve
   assert.deepEqual(childrenOf(process.pid), childrenBefore);
 });
 
-test('a file without execute permission fails with EACCES', (t) => {
+test('a file without execute permission fails with EACCES, and says how to run it', (t) => {
   const dir = makeTempHome(t);
   writeFileSync(join(dir, 'script.sh'), '#!/bin/sh\necho hi\n', { mode: 0o644 });
   const { runtime } = createTestRuntime(dir);
@@ -40,11 +40,11 @@ test('a file without execute permission fails with EACCES', (t) => {
   assert.deepEqual(outcome, {
     ok: false,
     errno: 'EACCES',
-    message: 'cannot start ./script.sh: permission denied',
+    message: `cannot start ./script.sh: permission denied (${join(dir, 'script.sh')} is not executable: \`chmod +x ${join(dir, 'script.sh')}\`, or start it through its interpreter, such as \`sh ./script.sh\`)`,
   });
 });
 
-test('a directory given as the command fails with EACCES', (t) => {
+test('a directory given as the command fails with EACCES, and says it is a directory', (t) => {
   const dir = makeTempHome(t);
   mkdirSync(join(dir, 'sub'));
   const { runtime } = createTestRuntime(dir);
@@ -55,7 +55,7 @@ test('a directory given as the command fails with EACCES', (t) => {
   assert.deepEqual(outcome, {
     ok: false,
     errno: 'EACCES',
-    message: 'cannot start ./sub: permission denied',
+    message: `cannot start ./sub: permission denied (${join(dir, 'sub')} is a directory)`,
   });
 });
 

@@ -35,7 +35,16 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     .map((program) => program.spec);
   if (exporter === undefined) {
     const { exportTendFile } = await import('../../config/tend-file/index.js');
+    const { isSessionVariable } = await import('../../export/host-env.js');
     ctx.stdout.write(exportTendFile(specs));
+    for (const spec of specs) {
+      const session = Object.keys(spec.env).filter(isSessionVariable);
+      if (session.length === 0) continue;
+      // `tend start` stores the whole shell environment; written to a file, it is fixed for every machine and user.
+      ctx.stderr.write(
+        `warning: ${spec.name}: env holds the shell environment \`tend start\` ran in (${Object.keys(spec.env).length} variables, such as ${session.slice(0, 5).join(', ')}); the file sets them wherever it is applied: keep only what the program needs\n`,
+      );
+    }
     return 0;
   }
   const image = stringOption(args, 'image');

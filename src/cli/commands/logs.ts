@@ -65,9 +65,14 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     hasTimestamps: hasFlag(args, 'timestamps'),
     palette: await loadPalette(ctx.isColor),
   };
+  let count = 0;
   await client.streamLogs(plan.query, (line) => {
+    count++;
     ctx.stdout.write(isJson ? `${JSON.stringify(line)}\n` : formatLogLine(line, style));
   });
+  if (count === 0 && !isJson && !plan.query.isFollowing && plan.query.lines > 0) {
+    ctx.stderr.write(`tend: ${noOutputYet(plan)}\n`);
+  }
   if (plan.query.isFollowing) {
     ctx.stderr.write(
       'tend: the daemon ended the log stream (it stopped, or this reader fell too far behind)\n',
@@ -75,4 +80,14 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/** What an empty `tend logs` says instead of nothing, which reads as if the command failed. */
+export function noOutputYet(plan: LogsPlan): string {
+  const isAll = plan.target === 'all';
+  const where = { err: ' on standard error', out: ' on standard output', both: '' }[
+    plan.query.stream
+  ];
+  if (isAll) return `no program has written anything${where} yet`;
+  return `\`${plan.target}\` has written nothing${where} yet (\`tend logs ${plan.target} -f\` waits for it)`;
 }

@@ -4,6 +4,7 @@ import type { CliContext } from '../context.js';
 import { parseTargets } from '../option-values.js';
 import { writeJson } from '../output/json.js';
 import { loadPalette } from '../output/palette.js';
+import { formatSlowStart } from '../output/slow-start.js';
 import { expectedStarts, throwIfStartFailed } from '../output/start-failures.js';
 import { formatWaitingNotes } from '../output/waiting-notes.js';
 import { hasFlag } from '../parse-args.js';
@@ -21,8 +22,12 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   if (hasFlag(args, 'no-wait')) programs = await act();
   else {
     // Every program's events: a restart also starts what the targets depend on.
+    const isJson = hasFlag(args, 'json');
     const watched = await actAndWatchStarts(client, 'all', act, expectedStarts, {
       isRestart: true,
+      onSlow: (notReady) => {
+        if (!isJson) ctx.stderr.write(formatSlowStart(notReady));
+      },
     });
     await throwIfStartFailed(client, watched.verdict);
     programs = watched.result;

@@ -19,6 +19,7 @@ import { describeEffects } from '../output/action-effect.js';
 import { formatInstanceTable, instancesOf } from '../output/instance-table.js';
 import { writeJson } from '../output/json.js';
 import { loadPalette } from '../output/palette.js';
+import { formatSlowStart } from '../output/slow-start.js';
 import { expectedStarts, throwIfStartFailed } from '../output/start-failures.js';
 import { formatWaitingNotes } from '../output/waiting-notes.js';
 import {
@@ -30,7 +31,7 @@ import {
 } from '../parse-args.js';
 import { planProbes } from '../probe-options.js';
 import { defaultProgramName, pickFreeName } from '../program-naming.js';
-import { actAndWatchStarts } from '../start-watch.js';
+import { actAndWatchStarts, type ExpectedStart } from '../start-watch.js';
 
 /** How many times a default name is picked again when another client took it meanwhile. */
 const NAME_RACE_RETRIES = 3;
@@ -226,9 +227,13 @@ function planTasks(args: ParsedArgs): ProgramSpecInput['tasks'] {
 export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   const word = existingCandidateOf(args);
   const isWaiting = !hasFlag(args, 'no-wait');
+  const onSlow = hasFlag(args, 'json')
+    ? () => {}
+    : (notReady: ExpectedStart[]) => ctx.stderr.write(formatSlowStart(notReady));
   if (word === 'all') {
     const client = await ctx.client();
     const results = await startWatching(
+      onSlow,
       client,
       'all',
       () => client.startPrograms('all'),
@@ -247,27 +252,74 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     (await client.findProgram(word)) !== undefined
   ) {
     // Its dependencies start with it and are watched too.
-    const results = await startWatching(client, 'all', () => client.startPrograms(word), isWaiting);
+    const results = await startWatching(
+      onSlow,
+      client,
+      'all',
+      () => client.startPrograms(word),
+      isWaiting,
+    );
     return report(ctx, args, results);
   }
   // Only a new program's definition is sent: `tend start web` from a large environment is fine.
   checkRequestSize(plan.spec);
   const name = plan.isNameDefault ? 'all' : [plan.spec.name];
-  const program = await startWatching(client, name, () => createProgram(client, plan), isWaiting);
+  const program = await startWatching(
+    onSlow,
+    client,
+    name,
+    () => createProgram(client, plan),
+    isWaiting,
+  ).catch((error: unknown) => explainManagedCommand(client, plan.spec.command, error));
   return report(ctx, args, program);
+}
+
+/**
+ * `tend start web --instances 2` runs a command `web` (what follows the command is its own), which
+ * fails as a missing program: when `web` is a managed program, say how to act on it instead.
+ */
+async function explainManagedCommand(
+  client: ApiClient,
+  command: string,
+  error: unknown,
+): Promise<never> {
+  const isMissing = error instanceof TendError && error.code === 'TEND_ERR_SPAWN_FAILED';
+  if (!isMissing || programNameProblem(command) !== undefined) throw error;
+  if ((await client.findProgram(command).catch(() => undefined)) === undefined) throw error;
+  throw new TendError(
+    error.code,
+    `${error.message}; \`${command}\` is a managed program: \`tend start ${command}\` alone starts it again, \`tend scale ${command} N\` resizes it (words after a command belong to the command)`,
+    { cause: error },
+  );
 }
 
 /** Runs a create or start and, unless told not to, waits for what it started to settle; a process that exits at once fails the command. */
 async function startWatching<T extends ProgramDetail | ProgramActionResult[]>(
+  onSlow: (notReady: ExpectedStart[]) => void,
   client: ApiClient,
   programs: string[] | 'all',
   act: () => Promise<T>,
   isWaiting: boolean,
 ): Promise<T> {
   if (!isWaiting) return act();
-  const { result, verdict } = await actAndWatchStarts(client, programs, act, expectedStarts);
+  const { result, verdict } = await actAndWatchStarts(client, programs, act, expectedStarts, {
+    onSlow,
+  });
   await throwIfStartFailed(client, verdict);
-  return result;
+  return settled(client, result);
+}
+
+/** The programs as they are after the wait: what the daemon answered was their state at the spawn (`starting`, 0 s up). */
+async function settled<T extends ProgramDetail | ProgramActionResult[]>(
+  client: ApiClient,
+  result: T,
+): Promise<T> {
+  const now = async (program: ProgramDetail) => (await client.findProgram(program.name)) ?? program;
+  if (!Array.isArray(result)) return (await now(result)) as T;
+  const programs = await Promise.all(
+    result.map(async (program) => ({ ...(await now(program)), effect: program.effect })),
+  );
+  return programs as T;
 }
 
 async function createProgram(client: ApiClient, plan: NewProgramPlan): Promise<ProgramDetail> {

@@ -33,7 +33,10 @@ export async function readPm2Dump(
   file: string,
   options: ReadForeignOptions = {},
 ): Promise<ForeignConfig> {
-  const text = await readText(file);
+  const text = await readText(
+    file,
+    '`pm2 save` writes it into $PM2_HOME, by default ~/.pm2; `tend import pm2 <path>` reads another file',
+  );
   const value = parseJson(file, text);
   if (!Array.isArray(value)) {
     throw dumpError(

@@ -63,14 +63,14 @@ async function loadEcosystem(file: string, options: ReadForeignOptions): Promise
   return { value: parseJson(file, text), appLines: [] };
 }
 
-/** The file's text; a missing or unreadable file is named. */
-export async function readText(file: string): Promise<string> {
+/** The file's text; a missing or unreadable file is named with its full path, and `missingHint` says where one comes from. */
+export async function readText(file: string, missingHint?: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
     const reason =
       (error as NodeJS.ErrnoException).code === 'ENOENT'
-        ? 'no such file'
+        ? `no such file: ${file}${missingHint === undefined ? '' : ` (${missingHint})`}`
         : (error as Error).message;
     throw foreignError(
       'TEND_ERR_CONFIG_IMPORT_UNREADABLE',

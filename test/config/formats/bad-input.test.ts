@@ -191,11 +191,16 @@ test('a dump from another PM2 version: what is missing, the version it names, an
   );
 });
 
-test('a missing file is named', async (t) => {
+test('a missing file is named with its full path, and a missing PM2 dump with what writes it', async (t) => {
   const folder = folderWith(t, {});
   await assertRejects(
     readForeignConfig(join(folder, 'dump.pm2'), 'pm2-dump'),
     'TEND_ERR_CONFIG_IMPORT_UNREADABLE',
-    /^dump\.pm2: Expected a readable file: no such file$/,
+    /^dump\.pm2: Expected a readable file: no such file: \/.+\/dump\.pm2 \(`pm2 save` writes it into \$PM2_HOME, by default ~\/\.pm2; `tend import pm2 <path>` reads another file\)$/,
+  );
+  await assertRejects(
+    readForeignConfig(join(folder, 'Procfile'), 'procfile'),
+    'TEND_ERR_CONFIG_IMPORT_UNREADABLE',
+    new RegExp(`^Procfile: Expected a readable file: no such file: ${join(folder, 'Procfile')}$`),
   );
 });
