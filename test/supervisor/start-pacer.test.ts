@@ -23,6 +23,18 @@ function makePacedPool(overrides: Partial<ProgramSpecInput>) {
   return { runtime, pool, states };
 }
 
+/** A paced pool of `instances`, started and every instance ready (the waves run on the fake clock). */
+async function startOnlinePool(instances: number) {
+  const paced = makePacedPool({ instances, port: 3000 });
+  await paced.pool.start();
+  for (let turn = 0; turn * LIMIT < instances; turn++) {
+    for (const instance of paced.pool.instances) instance.markReady();
+    paced.runtime.advance(0);
+  }
+  assert.deepEqual(paced.states(), Array(instances).fill('online'));
+  return paced;
+}
+
 test('a pool larger than the limit starts `limit` instances at once, and the next one after each becomes ready', async () => {
   const { runtime, pool, states } = makePacedPool({ instances: 10, port: 3000 });
   const outcomes = await pool.start();
@@ -139,13 +151,7 @@ test('growing a pool paces the added instances; an instance removed before its t
 });
 
 test('startInstance (a task slot refilled) waits for a place like the pool start: a burst of refills starts `limit` at a time', async () => {
-  const { runtime, pool, states } = makePacedPool({ instances: 10, port: 3000 });
-  await pool.start();
-  for (let turn = 0; turn < 3; turn++) {
-    for (const instance of pool.instances) instance.markReady();
-    runtime.advance(0);
-  }
-  assert.deepEqual(states(), Array(10).fill('online'));
+  const { runtime, pool, states } = await startOnlinePool(10);
   // Every slot's process is stopped at once (their tasks ended), then each is refilled.
   await Promise.all(
     pool.instances.map((instance) => {
@@ -170,13 +176,7 @@ test('startInstance does nothing for a pool that should not run', () => {
 });
 
 test('a restart of a pool larger than the limit is paced: at most `limit` instances out at once, each holding its place from its stop until it is ready', async () => {
-  const { runtime, pool, states } = makePacedPool({ instances: 10, port: 3000 });
-  await pool.start();
-  for (let turn = 0; turn < 3; turn++) {
-    for (const instance of pool.instances) instance.markReady();
-    runtime.advance(0);
-  }
-  assert.deepEqual(states(), Array(10).fill('online'));
+  const { runtime, pool, states } = await startOnlinePool(10);
   const firstRun = new Set(runtime.spawns.map((process) => process.pid));
   /** Ends the old processes that were told to stop, as a process that obeys SIGTERM does. */
   const obeyStops = (): void => {
