@@ -7,7 +7,6 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { findFreePortRange } from '../test/helpers/free-ports.js';
 import { awaitHttpOk, awaitOnline } from './lib/chaos-pools.js';
@@ -16,7 +15,7 @@ import { killQuietly } from './lib/exec.js';
 import { formatCount, formatMs, formatTable } from './lib/format.js';
 import { progress, runIfMain } from './lib/main.js';
 import type { BenchOptions } from './lib/options.js';
-import { fixturePath, REPO_ROOT } from './lib/paths.js';
+import { fixturePath, WS_ECHO } from './lib/paths.js';
 import { descendantsOf, findFreePort } from './lib/probes.js';
 import { type BenchResult, checkTarget } from './lib/result.js';
 import { median } from './lib/stats.js';
@@ -30,7 +29,6 @@ const INSTANCES = 4;
 const CLIENT_PROCESSES = 4;
 /** Handshakes in flight per client process. */
 const CONCURRENCY = 100;
-const WS_ECHO = join(REPO_ROOT, 'dist', 'test', 'fixtures', 'ws-echo.js');
 const CLOCK_TICKS_PER_S = 100;
 
 interface ClientReport {

@@ -33,7 +33,7 @@ import { killQuietly } from './lib/exec.js';
 import { formatCount, formatMs, formatRatio, formatTable } from './lib/format.js';
 import { progress, runIfMain } from './lib/main.js';
 import type { BenchOptions } from './lib/options.js';
-import { REPO_ROOT } from './lib/paths.js';
+import { WS_ECHO } from './lib/paths.js';
 import type { BenchResult } from './lib/result.js';
 import { percentile } from './lib/stats.js';
 
@@ -43,7 +43,6 @@ const CONCURRENCY = 50;
 const INSTANCES = 4;
 /** Idle instances in the rotation beside the tasks' (the task program's ready buffer). */
 const SPARES = 4;
-const WS_ECHO = join(REPO_ROOT, 'dist', 'test', 'fixtures', 'ws-echo.js');
 
 /** Spawns a node program and resolves once it printed a line matching `ready`; killed at cleanup. */
 async function spawnUntil(

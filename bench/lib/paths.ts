@@ -17,3 +17,6 @@ export const FIXTURES_DIR = join(REPO_ROOT, 'dist', 'bench', 'fixtures');
 export function fixturePath(name: string): string {
   return join(FIXTURES_DIR, `${name}.js`);
 }
+
+/** The WebSocket echo server the tests use, run as a proxy's instances by the connection benches. */
+export const WS_ECHO = join(REPO_ROOT, 'dist', 'test', 'fixtures', 'ws-echo.js');

@@ -9,7 +9,7 @@ type DaemonModule = typeof import('../daemon/run-daemon.js');
 const BUNDLE_PATH = fileURLToPath(new URL('../daemon/bundle.cjs', import.meta.url));
 const MAIN_PATH = fileURLToPath(new URL('../daemon/run-daemon.js', import.meta.url));
 /** Where `npm run build` leaves the bundle and the code cache it made for it (scripts/bundle-daemon.ts). */
-export const DAEMON_DIST_DIR = dirname(BUNDLE_PATH);
+const DAEMON_DIST_DIR = dirname(BUNDLE_PATH);
 
 /** How long after loading the bundle its compiled code is saved: by then the start-up has run, and its functions are compiled too. */
 const SAVE_CODE_CACHE_AFTER_MS = 3_000;

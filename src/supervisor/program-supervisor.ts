@@ -123,14 +123,14 @@ export class ProgramSupervisor {
   restart(): Promise<SpawnOutcome[]> {
     this.#desired = 'running';
     // One still starting holds its place already: it restarts now, in that place.
-    const inPlace = this.#instances.filter((instance) => this.#pacer.holds(instance));
+    const inPlace = new Set(this.#instances.filter((instance) => this.#pacer.holds(instance)));
     const paced = this.#pacer.enqueue(
       this.#instances
-        .filter((instance) => !inPlace.includes(instance))
+        .filter((instance) => !inPlace.has(instance))
         .map((instance) => ({ ...this.#pacedStart(instance), run: () => instance.restart() })),
     );
-    return Promise.all([...inPlace.map((instance) => instance.restart()), paced]).then((outcomes) =>
-      outcomes.flat(),
+    return Promise.all([...[...inPlace].map((instance) => instance.restart()), paced]).then(
+      (outcomes) => outcomes.flat(),
     );
   }
 

@@ -235,15 +235,17 @@ test('an owner that the proxy says will not come (it left before its task was co
   assert.equal(events.at(-1), `ended ${task.id} owner-left`);
 });
 
+/** A task of a fleet that keeps a task 5 s for its owner, whose owner connected and left just now. */
+async function ownerLeftGraceTask() {
+  const fleet = makeFleet({ ready: 2, max: 2, settings: { endWhen: 'grace', graceMs: 5_000 } });
+  const task = await fleet.book.allocate(REQUEST);
+  fleet.book.setConnections(task.id, 1, true);
+  fleet.book.setConnections(task.id, 0, false);
+  return { ...fleet, task };
+}
+
 test('grace: the task waits graceMs for its owner, and lives on when it is back', async () => {
-  const { book, clock, events } = makeFleet({
-    ready: 2,
-    max: 2,
-    settings: { endWhen: 'grace', graceMs: 5_000 },
-  });
-  const task = await book.allocate(REQUEST);
-  book.setConnections(task.id, 1, true);
-  book.setConnections(task.id, 0, false);
+  const { book, clock, events, task } = await ownerLeftGraceTask();
   clock.advance(4_999);
   book.setConnections(task.id, 1, true);
   clock.advance(10_000);
@@ -271,14 +273,7 @@ test('HTTP requests coming and going change the count only: an owner-leaves task
 });
 
 test('grace: HTTP requests while the owner is away neither end the task early nor restart its grace', async () => {
-  const { book, clock, events } = makeFleet({
-    ready: 2,
-    max: 2,
-    settings: { endWhen: 'grace', graceMs: 5_000 },
-  });
-  const task = await book.allocate(REQUEST);
-  book.setConnections(task.id, 1, true);
-  book.setConnections(task.id, 0, false);
+  const { book, clock, events, task } = await ownerLeftGraceTask();
   clock.advance(3_000);
   book.setConnections(task.id, 1, false);
   book.setConnections(task.id, 0, false);
