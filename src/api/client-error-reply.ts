@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { formatDuration } from '../config/human-units.js';
 import type { ErrorCode, WireError } from '../errors.js';
 import { ERROR_TABLE } from '../errors.js';
 
@@ -46,7 +47,7 @@ function describeClientError(
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     return {
       code: 'TEND_ERR_API_REQUEST_TIMEOUT',
-      message: `Expected the whole request (headers and body) within ${requestTimeoutMs} ms; it was still arriving`,
+      message: `Expected the whole request (headers and body) within ${formatDuration(requestTimeoutMs)}; it was still arriving`,
     };
   }
   if (error.code === 'HPE_HEADER_OVERFLOW') {

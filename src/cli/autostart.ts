@@ -12,6 +12,7 @@ import {
 import { connect, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { homePaths } from '../config/home.js';
+import { formatDuration } from '../config/human-units.js';
 import { DaemonError } from '../errors.js';
 import { ensureFifosSync } from '../logs/fifo.js';
 import type { DaemonLauncher } from './context.js';
@@ -68,7 +69,10 @@ export async function startDaemonInBackground(
     let received = '';
     const timer = setTimeout(
       () =>
-        settle({ kind: 'failed', problem: `did not report ready within ${timeoutMs / 1000} s` }),
+        settle({
+          kind: 'failed',
+          problem: `did not report ready within ${formatDuration(timeoutMs)}`,
+        }),
       timeoutMs,
     );
     let isSettled = false;
@@ -154,7 +158,7 @@ function waitForSocket(socketPath: string, timeoutMs: number): Promise<void> {
         finish(
           new DaemonError(
             'TEND_ERR_DAEMON_START_FAILED',
-            `Another tend daemon took this home but did not answer on ${socketPath} within ${timeoutMs / 1000} s`,
+            `Another tend daemon took this home but did not answer on ${socketPath} within ${formatDuration(timeoutMs)}`,
           ),
         ),
       timeoutMs,

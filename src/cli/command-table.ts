@@ -1,4 +1,5 @@
 import { ALLOCATION_DEFAULTS } from '../config/allocation-defaults.js';
+import { formatDuration } from '../config/human-units.js';
 import {
   BALANCE_STRATEGIES,
   PROXY_DEFAULTS,
@@ -197,7 +198,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     kind: 'value',
     valueName: 'MS',
     description: 'how long a request waits for a ready instance before a 503',
-    defaultText: `${PROXY_DEFAULTS.waitForReadyMs / 1000}s`,
+    defaultText: formatDuration(PROXY_DEFAULTS.waitForReadyMs),
     check: { kind: 'duration', minMs: 0, maxMs: PROXY_LIMITS.waitForReadyMsMax },
   },
   {
@@ -206,7 +207,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     valueName: 'MS',
     description:
       'how long an instance may take to start its answer; then the request is retried elsewhere (idempotent) and the instance is suspect',
-    defaultText: `${PROXY_DEFAULTS.responseHeaderTimeoutMs / 1000}s`,
+    defaultText: formatDuration(PROXY_DEFAULTS.responseHeaderTimeoutMs),
     check: { kind: 'duration', minMs: 1, maxMs: PROXY_LIMITS.responseTimeoutMsMax },
   },
   {
@@ -214,7 +215,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     kind: 'value',
     valueName: 'MS',
     description: 'how long an instance may go silent within an answer before it is cut',
-    defaultText: `${PROXY_DEFAULTS.responseIdleTimeoutMs / 1000}s`,
+    defaultText: formatDuration(PROXY_DEFAULTS.responseIdleTimeoutMs),
     check: { kind: 'duration', minMs: 1, maxMs: PROXY_LIMITS.responseTimeoutMsMax },
   },
   {
@@ -245,7 +246,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     kind: 'value',
     valueName: 'MS',
     description: 'with --end-when grace, how long a task whose owner left waits for it',
-    defaultText: `${TASK_DEFAULTS.graceMs / 1000}s`,
+    defaultText: formatDuration(TASK_DEFAULTS.graceMs),
     check: { kind: 'duration', minMs: 0, maxMs: DAY_MS },
   },
   {
@@ -254,7 +255,7 @@ const START_OPTIONS: readonly OptionSpec[] = [
     valueName: 'MS',
     description:
       'how long a client connecting to a task that is still starting waits (with --tasks)',
-    defaultText: `${TASK_DEFAULTS.connectWaitMs / 1000}s`,
+    defaultText: formatDuration(TASK_DEFAULTS.connectWaitMs),
     check: { kind: 'duration', minMs: 0, maxMs: 300_000 },
   },
   {
@@ -500,7 +501,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         kind: 'value',
         valueName: 'MS',
         description: 'how long to wait for a free instance before giving up',
-        defaultText: `${ALLOCATION_DEFAULTS.timeoutMs / 1000}s`,
+        defaultText: formatDuration(ALLOCATION_DEFAULTS.timeoutMs),
         check: { kind: 'duration', minMs: 0, maxMs: 120_000 },
       },
       JSON_OPTION,
@@ -658,7 +659,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         kind: 'value',
         valueName: 'MS',
         description: 'how long an instance out of rotation may take to finish its requests',
-        defaultText: `${RELOAD_DEFAULTS.drainTimeoutMs / 1000}s`,
+        defaultText: formatDuration(RELOAD_DEFAULTS.drainTimeoutMs),
         check: { kind: 'duration', minMs: 0, maxMs: RELOAD_LIMITS.drainTimeoutMsMax },
       },
       JSON_OPTION,

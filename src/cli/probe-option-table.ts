@@ -1,3 +1,4 @@
+import { formatDuration } from '../config/human-units.js';
 import { PROBE_DEFAULTS } from '../config/probe-defaults.js';
 import type { OptionSpec } from './command-types.js';
 
@@ -49,7 +50,7 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = PROBE_FLAGS.flatMap((flag): 
       valueName: tuning.isDuration ? 'MS' : 'N',
       description: `--${flag}: ${tuning.text}`,
       defaultText: tuning.isDuration
-        ? `${PROBE_DEFAULTS[tuning.field]}ms`
+        ? formatDuration(PROBE_DEFAULTS[tuning.field])
         : String(PROBE_DEFAULTS[tuning.field]),
       check: tuning.isDuration
         ? { kind: 'duration', minMs: tuning.field === 'initialDelayMs' ? 0 : 1, maxMs: DAY_MS }

@@ -1,3 +1,4 @@
+import { formatDuration } from '../config/human-units.js';
 import type { InstanceSupervisor } from '../supervisor/instance-supervisor.js';
 import type { ProgramSupervisor } from '../supervisor/program-supervisor.js';
 import { isInstanceReady } from '../supervisor/readiness.js';
@@ -186,7 +187,7 @@ export class RollingReload {
             settle(
               new ReloadStepError(
                 instance.index,
-                `${label}'s new process (pid ${newPid}) was not ready within ${boundMs + READY_SLACK_MS} ms`,
+                `${label}'s new process (pid ${newPid}) was not ready within ${formatDuration(boundMs + READY_SLACK_MS)}`,
               ),
             ),
           );

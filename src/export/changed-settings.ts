@@ -1,3 +1,4 @@
+import { formatDuration } from '../config/human-units.js';
 import { PROBE_ROLES, type ProbeRole } from '../config/probe-defaults.js';
 import { PROGRAM_DEFAULTS, type ProgramSpec } from '../config/program-spec.js';
 
@@ -28,7 +29,7 @@ export function hangWatchWarnings(spec: ProgramSpec, instead: string): string[] 
   }
   if (spec.watchdogMs !== undefined) {
     warnings.push(
-      `watchdogMs (WATCHDOG=1 on $TEND_NOTIFY_FD every ${spec.watchdogMs} ms) does not translate: ${instead}`,
+      `watchdogMs (WATCHDOG=1 on $TEND_NOTIFY_FD every ${formatDuration(spec.watchdogMs)}) does not translate: ${instead}`,
     );
   }
   if (spec.tasks !== undefined) {
@@ -38,7 +39,7 @@ export function hangWatchWarnings(spec: ProgramSpec, instead: string): string[] 
   }
   if (spec.silenceTimeoutMs !== undefined) {
     warnings.push(
-      `silenceTimeoutMs (hung after ${spec.silenceTimeoutMs} ms without output) does not translate: ${instead}`,
+      `silenceTimeoutMs (hung after ${formatDuration(spec.silenceTimeoutMs)} without output) does not translate: ${instead}`,
     );
   }
   return warnings;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { formatDuration } from '../config/human-units.js';
 import { describeErrno, errnoOf } from '../process/describe-errno.js';
 import { ABORTED, failed, PASSED, type ProbeResult } from './probe-result.js';
 
@@ -58,7 +59,7 @@ export function runExecProbe(target: ExecProbeTarget, signal: AbortSignal): Prom
       killGroup();
     };
     const timer = setTimeout(
-      () => cutShort(failed(`${what} timed out after ${target.timeoutMs} ms`)),
+      () => cutShort(failed(`${what} timed out after ${formatDuration(target.timeoutMs)}`)),
       target.timeoutMs,
     );
     const onAbort = () => cutShort(ABORTED);

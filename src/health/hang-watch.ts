@@ -1,3 +1,4 @@
+import { formatDuration, formatElapsed } from '../config/human-units.js';
 import type { ProgramSpec } from '../config/program-spec.js';
 import type { NotifyDigest } from '../notify/notify-parser.js';
 import type { SupervisorRuntime, TimerHandle } from '../process/runtime.js';
@@ -171,7 +172,7 @@ export class HangWatch {
       this.#hung(
         run,
         instance,
-        `hung: no heartbeat for ${describeMs(quietMs)} (--watchdog ${describeMs(watchdogMs)})`,
+        `hung: no heartbeat for ${formatElapsed(quietMs)} (--watchdog ${formatDuration(watchdogMs)})`,
       );
     });
   }
@@ -190,7 +191,7 @@ export class HangWatch {
       this.#hung(
         run,
         instance,
-        `hung: no output for ${describeMs(quietMs)} (--silence-timeout ${describeMs(timeoutMs)})`,
+        `hung: no output for ${formatElapsed(quietMs)} (--silence-timeout ${formatDuration(timeoutMs)})`,
       );
     });
   }
@@ -207,7 +208,7 @@ export class HangWatch {
         this.#hung(
           run,
           instance,
-          `memory: ${describeBytes(bytes)} resident, above --max-memory ${describeBytes(limit)} in ${run.overMemoryChecks} checks ${describeMs(this.#memoryIntervalMs)} apart`,
+          `memory: ${describeBytes(bytes)} resident, above --max-memory ${describeBytes(limit)} in ${run.overMemoryChecks} checks ${formatDuration(this.#memoryIntervalMs)} apart`,
         );
         return;
       }
@@ -261,13 +262,6 @@ function stopTimers(run: Run): void {
 
 function keyOf(name: string, instance: number): string {
   return `${name}:${instance}`;
-}
-
-/** A duration as the reasons write it: `800 ms`, `2 s`, `1.5 s`, `10 min`. */
-export function describeMs(ms: number): string {
-  if (ms < 1_000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000 || ms % 60_000 !== 0) return `${Number((ms / 1_000).toFixed(1))} s`;
-  return `${ms / 60_000} min`;
 }
 
 /** Bytes as the memory reason writes them: whole MiB, or KiB below 1 MiB. */

@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { formatDuration } from '../config/human-units.js';
 import { describeErrno, errnoOf } from '../process/describe-errno.js';
 import { ABORTED, failed, PASSED, type ProbeResult } from './probe-result.js';
 
@@ -78,7 +79,7 @@ function getOnce(
           : { 'user-agent': 'tend-probe' },
     });
     const timer = setTimeout(
-      () => finish(failed(`${what} timed out after ${target.timeoutMs} ms`)),
+      () => finish(failed(`${what} timed out after ${formatDuration(target.timeoutMs)}`)),
       target.timeoutMs,
     );
     const onAbort = () => finish(ABORTED);

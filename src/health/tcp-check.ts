@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { formatDuration } from '../config/human-units.js';
 import { describeNetError, PROBE_HOST } from './http-probe.js';
 import { ABORTED, failed, PASSED, type ProbeResult } from './probe-result.js';
 
@@ -24,7 +25,7 @@ export function runTcpProbe(target: TcpProbeTarget, signal: AbortSignal): Promis
       resolve(result);
     };
     const timer = setTimeout(
-      () => finish(failed(`${what} timed out after ${target.timeoutMs} ms`)),
+      () => finish(failed(`${what} timed out after ${formatDuration(target.timeoutMs)}`)),
       target.timeoutMs,
     );
     const onAbort = () => finish(ABORTED);

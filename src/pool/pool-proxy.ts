@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { formatDuration } from '../config/human-units.js';
 import { instancePort } from '../config/instance-port.js';
 import type { ProgramSpec } from '../config/program-spec.js';
 import { type BalanceStrategy, PROXY_DEFAULTS, type ProxyMode } from '../config/proxy-defaults.js';
@@ -349,7 +350,7 @@ export class PoolProxy {
       }
     }
     if (this.#supervisor.pid === pid) {
-      this.#problem = `the proxy of ${this.#spec.name} did not open its control socket within ${CONTROL_CONNECT_TIMEOUT_MS} ms`;
+      this.#problem = `the proxy of ${this.#spec.name} did not open its control socket within ${formatDuration(CONTROL_CONNECT_TIMEOUT_MS)}`;
       this.#options.onProblem(this.#problem);
     }
     return undefined;

@@ -1,3 +1,4 @@
+import { formatDuration } from '../config/human-units.js';
 import type { Containment, ContainmentProvider } from './containment.js';
 import { killIfPresent, pause } from './containment.js';
 import { GROUP_GONE_TIMEOUT_MS } from './end-process-group.js';
@@ -24,7 +25,7 @@ export class ProcWalkProvider implements ContainmentProvider {
 
   constructor(why: string, scanIntervalMs = DESCENDANT_SCAN_INTERVAL_MS) {
     this.#scanIntervalMs = scanIntervalMs;
-    this.description = `a walk of /proc for descendants every ${scanIntervalMs} ms (${why})`;
+    this.description = `a walk of /proc for descendants every ${formatDuration(scanIntervalMs)} (${why})`;
   }
 
   create(): Containment {

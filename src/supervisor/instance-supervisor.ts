@@ -1,3 +1,4 @@
+import { formatDuration } from '../config/human-units.js';
 import type { ProgramSpec } from '../config/program-spec.js';
 import { TendError } from '../errors.js';
 import { nextRestartDelay } from './backoff.js';
@@ -495,7 +496,7 @@ export class InstanceSupervisor {
       const stopReason = this.#stopReason;
       this.#stopReason = null;
       const escalated = this.#isStopEscalated
-        ? `did not stop within ${this.#spec.stopTimeoutMs} ms of ${this.#spec.stopSignal}; killed with SIGKILL`
+        ? `did not stop within ${formatDuration(this.#spec.stopTimeoutMs)} of ${this.#spec.stopSignal}; killed with SIGKILL`
         : null;
       fact.reason =
         stopReason === null

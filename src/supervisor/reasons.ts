@@ -1,14 +1,8 @@
+import { formatDuration, formatElapsed } from '../config/human-units.js';
 import { instancePort } from '../config/instance-port.js';
 import type { ProgramSpec, RestartPolicy } from '../config/program-spec.js';
 import { isProbeGated, startDeadlineMs } from './readiness.js';
 import type { ProcessExit, SpawnOutcome } from './types.js';
-
-/** A duration in words short enough for a status line: `250ms`, `1500ms`, `60s`, `2.5s` above 10 s. */
-export function formatDuration(ms: number): string {
-  if (ms < 10_000) return `${Math.round(ms)}ms`;
-  const seconds = ms / 1000;
-  return Number.isInteger(seconds) ? `${seconds}s` : `${seconds.toFixed(1)}s`;
-}
 
 /** How a process ended, in words: `code 3` or `signal SIGSEGV`. */
 export function describeExit(exit: ProcessExit): string {
@@ -40,7 +34,7 @@ export function backoffReason(
 ): string {
   const times = consecutiveYoungDeaths === 1 ? 'once' : `${consecutiveYoungDeaths} times in a row`;
   const why = notReadyBecause === null ? '' : `; ${notReadyBecause}`;
-  return `${describeExit(exit)} ${formatDuration(uptimeMs)} after starting (${times})${why}; restarting in ${formatDuration(delayMs)}`;
+  return `${describeExit(exit)} ${formatElapsed(uptimeMs)} after starting (${times})${why}; restarting in ${formatDuration(delayMs)}`;
 }
 
 /** What the intensity check saw when it gave up, for the errored reason. */

@@ -1,3 +1,4 @@
+import { formatDuration } from '../config/human-units.js';
 import { TendError } from '../errors.js';
 import type { TimerHandle } from '../process/runtime.js';
 import type { Lease, LeaseBook, LeaseClock } from './lease-book.js';
@@ -140,7 +141,7 @@ export class Allocator {
     waiter.reject(
       new TendError(
         'TEND_ERR_ALLOCATION_TIMEOUT',
-        `No free instance of \`${this.#pool.name}\` within ${waiter.request.timeoutMs} ms: ${leased} of ${members.length} leased, and the pool is at its bound (max ${this.#pool.max})` +
+        `No free instance of \`${this.#pool.name}\` within ${formatDuration(waiter.request.timeoutMs)}: ${leased} of ${members.length} leased, and the pool is at its bound (max ${this.#pool.max})` +
           (members.length < this.#pool.max
             ? '; the instances started for it are not ready yet'
             : ''),

@@ -141,9 +141,9 @@ test('probe events: a failed check, not ready with its reason, and a suspect ins
       ...about,
       kind: 'instance.probe-failed',
       probe: 'liveness',
-      reason: 'GET /healthz timed out after 1000 ms',
+      reason: 'GET /healthz timed out after 1s',
     }),
-    '2026-01-02 03:04:05.067 web:0 liveness probe failed (pid 4242): GET /healthz timed out after 1000 ms\n',
+    '2026-01-02 03:04:05.067 web:0 liveness probe failed (pid 4242): GET /healthz timed out after 1s\n',
   );
   assert.equal(
     line({

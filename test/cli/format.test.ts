@@ -3,36 +3,12 @@ import { test } from 'node:test';
 import {
   formatBytes,
   formatCpu,
-  formatDuration,
   formatExit,
   formatLatency,
   formatTime,
   orDash,
   plural,
 } from '../../src/cli/output/format.js';
-
-test('durations use at most two units and drop a zero remainder', () => {
-  const cases: Array<[number, string]> = [
-    [0, '0ms'],
-    [-5, '0ms'],
-    [999, '999ms'],
-    [1000, '1s'],
-    [1234, '1.2s'],
-    [9999, '9.9s'],
-    [10_000, '10s'],
-    [59_999, '59s'],
-    [60_000, '1m'],
-    [61_000, '1m 1s'],
-    [3_599_000, '59m 59s'],
-    [3_600_000, '1h'],
-    [3_660_000, '1h 1m'],
-    [86_399_999, '23h 59m'],
-    [86_400_000, '1d'],
-    [90_000_000, '1d 1h'],
-    [400 * 86_400_000, '400d'],
-  ];
-  for (const [ms, text] of cases) assert.equal(formatDuration(ms), text, String(ms));
-});
 
 test('bytes use binary units with one decimal below 10', () => {
   const cases: Array<[number, string]> = [

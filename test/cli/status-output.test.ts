@@ -48,7 +48,7 @@ function instance(overrides: Partial<InstanceDetail>): InstanceDetail {
         signal: 'SIGKILL',
         uptimeMs: 2300,
         isFailure: true,
-        reason: 'hung: liveness failed 3 times (GET /healthz timed out after 1000 ms)',
+        reason: 'hung: liveness failed 3 times (GET /healthz timed out after 1s)',
       },
       {
         at: '2024-05-01T11:58:55.000Z',
@@ -129,7 +129,7 @@ test('status shows the definition, health statistics, exits with code or signal,
   assert.match(text, /code 1 +1\.2s {2}failure\n/);
   assert.match(
     text,
-    /SIGKILL +2\.3s {2}hung: liveness failed 3 times \(GET \/healthz timed out after 1000 ms\)\n/,
+    /SIGKILL +2\.3s {2}hung: liveness failed 3 times \(GET \/healthz timed out after 1s\)\n/,
   );
   assert.match(text, /code 0 +1s {2}ok\n/);
   assert.match(text, /web\[1\] {2}errored {2}port 3001\n/);

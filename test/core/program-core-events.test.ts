@@ -155,7 +155,7 @@ test('a stop that needs SIGKILL says so in the exit', async () => {
   await stopping;
   assert.match(
     take()[0] ?? '',
-    /reason=did not stop within 500 ms of SIGTERM; killed with SIGKILL$/,
+    /reason=did not stop within 500ms of SIGTERM; killed with SIGKILL$/,
   );
 });
 

@@ -297,7 +297,7 @@ test('a replacement that never becomes ready fails the reload after its start an
   assert.ok(!outcome.ok);
   assert.match(
     outcome.reason,
-    /web\[0\]'s new process \(pid \d+\) .*before it was ready \(not ready within 5000ms \(port 3000 never answered\)/,
+    /web\[0\]'s new process \(pid \d+\) .*before it was ready \(not ready within 5s \(port 3000 never answered\)/,
   );
 });
 

@@ -16,7 +16,7 @@ function flush(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-const TIMED_OUT = 'GET /healthz timed out after 1000 ms';
+const TIMED_OUT = 'GET /healthz timed out after 1s';
 
 /**
  * A daemon core on the fake runtime with the probe wiring subscribed; each probe's checks answer

@@ -44,7 +44,7 @@ test('tend allocate hands each client its own ready worker, grows the pool to ma
   // At max: a fourth client waits, then is refused with the pool and its bound named.
   const refused = await tend.run(['allocate', 'worker', '--timeout', '200ms']);
   assert.equal(refused.code, 1, refused.stderr);
-  assert.match(refused.stderr, /No free instance of `worker` within 200 ms: 3 of 3 leased.*max 3/);
+  assert.match(refused.stderr, /No free instance of `worker` within 200ms: 3 of 3 leased.*max 3/);
 
   // A release by someone else is refused; by the holder it frees the instance for the next client.
   const first = replies.find((reply) => reply.lease.holder === 'a') as AllocationReply;

@@ -187,7 +187,7 @@ test('examples/dispatcher: each client gets a worker of its own, the worker free
   });
   assert.equal(exit.isFailure, true);
   const status = await tend.ok(['status', 'worker']);
-  assert.match(status, /hung: no heartbeat for [\d.]+ m?s \(--watchdog 1\.5 s\)/);
+  assert.match(status, /hung: no heartbeat for [\d.]+m?s \(--watchdog 1\.5s\)/);
 });
 
 test('examples/chat-room: two clients in one room through the proxy; when the owner leaves, the room ends', async (t) => {

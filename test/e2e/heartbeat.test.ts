@@ -40,7 +40,7 @@ test('a worker that stops sending heartbeats is declared hung, stopped and resta
   assert.equal(first?.status, 'online', 'ready once it sent READY=1');
   assert.equal(first?.statusText, 'starting', 'its STATUS= is kept on the instance');
   const { exit, instance } = await untilHungExit(tend, 'beater', /no heartbeat/);
-  assert.match(exit.reason ?? '', /^hung: no heartbeat for [\d.]+ m?s \(--watchdog 600 ms\)$/);
+  assert.match(exit.reason ?? '', /^hung: no heartbeat for [\d.]+m?s \(--watchdog 600ms\)$/);
   assert.equal(exit.isFailure, true);
   const replaced = await tend.until(
     'a fresh instance',
@@ -98,7 +98,7 @@ test('a worker whose memory stays above --max-memory is restarted, with the memo
   const { exit } = await untilHungExit(tend, 'leaky', /^memory:/);
   assert.match(
     exit.reason ?? '',
-    /^memory: \d+ MiB resident, above --max-memory 100 MiB in 3 checks 1 s apart$/,
+    /^memory: \d+ MiB resident, above --max-memory 100 MiB in 3 checks 1s apart$/,
   );
   assert.equal(exit.isFailure, true);
 });
@@ -116,7 +116,7 @@ test('a worker silent for longer than --silence-timeout is hung', async (t) => {
     ...fixture('forever'),
   ]);
   const { exit } = await untilHungExit(tend, 'quiet', /no output/);
-  assert.match(exit.reason ?? '', /^hung: no output for [\d.]+ m?s \(--silence-timeout 1 s\)$/);
+  assert.match(exit.reason ?? '', /^hung: no output for [\d.]+m?s \(--silence-timeout 1s\)$/);
   assert.ok(exit.uptimeMs >= 1_000, `ran ${exit.uptimeMs} ms`);
 });
 

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { InstanceDetail } from '../../src/api/wire.js';
-import { formatDuration } from '../../src/supervisor/reasons.js';
+import { formatDuration } from '../../src/config/human-units.js';
 import { findFreePortRange } from '../helpers/free-ports.js';
 import { listenHere, startListeningFamily } from '../helpers/listeners.js';
 import { fixture, pollUntil, type TendUnderTest, useTend } from './harness.js';

@@ -70,7 +70,7 @@ test('the watchdog starts at ready, each heartbeat pushes it back, and silence p
   runtime.advance(1_999);
   assert.deepEqual(calls, [], 'a heartbeat 1.5 s in moves the deadline to 3.5 s');
   runtime.advance(1);
-  assert.deepEqual(calls, [`hung web:0 ${PID} hung: no heartbeat for 2 s (--watchdog 2 s)`]);
+  assert.deepEqual(calls, [`hung web:0 ${PID} hung: no heartbeat for 2s (--watchdog 2s)`]);
   runtime.advance(60_000);
   assert.equal(calls.length, 1, 'declared once');
 });
@@ -122,7 +122,7 @@ test('memory above the limit restarts only after several checks in a row; a dip 
   assert.deepEqual(calls, [], 'a spike shorter than the checks is no reason');
   runtime.advance(MEMORY_CHECK_INTERVAL_MS);
   assert.deepEqual(calls, [
-    `hung web:0 ${PID} memory: 412 MiB resident, above --max-memory 300 MiB in 3 checks 1 s apart`,
+    `hung web:0 ${PID} memory: 412 MiB resident, above --max-memory 300 MiB in 3 checks 1s apart`,
   ]);
 });
 
@@ -134,7 +134,7 @@ test('silence counts from the latest line or the spawn, whichever is later', () 
   runtime.advance(9_999);
   assert.deepEqual(calls, []);
   runtime.advance(1);
-  assert.deepEqual(calls, [`hung web:0 ${PID} hung: no output for 10 s (--silence-timeout 10 s)`]);
+  assert.deepEqual(calls, [`hung web:0 ${PID} hung: no output for 10s (--silence-timeout 10s)`]);
 });
 
 test('a line from an earlier run does not count for the new one', () => {
@@ -145,7 +145,7 @@ test('a line from an earlier run does not count for the new one', () => {
   runtime.advance(59_999);
   assert.deepEqual(calls, []);
   runtime.advance(1);
-  assert.match(calls[0] ?? '', /no output for 1 min \(--silence-timeout 1 min\)/);
+  assert.match(calls[0] ?? '', /no output for 1m \(--silence-timeout 1m\)/);
 });
 
 test('STATUS goes on at once, then at most once a second with the latest text', () => {

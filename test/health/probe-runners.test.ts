@@ -54,7 +54,7 @@ test('http: 2xx and 3xx pass; another status fails with it; no answer times out;
   assert.deepEqual(await probe('/404'), { ok: false, reason: 'GET /404 answered 404' });
   assert.deepEqual(await probe('/hang', 100), {
     ok: false,
-    reason: 'GET /hang timed out after 100 ms',
+    reason: 'GET /hang timed out after 100ms',
   });
   const refused = await runHttpProbe(
     { port: await closedPort(), path: '/healthz', timeoutMs: 1000 },
@@ -166,7 +166,7 @@ test('exec: on timeout the whole group is killed, what the check started include
     },
     never,
   );
-  assert.deepEqual(result, { ok: false, reason: 'exec sh timed out after 300 ms' });
+  assert.deepEqual(result, { ok: false, reason: 'exec sh timed out after 300ms' });
   const child = Number(readFileSync(join(cwd, 'child'), 'utf8'));
   t.after(() => {
     if (isProcessAlive(child)) process.kill(child, 'SIGKILL');
@@ -224,6 +224,6 @@ test('a server frozen by SIGSTOP still accepts TCP connections, but its http pro
   assert.equal((await runTcpProbe({ port, timeoutMs: 2000 }, never)).ok, true);
   assert.deepEqual(await runHttpProbe({ port, path: '/healthz', timeoutMs: 300 }, never), {
     ok: false,
-    reason: 'GET /healthz timed out after 300 ms',
+    reason: 'GET /healthz timed out after 300ms',
   });
 });

@@ -49,7 +49,7 @@ class FakeProbe {
     await flush();
   }
 
-  async fail(reason = 'GET /healthz timed out after 1000 ms'): Promise<void> {
+  async fail(reason = 'GET /healthz timed out after 1s'): Promise<void> {
     this.#last().settle(failed(reason));
     await flush();
   }

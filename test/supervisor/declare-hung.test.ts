@@ -5,7 +5,7 @@ import type { InstanceFact } from '../../src/supervisor/types.js';
 import { FakeRuntime } from './fake-runtime.js';
 import { makeInstance, makeSpec, pidOf } from './harness.js';
 
-const HUNG = 'hung: liveness failed 3 times (GET /healthz timed out after 1000 ms)';
+const HUNG = 'hung: liveness failed 3 times (GET /healthz timed out after 1s)';
 
 test('a hung instance gets the stop signal, SIGKILL after the stop timeout, and its exit is a failure with the reason', () => {
   const { runtime, instance } = makeInstance({ stopTimeoutMs: 500, minUptimeMs: 1_000 });

@@ -28,7 +28,7 @@ test('regression: a run whose port another process holds is never ready, backs o
   assert.equal(instance.state, 'errored');
   assert.equal(
     instance.snapshot().reason,
-    'crashed 3 times within 60s (backoff pauses not counted), each within 1000ms of starting; ' +
+    'crashed 3 times within 1m (backoff pauses not counted), each within 1s of starting; ' +
       `last exit: code 1; ${HELD}. Run \`tend restart web\` after fixing it.`,
   );
   assert.ok(

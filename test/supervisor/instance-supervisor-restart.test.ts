@@ -67,7 +67,7 @@ test('a crash loop from a fresh start gives up after maxRestarts young deaths, w
   assert.equal(instance.state, 'errored');
   assert.equal(
     instance.snapshot().reason,
-    'crashed 11 times within 60s (backoff pauses not counted), each within 1000ms of starting; ' +
+    'crashed 11 times within 1m (backoff pauses not counted), each within 1s of starting; ' +
       'last exit: signal SIGSEGV. Run `tend restart web` after fixing it.',
   );
   assert.equal(changes.at(-1)?.state, 'errored');

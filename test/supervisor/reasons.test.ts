@@ -3,21 +3,9 @@ import { test } from 'node:test';
 import {
   backoffReason,
   describeExit,
-  formatDuration,
   gaveUpReason,
   stayedDownReason,
 } from '../../src/supervisor/reasons.js';
-
-test('durations read as ms below 10 s and as seconds above', () => {
-  assert.deepEqual([250, 1000, 9999, 10_000, 60_000, 12_500].map(formatDuration), [
-    '250ms',
-    '1000ms',
-    '9999ms',
-    '10s',
-    '60s',
-    '12.5s',
-  ]);
-});
 
 test('an exit reads as its code or its signal', () => {
   assert.equal(describeExit({ code: 3, signal: null }), 'code 3');
@@ -43,6 +31,24 @@ test('a backoff says how often in a row', () => {
   assert.equal(
     backoffReason({ code: 1, signal: null }, 40, 800, 4),
     'code 1 40ms after starting (4 times in a row); restarting in 800ms',
+  );
+});
+
+test('the daemon writes a set duration as the CLI prints it: 4s, not 4000ms', () => {
+  assert.equal(
+    backoffReason({ code: 1, signal: null }, 1500, 4000, 2),
+    'code 1 1.5s after starting (2 times in a row); restarting in 4s',
+  );
+  assert.match(
+    gaveUpReason({
+      name: 'web',
+      youngDeaths: 4,
+      restartWindowMs: 90_000,
+      minUptimeMs: 1000,
+      lastExit: { code: 1, signal: null },
+      isLastExitFailure: true,
+    }),
+    /^crashed 4 times within 1\.5m .*each within 1s of starting/,
   );
 });
 

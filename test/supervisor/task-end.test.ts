@@ -77,7 +77,7 @@ test('a process that ignores a stop with a reason is killed after the stop timeo
   await stopped;
   assert.equal(
     instance.snapshot().stats.exits.at(-1)?.reason,
-    `${ENDED}; did not stop within 500 ms of SIGTERM; killed with SIGKILL`,
+    `${ENDED}; did not stop within 500ms of SIGTERM; killed with SIGKILL`,
   );
 });
 

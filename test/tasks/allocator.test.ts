@@ -74,7 +74,7 @@ test('at max, a request waits for a release, and is refused after its timeout na
   clock.advance(1);
   await assert.rejects(refused, {
     code: 'TEND_ERR_ALLOCATION_TIMEOUT',
-    message: /No free instance of `worker` within 1000 ms: 2 of 2 leased.*max 2/,
+    message: /No free instance of `worker` within 1s: 2 of 2 leased.*max 2/,
   });
   assert.equal(allocator.waiting, 0);
 });

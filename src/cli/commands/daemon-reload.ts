@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ApiClient } from '../../api/client.js';
 import type { HealthReply } from '../../api/wire.js';
+import { formatDuration, formatElapsed } from '../../config/human-units.js';
 import { describeRecovery } from '../../core/describe-recovery.js';
 import { DaemonError } from '../../errors.js';
 import type { ParsedArgs } from '../command-types.js';
@@ -29,7 +30,7 @@ export async function reloadDaemon(args: ParsedArgs, ctx: CliContext): Promise<n
     return 0;
   }
   ctx.stdout.write(
-    `The daemon was reloaded: version ${before.version} (pid ${before.pid}) → version ${after.version} (pid ${after.pid}), in ${tookMs} ms; no program was restarted\n`,
+    `The daemon was reloaded: version ${before.version} (pid ${before.pid}) → version ${after.version} (pid ${after.pid}), in ${formatElapsed(tookMs)}; no program was restarted\n`,
   );
   if (after.recovery) ctx.stdout.write(`${describeRecovery(after.recovery)}\n`);
   return 0;
@@ -45,6 +46,6 @@ async function waitForNewDaemon(socketPath: string, oldPid: number): Promise<Hea
   }
   throw new DaemonError(
     'TEND_ERR_DAEMON_UNREACHABLE',
-    `The daemon handed over, but no new daemon answered on ${socketPath} within ${RELOAD_TIMEOUT_MS / 1000} s; see daemon.out and daemon.log in TEND_HOME`,
+    `The daemon handed over, but no new daemon answered on ${socketPath} within ${formatDuration(RELOAD_TIMEOUT_MS)}; see daemon.out and daemon.log in TEND_HOME`,
   );
 }

@@ -1,9 +1,9 @@
 import type { EventStreamMessage, ReloadRequestBody } from '../../api/wire.js';
+import { formatElapsed } from '../../config/human-units.js';
 import { TendError } from '../../errors.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
 import { parseProgramName } from '../option-values.js';
-import { formatDuration } from '../output/format.js';
 import { writeJson } from '../output/json.js';
 import { readStderrTail } from '../output/stderr-tail.js';
 import { hasFlag, numberOption, repeatedOption, stringOption } from '../parse-args.js';
@@ -61,7 +61,7 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     else {
       const pids = reply.program.instances.map((instance) => instance.pid ?? '-').join(', ');
       ctx.stdout.write(
-        `Reloaded ${name}: ${reply.replaced} instance${reply.replaced === 1 ? '' : 's'} replaced in ${formatDuration(reply.durationMs)} (pid ${pids})\n`,
+        `Reloaded ${name}: ${reply.replaced} instance${reply.replaced === 1 ? '' : 's'} replaced in ${formatElapsed(reply.durationMs)} (pid ${pids})\n`,
       );
     }
     return 0;

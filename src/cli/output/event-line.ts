@@ -1,6 +1,7 @@
 import type { EventStreamMessage, TendEvent } from '../../api/wire.js';
+import { formatElapsed } from '../../config/human-units.js';
 import { describeRecovery } from '../../core/describe-recovery.js';
-import { formatDuration, formatExit, formatTime } from './format.js';
+import { formatExit, formatTime } from './format.js';
 import { colorOfName, colorOfState, type Palette } from './palette.js';
 
 /** One event as `tend events` prints it: time, program:instance, what happened, exit code or signal, reason. */
@@ -100,7 +101,7 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
     case 'program.reload-finished':
       return [
         event.program,
-        `reload finished: ${event.replaced} replaced in ${formatDuration(event.durationMs)}`,
+        `reload finished: ${event.replaced} replaced in ${formatElapsed(event.durationMs)}`,
       ];
     case 'program.reload-failed':
       return [
@@ -130,7 +131,7 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
       return [sourceOf(event), `suspect (pid ${event.pid})${because(event.reason)}`];
     case 'instance.exited': {
       const how = formatExit(event.code, event.signal);
-      const exited = `exited ${event.isFailure ? palette.red(how) : how} after ${formatDuration(event.uptimeMs)} (pid ${event.pid})`;
+      const exited = `exited ${event.isFailure ? palette.red(how) : how} after ${formatElapsed(event.uptimeMs)} (pid ${event.pid})`;
       return [sourceOf(event), `${exited}${because(event.reason)}`];
     }
     case 'instance.restarted':

@@ -1,35 +1,9 @@
-const SECOND_MS = 1000;
-const MINUTE_MS = 60 * SECOND_MS;
-const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
-
-/** A duration in at most two units, short enough for a table: `450ms`, `1.2s`, `42s`, `5m 3s`, `3h 4m`, `2d 3h`. */
-export function formatDuration(ms: number): string {
-  const value = Math.max(0, Math.floor(ms));
-  if (value < SECOND_MS) return `${value}ms`;
-  if (value < 10 * SECOND_MS) return `${Math.floor(value / 100) / 10}s`;
-  if (value < MINUTE_MS) return `${Math.floor(value / SECOND_MS)}s`;
-  if (value < HOUR_MS) return twoUnits(value, MINUTE_MS, 'm', SECOND_MS, 's');
-  if (value < DAY_MS) return twoUnits(value, HOUR_MS, 'h', MINUTE_MS, 'm');
-  return twoUnits(value, DAY_MS, 'd', HOUR_MS, 'h');
-}
-
-function twoUnits(
-  value: number,
-  bigMs: number,
-  bigUnit: string,
-  smallMs: number,
-  smallUnit: string,
-): string {
-  const big = Math.floor(value / bigMs);
-  const small = Math.floor((value % bigMs) / smallMs);
-  return small === 0 ? `${big}${bigUnit}` : `${big}${bigUnit} ${small}${smallUnit}`;
-}
+import { formatElapsed } from '../../config/human-units.js';
 
 /** A latency: `0.4ms`, `12ms`, then as a duration. */
 export function formatLatency(ms: number): string {
   if (ms < 10) return `${Math.round(ms * 10) / 10}ms`;
-  return ms < 1000 ? `${Math.round(ms)}ms` : formatDuration(ms);
+  return ms < 1000 ? `${Math.round(ms)}ms` : formatElapsed(ms);
 }
 
 const BYTE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const;

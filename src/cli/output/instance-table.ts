@@ -1,5 +1,6 @@
 import type { InstanceDetail, InstanceSummary, ProgramDetail } from '../../api/wire.js';
-import { formatBytes, formatCpu, formatDuration, orDash } from './format.js';
+import { formatElapsed } from '../../config/human-units.js';
+import { formatBytes, formatCpu, orDash } from './format.js';
 import { colorOfState, type Palette } from './palette.js';
 import { formatTable } from './table.js';
 
@@ -56,7 +57,7 @@ export function formatInstanceTable(rows: readonly InstanceSummary[], palette: P
       orDash(row.pid, String),
       colorOfDisplay(palette, row),
       String(row.restarts),
-      orDash(row.uptimeMs, formatDuration),
+      orDash(row.uptimeMs, formatElapsed),
       orDash(row.cpu, formatCpu),
       orDash(row.memoryBytes, formatBytes),
     ]),

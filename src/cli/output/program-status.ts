@@ -1,8 +1,8 @@
 import type { InstanceDetail, ProgramDetail, ProxyDetail } from '../../api/wire.js';
+import { formatDuration, formatElapsed } from '../../config/human-units.js';
 import {
   formatBytes,
   formatCpu,
-  formatDuration,
   formatExit,
   formatLatency,
   formatTime,
@@ -146,9 +146,9 @@ function formatInstanceStatus(instance: InstanceDetail, palette: Palette, now: n
     .filter((part) => part !== undefined)
     .join('  ');
   const fields: Array<[string, string]> = [];
-  if (instance.upForMs !== null) fields.push(['up for', formatDuration(instance.upForMs)]);
+  if (instance.upForMs !== null) fields.push(['up for', formatElapsed(instance.upForMs)]);
   else if (instance.downForMs !== null)
-    fields.push(['down for', formatDuration(instance.downForMs)]);
+    fields.push(['down for', formatElapsed(instance.downForMs)]);
   else fields.push(['up for', 'never started']);
   if (instance.cpu !== null || instance.memoryBytes !== null) {
     fields.push([
@@ -162,13 +162,13 @@ function formatInstanceStatus(instance: InstanceDetail, palette: Palette, now: n
     'runs',
     instance.averageRunMs === null
       ? String(instance.runs)
-      : `${instance.runs}, ${formatDuration(instance.averageRunMs)} on average`,
+      : `${instance.runs}, ${formatElapsed(instance.averageRunMs)} on average`,
   ]);
   if (instance.nextRestartAt !== null) {
     const inMs = Date.parse(instance.nextRestartAt) - now;
     fields.push([
       'next restart',
-      `in ${formatDuration(inMs)} (${formatTime(instance.nextRestartAt)})`,
+      `in ${formatElapsed(inMs)} (${formatTime(instance.nextRestartAt)})`,
     ]);
   }
   if (instance.reason !== null) {
@@ -207,7 +207,7 @@ function formatInstanceStatus(instance: InstanceDetail, palette: Palette, now: n
       shown.map((exit) => [
         formatTime(exit.at),
         formatExit(exit.code, exit.signal),
-        formatDuration(exit.uptimeMs),
+        formatElapsed(exit.uptimeMs),
         exitVerdict(exit, palette),
       ]),
       { indent: 6, styleHeader: palette.dim },

@@ -1,7 +1,7 @@
+import { formatDuration } from '../../config/human-units.js';
 import { instancePort } from '../../config/instance-port.js';
 import { startDeadlineMs } from '../../supervisor/readiness.js';
 import type { ExpectedStart } from '../start-watch.js';
-import { formatDuration } from './format.js';
 
 /** How many instances the note names before it says how many more there are. */
 const NAMED = 3;

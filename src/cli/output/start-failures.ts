@@ -1,8 +1,8 @@
 import type { ApiClient } from '../../api/client.js';
 import type { ProgramActionResult, ProgramDetail } from '../../api/wire.js';
+import { formatElapsed } from '../../config/human-units.js';
 import { TendError } from '../../errors.js';
 import type { ExpectedStart, StartFailure, StartVerdict } from '../start-watch.js';
-import { formatDuration } from './format.js';
 import { readStderrTail } from './stderr-tail.js';
 
 /** The instances a create (all of them) or a start/restart (those it changed) was to start. */
@@ -69,5 +69,5 @@ function describeFailure(failure: StartFailure): string {
   // The daemon's reason says the exit and what comes next ("…; restarting in 100ms"): shown as it is.
   if (failure.reason !== null)
     return `${failure.name}[${failure.instance}] exited at start: ${failure.reason}`;
-  return `${failure.name}[${failure.instance}] ${how} ${formatDuration(failure.uptimeMs)} after it started`;
+  return `${failure.name}[${failure.instance}] ${how} ${formatElapsed(failure.uptimeMs)} after it started`;
 }

@@ -1,5 +1,5 @@
 import type { TaskReply } from '../../api/wire.js';
-import { formatDuration } from './format.js';
+import { formatElapsed } from '../../config/human-units.js';
 import type { Palette } from './palette.js';
 import { formatTable } from './table.js';
 
@@ -23,7 +23,7 @@ export function formatTaskTable(
       String(task.instance),
       task.id,
       task.owner ?? '-',
-      formatDuration(task.ageMs),
+      formatElapsed(task.ageMs),
       `${task.connections}${task.isOwnerConnected ? ' (owner)' : ''}`,
     ]),
     {

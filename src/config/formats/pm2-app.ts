@@ -1,5 +1,6 @@
 import { basename, extname, resolve } from 'node:path';
 import { closestMatch } from '../closest-match.js';
+import { formatDuration } from '../human-units.js';
 import { programNameProblem } from '../program-name.js';
 import { foreignError, type PlacedProgram, type ProgramInput } from './foreign-config.js';
 import { pm2CommandLine } from './pm2-command.js';
@@ -152,7 +153,7 @@ export function mapPm2App(
     sources.backoffInitialMs = 'restart_delay';
     sources.backoffMaxMs = 'restart_delay';
     warnings.push(
-      `${label}: \`restart_delay\` (${delayMs} ms) applies to runs shorter than min_uptime; tend restarts a process that ran longer at once`,
+      `${label}: \`restart_delay\` (${formatDuration(delayMs)}) applies to runs shorter than min_uptime; tend restarts a process that ran longer at once`,
     );
   }
   const stopTimeoutMs = duration('kill_timeout');

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
+import { formatDuration } from '../human-units.js';
 import { foreignError } from './foreign-config.js';
 
 /** How long a JavaScript ecosystem file may run before it is killed. */
@@ -77,7 +78,7 @@ export function loadJavaScriptConfig(
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       fail(
-        `Expected the ecosystem file to finish loading within ${timeoutMs} ms; it was stopped (does it loop, wait for something, or start a server when loaded?)`,
+        `Expected the ecosystem file to finish loading within ${formatDuration(timeoutMs)}; it was stopped (does it loop, wait for something, or start a server when loaded?)`,
       );
     }, timeoutMs);
     const output: Buffer[] = [];

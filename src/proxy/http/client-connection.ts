@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { formatDuration } from '../../config/human-units.js';
 import { pipeSockets } from '../pipe-sockets.js';
 import { MAX_HEAD_BYTES } from '../proxy-options.js';
 import { BodyFramer } from './body-framer.js';
@@ -154,7 +155,7 @@ export class ClientConnection implements ExchangeClient {
     if (this.#exchange !== undefined || this.#isClosing) return;
     this.#refuse(
       408,
-      `Request head not received whole within ${this.#context.clientTimeouts.headMs} ms`,
+      `Request head not received whole within ${formatDuration(this.#context.clientTimeouts.headMs)}`,
     );
   };
 

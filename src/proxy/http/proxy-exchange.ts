@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { formatDuration } from '../../config/human-units.js';
 import { isDescriptorLimit, reportDescriptorLimit } from '../open-file-limit.js';
 import {
   MAX_DELIVERIES_PER_REQUEST,
@@ -500,7 +501,7 @@ export class ProxyExchange implements ActiveExchange, UpstreamConnectionOwner, U
     if (code === RESPONSE_TIMEOUT_REASON) {
       this.#respondError(
         504,
-        `Gateway timeout: instance ${upstream.instance} of pool "${pool}" sent no response within ${responseHeaderTimeoutMs} ms; ${refusal}`,
+        `Gateway timeout: instance ${upstream.instance} of pool "${pool}" sent no response within ${formatDuration(responseHeaderTimeoutMs)}; ${refusal}`,
       );
       return;
     }
@@ -546,7 +547,7 @@ export class ProxyExchange implements ActiveExchange, UpstreamConnectionOwner, U
     this.#context.registry.recordUnavailable();
     this.#respondError(
       503,
-      `Service unavailable: no instance of pool "${settings.pool}" was ready within ${settings.waitForReadyMs} ms`,
+      `Service unavailable: no instance of pool "${settings.pool}" was ready within ${formatDuration(settings.waitForReadyMs)}`,
     );
   }
 

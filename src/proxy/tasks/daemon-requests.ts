@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { formatDuration } from '../../config/human-units.js';
 import type { AllocationAnswerSchema, ProxyMessage } from '../control-protocol.js';
 
 /** A daemon's answer to an allocation the proxy asked for. */
@@ -58,7 +59,10 @@ export class DaemonRequests {
     const timer = setTimeout(() => {
       this.#pending.delete(requestId);
       onAnswer(
-        refusal(requestId, `The daemon did not answer within ${DAEMON_ANSWER_TIMEOUT_MS} ms`),
+        refusal(
+          requestId,
+          `The daemon did not answer within ${formatDuration(DAEMON_ANSWER_TIMEOUT_MS)}`,
+        ),
       );
     }, DAEMON_ANSWER_TIMEOUT_MS);
     this.#pending.set(requestId, { onAnswer, timer });

@@ -1,5 +1,6 @@
 import { hasBearerToken } from '../../api/bearer-auth.js';
 import { AllocationRequestSchema, LeaseActionSchema } from '../../config/allocation-request.js';
+import { formatDuration } from '../../config/human-units.js';
 import { describeIssues } from '../../config/program-spec.js';
 import type { TaskSettings } from '../../config/task-settings.js';
 import { ERROR_TABLE, type ErrorCode } from '../../errors.js';
@@ -322,7 +323,7 @@ export class TaskRequest implements ActiveExchange {
       this.#cancelWait = undefined;
       this.#refuse(
         'TEND_ERR_TASK_NOT_READY',
-        `Task "${entry.task.id}" of pool "${this.#context.settings.pool}" was not ready within ${settings.connectWaitMs} ms`,
+        `Task "${entry.task.id}" of pool "${this.#context.settings.pool}" was not ready within ${formatDuration(settings.connectWaitMs)}`,
       );
     }, settings.connectWaitMs);
     const cancel = table.whenReady(entry, (ready) => {

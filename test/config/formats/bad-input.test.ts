@@ -54,7 +54,7 @@ test('a JavaScript ecosystem file that loops for ever is killed at its time limi
   await assertRejects(
     readForeignConfig(join(folder, 'ecosystem.config.js'), 'pm2', { scriptTimeoutMs: 200 }),
     'TEND_ERR_CONFIG_IMPORT_JS_FAILED',
-    /^ecosystem\.config\.js: Expected the ecosystem file to finish loading within 200 ms; it was stopped/,
+    /^ecosystem\.config\.js: Expected the ecosystem file to finish loading within 200ms; it was stopped/,
   );
 });
 

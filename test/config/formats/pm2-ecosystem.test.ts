@@ -211,10 +211,7 @@ test('restart and stop settings: autorestart, stop_exit_codes, min_uptime as tex
   assert.equal(a?.maxMemoryBytes, 314_572_800, 'max_memory_restart 300M → maxMemoryBytes');
   assert.doesNotMatch(warned, /max_memory_restart/);
   assert.match(warned, /app a: `cron_restart` is not supported by tend/);
-  assert.match(
-    warned,
-    /app b: `restart_delay` \(5000 ms\) applies to runs shorter than min_uptime/,
-  );
+  assert.match(warned, /app b: `restart_delay` \(5s\) applies to runs shorter than min_uptime/);
   assert.match(warned, /app b: `wait_ready` is not supported by tend/);
 });
 
