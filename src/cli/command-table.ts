@@ -773,8 +773,8 @@ export const COMMANDS: readonly CommandSpec[] = [
         check: { kind: 'integer', min: 0, max: 100_000 },
       },
       { long: 'follow', short: 'f', kind: 'flag', description: 'keep printing new lines' },
-      { long: 'err', kind: 'flag', description: 'only standard error' },
-      { long: 'out', kind: 'flag', description: 'only standard output' },
+      { long: 'err', kind: 'flag', description: 'only standard error (not with --out)' },
+      { long: 'out', kind: 'flag', description: 'only standard output (not with --err)' },
       {
         long: 'timestamps',
         short: 't',

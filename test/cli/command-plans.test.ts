@@ -273,7 +273,10 @@ test('logs: defaults, streams and the target', () => {
     query: { lines: 5, stream: 'err', isFollowing: true, name: 'web' },
   });
   assert.equal(planLogs(parse('logs', ['--out'])).query.stream, 'out');
-  assert.equal(planLogs(parse('logs', ['--out', '--err'])).query.stream, 'both');
+  assert.throws(() => planLogs(parse('logs', ['web', '--out', '--err'])), {
+    code: 'TEND_ERR_USAGE_INVALID_ARGUMENT',
+    message: /Expected --err or --out, not both: give neither to see both streams merged/,
+  });
   assert.throws(() => planLogs(parse('logs', ['../etc'])), {
     code: 'TEND_ERR_PROGRAM_INVALID_NAME',
   });

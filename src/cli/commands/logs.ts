@@ -1,5 +1,6 @@
 import type { LogsQuery } from '../../api/client.js';
 import type { LogLine } from '../../api/wire.js';
+import { UsageError } from '../../errors.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
 import { parseTarget } from '../option-values.js';
@@ -22,9 +23,15 @@ export function planLogs(args: ParsedArgs): LogsPlan {
   const target = parseTarget(args.positionals[0] ?? 'all');
   const isErr = hasFlag(args, 'err');
   const isOut = hasFlag(args, 'out');
+  if (isErr && isOut) {
+    throw new UsageError(
+      'TEND_ERR_USAGE_INVALID_ARGUMENT',
+      'Expected --err or --out, not both: give neither to see both streams merged',
+    );
+  }
   const query: LogsQuery = {
     lines: numberOption(args, 'lines') ?? DEFAULT_LOG_LINES,
-    stream: isErr && !isOut ? 'err' : isOut && !isErr ? 'out' : 'both',
+    stream: isErr ? 'err' : isOut ? 'out' : 'both',
     isFollowing: hasFlag(args, 'follow'),
   };
   if (target !== 'all') query.name = target;
