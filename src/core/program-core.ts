@@ -307,7 +307,10 @@ export class ProgramCore {
   signal(target: string, order: SignalOrder): SignalDelivery[] {
     const { signal } = order;
     const delivered: SignalDelivery[] = [];
-    for (const program of this.#targets(target)) {
+    const programs = this.#targets(target);
+    // `all` with no program is nothing to do, as `stop all` is; a program with no process is a conflict.
+    if (programs.length === 0) return delivered;
+    for (const program of programs) {
       for (const instance of this.#selectInstances(program, order.instance)) {
         if (instance.pid === null) continue;
         this.#options.runtime.signal(instance.pid, signal, order.group ? 'group' : 'process');
@@ -322,7 +325,9 @@ export class ProgramCore {
     if (delivered.length === 0) {
       throw new ConflictError(
         'TEND_ERR_PROGRAM_NOT_RUNNING',
-        `No running process of \`${describeTarget(target, order.instance)}\` to send ${signal} to; start it first`,
+        target === 'all'
+          ? `No program has a running process to send ${signal} to; start one first`
+          : `No running process of \`${describeTarget(target, order.instance)}\` to send ${signal} to; start it first`,
       );
     }
     return delivered;

@@ -73,6 +73,22 @@ test('tend stop, restart and delete take several names, and an unknown one among
   );
 });
 
+test('tend signal HUP all with no programs says there is nothing to signal and exits 0, as tend stop all does', async (t) => {
+  const tend = useTend(t);
+  assert.equal(await tend.ok(['stop', 'all']), 'No programs to stop\n');
+  const none = await tend.run(['signal', 'HUP', 'all']);
+  assert.deepEqual([none.code, none.stdout, none.stderr], [0, 'No programs to signal\n', '']);
+
+  await tend.ok(['start', '--name', 'idle', ...fixture('forever')]);
+  await tend.ok(['stop', 'idle']);
+  const stopped = await tend.run(['signal', 'HUP', 'all']);
+  assert.equal(stopped.code, 1, 'a program without a process is still a conflict');
+  assert.match(
+    stopped.stderr,
+    /No program has a running process to send SIGHUP to; start one first/,
+  );
+});
+
 test('with --json, errors are JSON on stderr, from the daemon and from the command line alike', async (t) => {
   const tend = useTend(t);
   const cases: Array<{ args: string[]; code: number; errorCode: string }> = [

@@ -29,6 +29,7 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     writeJson(ctx.stdout, reply);
     return 0;
   }
+  if (reply.delivered.length === 0) ctx.stdout.write('No programs to signal\n');
   const scope = plan.request.group ? 'process group of ' : '';
   for (const sent of reply.delivered) {
     ctx.stdout.write(
