@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { defaultLauncher, startDaemonInBackground } from '../../src/cli/autostart.js';
 import { findFreePortRange } from '../helpers/free-ports.js';
@@ -121,6 +122,19 @@ test('tend start prints the instances as they are once it has waited: online, no
   assert.match(started.stdout, /^slow +0 +\d+ +online /m);
 });
 
+/** What a CLI process wrote on stderr up to its first line end (or all of it, if it ended first). */
+function firstStderrLine(cli: ChildProcessByStdio<null, Readable, Readable>): Promise<string> {
+  cli.stderr.setEncoding('utf8');
+  let stderr = '';
+  return new Promise<string>((resolve) => {
+    cli.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+      if (stderr.includes('\n')) resolve(stderr);
+    });
+    cli.stderr.on('end', () => resolve(stderr));
+  });
+}
+
 test('a start that waits for a port says what it waits for, how long, and how to stop waiting', async (t) => {
   const tend = useTend(t);
   const gate = join(tend.home, 'may-listen');
@@ -136,18 +150,33 @@ test('a start that waits for a port says what it waits for, how long, and how to
   t.after(() => cli.kill('SIGKILL'));
   const exited = once(cli, 'exit');
   // The note comes after SLOW_START_NOTICE_MS while the port does not listen; the gate opens only then.
-  cli.stderr.setEncoding('utf8');
-  let stderr = '';
-  const firstLine = new Promise<string>((resolve) => {
-    cli.stderr.on('data', (chunk: string) => {
-      stderr += chunk;
-      if (stderr.includes('\n')) resolve(stderr);
-    });
-    cli.stderr.on('end', () => resolve(stderr));
-  });
+  const firstLine = firstStderrLine(cli);
   assert.equal(
     await firstLine,
     `tend: waiting for quiet[0] to listen on port ${port}, up to 30s (--start-timeout); Ctrl-C stops the wait, not the program; --no-wait does not wait\n`,
+  );
+  writeFileSync(gate, '');
+  const [code] = await exited;
+  assert.equal(code, 0);
+});
+
+test('tend apply that waits for a port says what it waits for, as tend start does', async (t) => {
+  const tend = useTend(t);
+  const gate = join(tend.home, 'may-listen');
+  const port = await findFreePortRange(1);
+  const file = join(tend.home, 'tend.yaml');
+  const [command, ...args] = fixture('listen-when', gate);
+  writeFileSync(file, JSON.stringify({ programs: { quiet: { command, args, port } } }));
+  const cli = spawn(process.execPath, [TEND_BIN, 'apply', '-f', file], {
+    env: { ...process.env, TEND_HOME: tend.home, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => cli.kill('SIGKILL'));
+  const exited = once(cli, 'exit');
+  const firstLine = firstStderrLine(cli);
+  assert.equal(
+    await firstLine,
+    `tend: waiting for quiet[0] to listen on port ${port}, up to 30s (startTimeoutMs); Ctrl-C stops the wait, not the program; --no-wait does not wait\n`,
   );
   writeFileSync(gate, '');
   const [code] = await exited;

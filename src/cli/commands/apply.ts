@@ -12,9 +12,10 @@ import {
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
 import { writeJson } from '../output/json.js';
+import { formatSlowStart } from '../output/slow-start.js';
 import { expectedStarts, throwIfStartFailed } from '../output/start-failures.js';
 import { hasFlag, stringOption } from '../parse-args.js';
-import { actAndWatchStarts } from '../start-watch.js';
+import { actAndWatchStarts, type ExpectedStart } from '../start-watch.js';
 
 /**
  * `tend apply [-f FILE] [--dry-run] [--prune] [--env NAME]`: makes the daemon run what the file
@@ -38,7 +39,12 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     return 0;
   }
   const steps = new StepLog(ctx, isJson);
-  const isWaiting = !hasFlag(args, 'no-wait');
+  const wait: StartWait = {
+    isWaiting: !hasFlag(args, 'no-wait'),
+    onSlow: (notReady) => {
+      if (!isJson) ctx.stderr.write(formatSlowStart(notReady, 'startTimeoutMs'));
+    },
+  };
   try {
     // Removals first: they free names and ports that the rest may take.
     if (plan.remove.length > 0) {
@@ -47,10 +53,10 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     }
     // Additions before changes: a changed program may come to depend on a new one.
     for (const spec of plan.add) {
-      await watched(client, [spec.name], () => client.createProgram(spec), isWaiting);
+      await watched(client, [spec.name], () => client.createProgram(spec), wait);
       steps.done(`Added ${spec.name}`);
     }
-    for (const change of plan.change) await applyChange(client, change, steps, isWaiting);
+    for (const change of plan.change) await applyChange(client, change, steps, wait);
   } catch (error) {
     throw steps.failure(error);
   }
@@ -62,14 +68,14 @@ async function applyChange(
   client: ApiClient,
   change: ProgramChange,
   steps: StepLog,
-  isWaiting: boolean,
+  wait: StartWait,
 ): Promise<void> {
   if (change.isReplaced) {
     await client.deletePrograms(change.name);
     steps.done(
       `Deleted ${change.name} to add it again with${change.after.proxy ? '' : 'out'} a proxy`,
     );
-    await watched(client, [change.name], () => client.createProgram(change.after), isWaiting);
+    await watched(client, [change.name], () => client.createProgram(change.after), wait);
     steps.done(`Added ${change.name} again`);
     return;
   }
@@ -84,18 +90,26 @@ async function applyChange(
   steps.done(`Changed ${change.name} (${consequence(change)})`);
 }
 
+/** Whether apply waits for new processes to settle, and what it says when that is slow. */
+interface StartWait {
+  isWaiting: boolean;
+  onSlow: (notReady: ExpectedStart[]) => void;
+}
+
 /** Runs a create or restart and, unless told not to, waits as `tend start` does for each new process to settle. */
 async function watched<T extends Parameters<typeof expectedStarts>[0]>(
   client: ApiClient,
   names: string[],
   act: () => Promise<T>,
-  isWaiting: boolean,
+  wait: StartWait,
 ): Promise<void> {
-  if (!isWaiting) {
+  if (!wait.isWaiting) {
     await act();
     return;
   }
-  const { verdict } = await actAndWatchStarts(client, names, act, expectedStarts);
+  const { verdict } = await actAndWatchStarts(client, names, act, expectedStarts, {
+    onSlow: wait.onSlow,
+  });
   await throwIfStartFailed(client, verdict);
 }
 

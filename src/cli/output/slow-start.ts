@@ -7,10 +7,13 @@ import type { ExpectedStart } from '../start-watch.js';
 const NAMED = 3;
 
 /**
- * The note `tend start` prints when a start takes a while: which instances are not ready yet, what
+ * The note `tend start` (and restart, apply) prints when a start takes a while: which instances are not ready yet, what
  * they must do to be, and how long it waits; a port that never listens is otherwise 30 s of silence.
  */
-export function formatSlowStart(notReady: readonly ExpectedStart[]): string {
+export function formatSlowStart(
+  notReady: readonly ExpectedStart[],
+  timeoutSetting = '--start-timeout',
+): string {
   const first = notReady[0];
   if (first === undefined) return '';
   const names = notReady.slice(0, NAMED).map((start) => `${start.name}[${start.instance}]`);
@@ -29,7 +32,7 @@ export function formatSlowStart(notReady: readonly ExpectedStart[]): string {
           ? `to listen on ${ports.length > 1 ? 'ports' : 'port'} ${ports.join(', ')}${more ? ', …' : ''}`
           : 'to be ready';
   return (
-    `tend: waiting for ${names.join(', ')}${more} ${what}, up to ${formatDuration(startDeadlineMs(spec))} (--start-timeout); ` +
+    `tend: waiting for ${names.join(', ')}${more} ${what}, up to ${formatDuration(startDeadlineMs(spec))} (${timeoutSetting}); ` +
     'Ctrl-C stops the wait, not the program; --no-wait does not wait\n'
   );
 }
