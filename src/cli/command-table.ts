@@ -366,7 +366,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'export',
     aliases: [],
     summary: "print the managed programs as a tend.yaml (or another system's files)",
-    usage: '[name...] [--format tend|systemd|compose|kubernetes] [--image IMG]',
+    usage: '[name...] [--format tend|systemd|compose|kubernetes] [--image IMG] [--with-shell-env]',
     positionals: [{ name: '[name...]', isRequired: false, isVariadic: true, completes: 'program' }],
     options: [
       {
@@ -384,10 +384,17 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: 'the container image of the programs (compose, kubernetes)',
         defaultText: 'none',
       },
+      {
+        long: 'with-shell-env',
+        kind: 'flag',
+        description: 'also write the variables `tend start` copied from its shell (PATH, HOME…)',
+      },
     ],
     details: [
       'Without names, every program. The tend format leaves out every setting that has its',
-      'default, and `tend apply` of the output changes nothing (a round trip).',
+      'default, and `tend apply` of the output changes nothing (a round trip). The env written is',
+      'what was set (--env, a file), not the shell environment `tend start` copied, unless',
+      '--with-shell-env.',
     ].join('\n'),
     examples: ['tend export > tend.yaml', 'tend export web --format systemd'],
     load: () => import('./commands/export.js'),

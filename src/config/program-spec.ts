@@ -118,6 +118,11 @@ export const ProgramSpecSchema = z
       .default([]),
     cwd: z.string().startsWith('/', 'Expected `cwd` to be an absolute path').max(4096),
     env: z.record(z.string().max(1024), z.string().max(128 * 1024)).default({}),
+    /**
+     * The names in `env` that `tend start` copied from the shell it ran in (not given with `--env`):
+     * `tend export` leaves them out unless asked, so that a file holds what the user set.
+     */
+    shellEnvNames: z.array(z.string().max(1024)).max(65_536).optional(),
     shell: z.boolean().default(false),
     restart: RestartPolicySchema.default(PROGRAM_DEFAULTS.restart),
     noRestartExitCodes: z.array(z.number().int().min(0).max(255)).max(256).default([]),
@@ -326,4 +331,15 @@ export function describeIssues(error: z.ZodError): string {
       return `${where}${issue.message}`;
     })
     .join('; ');
+}
+
+/** The definition with `env` set on top of its own: a variable set so is no longer one from the shell. */
+export function withEnvSet(spec: ProgramSpec, env: Readonly<Record<string, string>>): ProgramSpec {
+  const { shellEnvNames, ...rest } = spec;
+  const stillFromShell = (shellEnvNames ?? []).filter((name) => !Object.hasOwn(env, name));
+  return {
+    ...rest,
+    env: { ...spec.env, ...env },
+    ...(stillFromShell.length > 0 ? { shellEnvNames: stillFromShell } : {}),
+  };
 }

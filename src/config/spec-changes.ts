@@ -23,11 +23,15 @@ const FIELDS_APPLIED_LIVE: ReadonlySet<string> = new Set([
   'restartWindowMs',
 ]);
 
+/** Fields that only say where a value came from: no process, and no plan, is changed by them. */
+const PROVENANCE_FIELDS: ReadonlySet<string> = new Set(['shellEnvNames']);
+
 /** The top-level fields of two definitions of one program that differ, in schema order. */
 export function changedSpecFields(before: ProgramSpec, after: ProgramSpec): string[] {
   const fields = new Set([...Object.keys(before), ...Object.keys(after)]);
   return [...fields].filter(
     (field) =>
+      !PROVENANCE_FIELDS.has(field) &&
       !isDeepStrictEqual(
         (before as Record<string, unknown>)[field],
         (after as Record<string, unknown>)[field],

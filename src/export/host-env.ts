@@ -1,3 +1,5 @@
+import type { ProgramSpec } from '../config/program-spec.js';
+
 /** Variables that describe this machine's login session, not the program: wrong inside a container. */
 const SESSION_NAMES = new Set([
   'PATH',
@@ -42,4 +44,20 @@ export function containerEnv(env: Readonly<Record<string, string>>): {
     else kept[name] = value;
   }
   return { kept, dropped };
+}
+
+/**
+ * The program as the user declared it: `env` without the variables `tend start` copied from its
+ * shell (`shellEnvNames`), and the names it left out. With `isWithShellEnv`, the env stays whole.
+ */
+export function declaredSpec(
+  spec: ProgramSpec,
+  isWithShellEnv: boolean,
+): { spec: ProgramSpec; leftOut: string[] } {
+  const { shellEnvNames = [], ...rest } = spec;
+  if (isWithShellEnv) return { spec: rest, leftOut: [] };
+  const shell = new Set(shellEnvNames);
+  const env = Object.fromEntries(Object.entries(spec.env).filter(([name]) => !shell.has(name)));
+  const leftOut = Object.keys(spec.env).filter((name) => shell.has(name));
+  return { spec: { ...rest, env }, leftOut };
 }

@@ -149,6 +149,12 @@ test('the same definitions again make an empty plan that says so', () => {
   );
 });
 
+test('the same env from a tend start (the shell variables named) and from a file makes no change', () => {
+  const env = { PATH: '/usr/bin', API_KEY: 'k' };
+  const started = running({ name: 'web', env, shellEnvNames: ['PATH'] });
+  assert.ok(isEmptyPlan(planApply([started], [spec({ name: 'web', env })], { isPruning: false })));
+});
+
 test('export leaves out every setting that has its default, derived ones included', () => {
   assert.deepEqual(minimalEntry(spec({ name: 'web' })), { command: 'node', cwd: '/srv' });
   assert.deepEqual(

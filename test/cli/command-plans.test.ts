@@ -18,7 +18,7 @@ function parse(name: string, argv: string[]) {
   return checkOptionValues(parseCommandArgs(command, argv));
 }
 
-test('start: the spec gets the command, its args, an absolute cwd and the CLI environment plus --env', () => {
+test('start: the spec gets the command, its args, an absolute cwd and the CLI environment plus --env, naming the variables that came from the shell', () => {
   const plan = planNewProgram(
     parse('start', [
       '--cwd',
@@ -41,6 +41,7 @@ test('start: the spec gets the command, its args, an absolute cwd and the CLI en
     args: ['server.js', '--port', '3000'],
     cwd: '/srv/app/sub',
     env: { PATH: '/usr/bin', HOME: '/h', PORT: '1' },
+    shellEnvNames: ['PATH'],
   });
   assert.equal(plan.isNameDefault, true);
 });
@@ -69,7 +70,7 @@ test('start: every option lands in the spec under its API name', () => {
     ]),
     WHERE,
   );
-  const { env: _env, ...spec } = plan.spec;
+  const { env: _env, shellEnvNames: _shell, ...spec } = plan.spec;
   assert.deepEqual(spec, {
     name: 'web',
     command: 'node server.js | tee out.log',
@@ -115,7 +116,7 @@ test('start: pool and proxy options land in the spec; the proxy settings under `
     ]),
     WHERE,
   );
-  const { env: _env, ...spec } = plan.spec;
+  const { env: _env, shellEnvNames: _shell, ...spec } = plan.spec;
   assert.deepEqual(spec, {
     name: 'web',
     command: 'node',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeIssues, ProgramSpecSchema } from '../../src/config/program-spec.js';
+import { describeIssues, ProgramSpecSchema, withEnvSet } from '../../src/config/program-spec.js';
 
 const base = { name: 'web', command: 'node', cwd: '/srv' };
 
@@ -116,4 +116,15 @@ test('a task program needs a port, an http proxy if any, a buffer within max, an
     /`tasks.allocateToken`: Expected a `proxy` with `allocateToken`/,
   );
   assert.match(problemOf({ port: 7000, tasks: { endWhen: 'never' } }), /tasks.endWhen/);
+});
+
+test('a variable set on top of a tend start env is no longer named as one from the shell', () => {
+  const started = parse({
+    env: { PATH: '/usr/bin', TERM: 'xterm' },
+    shellEnvNames: ['PATH', 'TERM'],
+  });
+  const set = withEnvSet(started, { TERM: 'dumb', RELEASE: '42' });
+  assert.deepEqual(set.env, { PATH: '/usr/bin', TERM: 'dumb', RELEASE: '42' });
+  assert.deepEqual(set.shellEnvNames, ['PATH']);
+  assert.equal('shellEnvNames' in withEnvSet(set, { PATH: '/bin' }), false);
 });

@@ -302,8 +302,11 @@ test('the JSON Schema has every field of the program definition, text units, and
     patternProperties: Record<string, unknown>;
     additionalProperties: boolean;
   };
-  const fields = Object.keys(ProgramSpecSchema.in.shape).filter((field) => field !== 'name');
+  // `name` is the entry's key; `shellEnvNames` is what `tend start` records, never a file's.
+  const notInFile = new Set(['name', 'shellEnvNames']);
+  const fields = Object.keys(ProgramSpecSchema.in.shape).filter((field) => !notInFile.has(field));
   for (const field of fields) assert.ok(field in entry.properties, `the schema has \`${field}\``);
+  assert.equal('shellEnvNames' in entry.properties, false);
   assert.ok('envFile' in entry.properties);
   assert.equal(entry.additionalProperties, false, 'unknown fields are flagged by editors');
   assert.ok(entry.properties.stopTimeoutMs?.anyOf, 'a duration also takes "2s"');

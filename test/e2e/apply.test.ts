@@ -324,16 +324,38 @@ test('adding a proxy deletes the program and adds it again, as the plan says; sc
 
   const schema = JSON.parse(await tend.ok(['schema'])) as { properties: Record<string, unknown> };
   assert.ok('programs' in schema.properties);
-  // A program from `tend start` holds the shell's whole environment: export writes it, and says so.
-  await tend.ok(['start', '--name', 'shelled', '--', 'sleep', '1000'], {
-    env: { SHELL: '/bin/bash', TERM: 'xterm' },
-  });
+  // A program from `tend start` holds the shell's whole environment: export writes what was set
+  // with --env, says what it left out, and writes the rest only when asked.
+  await tend.ok(
+    [
+      'start',
+      '--name',
+      'shelled',
+      '--env',
+      'API_KEY=k',
+      '--env',
+      'TERM=dumb',
+      '--',
+      'sleep',
+      '1000',
+    ],
+    { env: { SHELL: '/bin/bash', TERM: 'xterm' } },
+  );
   const shelled = await tend.run(['export', 'shelled']);
   assert.equal(shelled.code, 0, shelled.stderr);
-  assert.match(shelled.stdout, /^ {6}TERM: xterm$/m);
+  assert.match(shelled.stdout, /\n {4}env:\n {6}TERM: dumb\n {6}API_KEY: k\n$/);
   assert.match(
     shelled.stderr,
-    /^warning: shelled: env holds the shell environment `tend start` ran in \(\d+ variables, such as [A-Z_]+(, [A-Z_]+){0,4}\); the file sets them wherever it is applied: keep only what the program needs\n$/,
+    /^tend: shelled: left out \d+ variables `tend start` copied from its shell \(such as [A-Z_]+(, [A-Z_]+){0,4}\); --with-shell-env writes them too\n$/,
+  );
+  const whole = await tend.run(['export', 'shelled', '--with-shell-env']);
+  assert.equal(whole.code, 0, whole.stderr);
+  assert.match(whole.stdout, /^ {6}SHELL: \/bin\/bash$/m);
+  assert.match(whole.stdout, /^ {6}TERM: dumb$/m);
+  assert.doesNotMatch(whole.stdout, /shellEnvNames/);
+  assert.match(
+    whole.stderr,
+    /^warning: shelled: env holds session variables of the shell `tend start` ran in \([A-Z_]+(, [A-Z_]+){0,4}(, …)?\); the file sets them wherever it is applied: keep only what the program needs\n$/,
   );
   const unknownName = await tend.run(['export', 'nope']);
   assert.equal(unknownName.code, 1);

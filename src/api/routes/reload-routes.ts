@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { NewProgramSpecSchema } from '../../config/program-spec.js';
+import { NewProgramSpecSchema, withEnvSet } from '../../config/program-spec.js';
 import { RELOAD_LIMITS } from '../../config/reload-defaults.js';
 import type { ProgramCore } from '../../core/program-core.js';
 import { TendError } from '../../errors.js';
@@ -41,8 +41,7 @@ export function registerReloadRoutes(
       ? parseInput(
           NewProgramSpecSchema,
           {
-            ...current,
-            env: { ...current.env, ...body.env },
+            ...withEnvSet(current, body.env ?? {}),
             command: body.command ?? current.command,
             args: body.args ?? current.args,
           },

@@ -2,11 +2,11 @@ import { NotFoundError, UsageError } from '../../errors.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
 import { parseProgramName } from '../option-values.js';
-import { stringOption } from '../parse-args.js';
+import { hasFlag, stringOption } from '../parse-args.js';
 
 /**
- * `tend export [name...] [--format F] [--image IMG]`: prints the managed programs (all, or those
- * named) as a tend.yaml that `tend apply` reads back unchanged, or as another system's files.
+ * `tend export [name...] [--format F] [--image IMG] [--with-shell-env]`: prints the managed programs
+ * (all, or those named) as a tend.yaml that `tend apply` reads back unchanged, or as another system's files.
  */
 export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   const format = stringOption(args, 'format') ?? 'tend';
@@ -30,19 +30,27 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
       `No program named ${unknown.map((name) => `\`${name}\``).join(', ')}; \`tend ls\` lists them`,
     );
   }
-  const specs = programs
-    .filter((program) => names.length === 0 || names.includes(program.name))
-    .map((program) => program.spec);
+  const { declaredSpec, isSessionVariable } = await import('../../export/host-env.js');
+  const isWithShellEnv = hasFlag(args, 'with-shell-env');
+  const chosen = programs.filter((program) => names.length === 0 || names.includes(program.name));
+  const specs = chosen.map((program) => {
+    const { spec, leftOut } = declaredSpec(program.spec, isWithShellEnv);
+    if (leftOut.length > 0) {
+      ctx.stderr.write(
+        `tend: ${spec.name}: left out ${leftOut.length} variables \`tend start\` copied from its shell (such as ${leftOut.slice(0, 5).join(', ')}); --with-shell-env writes them too\n`,
+      );
+    }
+    return spec;
+  });
   if (exporter === undefined) {
     const { exportTendFile } = await import('../../config/tend-file/index.js');
-    const { isSessionVariable } = await import('../../export/host-env.js');
     ctx.stdout.write(exportTendFile(specs));
-    for (const spec of specs) {
-      const session = Object.keys(spec.env).filter(isSessionVariable);
+    for (const { spec } of isWithShellEnv ? chosen : []) {
+      const session = (spec.shellEnvNames ?? []).filter(isSessionVariable);
       if (session.length === 0) continue;
-      // `tend start` stores the whole shell environment; written to a file, it is fixed for every machine and user.
+      // Written to a file, a session variable is fixed for every machine and user.
       ctx.stderr.write(
-        `warning: ${spec.name}: env holds the shell environment \`tend start\` ran in (${Object.keys(spec.env).length} variables, such as ${session.slice(0, 5).join(', ')}); the file sets them wherever it is applied: keep only what the program needs\n`,
+        `warning: ${spec.name}: env holds session variables of the shell \`tend start\` ran in (${session.slice(0, 5).join(', ')}${session.length > 5 ? ', …' : ''}); the file sets them wherever it is applied: keep only what the program needs\n`,
       );
     }
     return 0;

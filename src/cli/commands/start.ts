@@ -83,9 +83,11 @@ export function planNewProgram(
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(where.env))
     if (value !== undefined && !notInherited.has(key)) env[key] = value;
+  const shellEnvNames = new Set(Object.keys(env));
   for (const pair of repeatedOption(args, 'env')) {
     const equals = pair.indexOf('=');
     env[pair.slice(0, equals)] = pair.slice(equals + 1);
+    shellEnvNames.delete(pair.slice(0, equals));
   }
   const spec: ProgramSpecInput = {
     name,
@@ -94,6 +96,7 @@ export function planNewProgram(
     cwd: resolve(where.cwd, stringOption(args, 'cwd') ?? '.'),
     env,
   };
+  if (shellEnvNames.size > 0) spec.shellEnvNames = [...shellEnvNames].sort();
   if (isShell) spec.shell = true;
   const restart = stringOption(args, 'restart');
   if (restart !== undefined) spec.restart = restart as ProgramSpecInput['restart'];

@@ -10,13 +10,19 @@ export const EnvMapSchema = ProgramSpecSchema.in.shape.env;
 
 /**
  * One program of tend.yaml: every field of the program definition (ProgramSpecSchema, read from
- * its shape, so a field added there is taken here too) except `name`, which is the entry's key;
+ * its shape, so a field added there is taken here too) except `name`, which is the entry's key, and
+ * `shellEnvNames` (in a file, every variable of `env` is one the file sets);
  * `cwd` may be relative to the file; `envFile` is read when the file is applied.
  */
-export const ProgramEntrySchema = ProgramSpecSchema.in.omit({ name: true }).extend({
-  cwd: z.string().min(1).max(4096).optional(),
-  envFile: z.string().min(1).max(4096).optional(),
-});
+export const ProgramEntrySchema = ProgramSpecSchema.in
+  .omit({
+    name: true,
+    shellEnvNames: true,
+  })
+  .extend({
+    cwd: z.string().min(1).max(4096).optional(),
+    envFile: z.string().min(1).max(4096).optional(),
+  });
 
 /** tend.yaml (or .yml, .json): the programs, by name. */
 export const TendFileSchema = z.strictObject({
