@@ -95,7 +95,7 @@ test('tend import: a file with an invalid program creates nothing; a program the
   assert.deepEqual(await tend.list(), []);
 });
 
-test('tend import procfile: the commands run through a shell with the .env, and PORT from it (base) plus the instance', async (t) => {
+test('tend import procfile: the commands run through a shell with the .env, and PORT from it (base) plus the instance, shown by --dry-run as the import assigns it', async (t) => {
   const tend = useTend(t);
   const folder = tempFolder(t);
   writeFileSync(
@@ -104,7 +104,13 @@ test('tend import procfile: the commands run through a shell with the .env, and 
   );
   const port = await findFreePortRange(2);
   writeFileSync(join(folder, '.env'), `GREETING="hello world"\nPORT=${port}\n`);
-  await tend.ok(['import', 'procfile', '--formation', 'web=2'], { cwd: folder });
+  const line = `web (2 instances on ports ${port}-${port + 1}): sh -c "exec node ${fixturePath('forever')} \\"$GREETING\\" \\"$PORT\\""\n`;
+  const dryRun = await tend.ok(['import', 'procfile', '--formation', 'web=2', '--dry-run'], {
+    cwd: folder,
+  });
+  assert.equal(dryRun, `Would import 1 program(s) from ${join(folder, 'Procfile')}:\n  ${line}`);
+  const imported = await tend.ok(['import', 'procfile', '--formation', 'web=2'], { cwd: folder });
+  assert.equal(imported, `Imported 1 program(s) from ${join(folder, 'Procfile')}:\n  ${line}`);
   const rows = await tend.until('web:0 and web:1 online', async () => {
     const online = (await tend.list()).filter((row) => row.status === 'online');
     return online.length === 2 ? online : undefined;

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import type { ApiClient } from '../../api/client.js';
 import type { ProgramDetail } from '../../api/wire.js';
 import type { ForeignFormat, ProgramInput } from '../../config/formats/index.js';
+import { instancePort } from '../../config/instance-port.js';
 import { ConflictError, isErrorCode, TendError, UsageError } from '../../errors.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
@@ -89,7 +90,7 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     if (isJson) writeJson(ctx.stdout, { programs: config.programs, warnings: config.warnings });
     else {
       ctx.stdout.write(`Would import ${config.programs.length} program(s) from ${file}:\n`);
-      for (const program of config.programs) ctx.stdout.write(`  ${describeProgram(program)}\n`);
+      for (const program of config.programs) ctx.stdout.write(`  ${describeImported(program)}\n`);
     }
     return 0;
   }
@@ -106,7 +107,7 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   if (isJson) writeJson(ctx.stdout, { programs: created, warnings: config.warnings });
   else {
     ctx.stdout.write(`Imported ${created.length} program(s) from ${file}:\n`);
-    for (const program of config.programs) ctx.stdout.write(`  ${describeProgram(program)}\n`);
+    for (const program of config.programs) ctx.stdout.write(`  ${describeImported(program)}\n`);
   }
   return 0;
 }
@@ -135,15 +136,19 @@ async function createAll(
   return created;
 }
 
-/** One line: the name, the instances and the command line. */
-function describeProgram(program: ProgramInput): string {
+/** One line: the name, the instances and the ports they get, and the command line. */
+export function describeImported(program: ProgramInput): string {
   const size = program.instances ?? program.min ?? 1;
   const words = [program.command, ...(program.args ?? [])];
   const command = words
     .map((word) => (/[\s"']/.test(word) ? JSON.stringify(word) : word))
     .join(' ');
+  const first = instancePort(program, 0);
+  const last = instancePort(program, size - 1);
+  const ports =
+    first === null ? '' : first === last ? ` on port ${first}` : ` on ports ${first}-${last}`;
   const proxy = program.proxy ? `, proxy on ${program.proxy.port}` : '';
-  const instances = `${size} instance${size === 1 ? '' : 's'}${proxy}`;
+  const instances = `${size} instance${size === 1 ? '' : 's'}${ports}${proxy}`;
   return `${program.name} (${instances}): ${program.shell ? `sh -c ${JSON.stringify(program.command)}` : command}`;
 }
 
