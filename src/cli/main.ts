@@ -3,6 +3,7 @@ import { commandWords, findCommand } from './command-table.js';
 import type { CliContext } from './context.js';
 import { type CliContextOptions, createCliContext } from './create-context.js';
 import { createFdOutput } from './fd-output.js';
+import { stderrLine } from './output/stderr-line.js';
 import { closestMatch, hasFlag, readCommandArgs } from './parse-args.js';
 
 /** Exit code of a command interrupted by Ctrl-C, as a shell reports SIGINT. */
@@ -73,7 +74,7 @@ export function reportError(error: unknown, ctx: CliContext, isJson = false): nu
             { cause: error },
           );
   ctx.stderr.write(
-    isJson ? `${JSON.stringify(tendError.toWire())}\n` : `tend: ${tendError.message}\n`,
+    isJson ? `${JSON.stringify(tendError.toWire())}\n` : stderrLine(tendError.message),
   );
   const cause = error instanceof TendError ? error.cause : error;
   if (ctx.env.TEND_DEBUG && cause instanceof Error) ctx.stderr.write(`${cause.stack}\n`);

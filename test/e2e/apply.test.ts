@@ -355,7 +355,7 @@ test('adding a proxy deletes the program and adds it again, as the plan says; sc
   assert.doesNotMatch(whole.stdout, /shellEnvNames/);
   assert.match(
     whole.stderr,
-    /^warning: shelled: env holds session variables of the shell `tend start` ran in \([A-Z_]+(, [A-Z_]+){0,4}(, …)?\); the file sets them wherever it is applied: keep only what the program needs\n$/,
+    /^tend: warning: shelled: env holds session variables of the shell `tend start` ran in \([A-Z_]+(, [A-Z_]+){0,4}(, …)?\); the file sets them wherever it is applied: keep only what the program needs\n$/,
   );
   const unknownName = await tend.run(['export', 'nope']);
   assert.equal(unknownName.code, 1);

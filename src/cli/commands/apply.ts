@@ -14,6 +14,7 @@ import type { CliContext } from '../context.js';
 import { writeJson } from '../output/json.js';
 import { formatSlowStart } from '../output/slow-start.js';
 import { expectedStarts, throwIfStartFailed } from '../output/start-failures.js';
+import { warningLine } from '../output/stderr-line.js';
 import { hasFlag, stringOption } from '../parse-args.js';
 import { actAndWatchStarts, type ExpectedStart } from '../start-watch.js';
 
@@ -27,7 +28,7 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   const file = stringOption(args, 'file') ?? DEFAULT_CONFIG_FILE;
   const isJson = hasFlag(args, 'json');
   const config = await loadConfig(file, { cwd: ctx.cwd, envName: stringOption(args, 'env') });
-  for (const warning of config.warnings) ctx.stderr.write(`warning: ${warning}\n`);
+  for (const warning of config.warnings) ctx.stderr.write(warningLine(warning));
   const client = await ctx.client();
   const current = await client.listPrograms();
   const plan = planApply(current, config.specs, { isPruning: hasFlag(args, 'prune') });

@@ -10,6 +10,7 @@ import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
 import { loadDaemon } from '../load-daemon.js';
 import { writeJson } from '../output/json.js';
+import { warningLine } from '../output/stderr-line.js';
 import { hasFlag, stringOption } from '../parse-args.js';
 
 /** `tend daemon [stop|status|start]`. */
@@ -91,7 +92,9 @@ async function runInForeground(
   else if (listen !== undefined) setting = parseListenAddress(listen, isPublic);
   if (setting && !isLoopbackHost(setting.host)) {
     ctx.stderr.write(
-      `warning: the API will listen on ${setting.host}, beyond this machine: anyone who can reach it and has the token controls every program (no TLS)\n`,
+      warningLine(
+        `the API will listen on ${setting.host}, beyond this machine: anyone who can reach it and has the token controls every program (no TLS)`,
+      ),
     );
   }
   const notifyFd = parseNotifyFd(ctx.env.TEND_NOTIFY_FD);

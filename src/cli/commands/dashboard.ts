@@ -8,6 +8,7 @@ import { readToken } from '../../store/token-file.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
 import { writeJson } from '../output/json.js';
+import { warningLine } from '../output/stderr-line.js';
 import { hasFlag } from '../parse-args.js';
 
 /** `tend dashboard`: makes sure the API listens on TCP, then prints (and opens) the dashboard's URL with the token. */
@@ -29,7 +30,9 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   ctx.stdout.write(`The dashboard: ${url}\n`);
   if (listener.isPublic) {
     ctx.stderr.write(
-      `warning: the API listens on ${listener.host}, beyond this machine (token-protected, no TLS)\n`,
+      warningLine(
+        `the API listens on ${listener.host}, beyond this machine (token-protected, no TLS)`,
+      ),
     );
   }
   if (!hasFlag(args, 'no-open') && hasDesktop(ctx.env)) openInBrowser(url, ctx);
@@ -68,6 +71,8 @@ function hasDesktop(env: CliContext['env']): boolean {
 /** xdg-open, detached and without a shell; a machine without it gets a note, not an error. */
 function openInBrowser(url: string, ctx: CliContext): void {
   const child = spawn('xdg-open', [url], { detached: true, stdio: 'ignore' });
-  child.once('error', () => ctx.stderr.write('(could not run xdg-open: open the URL yourself)\n'));
+  child.once('error', () =>
+    ctx.stderr.write(warningLine('could not run xdg-open: open the URL yourself')),
+  );
   child.unref();
 }

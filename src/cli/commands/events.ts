@@ -4,6 +4,7 @@ import type { CliContext } from '../context.js';
 import { parseTarget } from '../option-values.js';
 import { describeStreamMessage, formatEventLine } from '../output/event-line.js';
 import { loadPalette } from '../output/palette.js';
+import { stderrLine } from '../output/stderr-line.js';
 import { hasFlag, numberOption, stringOption } from '../parse-args.js';
 
 /** What `tend events` asks the daemon for, checked without a daemon. */
@@ -30,13 +31,13 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     if (isJson) {
       ctx.stdout.write(`${JSON.stringify(message)}\n`);
     } else if (message.kind === 'stream.gap' || message.kind === 'stream.closed') {
-      ctx.stderr.write(`tend: ${describeStreamMessage(message)}\n`);
+      ctx.stderr.write(stderrLine(describeStreamMessage(message) ?? message.kind));
     } else {
       ctx.stdout.write(formatEventLine(message, palette));
     }
     if (message.kind === 'stream.closed') closedBecause = message.reason;
   });
   if (closedBecause === undefined)
-    ctx.stderr.write('tend: the daemon ended the event stream (it stopped)\n');
+    ctx.stderr.write(stderrLine('the daemon ended the event stream (it stopped)'));
   return 1;
 }

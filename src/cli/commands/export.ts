@@ -2,6 +2,7 @@ import { NotFoundError, UsageError } from '../../errors.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
 import { parseProgramName } from '../option-values.js';
+import { stderrLine, warningLine } from '../output/stderr-line.js';
 import { hasFlag, stringOption } from '../parse-args.js';
 
 /**
@@ -37,7 +38,9 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     const { spec, leftOut } = declaredSpec(program.spec, isWithShellEnv);
     if (leftOut.length > 0) {
       ctx.stderr.write(
-        `tend: ${spec.name}: left out ${leftOut.length} variables \`tend start\` copied from its shell (such as ${leftOut.slice(0, 5).join(', ')}); --with-shell-env writes them too\n`,
+        stderrLine(
+          `${spec.name}: left out ${leftOut.length} variables \`tend start\` copied from its shell (such as ${leftOut.slice(0, 5).join(', ')}); --with-shell-env writes them too`,
+        ),
       );
     }
     return spec;
@@ -50,7 +53,9 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
       if (session.length === 0) continue;
       // Written to a file, a session variable is fixed for every machine and user.
       ctx.stderr.write(
-        `warning: ${spec.name}: env holds session variables of the shell \`tend start\` ran in (${session.slice(0, 5).join(', ')}${session.length > 5 ? ', …' : ''}); the file sets them wherever it is applied: keep only what the program needs\n`,
+        warningLine(
+          `${spec.name}: env holds session variables of the shell \`tend start\` ran in (${session.slice(0, 5).join(', ')}${session.length > 5 ? ', …' : ''}); the file sets them wherever it is applied: keep only what the program needs`,
+        ),
       );
     }
     return 0;
@@ -60,7 +65,7 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     ...(image === undefined ? {} : { image }),
     home: ctx.home,
   });
-  for (const warning of warnings) ctx.stderr.write(`warning: ${warning}\n`);
+  for (const warning of warnings) ctx.stderr.write(warningLine(warning));
   ctx.stdout.write(text);
   return 0;
 }

@@ -7,6 +7,7 @@ import { ConflictError, isErrorCode, TendError, UsageError } from '../../errors.
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
 import { writeJson } from '../output/json.js';
+import { warningLine } from '../output/stderr-line.js';
 import { hasFlag, stringOption } from '../parse-args.js';
 
 /** The kinds of file `tend import` takes, as typed. */
@@ -84,8 +85,7 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
       throw asCliError(error);
     });
   const isJson = hasFlag(args, 'json');
-  if (!isJson)
-    for (const warning of config.warnings) ctx.stderr.write(`tend: warning: ${warning}\n`);
+  if (!isJson) for (const warning of config.warnings) ctx.stderr.write(warningLine(warning));
   if (hasFlag(args, 'dry-run')) {
     if (isJson) writeJson(ctx.stdout, { programs: config.programs, warnings: config.warnings });
     else {

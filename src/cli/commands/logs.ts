@@ -6,6 +6,7 @@ import type { CliContext } from '../context.js';
 import { parseTarget } from '../option-values.js';
 import { formatTime } from '../output/format.js';
 import { colorOfName, loadPalette, type Palette } from '../output/palette.js';
+import { stderrLine } from '../output/stderr-line.js';
 import { hasFlag, numberOption } from '../parse-args.js';
 
 /** How many past lines `tend logs` shows by default. */
@@ -78,11 +79,13 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     ctx.stdout.write(isJson ? `${JSON.stringify(line)}\n` : formatLogLine(line, style));
   });
   if (count === 0 && !isJson && !plan.query.isFollowing && plan.query.lines > 0) {
-    ctx.stderr.write(`tend: ${noOutputYet(plan)}\n`);
+    ctx.stderr.write(stderrLine(noOutputYet(plan)));
   }
   if (plan.query.isFollowing) {
     ctx.stderr.write(
-      'tend: the daemon ended the log stream (it stopped, or this reader fell too far behind)\n',
+      stderrLine(
+        'the daemon ended the log stream (it stopped, or this reader fell too far behind)',
+      ),
     );
     return 1;
   }

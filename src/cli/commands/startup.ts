@@ -5,6 +5,7 @@ import { realStartupHost, type StartupHost } from '../../startup/startup-host.js
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
 import { writeJson } from '../output/json.js';
+import { warningLine } from '../output/stderr-line.js';
 import { hasFlag } from '../parse-args.js';
 import { tendCommand } from '../tend-command.js';
 
@@ -69,7 +70,9 @@ export async function runStartup(
   );
   if (outcome.lingerProblem !== undefined) {
     ctx.stderr.write(
-      `warning: loginctl enable-linger ${host.userName} failed (${outcome.lingerProblem}): your systemd, and so tend, starts at your login rather than at boot until someone runs it\n`,
+      warningLine(
+        `loginctl enable-linger ${host.userName} failed (${outcome.lingerProblem}): your systemd, and so tend, starts at your login rather than at boot until someone runs it`,
+      ),
     );
   }
   return 0;

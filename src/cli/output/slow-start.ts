@@ -2,6 +2,7 @@ import { formatDuration } from '../../config/human-units.js';
 import { instancePort } from '../../config/instance-port.js';
 import { startDeadlineMs } from '../../supervisor/readiness.js';
 import type { ExpectedStart } from '../start-watch.js';
+import { stderrLine } from './stderr-line.js';
 
 /** How many instances the note names before it says how many more there are. */
 const NAMED = 3;
@@ -31,8 +32,8 @@ export function formatSlowStart(
         : ports.length > 0
           ? `to listen on ${ports.length > 1 ? 'ports' : 'port'} ${ports.join(', ')}${more ? ', …' : ''}`
           : 'to be ready';
-  return (
-    `tend: waiting for ${names.join(', ')}${more} ${what}, up to ${formatDuration(startDeadlineMs(spec))} (${timeoutSetting}); ` +
-    'Ctrl-C stops the wait, not the program; --no-wait does not wait\n'
+  return stderrLine(
+    `waiting for ${names.join(', ')}${more} ${what}, up to ${formatDuration(startDeadlineMs(spec))} (${timeoutSetting}); ` +
+      'Ctrl-C stops the wait, not the program; --no-wait does not wait',
   );
 }

@@ -1,5 +1,6 @@
 import type { CliContext } from '../context.js';
 import type { Palette } from './palette.js';
+import { stderrLine } from './stderr-line.js';
 
 /**
  * Writes the daemon's start-up problems (such as a corrupt state file moved aside), which may
@@ -14,7 +15,7 @@ export function writeStartupProblems(
   if (problems.length === 0) return;
   if (isJson) {
     for (const problem of problems)
-      ctx.stderr.write(`tend: the daemon reported at start-up: ${problem}\n`);
+      ctx.stderr.write(stderrLine(`the daemon reported at start-up: ${problem}`));
     return;
   }
   for (const problem of problems) ctx.stdout.write(`${palette.yellow('daemon:')} ${problem}\n`);
@@ -31,7 +32,7 @@ export function writeFaults(
   palette: Palette,
 ): void {
   for (const fault of faults) {
-    if (isJson) ctx.stderr.write(`tend: the daemon reports now: ${fault}\n`);
+    if (isJson) ctx.stderr.write(stderrLine(`the daemon reports now: ${fault}`));
     else ctx.stdout.write(`${palette.red('daemon now:')} ${fault}\n`);
   }
   if (faults.length > 0 && !isJson) ctx.stdout.write('\n');
