@@ -1,4 +1,4 @@
-import { formatDuration, formatExit } from './format.js';
+import { formatElapsed, formatExit } from './format.js';
 import type { TendEvent } from './wire.js';
 
 /** Who an event is about: `web`, `web:1`, `web:proxy`, or `daemon`. */
@@ -46,7 +46,7 @@ export function describeEvent(event: TendEvent): string {
     case 'instance.suspect':
       return `suspect: ${event.reason}`;
     case 'instance.exited':
-      return `exited ${formatExit(event.code, event.signal)} after ${formatDuration(event.uptimeMs)}${event.reason ? ` (${event.reason})` : ''}`;
+      return `exited ${formatExit(event.code, event.signal)} after ${formatElapsed(event.uptimeMs)}${event.reason ? ` (${event.reason})` : ''}`;
     case 'instance.restarted':
       return `restarted (${event.cause}), pid ${event.pid}`;
     case 'instance.errored':
@@ -64,7 +64,7 @@ export function describeEvent(event: TendEvent): string {
         ? `surge instance ready, pid ${event.pid}`
         : `replaced: pid ${event.previousPid} → ${event.pid}`;
     case 'program.reload-finished':
-      return `reload finished: ${event.replaced} replaced in ${formatDuration(event.durationMs)}`;
+      return `reload finished: ${event.replaced} replaced in ${formatElapsed(event.durationMs)}`;
     case 'program.reload-failed':
       return `reload failed: ${event.reason}`;
     default:

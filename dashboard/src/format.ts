@@ -1,18 +1,7 @@
-/** A duration for people: `850ms`, `4.2s`, `3m 20s`, `5h 02m`, `2d 3h`. */
-export function formatDuration(ms: number): string {
-  const value = Math.max(0, Math.floor(ms));
-  if (value < 1_000) return `${value}ms`;
-  if (value < 10_000) return `${Math.floor(value / 100) / 10}s`;
-  if (value < 60_000) return `${Math.floor(value / 1_000)}s`;
-  if (value < 3_600_000) return twoUnits(value, 60_000, 'm', 1_000, 's');
-  if (value < 86_400_000) return twoUnits(value, 3_600_000, 'h', 60_000, 'm');
-  return twoUnits(value, 86_400_000, 'd', 3_600_000, 'h');
-}
+import { formatElapsed } from '../../src/config/human-units.js';
 
-function twoUnits(ms: number, big: number, bigName: string, small: number, smallName: string) {
-  const rest = Math.floor((ms % big) / small);
-  return `${Math.floor(ms / big)}${bigName} ${String(rest).padStart(2, '0')}${smallName}`;
-}
+/** Durations as the CLI and the daemon write them: a set one exact (`1.5m`), a measured one rounded (`5h 2m`). */
+export { formatDuration, formatElapsed } from '../../src/config/human-units.js';
 
 /** Bytes in binary units: `512 B`, `9.8 MiB`. */
 export function formatBytes(bytes: number): string {
@@ -57,5 +46,5 @@ export function plural(count: number, noun: string): string {
 /** A latency: `4.2ms`, `35ms`, `1.2s`. */
 export function formatLatency(ms: number): string {
   if (ms < 10) return `${Math.round(ms * 10) / 10}ms`;
-  return ms < 1000 ? `${Math.round(ms)}ms` : formatDuration(ms);
+  return ms < 1000 ? `${Math.round(ms)}ms` : formatElapsed(ms);
 }

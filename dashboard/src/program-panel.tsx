@@ -2,6 +2,7 @@ import type { Api } from './api.js';
 import {
   formatClock,
   formatDuration,
+  formatElapsed,
   formatExit,
   formatLatency,
   orDash,
@@ -122,11 +123,11 @@ function HealthTable(props: { program: ProgramDetail }) {
             <td class="num">{instance.runs}</td>
             <td class="num">{instance.restarts}</td>
             <td class="num">{instance.failureRestarts}</td>
-            <td class="num">{orDash(instance.averageRunMs, formatDuration)}</td>
+            <td class="num">{orDash(instance.averageRunMs, formatElapsed)}</td>
             <td class="num">
               {instance.upForMs !== null
-                ? `up ${formatDuration(instance.upForMs)}`
-                : orDash(instance.downForMs, (ms) => `down ${formatDuration(ms)}`)}
+                ? `up ${formatElapsed(instance.upForMs)}`
+                : orDash(instance.downForMs, (ms) => `down ${formatElapsed(ms)}`)}
             </td>
             <td class="reason">
               {instance.reason ?? ''}
@@ -170,7 +171,7 @@ function ExitHistory(props: { program: ProgramDetail }) {
               <td>{formatClock(exit.at)}</td>
               <td>{exit.instance}</td>
               <td>{formatExit(exit.code, exit.signal)}</td>
-              <td class="num">{formatDuration(exit.uptimeMs)}</td>
+              <td class="num">{formatElapsed(exit.uptimeMs)}</td>
             </tr>
           ))
         )}

@@ -1,4 +1,4 @@
-import { formatBytes, formatCpu, formatDuration, orDash } from './format.js';
+import { formatBytes, formatCpu, formatElapsed, orDash } from './format.js';
 import type { InstanceDetail, ProgramDetail } from './wire.js';
 
 interface SelectionProps {
@@ -97,7 +97,7 @@ function InstanceRow(
       <td class="num" data-cell="restarts">
         {instance.restarts}
       </td>
-      <td class="num">{orDash(instance.uptimeMs, formatDuration)}</td>
+      <td class="num">{orDash(instance.uptimeMs, formatElapsed)}</td>
       <td class="num">{orDash(instance.port, String)}</td>
     </tr>
   );
