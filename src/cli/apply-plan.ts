@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { DesiredState, ProgramSpec } from '../api/wire.js';
+import { declaredOver } from '../config/program-spec.js';
 import { changedSpecFields, fieldsNeedingRespawn } from '../config/spec-changes.js';
 
 /** A managed program as the plan sees it. */
@@ -44,12 +45,14 @@ export function planApply(
   const byName = new Map(current.map((program) => [program.spec.name, program]));
   const wanted = new Set(desired.map((spec) => spec.name));
   const plan: ApplyPlan = { add: [], change: [], remove: [], unchanged: [], kept: [] };
-  for (const after of desired) {
-    const existing = byName.get(after.name);
+  for (const declared of desired) {
+    const existing = byName.get(declared.name);
     if (!existing) {
-      plan.add.push(after);
+      plan.add.push(declared);
       continue;
     }
+    // The variables `tend start` copied from its shell stay unless the file sets them.
+    const after = declaredOver(existing.spec, declared);
     const fields = changedSpecFields(existing.spec, after);
     if (fields.length === 0) {
       plan.unchanged.push(after.name);

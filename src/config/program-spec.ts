@@ -343,3 +343,19 @@ export function withEnvSet(spec: ProgramSpec, env: Readonly<Record<string, strin
     ...(stillFromShell.length > 0 ? { shellEnvNames: stillFromShell } : {}),
   };
 }
+
+/**
+ * The definition a file declares for a program that runs as `current`: the variables `tend start`
+ * copied from its shell (`shellEnvNames`) are a base the file does not declare, so those the file
+ * does not mention stay as they are (and stay named so); one it sets becomes the file's.
+ */
+export function declaredOver(current: ProgramSpec, declared: ProgramSpec): ProgramSpec {
+  const shellNames = (current.shellEnvNames ?? []).filter((name) =>
+    Object.hasOwn(current.env, name),
+  );
+  const shellEnv = Object.fromEntries(
+    shellNames.map((name) => [name, current.env[name] as string]),
+  );
+  const { shellEnvNames: _never, ...fromFile } = declared;
+  return withEnvSet({ ...fromFile, env: shellEnv, shellEnvNames: shellNames }, declared.env);
+}

@@ -7,9 +7,14 @@ import {
   isEmptyPlan,
   planApply,
 } from '../../src/cli/apply-plan.js';
-import { type ProgramSpecInput, ProgramSpecSchema } from '../../src/config/program-spec.js';
+import {
+  type ProgramSpec,
+  type ProgramSpecInput,
+  ProgramSpecSchema,
+} from '../../src/config/program-spec.js';
 import { exportTendFile, minimalEntry } from '../../src/config/tend-file/export-tend-file.js';
 import { parseTendFile } from '../../src/config/tend-file/load-config.js';
+import { declaredSpec } from '../../src/export/host-env.js';
 
 const spec = (input: Partial<ProgramSpecInput> & { name: string }) =>
   ProgramSpecSchema.parse({ command: 'node', cwd: '/srv', ...input });
@@ -153,6 +158,64 @@ test('the same env from a tend start (the shell variables named) and from a file
   const env = { PATH: '/usr/bin', API_KEY: 'k' };
   const started = running({ name: 'web', env, shellEnvNames: ['PATH'] });
   assert.ok(isEmptyPlan(planApply([started], [spec({ name: 'web', env })], { isPruning: false })));
+});
+
+/** A program as `tend start` made it: PATH and HOME copied from its shell, API_KEY given with --env. */
+const STARTED = running({
+  name: 'web',
+  env: { PATH: '/usr/bin', HOME: '/home/ann', API_KEY: 'k' },
+  shellEnvNames: ['HOME', 'PATH'],
+});
+
+/** `tend export` of the program, read back as `tend apply` reads a file. */
+function exportedFile(program: CurrentProgram): ProgramSpec[] {
+  const text = exportTendFile([declaredSpec(program.spec, false).spec]);
+  return parseTendFile(text, { file: 'tend.yaml', path: '/tmp/tend.yaml' });
+}
+
+test('applying the export of a tend start program changes nothing: the shell variables stay, unmentioned', () => {
+  const file = exportedFile(STARTED);
+  assert.deepEqual(file[0]?.env, { API_KEY: 'k' });
+  const plan = planApply([STARTED], file, { isPruning: false });
+  assert.ok(isEmptyPlan(plan));
+  assert.deepEqual(plan.unchanged, ['web']);
+});
+
+test('a file that sets a variable copied from the shell changes it, and it is no longer the shell’s', () => {
+  const file = exportedFile(STARTED).map((declared) => ({
+    ...declared,
+    env: { ...declared.env, PATH: '/opt/bin' },
+  }));
+  const [change] = planApply([STARTED], file, { isPruning: false }).change;
+  assert.deepEqual(change?.fields, ['env']);
+  assert.deepEqual(change?.after.env, { HOME: '/home/ann', PATH: '/opt/bin', API_KEY: 'k' });
+  assert.deepEqual(change?.after.shellEnvNames, ['HOME']);
+  assert.deepEqual(describeSpecChanges(STARTED.spec, change?.after ?? STARTED.spec), [
+    'web.env.PATH: changed',
+  ]);
+});
+
+test('a file that adds a variable changes the env, and removes none of the shell’s', () => {
+  const file = exportedFile(STARTED).map((declared) => ({
+    ...declared,
+    env: { ...declared.env, RELEASE: '42' },
+  }));
+  const [change] = planApply([STARTED], file, { isPruning: false }).change;
+  assert.deepEqual(change?.after.env, { ...STARTED.spec.env, RELEASE: '42' });
+  assert.deepEqual(change?.after.shellEnvNames, ['HOME', 'PATH']);
+  assert.deepEqual(change?.needsRespawn, ['env']);
+  assert.deepEqual(describeSpecChanges(STARTED.spec, change?.after ?? STARTED.spec), [
+    'web.env.RELEASE: added',
+  ]);
+});
+
+test('a variable the file no longer sets is removed, unless the shell gave it', () => {
+  const file = [spec({ name: 'web', env: {} })];
+  const [change] = planApply([STARTED], file, { isPruning: false }).change;
+  assert.deepEqual(change?.after.env, { PATH: '/usr/bin', HOME: '/home/ann' });
+  assert.deepEqual(describeSpecChanges(STARTED.spec, change?.after ?? STARTED.spec), [
+    'web.env.API_KEY: removed',
+  ]);
 });
 
 test('export leaves out every setting that has its default, derived ones included', () => {
