@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,17 @@ function servedEnv(port: number, name: string): Promise<{ pid: number; value: st
       response.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
     }).on('error', reject);
   });
+}
+
+/** The environment process `pid` was started with, as /proc shows it. */
+function environOf(pid: number): Map<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return new Map(
+    entries.map((entry) => [
+      entry.slice(0, entry.indexOf('=')),
+      entry.slice(entry.indexOf('=') + 1),
+    ]),
+  );
 }
 
 /** The pids of a program's instances, by index. */
@@ -357,6 +368,37 @@ test('adding a proxy deletes the program and adds it again, as the plan says; sc
     whole.stderr,
     /^tend: warning: shelled: env holds session variables of the shell `tend start` ran in \([A-Z_]+(, [A-Z_]+){0,4}(, …)?\); the file sets them wherever it is applied: keep only what the program needs\n$/,
   );
+  // Applied back, the export changes nothing: the shell's variables are the program's base, not
+  // the file's, so the same process runs on with the same environment.
+  const [shelledPid] = await pidsOf(tend, 'shelled');
+  assert.ok(shelledPid, 'shelled runs');
+  const environBefore = environOf(shelledPid);
+  assert.equal(environBefore.get('SHELL'), '/bin/bash');
+  assert.equal(environBefore.get('TERM'), 'dumb');
+  writeFileSync(join(dir, 'shelled.yaml'), shelled.stdout);
+  const reapplied = await tend.run(['apply', '-f', 'shelled.yaml', '--dry-run'], { cwd: dir });
+  assert.equal(reapplied.code, 0, reapplied.stderr);
+  assert.match(reapplied.stdout, /^Nothing to change: the daemon's programs match shelled\.yaml /);
+  const applied = await tend.run(['apply', '-f', 'shelled.yaml'], { cwd: dir });
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.match(applied.stdout, /^Nothing to change: the daemon's programs match shelled\.yaml /);
+  assert.deepEqual(await pidsOf(tend, 'shelled'), [shelledPid]);
+  assert.deepEqual(environOf(shelledPid), environBefore);
+  // A file that sets one of them takes it over: it changes, the others stay, export writes it.
+  writeFileSync(
+    join(dir, 'shelled.yaml'),
+    shelled.stdout.replace(/\n {6}API_KEY: k\n$/, '\n      API_KEY: k\n      SHELL: /bin/zsh\n'),
+  );
+  const takenOver = await tend.run(['apply', '-f', 'shelled.yaml'], { cwd: dir });
+  assert.equal(takenOver.code, 0, takenOver.stderr);
+  assert.match(takenOver.stdout, /^ {6}shelled\.env\.SHELL: changed\nNot in/m);
+  const [reloadedPid] = await tend.until('shelled runs a new process', async () => {
+    const pids = await pidsOf(tend, 'shelled');
+    return pids[0] !== null && pids[0] !== shelledPid ? pids : undefined;
+  });
+  assert.ok(reloadedPid);
+  assert.deepEqual(environOf(reloadedPid), new Map([...environBefore, ['SHELL', '/bin/zsh']]));
+  assert.match(await tend.ok(['export', 'shelled']), /^ {6}SHELL: \/bin\/zsh$/m);
   const unknownName = await tend.run(['export', 'nope']);
   assert.equal(unknownName.code, 1);
   assert.match(unknownName.stderr, /No program named `nope`/);
