@@ -32,6 +32,11 @@ export interface ApplyPlan {
   /** Managed programs not in the file, deleted (only with --prune). */
   remove: string[];
   unchanged: string[];
+  /**
+   * Of the unchanged, the definitions of those whose file sets, to the value it had, a variable
+   * that came from `tend start`'s shell: stored so that it becomes the file's, no process touched.
+   */
+  takenOver: ProgramSpec[];
   /** Managed programs not in the file and left alone (without --prune). */
   kept: string[];
 }
@@ -44,7 +49,14 @@ export function planApply(
 ): ApplyPlan {
   const byName = new Map(current.map((program) => [program.spec.name, program]));
   const wanted = new Set(desired.map((spec) => spec.name));
-  const plan: ApplyPlan = { add: [], change: [], remove: [], unchanged: [], kept: [] };
+  const plan: ApplyPlan = {
+    add: [],
+    change: [],
+    remove: [],
+    unchanged: [],
+    takenOver: [],
+    kept: [],
+  };
   for (const declared of desired) {
     const existing = byName.get(declared.name);
     if (!existing) {
@@ -56,6 +68,8 @@ export function planApply(
     const fields = changedSpecFields(existing.spec, after);
     if (fields.length === 0) {
       plan.unchanged.push(after.name);
+      if (!isDeepStrictEqual(existing.spec.shellEnvNames, after.shellEnvNames))
+        plan.takenOver.push(after);
       continue;
     }
     plan.change.push({

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { ProgramSpec } from '../config/program-spec.js';
 import type { ReloadPacing } from '../config/reload-defaults.js';
 import { changedSpecFields } from '../config/spec-changes.js';
@@ -436,7 +437,14 @@ export class ProgramCore {
   async #update(spec: ProgramSpec): Promise<string[]> {
     const program = this.get(spec.name);
     const changed = changedSpecFields(program.spec, spec);
-    if (changed.length === 0) return [];
+    if (changed.length === 0) {
+      // Only where variables came from (`shellEnvNames`) differs: kept, and saved, with no process touched.
+      if (!isDeepStrictEqual(program.spec, spec)) {
+        await program.update(spec);
+        this.#options.bus.emit({ kind: 'program.updated', program: spec.name, spec, changed });
+      }
+      return [];
+    }
     if ((program.spec.proxy === undefined) !== (spec.proxy === undefined)) {
       throw new ConflictError(
         'TEND_ERR_PROGRAM_UPDATE_REFUSED',

@@ -154,10 +154,19 @@ test('the same definitions again make an empty plan that says so', () => {
   );
 });
 
-test('the same env from a tend start (the shell variables named) and from a file makes no change', () => {
-  const env = { PATH: '/usr/bin', API_KEY: 'k' };
-  const started = running({ name: 'web', env, shellEnvNames: ['PATH'] });
-  assert.ok(isEmptyPlan(planApply([started], [spec({ name: 'web', env })], { isPruning: false })));
+test('a file that sets a shell variable to the value it has changes nothing, and takes the variable over', () => {
+  const env = { PATH: '/usr/bin', HOME: '/h', API_KEY: 'k' };
+  const started = running({ name: 'web', env, shellEnvNames: ['HOME', 'PATH'] });
+  const file = [spec({ name: 'web', env: { PATH: '/usr/bin', API_KEY: 'k' } })];
+  const plan = planApply([started], file, { isPruning: false });
+  assert.ok(isEmptyPlan(plan));
+  assert.deepEqual(plan.unchanged, ['web']);
+  assert.deepEqual(
+    plan.takenOver.map((taken) => [taken.env, taken.shellEnvNames]),
+    [[env, ['HOME']]],
+  );
+  const exported = [spec({ name: 'web', env: { API_KEY: 'k' } })];
+  assert.deepEqual(planApply([started], exported, { isPruning: false }).takenOver, []);
 });
 
 /** A program as `tend start` made it: PATH and HOME copied from its shell, API_KEY given with --env. */

@@ -46,6 +46,21 @@ test('the same definition changes nothing and emits nothing', async () => {
   assert.deepEqual(events, []);
 });
 
+test('a definition that differs only in which variables came from the shell is kept, with no field changed', async () => {
+  const { core, events } = makeCore();
+  await core.add(makeSpec({ env: { PATH: '/bin', HOME: '/h' }, shellEnvNames: ['HOME', 'PATH'] }));
+  const pid = core.get('web').pool.instance(0)?.pid;
+  events.length = 0;
+  const takenOver = makeSpec({ env: { PATH: '/bin', HOME: '/h' }, shellEnvNames: ['HOME'] });
+  assert.deepEqual(await core.update(takenOver), []);
+  assert.deepEqual(core.get('web').spec.shellEnvNames, ['HOME']);
+  assert.equal(core.get('web').pool.instance(0)?.pid, pid, 'same process');
+  assert.deepEqual(
+    events.map((event) => event.kind === 'program.updated' && event.changed),
+    [[]],
+  );
+});
+
 test('a larger pool size adds instances as scaling does', async () => {
   const { core, events } = makeCore();
   await core.add(makeSpec({ instances: 1, max: 4 }));

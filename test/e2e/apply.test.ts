@@ -350,7 +350,7 @@ test('adding a proxy deletes the program and adds it again, as the plan says; sc
       'sleep',
       '1000',
     ],
-    { env: { SHELL: '/bin/bash', TERM: 'xterm' } },
+    { env: { SHELL: '/bin/bash', TERM: 'xterm', EDITOR: 'vi' } },
   );
   const shelled = await tend.run(['export', 'shelled']);
   assert.equal(shelled.code, 0, shelled.stderr);
@@ -399,6 +399,19 @@ test('adding a proxy deletes the program and adds it again, as the plan says; sc
   assert.ok(reloadedPid);
   assert.deepEqual(environOf(reloadedPid), new Map([...environBefore, ['SHELL', '/bin/zsh']]));
   assert.match(await tend.ok(['export', 'shelled']), /^ {6}SHELL: \/bin\/zsh$/m);
+  // Set to the value it has, a shell variable is no change, yet it becomes the file's.
+  writeFileSync(
+    join(dir, 'shelled.yaml'),
+    shelled.stdout.replace(
+      /\n {6}API_KEY: k\n$/,
+      '\n      API_KEY: k\n      SHELL: /bin/zsh\n      EDITOR: vi\n',
+    ),
+  );
+  const same = await tend.run(['apply', '-f', 'shelled.yaml'], { cwd: dir });
+  assert.equal(same.code, 0, same.stderr);
+  assert.match(same.stdout, /^Nothing to change: the daemon's programs match shelled\.yaml /);
+  assert.deepEqual(await pidsOf(tend, 'shelled'), [reloadedPid]);
+  assert.match(await tend.ok(['export', 'shelled']), /^ {6}EDITOR: vi$/m);
   const unknownName = await tend.run(['export', 'nope']);
   assert.equal(unknownName.code, 1);
   assert.match(unknownName.stderr, /No program named `nope`/);

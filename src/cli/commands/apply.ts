@@ -34,6 +34,8 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   const plan = planApply(current, config.specs, { isPruning: hasFlag(args, 'prune') });
   const isDryRun = hasFlag(args, 'dry-run');
   if (!isJson) ctx.stdout.write(formatPlan(plan, file));
+  // Not a change to show: the same definition, with variables the file sets now the file's.
+  if (!isDryRun) for (const spec of plan.takenOver) await client.updateProgram(spec);
   if (isDryRun || isEmptyPlan(plan)) {
     if (isJson) writeJson(ctx.stdout, summary(plan, isDryRun));
     else if (isDryRun && !isEmptyPlan(plan)) ctx.stdout.write('Dry run: nothing was changed\n');

@@ -38,7 +38,11 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
     case 'program.added':
       return [event.program, 'added'];
     case 'program.updated':
-      return [event.program, `updated: ${event.changed.join(', ')}`];
+      // No field listed: only which variables came from `tend start`'s shell changed.
+      return [
+        event.program,
+        event.changed.length > 0 ? `updated: ${event.changed.join(', ')}` : 'updated',
+      ];
     case 'program.removed':
       return [event.program, 'removed'];
     case 'program.desired':
