@@ -196,3 +196,10 @@ test('a change of a task’s connections reads as its count, the owner marked as
     '2026-01-02 03:04:05.067 rooms:2 task t1: 0 connections\n',
   );
 });
+
+test('an update names the fields that changed, and none when only where variables came from did', () => {
+  const spec = { name: 'web' } as Extract<TendEvent, { kind: 'program.updated' }>['spec'];
+  const updated = { ...at, kind: 'program.updated', program: 'web', spec } as const;
+  assert.match(line({ ...updated, changed: ['env', 'port'] }), / web updated: env, port\n$/);
+  assert.match(line({ ...updated, changed: [] }), / web updated\n$/);
+});
