@@ -8,6 +8,7 @@
  * strace exists, one more round per contender times each fork of the daemon (and of the floors).
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -43,6 +44,7 @@ export async function runStartStop(options: BenchOptions): Promise<BenchResult> 
   const rounds = options.isQuick ? 2 : 5;
   return withManagers(async (managers) => {
     const failures = new Map<string, string>();
+    const loadBefore = loadavg()[0] ?? Number.NaN;
     for (const manager of managers) {
       const ready = await attempt(manager.label, () => manager.ensureDaemon());
       if (ready instanceof Error) failures.set(manager.label, oneLine(ready));
@@ -122,6 +124,20 @@ export async function runStartStop(options: BenchOptions): Promise<BenchResult> 
       formatRatio(ratio(twoNodeStarts, bareNode)),
       '—',
     ]);
+    // What a daemon of tend's size in node, driven by a CLI in node, cannot go below.
+    const held = samples.get(heldLabel);
+    if (held) {
+      const designFloor = total(summarizePhases(held)) + twoNodeStarts;
+      rows.push([
+        'floor of the design (held row + 2 × node -e 0)',
+        '—',
+        '—',
+        formatMs(designFloor),
+        formatRatio(ratio(designFloor, shell)),
+        formatRatio(ratio(designFloor, bareNode)),
+        '—',
+      ]);
+    }
     const tendTotal = total(summarizePhases(samples.get('tend') ?? []));
     const tendRatio = ratio(tendTotal, shell);
     const report = [
@@ -141,8 +157,9 @@ export async function runStartStop(options: BenchOptions): Promise<BenchResult> 
       ),
       '',
       `tend ÷ bare node: ${formatRatio(ratio(tendTotal, bareNode))}; bare node ÷ shell: ${formatRatio(ratio(bareNode, shell))}`,
+      `load average (1 min) at start → end: ${loadBefore.toFixed(2)} → ${(loadavg()[0] ?? Number.NaN).toFixed(2)} (the node rows wait for each child to exec, so they stretch with the load; the shell's \`&\` does not)`,
       `managers: \`start --instances ${PROCESS_COUNT} -- sleep N\` (tend with \`--no-wait\`) then \`delete <name>\`; shell: \`sleep N &\` ×${PROCESS_COUNT}, then \`kill\` + \`wait\`; bare node: a loaded node (bench/fixtures/spawn-floor.ts) told to spawn ${PROCESS_COUNT} × \`sleep N\` (stdio ignored), then to kill them and await their exits`,
-      'the reference row is what any two CLI calls written in node cost before doing anything',
+      "the reference row is what any two CLI calls written in node cost before doing anything; the floor of the design adds it to the bare node holding the daemon's memory: a node daemon of that size driven by a node CLI",
       `each phase ends when the command has returned and /proc shows all ${PROCESS_COUNT} processes (or none), probed every ${PROBE_INTERVAL_MS} ms`,
       STRACE_BIN
         ? 'forks: `strace -T -e trace=clone,clone3,fork,vfork -p <pid>` on the main thread of the daemon (or floor) during one more start, not timed above'
