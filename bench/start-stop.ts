@@ -7,7 +7,6 @@
  * daemon (a fork copies the page tables of the forking process). Rounds are interleaved. Where
  * strace exists, one more round per contender times each fork of the daemon (and of the floors).
  */
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,7 +18,7 @@ import type { ProcessManager } from './lib/manager.js';
 import { withManagers } from './lib/managers.js';
 import type { BenchOptions } from './lib/options.js';
 import { fixturePath } from './lib/paths.js';
-import { pidsWithArgv } from './lib/probes.js';
+import { pidsWithArgv, readAnonKib } from './lib/probes.js';
 import { type BenchResult, checkTarget } from './lib/result.js';
 import {
   type PhaseProbes,
@@ -190,16 +189,6 @@ function total(times: PhaseTimes): number {
 
 function sum(values: readonly number[]): number {
   return values.reduce((all, value) => all + value, 0);
-}
-
-/** Anonymous resident memory of a process in KiB (RssAnon of /proc/<pid>/status), 0 when unknown. */
-function readAnonKib(pid: number): number {
-  try {
-    const match = /^RssAnon:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match?.[1] ? Number(match[1]) : 0;
-  } catch {
-    return 0;
-  }
 }
 
 /** Two `node -e 0` in a row: the least that a start and a delete through a node CLI can cost. */
