@@ -5,10 +5,14 @@
  * holder, `tend-output-holder infinity`; any proxy)
  * are counted too, so that memory moved into a helper is not hidden: every process that carries
  * the manager's home in its environment (TEND_HOME, PM2_HOME) or descends from the daemon.
+ * Beside them, a floor: a plain node process running the libraries the daemon runs on (fastify
+ * on a Unix socket, zod, prom-client, pino), bundled and loaded as the daemon is, idle
+ * (bench/fixtures/library-floor.ts): what any daemon built on them costs before its own code.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { formatKib, formatRatio, formatTable } from './lib/format.js';
 import { awaitAllOnline, IDLE_COMMAND } from './lib/idle.js';
+import { type LibraryFloor, startLibraryFloor } from './lib/library-floor.js';
 import { attempt, oneLine, progress, runIfMain } from './lib/main.js';
 import type { ProcessManager } from './lib/manager.js';
 import { withManagers } from './lib/managers.js';
@@ -37,11 +41,13 @@ export async function runDaemonRss(options: BenchOptions): Promise<BenchResult> 
     progress(
       `${PROGRAM_COUNTS.join(', then ')} idle programs under ${managers.map((m) => m.label).join(' and ')}`,
     );
+    const floorRun = attempt('library floor', startLibraryFloor);
     const outcomes = await Promise.all(
       managers.map((manager) =>
         attempt(manager.label, () => measureManager(manager, settleMs, options.isQuick)),
       ),
     );
+    const floorKib = await measureFloor(await floorRun);
     const figures = new Map<string, Map<number, RssFigures>>();
     const failures: string[] = [];
     managers.forEach((manager, index) => {
@@ -69,8 +75,18 @@ export async function runDaemonRss(options: BenchOptions): Promise<BenchResult> 
           label === 'tend'
             ? formatRatio(ratio(value.daemonKib + value.helpersKib, totalKib(pm2)))
             : '1.00×',
+          formatRatio(ratio(value.daemonKib + value.helpersKib, floorKib)),
         ]);
       }
+      rows.push([
+        String(count),
+        'library floor',
+        formatKib(floorKib),
+        '—',
+        formatKib(floorKib),
+        formatRatio(ratio(floorKib, totalKib(pm2))),
+        '1.00×',
+      ]);
       if (count === 0) continue;
       const tendRatio = ratio(totalKib(tend), totalKib(pm2));
       const bound = TARGET_RATIO_TO_PM2[count] ?? Number.NaN;
@@ -87,10 +103,19 @@ export async function runDaemonRss(options: BenchOptions): Promise<BenchResult> 
       `## 2. Daemon RSS with idle programs (\`${IDLE_COMMAND.command} ${IDLE_COMMAND.args.join(' ')}\`)`,
       '',
       formatTable(
-        ['programs', 'manager', 'daemon RSS', 'helpers RSS (n)', 'total', 'total ÷ pm2'],
+        [
+          'programs',
+          'manager',
+          'daemon RSS',
+          'helpers RSS (n)',
+          'total',
+          'total ÷ pm2',
+          'total ÷ floor',
+        ],
         rows,
       ),
       '',
+      "library floor: node running fastify (routes on a Unix socket, the daemon's options), zod, prom-client and pino, bundled and loaded through a code cache as the daemon is, idle, no programs (bench/fixtures/library-floor.ts)",
       options.isQuick
         ? 'quick run: the last 90 programs are one program with 90 instances'
         : 'every program started with its own CLI call',
@@ -100,6 +125,21 @@ export async function runDaemonRss(options: BenchOptions): Promise<BenchResult> 
     console.log(`${report}\n`);
     return { name: 'daemon-rss', report, targets };
   });
+}
+
+/** The library floor's RSS (median of the samples), then stops it; NaN when it did not start. */
+async function measureFloor(floor: LibraryFloor | Error): Promise<number> {
+  if (floor instanceof Error) return Number.NaN;
+  try {
+    const samples: number[] = [];
+    for (let sample = 0; sample < RSS_SAMPLES; sample++) {
+      samples.push(readRssKib(floor.pid));
+      await delay(RSS_SAMPLE_INTERVAL_MS);
+    }
+    return median(samples);
+  } finally {
+    await floor.stop();
+  }
 }
 
 function totalKib(figures: RssFigures | undefined): number {

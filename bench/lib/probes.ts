@@ -14,6 +14,16 @@ export function readRssKib(pid: number): number {
   }
 }
 
+/** Anonymous resident memory of a process in KiB (RssAnon of /proc/<pid>/status), 0 when unknown. */
+export function readAnonKib(pid: number): number {
+  try {
+    const match = /^RssAnon:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** One process as /proc shows it. */
 export interface ProcInfo {
   pid: number;
