@@ -21,6 +21,28 @@ export function describeStreamMessage(message: EventStreamMessage): string | und
   return undefined;
 }
 
+type EventOf<K extends TendEvent['kind']> = Extract<TendEvent, { kind: K }>;
+
+/** Why a task ended, in words. */
+const TASK_END_WORDS: Record<EventOf<'task.ended'>['end'], string> = {
+  'owner-left': 'its owner left',
+  closed: 'closed',
+  exited: 'its process exited',
+  shutdown: 'its process shut it down',
+  freed: 'its process said it is free',
+  removed: 'the program was deleted',
+};
+
+/** Why a lease ended, in words. */
+const LEASE_END_WORDS: Record<EventOf<'lease.ended'>['end'], string> = {
+  released: 'released',
+  expired: 'expired',
+  exited: 'its instance exited',
+  removed: 'the program was deleted',
+};
+
+// No default: a kind added to the event union without its case here fails the build (the
+// switch must return on every path).
 function describeEvent(event: TendEvent, palette: Palette): [string, string] {
   switch (event.kind) {
     case 'daemon.started':
@@ -50,14 +72,17 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
     case 'lease.granted':
       return [
         `${event.program}:${event.instance}`,
-        `leased as ${event.lease}${event.holder === null ? '' : ` to ${event.holder}`}`,
+        `lease ${event.lease} granted${event.holder === null ? '' : ` to ${event.holder}`}`,
       ];
     case 'lease.ended':
-      return [`${event.program}:${event.instance}`, `lease ${event.lease} ${event.end}`];
+      return [
+        `${event.program}:${event.instance}`,
+        `lease ${event.lease} ended: ${LEASE_END_WORDS[event.end]}`,
+      ];
     case 'task.allocated':
       return [
         `${event.program}:${event.instance}`,
-        `task ${event.task}${event.owner === null ? '' : ` for ${event.owner}`} (pid ${event.pid})`,
+        `task ${event.task} allocated${event.owner === null ? '' : ` to ${event.owner}`} (pid ${event.pid})`,
       ];
     case 'task.connections':
       return [
@@ -65,7 +90,10 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
         `task ${event.task}: ${event.connections} connection${event.connections === 1 ? '' : 's'}${event.isOwnerConnected ? ' (owner)' : ''}`,
       ];
     case 'task.ended':
-      return [`${event.program}:${event.instance}`, `task ${event.task} ended: ${event.end}`];
+      return [
+        `${event.program}:${event.instance}`,
+        `task ${event.task} ended: ${TASK_END_WORDS[event.end]}`,
+      ];
     case 'program.waiting':
       return [event.program, event.isStuck ? palette.red(event.reason) : event.reason];
     case 'program.unblocked':
