@@ -30,6 +30,33 @@ const LEASE_END_WORDS: Record<EventOf<'lease.ended'>['end'], string> = {
   removed: 'the program was deleted',
 };
 
+/** Instances named in a membership sentence; the first event of a pool of 1,000 names them all. */
+const LISTED_INSTANCES = 8;
+
+/** What a membership event changed: `0, 2 ready; 1 not ready; 3 removed`. */
+function describeMembershipChange(event: EventOf<'proxy.membership'>): string {
+  const groups: Record<'ready' | 'not ready' | 'draining', number[]> = {
+    ready: [],
+    'not ready': [],
+    draining: [],
+  };
+  for (const member of event.changed) {
+    groups[member.isDraining ? 'draining' : member.isReady ? 'ready' : 'not ready'].push(
+      member.instance,
+    );
+  }
+  return [...Object.entries(groups), ['removed', event.removed] as const]
+    .filter(([, instances]) => instances.length > 0)
+    .map(([state, instances]) => `${listInstances(instances)} ${state}`)
+    .join('; ');
+}
+
+function listInstances(instances: number[]): string {
+  const listed = instances.slice(0, LISTED_INSTANCES).join(', ');
+  const more = instances.length - LISTED_INSTANCES;
+  return more > 0 ? `${listed} and ${more} more` : listed;
+}
+
 // One sentence per kind: a kind added to the event union without its sentence fails the build.
 const SENTENCES: { [K in TendEventKind]: (event: EventOf<K>) => string } = {
   'daemon.started': (event) =>
@@ -72,8 +99,10 @@ const SENTENCES: { [K in TendEventKind]: (event: EventOf<K>) => string } = {
   'task.connections': (event) =>
     `task ${event.task}: ${event.connections} connection${event.connections === 1 ? '' : 's'}${event.isOwnerConnected ? ' (owner)' : ''}`,
   'task.ended': (event) => `task ${event.task} ended: ${TASK_END_WORDS[event.end]}`,
-  'proxy.membership': (event) =>
-    `proxy members: ${event.members.filter((member) => member.isReady).length} of ${event.members.length} ready`,
+  'proxy.membership': (event) => {
+    const change = describeMembershipChange(event);
+    return `proxy members: ${event.readyCount} of ${event.size} ready${event.drainingCount > 0 ? `, ${event.drainingCount} draining` : ''}${change === '' ? '' : ` (${change})`}`;
+  },
   'program.reload-started': (event) => `reload of ${event.instances} started`,
   'instance.replaced': (event) =>
     event.previousPid === null

@@ -69,8 +69,8 @@ export class ManagedProgram {
           runtime: options.runtime,
           onChange: () => {},
           onFact: (fact) => this.#emitFact('proxy', 0, fact),
-          onMembership: (members) =>
-            this.#bus.emit({ kind: 'proxy.membership', program: this.name, members }),
+          onMembership: (update) =>
+            this.#bus.emit({ kind: 'proxy.membership', program: this.name, ...update }),
           onProblem: options.onProblem,
           onSuspect: (instance, reason) => this.#reportSuspect(instance, reason),
           onTaskMessage: (message, reply) =>

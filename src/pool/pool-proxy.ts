@@ -22,7 +22,7 @@ import type {
   SpawnOutcome,
   SupervisorRuntime,
 } from '../supervisor/types.js';
-import { membershipChange, type ProxyMember } from './membership-change.js';
+import { type MembershipUpdate, membershipChange, type ProxyMember } from './membership-change.js';
 import { proxyProgramName } from './proxy-name.js';
 
 /** How long the daemon keeps trying to reach a freshly spawned proxy's control socket. */
@@ -59,8 +59,8 @@ export interface PoolProxyOptions {
   onChange: (snapshot: InstanceSnapshot) => void;
   /** What happened to the proxy process (spawned, exited…), as the supervisor reports it. */
   onFact?: (fact: InstanceFact) => void;
-  /** The membership the proxy is (or, once connected, will be) sent, each time it changes. */
-  onMembership?: (members: ProxyMember[]) => void;
+  /** Each change of the membership the proxy is (or, once connected, will be) sent; the first lists every member. */
+  onMembership?: (update: MembershipUpdate) => void;
   onProblem: (message: string, detail?: unknown) => void;
   /** The proxy found an instance silent past a response timeout (it may be hung). */
   onSuspect?: (instance: number, reason: string) => void;
@@ -360,6 +360,8 @@ export class PoolProxy {
     const taskInstances = new Set(this.#tasks.map((task) => task.instance));
     // A loop, not flatMap: an array per member made this 3.5 times slower (bench/membership-send.ts).
     const members: ProxyMember[] = [];
+    let readyCount = 0;
+    let drainingCount = 0;
     for (const member of this.#members) {
       const port = instancePort(this.#spec, member.instance);
       if (port === null) continue;
@@ -369,6 +371,8 @@ export class PoolProxy {
       const isReady =
         isInstanceReady(member) && !this.#suspended.has(member.instance) && !isDraining && !isTask;
       members.push({ instance: member.instance, port, isReady, isDraining });
+      if (isReady) readyCount++;
+      if (isDraining) drainingCount++;
     }
     const isFirst = this.#membership === undefined;
     this.#membership ??= new Map();
@@ -378,7 +382,8 @@ export class PoolProxy {
     if (isChanged) {
       for (const member of changed) membership.set(member.instance, member);
       for (const instance of removed) membership.delete(instance);
-      this.#options.onMembership?.(members);
+      const size = members.length;
+      this.#options.onMembership?.({ changed, removed, size, readyCount, drainingCount });
     }
     const client = this.#client;
     // Every change of every instance calls this: an unchanged membership is not sent again.

@@ -67,21 +67,29 @@ test('restarts, state changes, errors and the proxy read as one line each', () =
       ...at,
       kind: 'proxy.membership',
       program: 'web',
-      members: [
+      changed: [
         { instance: 0, port: 3000, isReady: true, isDraining: false },
         { instance: 1, port: 3001, isReady: false, isDraining: false },
       ],
+      removed: [],
+      size: 2,
+      readyCount: 1,
+      drainingCount: 0,
     }),
-    / web:proxy members 1\/2 ready \(0\)\n$/,
+    / web:proxy members 1\/2 ready \(0 ready; 1 not ready\)\n$/,
   );
   assert.match(
     line({
       ...at,
       kind: 'proxy.membership',
       program: 'web',
-      members: [{ instance: 0, port: 3000, isReady: false, isDraining: true }],
+      changed: [{ instance: 0, port: 3000, isReady: false, isDraining: true }],
+      removed: [],
+      size: 1,
+      readyCount: 0,
+      drainingCount: 1,
     }),
-    / web:proxy members 0\/1 ready, draining 0\n$/,
+    / web:proxy members 0\/1 ready, 1 draining \(0 draining\)\n$/,
   );
   assert.match(
     line({
@@ -226,7 +234,7 @@ const EVERY_KIND: Record<TendEventKind, string> = {
   'task.allocated': 'chat:2 task room-7 allocated to alice (pid 5151)',
   'task.connections': 'chat:2 task room-7: 2 connections (owner)',
   'task.ended': 'chat:2 task room-7 ended: its owner left',
-  'proxy.membership': 'web:proxy members 1/2 ready (0)',
+  'proxy.membership': 'web:proxy members 1/2 ready (1 not ready; 2 removed)',
   'program.reload-started': 'web reload of 2 started (surge 1, unavailable 0; applies env)',
   'instance.replaced': 'web:1 replaced: pid 4000 → 4242',
   'program.reload-finished': 'web reload finished: 2 replaced in 1.5s',
@@ -261,4 +269,23 @@ test('why a task or a lease ended is said in words, and an unknown owner or hold
     'task room-7 allocated (pid 5151)',
   );
   assert.equal(words({ ...SAMPLE_EVENTS['lease.granted'], holder: null }), 'lease L7 granted');
+});
+
+test('a membership change of a pool of 1,000 names the first instances it changed, not all of them', () => {
+  const changed = Array.from({ length: 1000 }, (_, instance) => ({
+    instance,
+    port: 3000 + instance,
+    isReady: true,
+    isDraining: false,
+  }));
+  assert.equal(
+    line({
+      ...SAMPLE_EVENTS['proxy.membership'],
+      changed,
+      removed: [],
+      size: 1000,
+      readyCount: 1000,
+    }),
+    '2026-01-02 03:04:05.067 web:proxy members 1000/1000 ready (0, 1, 2, 3, 4, 5, 6, 7 and 992 more ready)\n',
+  );
 });

@@ -116,10 +116,11 @@ export const SAMPLE_EVENTS: { [K in TendEventKind]: EventOf<K> } = {
     ...at,
     kind: 'proxy.membership',
     program: 'web',
-    members: [
-      { instance: 0, port: 3000, isReady: true, isDraining: false },
-      { instance: 1, port: 3001, isReady: false, isDraining: false },
-    ],
+    changed: [{ instance: 1, port: 3001, isReady: false, isDraining: false }],
+    removed: [2],
+    size: 2,
+    readyCount: 1,
+    drainingCount: 0,
   },
   'program.reload-started': {
     ...at,

@@ -102,15 +102,10 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
         event.cause === 'stopped' ? 'no longer waits: stopped' : 'dependencies ready: starting',
       ];
     case 'proxy.membership': {
-      const ready = event.members
-        .filter((member) => member.isReady)
-        .map((member) => member.instance);
-      const draining = event.members
-        .filter((member) => member.isDraining)
-        .map((member) => member.instance);
+      const change = describeMembershipChange(event);
       return [
         `${event.program}:proxy`,
-        `members ${ready.length}/${event.members.length} ready${ready.length > 0 ? ` (${ready.join(', ')})` : ''}${draining.length > 0 ? `, draining ${draining.join(', ')}` : ''}`,
+        `members ${event.readyCount}/${event.size} ready${event.drainingCount > 0 ? `, ${event.drainingCount} draining` : ''}${change === '' ? '' : ` (${change})`}`,
       ];
     }
     case 'program.reload-started':
@@ -168,6 +163,33 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
     case 'instance.errored':
       return [sourceOf(event), `${palette.red('errored')}${because(event.reason)}`];
   }
+}
+
+/** Instances named in a membership line; the first event of a pool of 1,000 names them all. */
+const LISTED_INSTANCES = 8;
+
+/** What a membership event changed: `0, 2 ready; 1 not ready; 3 removed`. */
+function describeMembershipChange(event: EventOf<'proxy.membership'>): string {
+  const groups: Record<'ready' | 'not ready' | 'draining', number[]> = {
+    ready: [],
+    'not ready': [],
+    draining: [],
+  };
+  for (const member of event.changed) {
+    groups[member.isDraining ? 'draining' : member.isReady ? 'ready' : 'not ready'].push(
+      member.instance,
+    );
+  }
+  return [...Object.entries(groups), ['removed', event.removed] as const]
+    .filter(([, instances]) => instances.length > 0)
+    .map(([state, instances]) => `${listInstances(instances)} ${state}`)
+    .join('; ');
+}
+
+function listInstances(instances: number[]): string {
+  const listed = instances.slice(0, LISTED_INSTANCES).join(', ');
+  const more = instances.length - LISTED_INSTANCES;
+  return more > 0 ? `${listed} and ${more} more` : listed;
 }
 
 function sourceOf(event: {
