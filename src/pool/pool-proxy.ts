@@ -42,7 +42,7 @@ export interface PoolProxyView {
   problem: string | null;
   /**
    * The control protocol of a proxy older than this daemon (one adopted across `tend daemon
-   * reload` runs the code it was started with until the pool is stopped and started); null when
+   * reload` runs the code it was started with until `tend restart <name> --proxy` or a stop and start); null when
    * it speaks this daemon's, or none is connected.
    */
   outdatedProtocol: number | null;
@@ -330,7 +330,7 @@ export class PoolProxy {
         ? ''
         : `: it is sent the whole ${whole.join(' and the whole ')} at each change`;
     this.#options.onProblem(
-      `the proxy of ${name} (pid ${pid}) speaks control protocol ${protocol}, this daemon ${CONTROL_PROTOCOL_VERSION}: it runs an older tend's code, left running by a previous daemon, and is sent only what it understands${fallback}; stop and start ${name} to run the new code`,
+      `the proxy of ${name} (pid ${pid}) speaks control protocol ${protocol}, this daemon ${CONTROL_PROTOCOL_VERSION}: it runs an older tend's code, left running by a previous daemon, and is sent only what it understands${fallback}; \`tend restart ${name} --proxy\` replaces it with one that runs the new code`,
     );
   }
 

@@ -318,7 +318,7 @@ for (const [proxyKind, protocol] of [
     assert.match(
       reported[0] ?? '',
       new RegExp(
-        `^the proxy of room \\(pid \\d+\\) speaks control protocol 1, this daemon ${CONTROL_PROTOCOL_VERSION}: it runs an older tend's code, left running by a previous daemon, and is sent only what it understands: it is sent the whole task table and the whole membership at each change; stop and start room to run the new code$`,
+        `^the proxy of room \\(pid \\d+\\) speaks control protocol 1, this daemon ${CONTROL_PROTOCOL_VERSION}: it runs an older tend's code, left running by a previous daemon, and is sent only what it understands: it is sent the whole task table and the whole membership at each change; \`tend restart room --proxy\` replaces it with one that runs the new code$`,
       ),
     );
 
@@ -429,7 +429,7 @@ test('a proxy that says it speaks protocol 2 gets tasks-changed but the whole me
   assert.equal(reported.length, 1);
   assert.match(
     reported[0] ?? '',
-    /speaks control protocol 2, this daemon \d+: .*: it is sent the whole membership at each change; stop and start room/,
+    /speaks control protocol 2, this daemon \d+: .*: it is sent the whole membership at each change; `tend restart room --proxy` replaces it/,
   );
   assert.equal((await core.get('room').proxy?.view())?.outdatedProtocol, 2);
 });
