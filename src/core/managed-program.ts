@@ -162,6 +162,9 @@ export class ManagedProgram {
   /** Stops the proxy first (no new traffic to instances that are going away), then the instances. */
   async stop(): Promise<void> {
     this.#stopWaiting('stopped');
+    // Not meant to run from now on, while the proxy stops: nothing starts meanwhile, and the
+    // proxy's exit does not end its tasks as their owners leaving (task-service.ts).
+    this.pool.markStopped();
     // Without a proxy the instances get their stop signal synchronously.
     if (this.proxy) await this.proxy.stop();
     await this.pool.stop();

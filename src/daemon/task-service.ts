@@ -324,6 +324,13 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       return;
     if (event.kind === 'instance.exited' && event.role === 'instance') {
       fleet.book.processExited(event.instance, event.pid);
+    } else if (event.kind === 'instance.exited' && event.role === 'proxy') {
+      // Every WebSocket through it is cut, and a new proxy tells nothing of a task nobody
+      // connects to. Its exit is told before the next proxy starts (one supervisor, one process),
+      // so no word of the next proxy is undone here. A program being stopped is not meant to run
+      // by then: its tasks end with their processes.
+      if (core.find(event.program)?.desired === 'running') fleet.book.connectionsLost();
+      return;
     } else if (
       event.kind === 'instance.state' &&
       event.role === 'instance' &&
@@ -365,18 +372,7 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       return fleets.get(name)?.book.onInstance(instance) !== undefined;
     },
     saved(name) {
-      return (
-        fleets
-          .get(name)
-          ?.book.list()
-          .map(({ id, instance, pid, owner, createdAt }) => ({
-            id,
-            instance,
-            pid,
-            owner,
-            createdAt,
-          })) ?? []
-      );
+      return fleets.get(name)?.book.saved() ?? [];
     },
     restore(saved) {
       isRestored = true;

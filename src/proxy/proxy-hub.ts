@@ -82,6 +82,8 @@ export class ProxyHub {
   /** Instances being drained, with the workers that said they are drained. */
   readonly #drainedBy = new Map<number, Set<number>>();
   readonly #taskConnections = new Map<string, Map<number, TaskConnections>>();
+  /** The daemon connections (by their reply) told every task's connections already. */
+  readonly #toldConnections = new WeakSet<(message: ProxyMessage) => void>();
   #isShuttingDown = false;
 
   constructor(options: ProxyHubOptions) {
@@ -114,6 +116,23 @@ export class ProxyHub {
     }
     this.#fold(message);
     for (const worker of this.#workers.values()) worker.link.send(message);
+    if (message.type === 'tasks' && !this.#toldConnections.has(reply)) {
+      this.#toldConnections.add(reply);
+      this.#tellConnections(message.tasks, reply);
+    }
+  }
+
+  /**
+   * Tells a daemon that has just connected every task's connections, as the workers last counted
+   * them (none for a task no worker reported), after its first table: a new daemon knows only
+   * what the state file kept, and a fresh proxy (after a crash or `tend restart --proxy`) has no
+   * connection to report otherwise. One message per task, once per connection.
+   */
+  #tellConnections(tasks: readonly RoutedTask[], reply: (message: ProxyMessage) => void): void {
+    for (const task of tasks) {
+      const { count, isOwnerConnected } = this.#summed(this.#taskConnections.get(task.id));
+      reply({ type: 'task-connections', id: task.id, count, isOwnerConnected });
+    }
   }
 
   /**
@@ -124,12 +143,19 @@ export class ProxyHub {
     switch (message.type) {
       case 'tasks':
         this.#tasks = new Map(message.tasks.map((task) => [task.id, task]));
+        for (const id of this.#taskConnections.keys()) {
+          if (!this.#tasks.has(id)) this.#taskConnections.delete(id);
+        }
         break;
       case 'tasks-changed': {
         this.#tasks ??= new Map();
         const tasks = this.#tasks;
         for (const task of message.tasks) tasks.set(task.id, task);
-        for (const id of message.ended) tasks.delete(id);
+        for (const id of message.ended) {
+          tasks.delete(id);
+          // Its clients are closed without a report: an ended task is nobody's to count.
+          this.#taskConnections.delete(id);
+        }
         // Its place in the replay order; #replay sends the folded table there.
         if (!this.#latest.has('tasks')) this.#latest.set('tasks', { type: 'tasks', tasks: [] });
         return;
@@ -370,13 +396,19 @@ export class ProxyHub {
     this.#options.broadcast({ type: 'drained', instance });
   }
 
-  #reportTask(task: string, counts: Map<number, TaskConnections>, hasGivenUp: boolean): void {
+  /** A task's connections over every worker. */
+  #summed(counts: Map<number, TaskConnections> | undefined): TaskConnections {
     let count = 0;
     let isOwnerConnected = false;
-    for (const part of counts.values()) {
+    for (const part of counts?.values() ?? []) {
       count += part.count;
       isOwnerConnected ||= part.isOwnerConnected;
     }
+    return { count, isOwnerConnected };
+  }
+
+  #reportTask(task: string, counts: Map<number, TaskConnections>, hasGivenUp: boolean): void {
+    const { count, isOwnerConnected } = this.#summed(counts);
     if (count === 0) this.#taskConnections.delete(task);
     // The worker that served the owner says it will not come; another worker may have it.
     const hasOwnerGivenUp = hasGivenUp && !isOwnerConnected;

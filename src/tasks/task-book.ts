@@ -103,6 +103,12 @@ export interface SavedTask {
   pid: number;
   owner: string | null;
   createdAt: number;
+  /**
+   * Whether its owner was connected, or had left within its grace, when it was saved: the next
+   * daemon takes the owner as connected until the proxy says otherwise (the proxy tells every
+   * task's connections to each daemon that connects), so that an owner who left meanwhile ends it.
+   */
+  isOwnerConnected: boolean;
 }
 
 interface LiveTask {
@@ -262,6 +268,29 @@ export class TaskBook {
     }
   }
 
+  /**
+   * Every connection through the proxy is gone (its process exited): each task has none now, through
+   * setConnections, so an owner who was connected has left (per `endWhen`: the task ends, or its
+   * grace starts). An owner that never connected has not left.
+   */
+  connectionsLost(): void {
+    for (const live of [...this.#byId.values()]) this.setConnections(live.task.id, 0, false);
+  }
+
+  /** The live tasks as the state file keeps them. */
+  saved(): SavedTask[] {
+    return [...this.#byInstance.values()]
+      .map(({ task, grace }) => ({
+        id: task.id,
+        instance: task.instance,
+        pid: task.pid,
+        owner: task.owner,
+        createdAt: task.createdAt,
+        isOwnerConnected: task.isOwnerConnected || grace !== null,
+      }))
+      .sort((a, b) => a.instance - b.instance);
+  }
+
   /** Process `pid` of `instance` exited: its task, if any, ended with it. */
   processExited(instance: number, pid: number): void {
     const live = this.#byInstance.get(instance);
@@ -309,7 +338,8 @@ export class TaskBook {
     )
       return false;
     const lease = this.#leases.grant(saved.instance, { ttlMs: null, holder: saved.owner });
-    this.#add({ ...saved, leaseId: lease.id }, { isSilent: true });
+    const { isOwnerConnected, ...fields } = saved;
+    this.#add({ ...fields, leaseId: lease.id }, { isSilent: true, isOwnerConnected });
     return true;
   }
 
@@ -340,11 +370,11 @@ export class TaskBook {
 
   #add(
     fields: Omit<Task, 'connections' | 'isOwnerConnected'> & { leaseId: string },
-    options: { isSilent?: boolean } = {},
+    options: { isSilent?: boolean; isOwnerConnected?: boolean } = {},
   ): Task {
     const { leaseId, ...rest } = fields;
     const live: LiveTask = {
-      task: { ...rest, connections: 0, isOwnerConnected: false },
+      task: { ...rest, connections: 0, isOwnerConnected: options.isOwnerConnected ?? false },
       leaseId,
       grace: null,
     };

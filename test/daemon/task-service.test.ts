@@ -466,3 +466,51 @@ test('a proxy that restarts gets the whole membership on its new connection, the
   assert.ok(membersOf(change).every((member) => member.instance === 0));
   assert.equal(proxy.received.filter((message) => message.type === 'upstreams').length, 2);
 });
+
+test('a proxy that exits takes every connection through it: a task whose owner was connected ends (owner-left), one whose owner never came stays', async (t) => {
+  const { core, proxy, runtime, tasks, events } = await makeTaskProgram(t);
+  for (const [requestId, id] of [
+    ['r1', 'here'],
+    ['r2', 'never'],
+  ] as const) {
+    const answer = proxy.next((message) => message.requestId === requestId);
+    proxy.send({ type: 'allocate-task', requestId, id, owner: 'alice' });
+    assert.equal((await answer).type, 'task-allocated');
+  }
+  // As the proxy tells it (the control socket is the test's own, above).
+  tasks.onProxyMessage(
+    'room',
+    { type: 'task-connections', id: 'here', count: 2, isOwnerConnected: true },
+    () => {},
+  );
+
+  const proxyPid = core.get('room').proxy?.processSnapshot().pid;
+  assert.ok(proxyPid);
+  runtime.exit(proxyPid, { signal: 'SIGKILL' });
+  const told = events.flatMap((event) => {
+    if (event.kind === 'task.connections')
+      return [`${event.task} ${event.connections}${event.isOwnerConnected ? ' owner' : ''}`];
+    return event.kind === 'task.ended' ? [`${event.task} ended ${event.end}`] : [];
+  });
+  assert.deepEqual(told, ['here 2 owner', 'here 0', 'here ended owner-left']);
+  assert.deepEqual(
+    tasks.list('room').map((task) => task.id),
+    ['never'],
+  );
+});
+
+test('a program that stops ends its tasks with their processes (exited), not as owners leaving when its proxy stops first', async (t) => {
+  const { core, proxy, tasks, events } = await makeTaskProgram(t);
+  const answer = proxy.next((message) => message.requestId === 'r1');
+  proxy.send({ type: 'allocate-task', requestId: 'r1', id: 'here', owner: 'alice' });
+  assert.equal((await answer).type, 'task-allocated');
+  tasks.onProxyMessage(
+    'room',
+    { type: 'task-connections', id: 'here', count: 1, isOwnerConnected: true },
+    () => {},
+  );
+  await core.stop('room');
+  const ends = events.flatMap((event) => (event.kind === 'task.ended' ? [event.end] : []));
+  assert.deepEqual(ends, ['exited']);
+  assert.equal(core.get('room').pool.instance(0)?.state, 'stopped', 'not refilled');
+});

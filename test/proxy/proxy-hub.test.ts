@@ -206,6 +206,63 @@ test("a task's connections are summed over the workers, and a dead worker's are 
   assert.match(logged.join('\n'), /worker 1 \(pid 1001\) exited with code 1.*starting worker 3/);
 });
 
+const routed = (id: string, instance: number) => ({
+  id,
+  instance,
+  port: 7000 + instance,
+  state: 'ready',
+  owner: 'alice',
+});
+
+test("each daemon that connects is told every task's connections after its first table, once", async () => {
+  const { workers, sent, handle, configured } = fakeHub();
+  await configured(2);
+  const [one, two] = workers as [FakeWorker, FakeWorker];
+  one.say({ type: 'task-connections', id: 'a', count: 1, isOwnerConnected: true });
+  two.say({ type: 'task-connections', id: 'a', count: 2, isOwnerConnected: false });
+  two.say({ type: 'task-connections', id: 'b', count: 1, isOwnerConnected: false });
+  // The daemon that was told these is gone; a new one connects and sends its table.
+  const told: ProxyMessage[] = [];
+  const reply = (message: ProxyMessage): void => {
+    told.push(message);
+  };
+  const broadcast = sent.length;
+  handle({ type: 'tasks', tasks: [routed('a', 0), routed('b', 1), routed('c', 2)] }, reply);
+  assert.deepEqual(told, [
+    { type: 'task-connections', id: 'a', count: 3, isOwnerConnected: true },
+    { type: 'task-connections', id: 'b', count: 1, isOwnerConnected: false },
+    { type: 'task-connections', id: 'c', count: 0, isOwnerConnected: false },
+  ]);
+  assert.equal(sent.length, broadcast, 'to that daemon alone');
+  // A second table on the same connection (a daemon of the first protocol sends one per change) is not answered.
+  handle({ type: 'tasks', tasks: [routed('a', 0)] }, reply);
+  assert.equal(told.length, 3);
+  // Another connection is told again; b ended meanwhile, and its count went with it.
+  const second: ProxyMessage[] = [];
+  handle({ type: 'tasks', tasks: [routed('a', 0), routed('b', 1)] }, (message) => {
+    second.push(message);
+  });
+  assert.deepEqual(
+    second.map((message) => message.type === 'task-connections' && message.count),
+    [3, 0],
+  );
+});
+
+test('an ended task’s count is forgotten: a task of that id later starts from none', async () => {
+  const { workers, handle, configured } = fakeHub();
+  await configured(1);
+  const [one] = workers as [FakeWorker];
+  one.say({ type: 'task-connections', id: 'a', count: 2, isOwnerConnected: true });
+  handle({ type: 'tasks-changed', tasks: [], ended: ['a'] });
+  const told: ProxyMessage[] = [];
+  handle({ type: 'tasks', tasks: [routed('a', 0)] }, (message) => {
+    told.push(message);
+  });
+  assert.deepEqual(told, [
+    { type: 'task-connections', id: 'a', count: 0, isOwnerConnected: false },
+  ]);
+});
+
 test('a worker that starts late gets the configuration and the latest of every message', async () => {
   const { workers, handle, configured, when } = fakeHub();
   await configured(2);
