@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { WebSocket } from 'ws';
+import { ApiClient } from '../../src/api/client.js';
 import type { AllocationReply, ProgramDetail, TaskReply } from '../../src/api/wire.js';
+import type { TaskEnd } from '../../src/tasks/task-book.js';
 import { findFreePortRange } from '../helpers/free-ports.js';
 import { isProcessAlive } from '../helpers/proc.js';
 import { openWebSocket, roundTrip } from '../proxy/task-harness.js';
@@ -80,6 +82,68 @@ test('through the real proxy: a client owns a task, a second joins it, the owner
       },
     },
   });
+});
+
+/** The ends of `rooms`' tasks from now on, by task id, as `task.ended` events say; resolves once the stream is open. */
+async function watchTaskEnds(t: TestContext, tend: TendUnderTest): Promise<Map<string, TaskEnd>> {
+  const ends = new Map<string, TaskEnd>();
+  const abort = new AbortController();
+  t.after(() => abort.abort());
+  let opened = (): void => {};
+  const isOpen = new Promise<void>((resolve) => {
+    opened = resolve;
+  });
+  void new ApiClient({ socketPath: tend.socket })
+    .events(
+      { program: 'rooms', kind: 'task.ended' },
+      (message) => {
+        if (message.kind === 'stream.open') opened();
+        if (message.kind === 'task.ended') ends.set(message.task, message.end);
+      },
+      abort.signal,
+    )
+    .catch(() => {});
+  await isOpen;
+  return ends;
+}
+
+test('through the real proxy: tend restart --proxy cuts the owner’s WebSocket, and its task ends as the owner leaving', async (t) => {
+  const tend = useTend(t);
+  const port = await startRooms(tend, { max: 3, readyBuffer: 1 });
+  const owner = await openWebSocket(t, `ws://127.0.0.1:${port}/rooms/new`);
+  const id = owner.task as string;
+  await tend.until(
+    'the owner connected',
+    async () => (await liveTask(tend, id))?.isOwnerConnected || undefined,
+  );
+  const ends = await watchTaskEnds(t, tend);
+
+  const cut = once(owner.socket, 'close');
+  await tend.ok(['restart', 'rooms', '--proxy']);
+  await cut;
+  // Nobody connects to it through the new proxy, which would have said nothing of it.
+  const end = await tend.until('its task.ended', async () => ends.get(id));
+  assert.equal(end, 'owner-left');
+  assert.equal(await liveTask(tend, id), undefined);
+
+  // The new proxy serves: a new owner gets a task, and it is connected.
+  const next = await openWebSocket(t, `ws://127.0.0.1:${port}/rooms/new`);
+  const nextId = next.task as string;
+  assert.notEqual(nextId, id);
+  await tend.until(
+    'the new owner connected',
+    async () => (await liveTask(tend, nextId))?.isOwnerConnected || undefined,
+  );
+
+  // A proxy that crashes says nothing as it goes (a stopped one may still tell of the sockets it
+  // closes): the daemon learns of its exit, and the task ends all the same.
+  const proxyPid = (await tend.program('rooms')).proxy?.pid;
+  assert.ok(proxyPid);
+  const crashCut = once(next.socket, 'close');
+  process.kill(proxyPid, 'SIGKILL');
+  await crashCut;
+  const crashEnd = await tend.until('its task.ended', async () => ends.get(nextId));
+  assert.equal(crashEnd, 'owner-left');
 });
 
 test('through the real proxy: concurrent /new get distinct tasks on distinct instances', async (t) => {
