@@ -140,6 +140,8 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
 
   /** Sends the program's proxy its task table now (only changes go out). */
   const publishNow = (name: string): void => {
+    // Not before the saved tasks are back: the proxy's first table lists them (pool-proxy.ts).
+    if (!isRestored) return;
     const program = core.find(name);
     const fleet = fleets.get(name);
     if (!program?.proxy || !fleet) return;

@@ -117,6 +117,14 @@ export class PoolProxy {
   #sentTasks = new Map<string, string>();
   /** Whether the connected proxy was sent the whole membership: from then on, only changes. */
   #isMembershipSent = false;
+  /**
+   * Whether the task table is known (the first setTasks, once the daemon has taken its saved
+   * tasks back): no `tasks` goes out before, so that the first table a proxy gets on a connection
+   * lists every live task (the proxy answers it with each one's connections, proxy-hub.ts).
+   */
+  #hasTaskTable = false;
+  /** Whether the connected proxy was sent the whole task table: from then on, only changes. */
+  #isTaskTableSent = false;
   #connectingPid: number | null = null;
   /** Settles once the proxy listens (or could not) after the latest spawn. */
   #listening: Promise<void> = Promise.resolve();
@@ -184,12 +192,18 @@ export class PoolProxy {
     const entries = new Map(tasks.map((task) => [task.id, JSON.stringify(task)]));
     const changed = tasks.filter((task) => this.#sentTasks.get(task.id) !== entries.get(task.id));
     const ended = [...this.#sentTasks.keys()].filter((id) => !entries.has(id));
-    if (changed.length === 0 && ended.length === 0) return;
+    const isFirst = !this.#hasTaskTable;
+    this.#hasTaskTable = true;
+    if (!isFirst && changed.length === 0 && ended.length === 0) return;
     this.#tasks = tasks;
     this.#sendMembers();
     this.#sentTasks = entries;
     const client = this.#client;
     if (client === null) return;
+    if (!this.#isTaskTableSent) {
+      this.#sendTaskTable(client);
+      return;
+    }
     // Only what changed: the whole table for each allocation made the proxy's work per
     // allocation grow with the number of live tasks (bench/RESULTS.md, task handshakes).
     // A proxy from before `tasks-changed` (adopted across a reload) gets the whole table.
@@ -315,7 +329,15 @@ export class PoolProxy {
       if (this.#client === client) this.#client = null;
     });
     this.#sendMembers();
-    if (this.#spec.tasks) client.send({ type: 'tasks', tasks: this.#taskTable() });
+    this.#isTaskTableSent = false;
+    this.#sendTaskTable(client);
+  }
+
+  /** The whole task table, once per connection, when it is known (#hasTaskTable). */
+  #sendTaskTable(client: ProxyControlClient): void {
+    if (!this.#spec.tasks || !this.#hasTaskTable) return;
+    this.#isTaskTableSent = true;
+    client.send({ type: 'tasks', tasks: this.#taskTable() });
   }
 
   /** Said once per proxy process: #connect runs once per pid. */

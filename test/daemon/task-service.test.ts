@@ -72,6 +72,7 @@ async function makeTaskProgram(
   t: TestContext,
   extra: Record<string, unknown> = {},
   protocol: number | null = CONTROL_PROTOCOL_VERSION,
+  isRestored = true,
 ) {
   const home = makeTempHome(t);
   const runDir = join(home, 'run');
@@ -106,7 +107,7 @@ async function makeTaskProgram(
   );
   // The instances have no task FIFO here: telling them fails, which is only reported.
   tasks = createTaskService({ bus, core, clock: runtime, leases, home, onProblem: () => {} });
-  tasks.restore(new Map());
+  if (isRestored) tasks.restore(new Map());
   mkdirSync(runDir, { recursive: true });
   const proxy = fakeProxy(t, join(runDir, 'room.proxy.sock'), protocol);
   const configured = proxy.next((message) => message.type === 'configure');
@@ -513,4 +514,36 @@ test('a program that stops ends its tasks with their processes (exited), not as 
   const ends = events.flatMap((event) => (event.kind === 'task.ended' ? [event.end] : []));
   assert.deepEqual(ends, ['exited']);
   assert.equal(core.get('room').pool.instance(0)?.state, 'stopped', 'not refilled');
+});
+
+test('the first task table a proxy gets lists the saved tasks taken back, and its word on each ends one whose owner left while no daemon ran', async (t) => {
+  const { core, proxy, tasks, bus } = await makeTaskProgram(t, {}, CONTROL_PROTOCOL_VERSION, false);
+  const pid = core.get('room').pool.instance(0)?.pid;
+  assert.ok(pid);
+  // Connected and fed its membership, but no table yet: the saved tasks are not back.
+  const table = proxy.next((message) => message.type === 'tasks');
+  const isFed = (message: Message) => message.type === 'upstreams';
+  if (!proxy.received.some(isFed)) await proxy.next(isFed);
+  assert.equal(
+    proxy.received.some((message) => message.type === 'tasks'),
+    false,
+  );
+
+  const saved = { instance: 0, pid, owner: 'alice', createdAt: 1, isOwnerConnected: true };
+  tasks.restore(new Map([['room', [{ ...saved, id: 'kept' }]]]));
+  assert.deepEqual(taskIds(await table), ['kept']);
+  assert.equal(tasks.list('room')[0]?.isOwnerConnected, true, 'as the state file said');
+
+  // The proxy answers its first table with every task's connections (proxy-hub.ts).
+  const ended = new Promise<TendEvent>((resolve) => {
+    const stop = bus.subscribe((event) => {
+      if (event.kind !== 'task.ended') return;
+      stop();
+      resolve(event);
+    });
+  });
+  proxy.send({ type: 'task-connections', id: 'kept', count: 0, isOwnerConnected: false });
+  const end = await ended;
+  assert.ok(end.kind === 'task.ended' && end.task === 'kept' && end.end === 'owner-left');
+  assert.deepEqual(tasks.list('room'), []);
 });
