@@ -460,6 +460,7 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
           id: message.id,
           owner: message.owner,
           timeoutMs: program.spec.tasks?.connectWaitMs ?? 0,
+          isOwnerAwaited: true,
         });
       });
       allocation.then((task) => {

@@ -94,6 +94,8 @@ export interface TaskRequest {
   owner: string | null;
   /** How long to wait for a ready idle instance before the refusal. */
   timeoutMs: number;
+  /** The owner asked through the proxy and is to connect there (the proxy tells if it does not). */
+  isOwnerAwaited?: boolean;
 }
 
 /** A task as a previous daemon saved it, to take over with its process. */
@@ -115,6 +117,10 @@ interface LiveTask {
   task: Task;
   leaseId: string;
   grace: TimerHandle | null;
+  /** Its owner is to connect through the proxy (it asked there) and has not yet. */
+  isOwnerAwaited: boolean;
+  /** Set while an awaited owner has `connectWaitMs` to connect through the next proxy. */
+  ownerWait: TimerHandle | null;
 }
 
 /**
@@ -215,14 +221,17 @@ export class TaskBook {
           `Instance ${instance} of \`${this.#fleet.name}\` was granted without a process; this is a bug in tend`,
         );
       }
-      const task = this.#add({
-        id: wanted ?? this.#freshId(),
-        instance,
-        pid,
-        owner: request.owner,
-        createdAt: this.#clock.now(),
-        leaseId: allocation.lease.id,
-      });
+      const task = this.#add(
+        {
+          id: wanted ?? this.#freshId(),
+          instance,
+          pid,
+          owner: request.owner,
+          createdAt: this.#clock.now(),
+          leaseId: allocation.lease.id,
+        },
+        { isOwnerAwaited: request.isOwnerAwaited === true },
+      );
       this.#settle();
       return task;
     } finally {
@@ -252,6 +261,11 @@ export class TaskBook {
       live.task.isOwnerConnected = isOwnerConnected;
       this.#listener.connectionsChanged({ ...live.task });
     }
+    if (isOwnerConnected || hasOwnerGivenUp) {
+      live.isOwnerAwaited = false;
+      live.ownerWait?.cancel();
+      live.ownerWait = null;
+    }
     if (isOwnerConnected) {
       live.grace?.cancel();
       live.grace = null;
@@ -271,10 +285,22 @@ export class TaskBook {
   /**
    * Every connection through the proxy is gone (its process exited): each task has none now, through
    * setConnections, so an owner who was connected has left (per `endWhen`: the task ends, or its
-   * grace starts). An owner that never connected has not left.
+   * grace starts). An owner that never connected has not left, but one that asked through the
+   * proxy and had not connected yet (its answer may have been lost with the proxy) has
+   * `connectWaitMs` to connect through the next one, as the proxy would have given it; then it has
+   * given up.
    */
   connectionsLost(): void {
-    for (const live of [...this.#byId.values()]) this.setConnections(live.task.id, 0, false);
+    for (const live of [...this.#byId.values()]) {
+      this.setConnections(live.task.id, 0, false);
+      if (!live.isOwnerAwaited || this.#byId.get(live.task.id) !== live) continue;
+      live.ownerWait?.cancel();
+      live.ownerWait = this.#clock.setTimer(this.#fleet.settings().connectWaitMs, () => {
+        live.ownerWait = null;
+        if (live.isOwnerAwaited)
+          this.setConnections(live.task.id, live.task.connections, false, true);
+      });
+    }
   }
 
   /** The live tasks as the state file keeps them. */
@@ -370,13 +396,15 @@ export class TaskBook {
 
   #add(
     fields: Omit<Task, 'connections' | 'isOwnerConnected'> & { leaseId: string },
-    options: { isSilent?: boolean; isOwnerConnected?: boolean } = {},
+    options: { isSilent?: boolean; isOwnerConnected?: boolean; isOwnerAwaited?: boolean } = {},
   ): Task {
     const { leaseId, ...rest } = fields;
     const live: LiveTask = {
       task: { ...rest, connections: 0, isOwnerConnected: options.isOwnerConnected ?? false },
       leaseId,
       grace: null,
+      isOwnerAwaited: options.isOwnerAwaited ?? false,
+      ownerWait: null,
     };
     this.#byId.set(live.task.id, live);
     this.#byInstance.set(live.task.instance, live);
@@ -389,6 +417,8 @@ export class TaskBook {
     if (this.#byId.get(live.task.id) !== live) return;
     live.grace?.cancel();
     live.grace = null;
+    live.ownerWait?.cancel();
+    live.ownerWait = null;
     this.#byId.delete(live.task.id);
     this.#byInstance.delete(live.task.instance);
     this.#leases.endForInstance(live.task.instance, 'removed');

@@ -436,9 +436,10 @@ test('a proxy that says it speaks protocol 2 gets tasks-changed but the whole me
 });
 
 test('a proxy that restarts gets the whole membership on its new connection, then changes again', async (t) => {
-  const { core, runtime, proxy } = await makeTaskProgram(t);
+  const { core, runtime, proxy, tasks } = await makeTaskProgram(t);
   const changed = proxy.next((message) => message.type === 'membership-changed');
-  proxy.send({ type: 'allocate-task', requestId: 'r1', id: 'room-1', owner: 'alice' });
+  // Through the API: an owner the proxy does not wait for, so the task outlives the proxy's exit.
+  await tasks.allocate('room', { id: 'room-1', owner: 'alice', timeoutMs: 1_000 });
   await changed;
   await new Promise((resolve) => setImmediate(resolve));
   const upstreamsBefore = proxy.received.filter((message) => message.type === 'upstreams').length;
@@ -468,7 +469,7 @@ test('a proxy that restarts gets the whole membership on its new connection, the
   assert.equal(proxy.received.filter((message) => message.type === 'upstreams').length, 2);
 });
 
-test('a proxy that exits takes every connection through it: a task whose owner was connected ends (owner-left), one whose owner never came stays', async (t) => {
+test('a proxy that exits takes every connection through it: a task whose owner was connected ends (owner-left), one whose owner asked there and never came gets connectWaitMs to come', async (t) => {
   const { core, proxy, runtime, tasks, events } = await makeTaskProgram(t);
   for (const [requestId, id] of [
     ['r1', 'here'],
@@ -498,6 +499,12 @@ test('a proxy that exits takes every connection through it: a task whose owner w
     tasks.list('room').map((task) => task.id),
     ['never'],
   );
+  // Its owner asked through that proxy: it has connectWaitMs to come through the next one.
+  runtime.advance(9_999);
+  assert.equal(tasks.list('room').length, 1);
+  runtime.advance(1);
+  const never = events.find((event) => event.kind === 'task.ended' && event.task === 'never');
+  assert.ok(never?.kind === 'task.ended' && never.end === 'owner-left');
 });
 
 test('a program that stops ends its tasks with their processes (exited), not as owners leaving when its proxy stops first', async (t) => {

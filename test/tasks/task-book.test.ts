@@ -475,3 +475,34 @@ test('a saved owner connected (or within its grace) is taken as connected until 
   );
   assert.equal(next.events.at(-1), `ended ${away.id} owner-left`);
 });
+
+test('the proxy gone before an owner that asked there connected: it has connectWaitMs to connect through the next one, then it has given up; an owner of the API is not awaited', async () => {
+  const { book, clock, events } = makeFleet({
+    ready: 3,
+    max: 3,
+    settings: { connectWaitMs: 2_000 },
+  });
+  const awaited = { ...REQUEST, isOwnerAwaited: true };
+  const [lost, back, api] = await Promise.all([
+    book.allocate(awaited),
+    book.allocate(awaited),
+    book.allocate(REQUEST),
+  ]);
+  book.connectionsLost();
+  clock.advance(1_999);
+  book.setConnections(back.id, 1, true);
+  assert.equal(book.list().length, 3, 'within the wait');
+  clock.advance(1);
+  assert.deepEqual(
+    book.list().map((task) => task.id),
+    [back.id, api.id],
+  );
+  assert.equal(events.at(-1), `ended ${lost.id} owner-left`);
+  // The one that came back is an owner as any: the next proxy gone, it has left.
+  book.connectionsLost();
+  clock.advance(10_000);
+  assert.deepEqual(
+    book.list().map((task) => task.id),
+    [api.id],
+  );
+});
