@@ -358,3 +358,59 @@ test('a drain that a membership change ends no longer waits for the workers', as
     'the first worker said drained for a drain that ended',
   );
 });
+
+test('an owner whose worker died before it connected has connectWaitMs to connect through another, then the daemon is told it will not come', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { workers, sent, handle, when } = fakeHub();
+  handle({
+    type: 'configure',
+    pool: 'rooms',
+    listen: { port: 0 },
+    workers: 2,
+    tasks: { connectWaitMs: 1_000 },
+  });
+  await when(() => sent.some((message) => message.type === 'listening'));
+  const [one, two] = workers as [FakeWorker, FakeWorker];
+  const allocated = (requestId: string, id: string) =>
+    handle({ type: 'task-allocated', requestId, task: routed(id, 0) });
+  for (const [requestId, id] of [
+    ['r1', 'lost'],
+    ['r2', 'back'],
+    ['r3', 'late'],
+    ['r4', 'here'],
+  ] as const) {
+    two.say({ type: 'allocate-task', requestId, id, owner: 'alice' });
+  }
+  allocated(`${two.id}:r1`, 'lost');
+  allocated(`${two.id}:r2`, 'back');
+  allocated(`${two.id}:r4`, 'here');
+  two.say({ type: 'task-connections', id: 'here', count: 1, isOwnerConnected: true });
+  two.events.onExit(null, 'SIGKILL');
+  // Answered after its worker died: nobody will hand the owner its task.
+  allocated(`${two.id}:r3`, 'late');
+  one.say({ type: 'task-connections', id: 'back', count: 1, isOwnerConnected: true });
+
+  const givenUp = () =>
+    sent.flatMap((message) =>
+      message.type === 'task-connections' && message.hasOwnerGivenUp ? [message.id] : [],
+    );
+  t.mock.timers.tick(999);
+  assert.deepEqual(givenUp(), []);
+  t.mock.timers.tick(1);
+  assert.deepEqual(givenUp().sort(), ['late', 'lost']);
+  assert.deepEqual(sent.at(-1), {
+    type: 'task-connections',
+    id: givenUp().at(-1),
+    count: 0,
+    isOwnerConnected: false,
+    hasOwnerGivenUp: true,
+  });
+  // 'here' was connected through the dead worker: reported gone at its death, not given up.
+  const here = sent.filter(
+    (message) => message.type === 'task-connections' && message.id === 'here',
+  );
+  assert.deepEqual(
+    here.map((message) => message.type === 'task-connections' && message.isOwnerConnected),
+    [true, false],
+  );
+});
