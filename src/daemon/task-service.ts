@@ -164,6 +164,7 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
   };
 
   const resize = (name: string, fleet: Fleet): void => {
+    let isFailed = false;
     fleet.resizing = fleet.resizing
       .then(async () => {
         const program = core.find(name);
@@ -172,12 +173,16 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
         await core.scale(name, { to: target });
       })
       .catch((error: unknown) => {
+        isFailed = true;
         fleet.wanted = null;
         onProblem(`could not resize the task fleet of ${name}`, error);
       })
       .finally(() => {
         if (fleet.wanted === core.find(name)?.spec.instances) fleet.wanted = null;
-        if (fleets.get(name) === fleet) fleet.book.poolChanged();
+        // After a failure the next change of the pool tries again, not this turn: a refusal that
+        // lasts (a port held by a process tend does not know) made a loop that logged it ~30
+        // times a second. Waiting requests are refused at their timeout meanwhile.
+        if (fleets.get(name) === fleet && !isFailed) fleet.book.poolChanged();
       });
   };
 

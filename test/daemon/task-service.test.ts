@@ -6,7 +6,7 @@ import { type TestContext, test } from 'node:test';
 import { ProgramSpecSchema } from '../../src/config/program-spec.js';
 import { EventBus } from '../../src/core/event-bus.js';
 import type { TendEvent } from '../../src/core/events.js';
-import { ProgramCore } from '../../src/core/program-core.js';
+import { type PortGuard, ProgramCore } from '../../src/core/program-core.js';
 import { createLeaseService } from '../../src/daemon/lease-service.js';
 import { feedProxies } from '../../src/daemon/proxy-feed.js';
 import { createTaskService, type TaskService } from '../../src/daemon/task-service.js';
@@ -73,6 +73,7 @@ async function makeTaskProgram(
   extra: Record<string, unknown> = {},
   protocol: number | null = CONTROL_PROTOCOL_VERSION,
   isRestored = true,
+  ports?: PortGuard,
 ) {
   const home = makeTempHome(t);
   const runDir = join(home, 'run');
@@ -96,6 +97,7 @@ async function makeTaskProgram(
     runDir,
     onProblem: (message) => problems.push(message),
     onTaskMessage: (name, message, reply) => tasks?.onProxyMessage(name, message, reply),
+    ...(ports ? { ports } : {}),
   });
   feedProxies(bus, core);
   const leases = createLeaseService(
@@ -106,7 +108,15 @@ async function makeTaskProgram(
     (name, instance) => Boolean(tasks?.isReserved(name, instance)),
   );
   // The instances have no task FIFO here: telling them fails, which is only reported.
-  tasks = createTaskService({ bus, core, clock: runtime, leases, home, onProblem: () => {} });
+  const taskProblems: string[] = [];
+  tasks = createTaskService({
+    bus,
+    core,
+    clock: runtime,
+    leases,
+    home,
+    onProblem: (message) => taskProblems.push(message),
+  });
   if (isRestored) tasks.restore(new Map());
   mkdirSync(runDir, { recursive: true });
   const proxy = fakeProxy(t, join(runDir, 'room.proxy.sock'), protocol);
@@ -125,7 +135,7 @@ async function makeTaskProgram(
     }),
   );
   const configure = await configured;
-  return { core, runtime, events, proxy, configure, tasks, leases, bus, problems };
+  return { core, runtime, events, proxy, configure, tasks, leases, bus, problems, taskProblems };
 }
 
 test('the proxy of a task program is configured with its task settings and answers allocate-task', async (t) => {
@@ -553,4 +563,37 @@ test('the first task table a proxy gets lists the saved tasks taken back, and it
   const end = await ended;
   assert.ok(end.kind === 'task.ended' && end.task === 'kept' && end.end === 'owner-left');
   assert.deepEqual(tasks.list('room'), []);
+});
+
+test('a resize of the fleet that is refused is not tried again in a loop: once, then at the next change or request', async (t) => {
+  let isRefusing = false;
+  let refusals = 0;
+  const ports: PortGuard = {
+    refuseTaken: async (_program, range) => {
+      if (!isRefusing || range === undefined) return;
+      // As the real check, which reads /proc/net/tcp: a turn of the event loop.
+      await new Promise((resolve) => setImmediate(resolve));
+      refusals++;
+      throw new Error(`port ${7000 + range.from} is already in use`);
+    },
+  };
+  const { tasks, taskProblems } = await makeTaskProgram(
+    t,
+    {},
+    CONTROL_PROTOCOL_VERSION,
+    true,
+    ports,
+  );
+  isRefusing = true;
+  // Takes the buffer's instance: the fleet grows to refill it, and that is refused.
+  await tasks.allocate('room', { id: 'a', owner: null, timeoutMs: 1_000 });
+  for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(refusals, 1, 'once, not again and again');
+  assert.equal(taskProblems.filter((problem) => problem.includes('resize')).length, 1);
+
+  // Tried again when the fleet changes or another request needs an instance: it goes through now.
+  isRefusing = false;
+  const b = await tasks.allocate('room', { id: 'b', owner: null, timeoutMs: 1_000 });
+  assert.equal(b.instance, 1);
+  assert.equal(refusals, 1);
 });
