@@ -137,6 +137,8 @@ function fakeDaemon(
     );
   };
   client.send({ type: 'upstreams', upstreams: [...members.values()] });
+  // The whole table once per connection, as the daemon sends it (the proxy answers it with each task's connections).
+  client.send({ type: 'tasks', tasks: [] });
   client.onMessage((message: ProxyMessage) => {
     if (message.type === 'allocate-task') {
       // The first spare takes the task; a new instance refills the spares.

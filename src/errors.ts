@@ -108,6 +108,12 @@ export const ERROR_TABLE = {
     exitCode: 1,
     meaning: 'the program is not a task program (started without `--tasks`)',
   },
+  TEND_ERR_PROGRAM_NO_PROXY: {
+    status: 409,
+    exitCode: 1,
+    meaning:
+      "the action is about a pool's proxy and the program has none (started without `--proxy-port`)",
+  },
   TEND_ERR_TASK_NOT_READY: {
     status: 503,
     exitCode: 1,

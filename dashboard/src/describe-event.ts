@@ -1,5 +1,5 @@
 import { formatElapsed, formatExit } from './format.js';
-import type { TendEvent } from './wire.js';
+import type { TendEvent, TendEventKind } from './wire.js';
 
 /** Who an event is about: `web`, `web:1`, `web:proxy`, or `daemon`. */
 export function eventSubject(event: TendEvent): string {
@@ -10,66 +10,114 @@ export function eventSubject(event: TendEvent): string {
     : `${event.program}:${event.instance}`;
 }
 
+type EventOf<K extends TendEventKind> = Extract<TendEvent, { kind: K }>;
+
+/** Why a task ended, in words. */
+const TASK_END_WORDS: Record<EventOf<'task.ended'>['end'], string> = {
+  'owner-left': 'its owner left',
+  closed: 'closed',
+  exited: 'its process exited',
+  shutdown: 'its process shut it down',
+  freed: 'its process said it is free',
+  removed: 'the program was deleted',
+};
+
+/** Why a lease ended, in words. */
+const LEASE_END_WORDS: Record<EventOf<'lease.ended'>['end'], string> = {
+  released: 'released',
+  expired: 'expired',
+  exited: 'its instance exited',
+  removed: 'the program was deleted',
+};
+
+/** Instances named in a membership sentence; the first event of a pool of 1,000 names them all. */
+const LISTED_INSTANCES = 8;
+
+/** What a membership event changed: `0, 2 ready; 1 not ready; 3 removed`. */
+function describeMembershipChange(event: EventOf<'proxy.membership'>): string {
+  const groups: Record<'ready' | 'not ready' | 'draining', number[]> = {
+    ready: [],
+    'not ready': [],
+    draining: [],
+  };
+  for (const member of event.changed) {
+    groups[member.isDraining ? 'draining' : member.isReady ? 'ready' : 'not ready'].push(
+      member.instance,
+    );
+  }
+  return [...Object.entries(groups), ['removed', event.removed] as const]
+    .filter(([, instances]) => instances.length > 0)
+    .map(([state, instances]) => `${listInstances(instances)} ${state}`)
+    .join('; ');
+}
+
+function listInstances(instances: number[]): string {
+  const listed = instances.slice(0, LISTED_INSTANCES).join(', ');
+  const more = instances.length - LISTED_INSTANCES;
+  return more > 0 ? `${listed} and ${more} more` : listed;
+}
+
+// One sentence per kind: a kind added to the event union without its sentence fails the build.
+const SENTENCES: { [K in TendEventKind]: (event: EventOf<K>) => string } = {
+  'daemon.started': (event) =>
+    `started (pid ${event.pid}, ${event.version})${
+      event.recovery === undefined
+        ? ''
+        : `, took over after a ${event.recovery.after}: ${event.recovery.adopted} adopted, ${event.recovery.gone} had ended`
+    }`,
+  'daemon.stopping': () => 'stopping',
+  'daemon.fault': (event) => event.problem,
+  'daemon.fault-cleared': (event) =>
+    `writes the ${event.area === 'logs' ? 'logs' : 'state file'} again`,
+  'program.added': () => 'added',
+  'program.updated': (event) =>
+    `definition changed${event.changed.length > 0 ? `: ${event.changed.join(', ')}` : ''}`,
+  'program.removed': () => 'deleted',
+  'program.desired': (event) =>
+    event.desired === 'running' ? 'meant to run' : 'meant to stay stopped',
+  'program.scaled': (event) => `scaled from ${event.from} to ${event.to}`,
+  'program.waiting': (event) => event.reason,
+  'program.unblocked': (event) =>
+    event.cause === 'stopped' ? 'stopped waiting' : 'dependencies ready, starting',
+  'instance.state': (event) =>
+    `${event.previous} → ${event.state}${event.reason ? ` (${event.reason})` : ''}`,
+  'instance.spawned': (event) => `spawned, pid ${event.pid}`,
+  'instance.ready': (event) => `ready, pid ${event.pid}`,
+  'instance.not-ready': (event) => `${event.reason}, pid ${event.pid}`,
+  'instance.probe-failed': (event) => `${event.probe} probe failed: ${event.reason}`,
+  'instance.suspect': (event) => `suspect: ${event.reason}`,
+  'instance.exited': (event) =>
+    `exited ${formatExit(event.code, event.signal)} after ${formatElapsed(event.uptimeMs)}${event.reason ? ` (${event.reason})` : ''}`,
+  'instance.restarted': (event) => `restarted (${event.cause}), pid ${event.pid}`,
+  'instance.status': (event) => `status: ${event.text}`,
+  'instance.errored': (event) => `errored: ${event.reason}`,
+  'lease.granted': (event) =>
+    `lease ${event.lease} granted${event.holder === null ? '' : ` to ${event.holder}`}`,
+  'lease.ended': (event) => `lease ${event.lease} ended: ${LEASE_END_WORDS[event.end]}`,
+  'task.allocated': (event) =>
+    `task ${event.task} allocated${event.owner === null ? '' : ` to ${event.owner}`}, pid ${event.pid}`,
+  'task.connections': (event) =>
+    `task ${event.task}: ${event.connections} connection${event.connections === 1 ? '' : 's'}${event.isOwnerConnected ? ' (owner)' : ''}`,
+  'task.ended': (event) => `task ${event.task} ended: ${TASK_END_WORDS[event.end]}`,
+  'proxy.membership': (event) => {
+    const change = describeMembershipChange(event);
+    return `proxy members: ${event.readyCount} of ${event.size} ready${event.drainingCount > 0 ? `, ${event.drainingCount} draining` : ''}${change === '' ? '' : ` (${change})`}`;
+  },
+  'program.reload-started': (event) => `reload of ${event.instances} started`,
+  'instance.replaced': (event) =>
+    event.previousPid === null
+      ? `surge instance ready, pid ${event.pid}`
+      : `replaced: pid ${event.previousPid} → ${event.pid}`,
+  'program.reload-finished': (event) =>
+    `reload finished: ${event.replaced} replaced in ${formatElapsed(event.durationMs)}`,
+  'program.reload-failed': (event) => `reload failed: ${event.reason}`,
+};
+
 /** What happened, in a few words, as `tend events` prints it. */
 export function describeEvent(event: TendEvent): string {
-  switch (event.kind) {
-    case 'daemon.started':
-      return `daemon started (pid ${event.pid}, ${event.version})`;
-    case 'daemon.stopping':
-      return 'daemon stopping';
-    case 'daemon.fault':
-      return `daemon: ${event.problem}`;
-    case 'daemon.fault-cleared':
-      return `daemon writes the ${event.area === 'logs' ? 'logs' : 'state file'} again`;
-    case 'program.added':
-      return 'added';
-    case 'program.updated':
-      return 'definition changed';
-    case 'program.removed':
-      return 'deleted';
-    case 'program.scaled':
-      return `scaled from ${event.from} to ${event.to}`;
-    case 'program.waiting':
-      return event.reason;
-    case 'program.unblocked':
-      return event.cause === 'stopped' ? 'stopped waiting' : 'dependencies ready, starting';
-    case 'instance.state':
-      return `${event.previous} → ${event.state}${event.reason ? ` (${event.reason})` : ''}`;
-    case 'instance.spawned':
-      return `spawned, pid ${event.pid}`;
-    case 'instance.ready':
-      return `ready, pid ${event.pid}`;
-    case 'instance.not-ready':
-      return `${event.reason}, pid ${event.pid}`;
-    case 'instance.probe-failed':
-      return `${event.probe} probe failed: ${event.reason}`;
-    case 'instance.suspect':
-      return `suspect: ${event.reason}`;
-    case 'instance.exited':
-      return `exited ${formatExit(event.code, event.signal)} after ${formatElapsed(event.uptimeMs)}${event.reason ? ` (${event.reason})` : ''}`;
-    case 'instance.restarted':
-      return `restarted (${event.cause}), pid ${event.pid}`;
-    case 'instance.errored':
-      return `errored: ${event.reason}`;
-    case 'lease.granted':
-      return `leased as ${event.lease}${event.holder === null ? '' : ` to ${event.holder}`}`;
-    case 'lease.ended':
-      return `lease ${event.lease} ${event.end}`;
-    case 'proxy.membership':
-      return `proxy members: ${event.members.filter((member) => member.isReady).length} of ${event.members.length} ready`;
-    case 'program.reload-started':
-      return `reload of ${event.instances} started`;
-    case 'instance.replaced':
-      return event.previousPid === null
-        ? `surge instance ready, pid ${event.pid}`
-        : `replaced: pid ${event.previousPid} → ${event.pid}`;
-    case 'program.reload-finished':
-      return `reload finished: ${event.replaced} replaced in ${formatElapsed(event.durationMs)}`;
-    case 'program.reload-failed':
-      return `reload failed: ${event.reason}`;
-    default:
-      return (event as { kind: string }).kind;
-  }
+  // The table pairs each kind with its own event type; TypeScript cannot follow that through the lookup.
+  const sentence = SENTENCES[event.kind] as (event: TendEvent) => string;
+  return sentence(event);
 }
 
 /** Whether an event is bad news (shown in red). */

@@ -14,6 +14,7 @@ import type {
   ProgramActionResult,
   ProgramDetail,
   ProgramSpecInput,
+  ProxyRestartReply,
   ReloadReply,
   ReloadRequestBody,
   SignalReply,
@@ -139,6 +140,11 @@ export class ApiClient {
   /** `POST /v1/programs/:target/restart`. */
   restartPrograms(target: string): Promise<ProgramActionResult[]> {
     return this.request('POST', `${targetPath(target)}/restart`);
+  }
+
+  /** `POST /v1/programs/:target/proxy/restart`: answers once each pool's new proxy listens. */
+  restartProxies(target: string): Promise<ProxyRestartReply[]> {
+    return this.request('POST', `${targetPath(target)}/proxy/restart`);
   }
 
   /** `POST /v1/programs/:name/scale`: `{to: N}` or `{by: ±N}`; refused past the pool's bounds. */

@@ -121,7 +121,7 @@ export interface ProxyDetail {
   restarts: number;
   /** Why the proxy does not serve (such as its port being in use), or null. */
   problem: string | null;
-  /** The control protocol of a proxy older than the daemon (it runs an older tend's code until the pool is stopped and started), or null. */
+  /** The control protocol of a proxy older than the daemon (it runs an older tend's code until `tend restart <name> --proxy` or a stop and start), or null. */
   outdatedProtocol: number | null;
   /** Requests answered 503 (tcp: connections closed) because no instance was ready in time. */
   unavailable: number;
@@ -215,6 +215,14 @@ export interface SignalRequest {
 /** `POST /v1/programs/:target/signal` reply. */
 export interface SignalReply {
   delivered: Array<{ name: string; instance: number; pid: number; signal: SignalName }>;
+}
+
+/** One pool of the `POST /v1/programs/:target/proxy/restart` reply: its proxy's old and new pid, and how long its port was closed at most. */
+export interface ProxyRestartReply {
+  name: string;
+  previousPid: number | null;
+  pid: number | null;
+  closedMs: number;
 }
 
 /** `DELETE /v1/programs/:target` reply. */

@@ -607,12 +607,26 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'restart',
     aliases: [],
     summary: 'restart programs',
-    usage: '<name...|all> [--no-wait] [--json]',
+    usage: '<name...|all> [--no-wait] [--proxy] [--json]',
     positionals: [
       { name: '<name...|all>', isRequired: true, isVariadic: true, completes: 'program' },
     ],
-    options: [NO_WAIT_OPTION, JSON_OPTION],
-    details: SEVERAL_NAMES_DETAILS,
+    options: [
+      NO_WAIT_OPTION,
+      {
+        long: 'proxy',
+        kind: 'flag',
+        description:
+          "replace the pool's proxy process instead of the instances (to run tend's code installed now): its port refuses connections for a moment and the connections through it are cut",
+      },
+      JSON_OPTION,
+    ],
+    details: [
+      SEVERAL_NAMES_DETAILS,
+      '',
+      'With --proxy, each named program must have a proxy (`all`: every pool that has one); it',
+      'returns once each new proxy listens and says how long the port was closed at most.',
+    ].join('\n'),
     load: () => import('./commands/restart.js'),
   },
   {

@@ -6,6 +6,7 @@
  */
 import type { ProgramSpec } from '../config/program-spec.js';
 import type { ProbeName } from '../health/probe-scheduler.js';
+import type { MembershipUpdate } from '../pool/membership-change.js';
 import type { SignalName } from '../process/signals.js';
 import type { DesiredState, InstanceState, RestartCause } from '../supervisor/types.js';
 
@@ -191,11 +192,12 @@ export type TendEventBody =
       task: string;
       end: 'owner-left' | 'closed' | 'exited' | 'shutdown' | 'freed' | 'removed';
     }
-  | {
-      kind: 'proxy.membership';
-      program: string;
-      members: Array<{ instance: number; port: number; isReady: boolean; isDraining: boolean }>;
-    }
+  /**
+   * The pool's proxy membership changed: the members added or changed (every member in a pool's
+   * first event of a daemon run), the instances removed, and the counts now. Only the change, not the
+   * whole list: with a task fleet of 1,000 the list went on the bus at each allocation.
+   */
+  | ({ kind: 'proxy.membership'; program: string } & MembershipUpdate)
   /** A rolling reload began (`changed`: the definition's fields it applies; `instances`: how many it replaces). */
   | {
       kind: 'program.reload-started';

@@ -1,5 +1,5 @@
 import type { ProgramSpec } from '../config/program-spec.js';
-import { ConflictError } from '../errors.js';
+import { ConflictError, SpawnError } from '../errors.js';
 import { PoolProxy, type PoolProxyOptions, type PoolProxyView } from '../pool/pool-proxy.js';
 import { ProgramSupervisor } from '../supervisor/program-supervisor.js';
 import { hasProcessIn } from '../supervisor/transitions.js';
@@ -38,6 +38,14 @@ export interface LeftProcesses {
   proxy: (AdoptedProcess & { startedAt: number }) | null;
 }
 
+/** What replacing a pool's proxy did: the old and new process, and how long its port was closed at most. */
+export interface ProxyReplacement {
+  previousPid: number | null;
+  pid: number | null;
+  /** From the stop signal to the old proxy until the new one listened: the port refused connections within this span. */
+  closedMs: number;
+}
+
 /** Where a scale request wants the pool: an absolute size or a change. */
 export type ScaleRequest = { to: number } | { by: number };
 
@@ -50,10 +58,14 @@ export class ManagedProgram {
   readonly pool: ProgramSupervisor;
   readonly proxy: PoolProxy | null;
   readonly #bus: EventBus;
+  readonly #runtime: SupervisorRuntime;
   #waiting: DependencyWait | null = null;
+  /** The proxy replacement under way: a second request joins it rather than replacing the new proxy again. */
+  #proxyReplacement: Promise<ProxyReplacement> | null = null;
 
   constructor(options: ManagedProgramOptions) {
     this.#bus = options.bus;
+    this.#runtime = options.runtime;
     this.pool = new ProgramSupervisor({
       spec: options.spec,
       desired: options.desired,
@@ -69,8 +81,8 @@ export class ManagedProgram {
           runtime: options.runtime,
           onChange: () => {},
           onFact: (fact) => this.#emitFact('proxy', 0, fact),
-          onMembership: (members) =>
-            this.#bus.emit({ kind: 'proxy.membership', program: this.name, members }),
+          onMembership: (update) =>
+            this.#bus.emit({ kind: 'proxy.membership', program: this.name, ...update }),
           onProblem: options.onProblem,
           onSuspect: (instance, reason) => this.#reportSuspect(instance, reason),
           onTaskMessage: (message, reply) =>
@@ -150,6 +162,9 @@ export class ManagedProgram {
   /** Stops the proxy first (no new traffic to instances that are going away), then the instances. */
   async stop(): Promise<void> {
     this.#stopWaiting('stopped');
+    // Not meant to run from now on, while the proxy stops: nothing starts meanwhile, and the
+    // proxy's exit does not end its tasks as their owners leaving (task-service.ts).
+    this.pool.markStopped();
     // Without a proxy the instances get their stop signal synchronously.
     if (this.proxy) await this.proxy.stop();
     await this.pool.stop();
@@ -160,6 +175,32 @@ export class ManagedProgram {
     this.#stopWaiting('dependencies-ready');
     const outcomes = await this.pool.restart();
     return [...outcomes, ...(await this.#startProxy())];
+  }
+
+  /**
+   * Replaces the proxy process with a new one, which runs the code installed now (an adopted proxy
+   * keeps the code it was started with). Node 20 cannot hand a listening socket to another process
+   * without a native module, so the port refuses connections from the old proxy's stop until the
+   * new one listens, and the connections through the old one are cut. The instances keep running.
+   */
+  restartProxy(): Promise<ProxyReplacement> {
+    const proxy = this.proxy;
+    if (proxy === null) throw new Error(`${this.name} has no proxy`);
+    this.#proxyReplacement ??= (async () => {
+      const previousPid = proxy.processSnapshot().pid;
+      const stoppedAt = this.#runtime.now();
+      await proxy.stop();
+      const outcome = await proxy.start();
+      if (!outcome.ok) throw new SpawnError(outcome.message, undefined);
+      return {
+        previousPid,
+        pid: proxy.processSnapshot().pid,
+        closedMs: this.#runtime.now() - stoppedAt,
+      };
+    })().finally(() => {
+      this.#proxyReplacement = null;
+    });
+    return this.#proxyReplacement;
   }
 
   /** The pool size a scale request asks for, refused past the bounds with a message that names the bound. */

@@ -23,6 +23,7 @@ import {
   type LeftProcesses,
   ManagedProgram,
   type ManagedProgramOptions,
+  type ProxyReplacement,
   type ScaleRequest,
 } from './managed-program.js';
 import { dependencyWaitOf } from './program-readiness.js';
@@ -272,6 +273,41 @@ export class ProgramCore {
     }
     this.#throwSpawnFailures(failures);
     return programs;
+  }
+
+  /**
+   * Replaces the proxy of each targeted pool (`all`: every pool that has one) with a new process
+   * (the code installed now), one pool after the other, leaving the instances alone; each port
+   * refuses connections for the span its answer gives (see ManagedProgram.restartProxy). Every
+   * program is checked before any proxy is touched.
+   */
+  async restartProxies(target: Target): Promise<Array<ProxyReplacement & { name: string }>> {
+    this.#refuseWhileClosing();
+    const programs = this.#targets(target).filter(
+      (program) => target !== 'all' || program.proxy !== null,
+    );
+    const untouched = programs.length > 1 ? '; nothing was done' : '';
+    for (const program of programs) {
+      const name = program.name;
+      if (program.proxy === null) {
+        throw new ConflictError(
+          'TEND_ERR_PROGRAM_NO_PROXY',
+          `\`${name}\` has no proxy (it was started without --proxy-port); \`tend restart ${name}\` restarts its instances${untouched}`,
+        );
+      }
+      this.#refuseWhileReloading(name, 'restart the proxy of');
+      if (program.desired !== 'running' || program.waiting !== null) {
+        throw new ConflictError(
+          'TEND_ERR_PROGRAM_NOT_RUNNING',
+          `The proxy of \`${name}\` is not running: it starts with the pool (\`tend start ${name}\`)${untouched}`,
+        );
+      }
+    }
+    const replaced: Array<ProxyReplacement & { name: string }> = [];
+    for (const program of programs) {
+      replaced.push({ name: program.name, ...(await program.restartProxy()) });
+    }
+    return replaced;
   }
 
   /** Grows or shrinks a pool within its bounds; a request past a bound changes nothing. */

@@ -140,6 +140,8 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
 
   /** Sends the program's proxy its task table now (only changes go out). */
   const publishNow = (name: string): void => {
+    // Not before the saved tasks are back: the proxy's first table lists them (pool-proxy.ts).
+    if (!isRestored) return;
     const program = core.find(name);
     const fleet = fleets.get(name);
     if (!program?.proxy || !fleet) return;
@@ -162,6 +164,7 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
   };
 
   const resize = (name: string, fleet: Fleet): void => {
+    let isFailed = false;
     fleet.resizing = fleet.resizing
       .then(async () => {
         const program = core.find(name);
@@ -170,12 +173,16 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
         await core.scale(name, { to: target });
       })
       .catch((error: unknown) => {
+        isFailed = true;
         fleet.wanted = null;
         onProblem(`could not resize the task fleet of ${name}`, error);
       })
       .finally(() => {
         if (fleet.wanted === core.find(name)?.spec.instances) fleet.wanted = null;
-        if (fleets.get(name) === fleet) fleet.book.poolChanged();
+        // After a failure the next change of the pool tries again, not this turn: a refusal that
+        // lasts (a port held by a process tend does not know) made a loop that logged it ~30
+        // times a second. Waiting requests are refused at their timeout meanwhile.
+        if (fleets.get(name) === fleet && !isFailed) fleet.book.poolChanged();
       });
   };
 
@@ -324,6 +331,13 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       return;
     if (event.kind === 'instance.exited' && event.role === 'instance') {
       fleet.book.processExited(event.instance, event.pid);
+    } else if (event.kind === 'instance.exited' && event.role === 'proxy') {
+      // Every WebSocket through it is cut, and a new proxy tells nothing of a task nobody
+      // connects to. Its exit is told before the next proxy starts (one supervisor, one process),
+      // so no word of the next proxy is undone here. A program being stopped is not meant to run
+      // by then: its tasks end with their processes.
+      if (core.find(event.program)?.desired === 'running') fleet.book.connectionsLost();
+      return;
     } else if (
       event.kind === 'instance.state' &&
       event.role === 'instance' &&
@@ -365,18 +379,7 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       return fleets.get(name)?.book.onInstance(instance) !== undefined;
     },
     saved(name) {
-      return (
-        fleets
-          .get(name)
-          ?.book.list()
-          .map(({ id, instance, pid, owner, createdAt }) => ({
-            id,
-            instance,
-            pid,
-            owner,
-            createdAt,
-          })) ?? []
-      );
+      return fleets.get(name)?.book.saved() ?? [];
     },
     restore(saved) {
       isRestored = true;
@@ -462,6 +465,7 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
           id: message.id,
           owner: message.owner,
           timeoutMs: program.spec.tasks?.connectWaitMs ?? 0,
+          isOwnerAwaited: true,
         });
       });
       allocation.then((task) => {

@@ -13,6 +13,16 @@ export interface MembershipChange {
   removed: number[];
 }
 
+/** A change of the membership as the bus tells it: what changed, and how many members there are now. */
+export interface MembershipUpdate extends MembershipChange {
+  /** Members now. */
+  size: number;
+  /** Members now in the rotation (ready, not draining, not a task's). */
+  readyCount: number;
+  /** Members now draining for a reload. */
+  drainingCount: number;
+}
+
 /**
  * The change from `previous` (by instance) to `next`; empty when they are the same. Compares
  * fields, not JSON: this runs at every instance change of a pool of up to a thousand.

@@ -23,7 +23,7 @@ import type {
   SpawnOutcome,
   SupervisorRuntime,
 } from '../supervisor/types.js';
-import { membershipChange, type ProxyMember } from './membership-change.js';
+import { type MembershipUpdate, membershipChange, type ProxyMember } from './membership-change.js';
 import { proxyProgramName } from './proxy-name.js';
 
 /** How long the daemon keeps trying to reach a freshly spawned proxy's control socket. */
@@ -43,7 +43,7 @@ export interface PoolProxyView {
   problem: string | null;
   /**
    * The control protocol of a proxy older than this daemon (one adopted across `tend daemon
-   * reload` runs the code it was started with until the pool is stopped and started); null when
+   * reload` runs the code it was started with until `tend restart <name> --proxy` or a stop and start); null when
    * it speaks this daemon's, or none is connected.
    */
   outdatedProtocol: number | null;
@@ -60,8 +60,8 @@ export interface PoolProxyOptions {
   onChange: (snapshot: InstanceSnapshot) => void;
   /** What happened to the proxy process (spawned, exited…), as the supervisor reports it. */
   onFact?: (fact: InstanceFact) => void;
-  /** The membership the proxy is (or, once connected, will be) sent, each time it changes. */
-  onMembership?: (members: ProxyMember[]) => void;
+  /** Each change of the membership the proxy is (or, once connected, will be) sent; the first lists every member. */
+  onMembership?: (update: MembershipUpdate) => void;
   onProblem: (message: string, detail?: unknown) => void;
   /** The proxy found an instance silent past a response timeout (it may be hung). */
   onSuspect?: (instance: number, reason: string) => void;
@@ -118,6 +118,14 @@ export class PoolProxy {
   #sentTasks = new Map<string, string>();
   /** Whether the connected proxy was sent the whole membership: from then on, only changes. */
   #isMembershipSent = false;
+  /**
+   * Whether the task table is known (the first setTasks, once the daemon has taken its saved
+   * tasks back): no `tasks` goes out before, so that the first table a proxy gets on a connection
+   * lists every live task (the proxy answers it with each one's connections, proxy-hub.ts).
+   */
+  #hasTaskTable = false;
+  /** Whether the connected proxy was sent the whole task table: from then on, only changes. */
+  #isTaskTableSent = false;
   #connectingPid: number | null = null;
   /** Settles once the proxy listens (or could not) after the latest spawn. */
   #listening: Promise<void> = Promise.resolve();
@@ -185,12 +193,18 @@ export class PoolProxy {
     const entries = new Map(tasks.map((task) => [task.id, JSON.stringify(task)]));
     const changed = tasks.filter((task) => this.#sentTasks.get(task.id) !== entries.get(task.id));
     const ended = [...this.#sentTasks.keys()].filter((id) => !entries.has(id));
-    if (changed.length === 0 && ended.length === 0) return;
+    const isFirst = !this.#hasTaskTable;
+    this.#hasTaskTable = true;
+    if (!isFirst && changed.length === 0 && ended.length === 0) return;
     this.#tasks = tasks;
     this.#sendMembers();
     this.#sentTasks = entries;
     const client = this.#client;
     if (client === null) return;
+    if (!this.#isTaskTableSent) {
+      this.#sendTaskTable(client);
+      return;
+    }
     // Only what changed: the whole table for each allocation made the proxy's work per
     // allocation grow with the number of live tasks (bench/RESULTS.md, task handshakes).
     // A proxy from before `tasks-changed` (adopted across a reload) gets the whole table.
@@ -316,7 +330,15 @@ export class PoolProxy {
       if (this.#client === client) this.#client = null;
     });
     this.#sendMembers();
-    if (this.#spec.tasks) client.send({ type: 'tasks', tasks: this.#taskTable() });
+    this.#isTaskTableSent = false;
+    this.#sendTaskTable(client);
+  }
+
+  /** The whole task table, once per connection, when it is known (#hasTaskTable). */
+  #sendTaskTable(client: ProxyControlClient): void {
+    if (!this.#spec.tasks || !this.#hasTaskTable) return;
+    this.#isTaskTableSent = true;
+    client.send({ type: 'tasks', tasks: this.#taskTable() });
   }
 
   /** Said once per proxy process: #connect runs once per pid. */
@@ -331,7 +353,7 @@ export class PoolProxy {
         ? ''
         : `: it is sent the whole ${whole.join(' and the whole ')} at each change`;
     this.#options.onProblem(
-      `the proxy of ${name} (pid ${pid}) speaks control protocol ${protocol}, this daemon ${CONTROL_PROTOCOL_VERSION}: it runs an older tend's code, left running by a previous daemon, and is sent only what it understands${fallback}; stop and start ${name} to run the new code`,
+      `the proxy of ${name} (pid ${pid}) speaks control protocol ${protocol}, this daemon ${CONTROL_PROTOCOL_VERSION}: it runs an older tend's code, left running by a previous daemon, and is sent only what it understands${fallback}; \`tend restart ${name} --proxy\` replaces it with one that runs the new code`,
     );
   }
 
@@ -361,6 +383,8 @@ export class PoolProxy {
     const taskInstances = new Set(this.#tasks.map((task) => task.instance));
     // A loop, not flatMap: an array per member made this 3.5 times slower (bench/membership-send.ts).
     const members: ProxyMember[] = [];
+    let readyCount = 0;
+    let drainingCount = 0;
     for (const member of this.#members) {
       const port = instancePort(this.#spec, member.instance);
       if (port === null) continue;
@@ -370,6 +394,8 @@ export class PoolProxy {
       const isReady =
         isInstanceReady(member) && !this.#suspended.has(member.instance) && !isDraining && !isTask;
       members.push({ instance: member.instance, port, isReady, isDraining });
+      if (isReady) readyCount++;
+      if (isDraining) drainingCount++;
     }
     const isFirst = this.#membership === undefined;
     this.#membership ??= new Map();
@@ -379,7 +405,8 @@ export class PoolProxy {
     if (isChanged) {
       for (const member of changed) membership.set(member.instance, member);
       for (const instance of removed) membership.delete(instance);
-      this.#options.onMembership?.(members);
+      const size = members.length;
+      this.#options.onMembership?.({ changed, removed, size, readyCount, drainingCount });
     }
     const client = this.#client;
     // Every change of every instance calls this: an unchanged membership is not sent again.

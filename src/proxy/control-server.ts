@@ -122,7 +122,7 @@ export class ControlServer {
     if (!this.#unknownTypes.has(type)) {
       this.#unknownTypes.add(type);
       this.#log(
-        `tend proxy: ignoring control messages of type ${JSON.stringify(type.slice(0, 64))}, unknown to this proxy (control protocol ${CONTROL_PROTOCOL_VERSION}): the daemon is newer; stop and start the pool to run its code`,
+        `tend proxy: ignoring control messages of type ${JSON.stringify(type.slice(0, 64))}, unknown to this proxy (control protocol ${CONTROL_PROTOCOL_VERSION}): the daemon is newer; \`tend restart <pool> --proxy\` replaces this proxy with one that runs its code`,
       );
     }
     return true;

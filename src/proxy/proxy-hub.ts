@@ -37,6 +37,13 @@ interface TaskConnections {
   isOwnerConnected: boolean;
 }
 
+/** An owner that is to connect through a worker (its allocation was answered there). */
+interface AwaitedOwner {
+  worker: number;
+  /** Armed once that worker is gone: the owner has connectWaitMs to connect through another. */
+  timer: NodeJS.Timeout | undefined;
+}
+
 /** What the hub needs from the proxy process around it. */
 export interface ProxyHubOptions {
   /** Sends a message to every connected daemon. */
@@ -82,6 +89,13 @@ export class ProxyHub {
   /** Instances being drained, with the workers that said they are drained. */
   readonly #drainedBy = new Map<number, Set<number>>();
   readonly #taskConnections = new Map<string, Map<number, TaskConnections>>();
+  /**
+   * Tasks whose allocation was answered to a worker that has not reported their owner connected
+   * (nor given up) yet, with that worker, and the wait armed when it died.
+   */
+  readonly #awaitedOwners = new Map<string, AwaitedOwner>();
+  /** The daemon connections (by their reply) told every task's connections already. */
+  readonly #toldConnections = new WeakSet<(message: ProxyMessage) => void>();
   #isShuttingDown = false;
 
   constructor(options: ProxyHubOptions) {
@@ -114,6 +128,23 @@ export class ProxyHub {
     }
     this.#fold(message);
     for (const worker of this.#workers.values()) worker.link.send(message);
+    if (message.type === 'tasks' && !this.#toldConnections.has(reply)) {
+      this.#toldConnections.add(reply);
+      this.#tellConnections(message.tasks, reply);
+    }
+  }
+
+  /**
+   * Tells a daemon that has just connected every task's connections, as the workers last counted
+   * them (none for a task no worker reported), after its first table: a new daemon knows only
+   * what the state file kept, and a fresh proxy (after a crash or `tend restart --proxy`) has no
+   * connection to report otherwise. One message per task, once per connection.
+   */
+  #tellConnections(tasks: readonly RoutedTask[], reply: (message: ProxyMessage) => void): void {
+    for (const task of tasks) {
+      const { count, isOwnerConnected } = this.#summed(this.#taskConnections.get(task.id));
+      reply({ type: 'task-connections', id: task.id, count, isOwnerConnected });
+    }
   }
 
   /**
@@ -124,12 +155,23 @@ export class ProxyHub {
     switch (message.type) {
       case 'tasks':
         this.#tasks = new Map(message.tasks.map((task) => [task.id, task]));
+        for (const id of this.#taskConnections.keys()) {
+          if (!this.#tasks.has(id)) this.#taskConnections.delete(id);
+        }
+        for (const id of this.#awaitedOwners.keys()) {
+          if (!this.#tasks.has(id)) this.#ownerSettled(id);
+        }
         break;
       case 'tasks-changed': {
         this.#tasks ??= new Map();
         const tasks = this.#tasks;
         for (const task of message.tasks) tasks.set(task.id, task);
-        for (const id of message.ended) tasks.delete(id);
+        for (const id of message.ended) {
+          tasks.delete(id);
+          // Its clients are closed without a report: an ended task is nobody's to count.
+          this.#taskConnections.delete(id);
+          this.#ownerSettled(id);
+        }
         // Its place in the replay order; #replay sends the folded table there.
         if (!this.#latest.has('tasks')) this.#latest.set('tasks', { type: 'tasks', tasks: [] });
         return;
@@ -153,6 +195,7 @@ export class ProxyHub {
   /** Stops every worker (in-flight work gets SHUTDOWN_GRACE_MS) and starts no other. */
   shutdown(): Promise<void> {
     this.#isShuttingDown = true;
+    for (const awaited of this.#awaitedOwners.values()) clearTimeout(awaited.timer);
     return this.#enqueue(() =>
       Promise.all([...this.#workers.values()].map((worker) => this.#stopWorker(worker))),
     ).then(() => {});
@@ -229,6 +272,29 @@ export class ProxyHub {
     for (const [task, counts] of this.#taskConnections) {
       if (counts.delete(worker.id)) this.#reportTask(task, counts, false);
     }
+    for (const [task, awaited] of this.#awaitedOwners) {
+      if (awaited.worker === worker.id) this.#waitForLostOwner(task, awaited);
+    }
+  }
+
+  /**
+   * The worker an owner was to connect through is gone, and the wait the worker kept for it (or
+   * the answer itself) with it: the owner has connectWaitMs to connect through another worker,
+   * then the daemon is told it will not come.
+   */
+  #waitForLostOwner(task: string, awaited: AwaitedOwner): void {
+    if (awaited.timer !== undefined || this.#isShuttingDown) return;
+    awaited.timer = setTimeout(() => {
+      if (this.#awaitedOwners.get(task) !== awaited) return;
+      this.#awaitedOwners.delete(task);
+      this.#reportTask(task, this.#taskConnections.get(task) ?? new Map(), true);
+    }, this.#configured?.tasks?.connectWaitMs ?? 0);
+  }
+
+  /** The owner of `task` connected or gave up (or the task ended): no longer awaited. */
+  #ownerSettled(task: string): void {
+    clearTimeout(this.#awaitedOwners.get(task)?.timer);
+    this.#awaitedOwners.delete(task);
   }
 
   #ask(worker: WorkerState, message: ConfigureMessage): Promise<ConfigureAnswer> {
@@ -313,6 +379,8 @@ export class ProxyHub {
         return;
       }
       case 'task-connections': {
+        if (message.isOwnerConnected || message.hasOwnerGivenUp === true)
+          this.#ownerSettled(message.id);
         const counts = this.#taskConnections.get(message.id) ?? new Map<number, TaskConnections>();
         counts.set(worker.id, {
           count: message.count,
@@ -339,6 +407,13 @@ export class ProxyHub {
   #route(message: Extract<DaemonMessage, { requestId: string }>): void {
     const match = REQUEST_ID_PATTERN.exec(message.requestId);
     const worker = match === null ? undefined : this.#workers.get(Number(match[1]));
+    if (message.type === 'task-allocated' && match !== null) {
+      // Answered to a worker that died since, its owner is awaited as one of a dead worker.
+      const awaited: AwaitedOwner = { worker: Number(match[1]), timer: undefined };
+      this.#ownerSettled(message.task.id);
+      this.#awaitedOwners.set(message.task.id, awaited);
+      if (worker === undefined) this.#waitForLostOwner(message.task.id, awaited);
+    }
     if (match === null || worker === undefined) return;
     worker.link.send({ ...message, requestId: match[2] ?? '' });
   }
@@ -370,13 +445,19 @@ export class ProxyHub {
     this.#options.broadcast({ type: 'drained', instance });
   }
 
-  #reportTask(task: string, counts: Map<number, TaskConnections>, hasGivenUp: boolean): void {
+  /** A task's connections over every worker. */
+  #summed(counts: Map<number, TaskConnections> | undefined): TaskConnections {
     let count = 0;
     let isOwnerConnected = false;
-    for (const part of counts.values()) {
+    for (const part of counts?.values() ?? []) {
       count += part.count;
       isOwnerConnected ||= part.isOwnerConnected;
     }
+    return { count, isOwnerConnected };
+  }
+
+  #reportTask(task: string, counts: Map<number, TaskConnections>, hasGivenUp: boolean): void {
+    const { count, isOwnerConnected } = this.#summed(counts);
     if (count === 0) this.#taskConnections.delete(task);
     // The worker that served the owner says it will not come; another worker may have it.
     const hasOwnerGivenUp = hasGivenUp && !isOwnerConnected;

@@ -52,6 +52,8 @@ export const PersistedTaskSchema = z.strictObject({
   pid: z.number().int().min(1),
   owner: z.string().max(256).nullable(),
   createdAt: epochMs,
+  /** Its owner was connected (or within its grace): the next daemon waits for the proxy's word (docs/tasks.md). */
+  isOwnerConnected: z.boolean().default(false),
 });
 
 /** A dispatcher's lease, taken back with its process by the next daemon. */

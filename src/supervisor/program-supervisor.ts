@@ -107,6 +107,12 @@ export class ProgramSupervisor {
     this.#desired = 'running';
   }
 
+  /** Records that the program is no longer meant to run, before its stop (its proxy stops first). */
+  markStopped(): void {
+    this.#desired = 'stopped';
+    this.#pacer.clear();
+  }
+
   /** Stops every instance; resolves once all their processes have exited. */
   async stop(): Promise<void> {
     this.#desired = 'stopped';

@@ -94,6 +94,8 @@ export interface TaskRequest {
   owner: string | null;
   /** How long to wait for a ready idle instance before the refusal. */
   timeoutMs: number;
+  /** The owner asked through the proxy and is to connect there (the proxy tells if it does not). */
+  isOwnerAwaited?: boolean;
 }
 
 /** A task as a previous daemon saved it, to take over with its process. */
@@ -103,12 +105,22 @@ export interface SavedTask {
   pid: number;
   owner: string | null;
   createdAt: number;
+  /**
+   * Whether its owner was connected, or had left within its grace, when it was saved: the next
+   * daemon takes the owner as connected until the proxy says otherwise (the proxy tells every
+   * task's connections to each daemon that connects), so that an owner who left meanwhile ends it.
+   */
+  isOwnerConnected: boolean;
 }
 
 interface LiveTask {
   task: Task;
   leaseId: string;
   grace: TimerHandle | null;
+  /** Its owner is to connect through the proxy (it asked there) and has not yet. */
+  isOwnerAwaited: boolean;
+  /** Set while an awaited owner has `connectWaitMs` to connect through the next proxy. */
+  ownerWait: TimerHandle | null;
 }
 
 /**
@@ -209,14 +221,17 @@ export class TaskBook {
           `Instance ${instance} of \`${this.#fleet.name}\` was granted without a process; this is a bug in tend`,
         );
       }
-      const task = this.#add({
-        id: wanted ?? this.#freshId(),
-        instance,
-        pid,
-        owner: request.owner,
-        createdAt: this.#clock.now(),
-        leaseId: allocation.lease.id,
-      });
+      const task = this.#add(
+        {
+          id: wanted ?? this.#freshId(),
+          instance,
+          pid,
+          owner: request.owner,
+          createdAt: this.#clock.now(),
+          leaseId: allocation.lease.id,
+        },
+        { isOwnerAwaited: request.isOwnerAwaited === true },
+      );
       this.#settle();
       return task;
     } finally {
@@ -246,6 +261,11 @@ export class TaskBook {
       live.task.isOwnerConnected = isOwnerConnected;
       this.#listener.connectionsChanged({ ...live.task });
     }
+    if (isOwnerConnected || hasOwnerGivenUp) {
+      live.isOwnerAwaited = false;
+      live.ownerWait?.cancel();
+      live.ownerWait = null;
+    }
     if (isOwnerConnected) {
       live.grace?.cancel();
       live.grace = null;
@@ -260,6 +280,41 @@ export class TaskBook {
         if (this.#byId.get(id) === live) this.#end(live, 'owner-left');
       });
     }
+  }
+
+  /**
+   * Every connection through the proxy is gone (its process exited): each task has none now, through
+   * setConnections, so an owner who was connected has left (per `endWhen`: the task ends, or its
+   * grace starts). An owner that never connected has not left, but one that asked through the
+   * proxy and had not connected yet (its answer may have been lost with the proxy) has
+   * `connectWaitMs` to connect through the next one, as the proxy would have given it; then it has
+   * given up.
+   */
+  connectionsLost(): void {
+    for (const live of [...this.#byId.values()]) {
+      this.setConnections(live.task.id, 0, false);
+      if (!live.isOwnerAwaited || this.#byId.get(live.task.id) !== live) continue;
+      live.ownerWait?.cancel();
+      live.ownerWait = this.#clock.setTimer(this.#fleet.settings().connectWaitMs, () => {
+        live.ownerWait = null;
+        if (live.isOwnerAwaited)
+          this.setConnections(live.task.id, live.task.connections, false, true);
+      });
+    }
+  }
+
+  /** The live tasks as the state file keeps them. */
+  saved(): SavedTask[] {
+    return [...this.#byInstance.values()]
+      .map(({ task, grace }) => ({
+        id: task.id,
+        instance: task.instance,
+        pid: task.pid,
+        owner: task.owner,
+        createdAt: task.createdAt,
+        isOwnerConnected: task.isOwnerConnected || grace !== null,
+      }))
+      .sort((a, b) => a.instance - b.instance);
   }
 
   /** Process `pid` of `instance` exited: its task, if any, ended with it. */
@@ -309,7 +364,8 @@ export class TaskBook {
     )
       return false;
     const lease = this.#leases.grant(saved.instance, { ttlMs: null, holder: saved.owner });
-    this.#add({ ...saved, leaseId: lease.id }, { isSilent: true });
+    const { isOwnerConnected, ...fields } = saved;
+    this.#add({ ...fields, leaseId: lease.id }, { isSilent: true, isOwnerConnected });
     return true;
   }
 
@@ -340,13 +396,15 @@ export class TaskBook {
 
   #add(
     fields: Omit<Task, 'connections' | 'isOwnerConnected'> & { leaseId: string },
-    options: { isSilent?: boolean } = {},
+    options: { isSilent?: boolean; isOwnerConnected?: boolean; isOwnerAwaited?: boolean } = {},
   ): Task {
     const { leaseId, ...rest } = fields;
     const live: LiveTask = {
-      task: { ...rest, connections: 0, isOwnerConnected: false },
+      task: { ...rest, connections: 0, isOwnerConnected: options.isOwnerConnected ?? false },
       leaseId,
       grace: null,
+      isOwnerAwaited: options.isOwnerAwaited ?? false,
+      ownerWait: null,
     };
     this.#byId.set(live.task.id, live);
     this.#byInstance.set(live.task.instance, live);
@@ -359,6 +417,8 @@ export class TaskBook {
     if (this.#byId.get(live.task.id) !== live) return;
     live.grace?.cancel();
     live.grace = null;
+    live.ownerWait?.cancel();
+    live.ownerWait = null;
     this.#byId.delete(live.task.id);
     this.#byInstance.delete(live.task.instance);
     this.#leases.endForInstance(live.task.instance, 'removed');

@@ -197,7 +197,7 @@ test("status says when a pool's proxy runs an older tend's code", () => {
   );
   assert.match(
     text,
-    /proxy code +older than the daemon's \(control protocol 1\), left running by a previous daemon; it runs until the pool is stopped and started\n/,
+    /proxy code +older than the daemon's \(control protocol 1\), left running by a previous daemon; `tend restart web --proxy` replaces it \(its port refuses connections for a moment\)\n/,
   );
 });
 

@@ -84,12 +84,15 @@ test('growing adds the next indexes; shrinking stops the highest first, graceful
   assert.deepEqual(runtime.signalsTo(first as number), []);
 });
 
-test('the proxy membership is emitted when it changes, with each instance port and readiness, and not again when it does not', async () => {
+test('the proxy membership is emitted when it changes: every member first, then what changed with the counts, and not again when nothing did', async () => {
   const runtime = new FakeRuntime();
   const bus = new EventBus();
   const memberships: unknown[] = [];
   bus.subscribe((event) => {
-    if (event.kind === 'proxy.membership') memberships.push(event.members);
+    if (event.kind === 'proxy.membership') {
+      const { changed, removed, size, readyCount, drainingCount } = event;
+      memberships.push({ changed, removed, size, readyCount, drainingCount });
+    }
   });
   const program = new ManagedProgram({
     spec: ProgramSpecSchema.parse({
@@ -117,15 +120,21 @@ test('the proxy membership is emitted when it changes, with each instance port a
   runtime.advance(10);
   runtime.exit(second, { code: 1 });
   program.feedProxy();
+  const member = (instance: number, isReady: boolean, isDraining = false) => ({
+    instance,
+    port: 4000 + instance,
+    isReady,
+    isDraining,
+  });
   assert.deepEqual(memberships, [
-    [
-      { instance: 0, port: 4000, isReady: true, isDraining: false },
-      { instance: 1, port: 4001, isReady: true, isDraining: false },
-    ],
-    [
-      { instance: 0, port: 4000, isReady: true, isDraining: false },
-      { instance: 1, port: 4001, isReady: false, isDraining: false },
-    ],
+    {
+      changed: [member(0, true), member(1, true)],
+      removed: [],
+      size: 2,
+      readyCount: 2,
+      drainingCount: 0,
+    },
+    { changed: [member(1, false)], removed: [], size: 2, readyCount: 1, drainingCount: 0 },
   ]);
 
   // Draining (for a reload): out of rotation until endDrain; with no proxy connected the wait ends at once.
@@ -133,13 +142,15 @@ test('the proxy membership is emitted when it changes, with each instance port a
   await program.proxy?.drain(0, 60_000);
   program.proxy?.endDrain(0);
   assert.deepEqual(memberships, [
-    [
-      { instance: 0, port: 4000, isReady: false, isDraining: true },
-      { instance: 1, port: 4001, isReady: false, isDraining: false },
-    ],
-    [
-      { instance: 0, port: 4000, isReady: true, isDraining: false },
-      { instance: 1, port: 4001, isReady: false, isDraining: false },
-    ],
+    { changed: [member(0, false, true)], removed: [], size: 2, readyCount: 0, drainingCount: 1 },
+    { changed: [member(0, true)], removed: [], size: 2, readyCount: 1, drainingCount: 0 },
+  ]);
+
+  // Shrinking: the instance that left is named, not the whole list again.
+  memberships.length = 0;
+  await program.scale(1);
+  program.feedProxy();
+  assert.deepEqual(memberships, [
+    { changed: [], removed: [1], size: 1, readyCount: 1, drainingCount: 0 },
   ]);
 });

@@ -6,7 +6,7 @@ import { type TestContext, test } from 'node:test';
 import { ProgramSpecSchema } from '../../src/config/program-spec.js';
 import { EventBus } from '../../src/core/event-bus.js';
 import type { TendEvent } from '../../src/core/events.js';
-import { ProgramCore } from '../../src/core/program-core.js';
+import { type PortGuard, ProgramCore } from '../../src/core/program-core.js';
 import { createLeaseService } from '../../src/daemon/lease-service.js';
 import { feedProxies } from '../../src/daemon/proxy-feed.js';
 import { createTaskService, type TaskService } from '../../src/daemon/task-service.js';
@@ -72,6 +72,8 @@ async function makeTaskProgram(
   t: TestContext,
   extra: Record<string, unknown> = {},
   protocol: number | null = CONTROL_PROTOCOL_VERSION,
+  isRestored = true,
+  ports?: PortGuard,
 ) {
   const home = makeTempHome(t);
   const runDir = join(home, 'run');
@@ -95,6 +97,7 @@ async function makeTaskProgram(
     runDir,
     onProblem: (message) => problems.push(message),
     onTaskMessage: (name, message, reply) => tasks?.onProxyMessage(name, message, reply),
+    ...(ports ? { ports } : {}),
   });
   feedProxies(bus, core);
   const leases = createLeaseService(
@@ -105,8 +108,16 @@ async function makeTaskProgram(
     (name, instance) => Boolean(tasks?.isReserved(name, instance)),
   );
   // The instances have no task FIFO here: telling them fails, which is only reported.
-  tasks = createTaskService({ bus, core, clock: runtime, leases, home, onProblem: () => {} });
-  tasks.restore(new Map());
+  const taskProblems: string[] = [];
+  tasks = createTaskService({
+    bus,
+    core,
+    clock: runtime,
+    leases,
+    home,
+    onProblem: (message) => taskProblems.push(message),
+  });
+  if (isRestored) tasks.restore(new Map());
   mkdirSync(runDir, { recursive: true });
   const proxy = fakeProxy(t, join(runDir, 'room.proxy.sock'), protocol);
   const configured = proxy.next((message) => message.type === 'configure');
@@ -124,7 +135,7 @@ async function makeTaskProgram(
     }),
   );
   const configure = await configured;
-  return { core, runtime, events, proxy, configure, tasks, leases, bus, problems };
+  return { core, runtime, events, proxy, configure, tasks, leases, bus, problems, taskProblems };
 }
 
 test('the proxy of a task program is configured with its task settings and answers allocate-task', async (t) => {
@@ -318,7 +329,7 @@ for (const [proxyKind, protocol] of [
     assert.match(
       reported[0] ?? '',
       new RegExp(
-        `^the proxy of room \\(pid \\d+\\) speaks control protocol 1, this daemon ${CONTROL_PROTOCOL_VERSION}: it runs an older tend's code, left running by a previous daemon, and is sent only what it understands: it is sent the whole task table and the whole membership at each change; stop and start room to run the new code$`,
+        `^the proxy of room \\(pid \\d+\\) speaks control protocol 1, this daemon ${CONTROL_PROTOCOL_VERSION}: it runs an older tend's code, left running by a previous daemon, and is sent only what it understands: it is sent the whole task table and the whole membership at each change; \`tend restart room --proxy\` replaces it with one that runs the new code$`,
       ),
     );
 
@@ -429,15 +440,16 @@ test('a proxy that says it speaks protocol 2 gets tasks-changed but the whole me
   assert.equal(reported.length, 1);
   assert.match(
     reported[0] ?? '',
-    /speaks control protocol 2, this daemon \d+: .*: it is sent the whole membership at each change; stop and start room/,
+    /speaks control protocol 2, this daemon \d+: .*: it is sent the whole membership at each change; `tend restart room --proxy` replaces it/,
   );
   assert.equal((await core.get('room').proxy?.view())?.outdatedProtocol, 2);
 });
 
 test('a proxy that restarts gets the whole membership on its new connection, then changes again', async (t) => {
-  const { core, runtime, proxy } = await makeTaskProgram(t);
+  const { core, runtime, proxy, tasks } = await makeTaskProgram(t);
   const changed = proxy.next((message) => message.type === 'membership-changed');
-  proxy.send({ type: 'allocate-task', requestId: 'r1', id: 'room-1', owner: 'alice' });
+  // Through the API: an owner the proxy does not wait for, so the task outlives the proxy's exit.
+  await tasks.allocate('room', { id: 'room-1', owner: 'alice', timeoutMs: 1_000 });
   await changed;
   await new Promise((resolve) => setImmediate(resolve));
   const upstreamsBefore = proxy.received.filter((message) => message.type === 'upstreams').length;
@@ -465,4 +477,123 @@ test('a proxy that restarts gets the whole membership on its new connection, the
   const change = await back;
   assert.ok(membersOf(change).every((member) => member.instance === 0));
   assert.equal(proxy.received.filter((message) => message.type === 'upstreams').length, 2);
+});
+
+test('a proxy that exits takes every connection through it: a task whose owner was connected ends (owner-left), one whose owner asked there and never came gets connectWaitMs to come', async (t) => {
+  const { core, proxy, runtime, tasks, events } = await makeTaskProgram(t);
+  for (const [requestId, id] of [
+    ['r1', 'here'],
+    ['r2', 'never'],
+  ] as const) {
+    const answer = proxy.next((message) => message.requestId === requestId);
+    proxy.send({ type: 'allocate-task', requestId, id, owner: 'alice' });
+    assert.equal((await answer).type, 'task-allocated');
+  }
+  // As the proxy tells it (the control socket is the test's own, above).
+  tasks.onProxyMessage(
+    'room',
+    { type: 'task-connections', id: 'here', count: 2, isOwnerConnected: true },
+    () => {},
+  );
+
+  const proxyPid = core.get('room').proxy?.processSnapshot().pid;
+  assert.ok(proxyPid);
+  runtime.exit(proxyPid, { signal: 'SIGKILL' });
+  const told = events.flatMap((event) => {
+    if (event.kind === 'task.connections')
+      return [`${event.task} ${event.connections}${event.isOwnerConnected ? ' owner' : ''}`];
+    return event.kind === 'task.ended' ? [`${event.task} ended ${event.end}`] : [];
+  });
+  assert.deepEqual(told, ['here 2 owner', 'here 0', 'here ended owner-left']);
+  assert.deepEqual(
+    tasks.list('room').map((task) => task.id),
+    ['never'],
+  );
+  // Its owner asked through that proxy: it has connectWaitMs to come through the next one.
+  runtime.advance(9_999);
+  assert.equal(tasks.list('room').length, 1);
+  runtime.advance(1);
+  const never = events.find((event) => event.kind === 'task.ended' && event.task === 'never');
+  assert.ok(never?.kind === 'task.ended' && never.end === 'owner-left');
+});
+
+test('a program that stops ends its tasks with their processes (exited), not as owners leaving when its proxy stops first', async (t) => {
+  const { core, proxy, tasks, events } = await makeTaskProgram(t);
+  const answer = proxy.next((message) => message.requestId === 'r1');
+  proxy.send({ type: 'allocate-task', requestId: 'r1', id: 'here', owner: 'alice' });
+  assert.equal((await answer).type, 'task-allocated');
+  tasks.onProxyMessage(
+    'room',
+    { type: 'task-connections', id: 'here', count: 1, isOwnerConnected: true },
+    () => {},
+  );
+  await core.stop('room');
+  const ends = events.flatMap((event) => (event.kind === 'task.ended' ? [event.end] : []));
+  assert.deepEqual(ends, ['exited']);
+  assert.equal(core.get('room').pool.instance(0)?.state, 'stopped', 'not refilled');
+});
+
+test('the first task table a proxy gets lists the saved tasks taken back, and its word on each ends one whose owner left while no daemon ran', async (t) => {
+  const { core, proxy, tasks, bus } = await makeTaskProgram(t, {}, CONTROL_PROTOCOL_VERSION, false);
+  const pid = core.get('room').pool.instance(0)?.pid;
+  assert.ok(pid);
+  // Connected and fed its membership, but no table yet: the saved tasks are not back.
+  const table = proxy.next((message) => message.type === 'tasks');
+  const isFed = (message: Message) => message.type === 'upstreams';
+  if (!proxy.received.some(isFed)) await proxy.next(isFed);
+  assert.equal(
+    proxy.received.some((message) => message.type === 'tasks'),
+    false,
+  );
+
+  const saved = { instance: 0, pid, owner: 'alice', createdAt: 1, isOwnerConnected: true };
+  tasks.restore(new Map([['room', [{ ...saved, id: 'kept' }]]]));
+  assert.deepEqual(taskIds(await table), ['kept']);
+  assert.equal(tasks.list('room')[0]?.isOwnerConnected, true, 'as the state file said');
+
+  // The proxy answers its first table with every task's connections (proxy-hub.ts).
+  const ended = new Promise<TendEvent>((resolve) => {
+    const stop = bus.subscribe((event) => {
+      if (event.kind !== 'task.ended') return;
+      stop();
+      resolve(event);
+    });
+  });
+  proxy.send({ type: 'task-connections', id: 'kept', count: 0, isOwnerConnected: false });
+  const end = await ended;
+  assert.ok(end.kind === 'task.ended' && end.task === 'kept' && end.end === 'owner-left');
+  assert.deepEqual(tasks.list('room'), []);
+});
+
+test('a resize of the fleet that is refused is not tried again in a loop: once, then at the next change or request', async (t) => {
+  let isRefusing = false;
+  let refusals = 0;
+  const ports: PortGuard = {
+    refuseTaken: async (_program, range) => {
+      if (!isRefusing || range === undefined) return;
+      // As the real check, which reads /proc/net/tcp: a turn of the event loop.
+      await new Promise((resolve) => setImmediate(resolve));
+      refusals++;
+      throw new Error(`port ${7000 + range.from} is already in use`);
+    },
+  };
+  const { tasks, taskProblems } = await makeTaskProgram(
+    t,
+    {},
+    CONTROL_PROTOCOL_VERSION,
+    true,
+    ports,
+  );
+  isRefusing = true;
+  // Takes the buffer's instance: the fleet grows to refill it, and that is refused.
+  await tasks.allocate('room', { id: 'a', owner: null, timeoutMs: 1_000 });
+  for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(refusals, 1, 'once, not again and again');
+  assert.equal(taskProblems.filter((problem) => problem.includes('resize')).length, 1);
+
+  // Tried again when the fleet changes or another request needs an instance: it goes through now.
+  isRefusing = false;
+  const b = await tasks.allocate('room', { id: 'b', owner: null, timeoutMs: 1_000 });
+  assert.equal(b.instance, 1);
+  assert.equal(refusals, 1);
 });

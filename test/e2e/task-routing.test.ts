@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { WebSocket } from 'ws';
+import { ApiClient } from '../../src/api/client.js';
 import type { AllocationReply, ProgramDetail, TaskReply } from '../../src/api/wire.js';
+import type { TaskEnd } from '../../src/tasks/task-book.js';
 import { findFreePortRange } from '../helpers/free-ports.js';
 import { isProcessAlive } from '../helpers/proc.js';
 import { openWebSocket, roundTrip } from '../proxy/task-harness.js';
+import { killDaemon } from './daemon-kill.js';
 import { fixture, pollUntil, type TendUnderTest, useTend } from './harness.js';
 
 /** Starts the task program "rooms" (ws-echo instances) behind a proxy; resolves with the proxy's port. */
@@ -80,6 +83,115 @@ test('through the real proxy: a client owns a task, a second joins it, the owner
       },
     },
   });
+});
+
+/**
+ * The ends of `rooms`' tasks from now on (with `since`: from that event of the daemon's ring on),
+ * by task id, as `task.ended` events say; resolves once the stream is open.
+ */
+async function watchTaskEnds(
+  t: TestContext,
+  tend: TendUnderTest,
+  since?: number,
+): Promise<Map<string, TaskEnd>> {
+  const ends = new Map<string, TaskEnd>();
+  const abort = new AbortController();
+  t.after(() => abort.abort());
+  let opened = (): void => {};
+  const isOpen = new Promise<void>((resolve) => {
+    opened = resolve;
+  });
+  void new ApiClient({ socketPath: tend.socket })
+    .events(
+      { program: 'rooms', kind: 'task.ended', ...(since === undefined ? {} : { since }) },
+      (message) => {
+        if (message.kind === 'stream.open') opened();
+        if (message.kind === 'task.ended') ends.set(message.task, message.end);
+      },
+      abort.signal,
+    )
+    .catch(() => {});
+  await isOpen;
+  return ends;
+}
+
+test('through the real proxy: tend restart --proxy cuts the owner’s WebSocket, and its task ends as the owner leaving', async (t) => {
+  const tend = useTend(t);
+  const port = await startRooms(tend, { max: 3, readyBuffer: 1 });
+  const owner = await openWebSocket(t, `ws://127.0.0.1:${port}/rooms/new`);
+  const id = owner.task as string;
+  await tend.until(
+    'the owner connected',
+    async () => (await liveTask(tend, id))?.isOwnerConnected || undefined,
+  );
+  const ends = await watchTaskEnds(t, tend);
+
+  const cut = once(owner.socket, 'close');
+  await tend.ok(['restart', 'rooms', '--proxy']);
+  await cut;
+  // Nobody connects to it through the new proxy, which would have said nothing of it.
+  const end = await tend.until('its task.ended', async () => ends.get(id));
+  assert.equal(end, 'owner-left');
+  assert.equal(await liveTask(tend, id), undefined);
+
+  // The new proxy serves: a new owner gets a task, and it is connected.
+  const next = await openWebSocket(t, `ws://127.0.0.1:${port}/rooms/new`);
+  const nextId = next.task as string;
+  assert.notEqual(nextId, id);
+  await tend.until(
+    'the new owner connected',
+    async () => (await liveTask(tend, nextId))?.isOwnerConnected || undefined,
+  );
+
+  // A proxy that crashes says nothing as it goes (a stopped one may still tell of the sockets it
+  // closes): the daemon learns of its exit, and the task ends all the same.
+  const proxyPid = (await tend.program('rooms')).proxy?.pid;
+  assert.ok(proxyPid);
+  const crashCut = once(next.socket, 'close');
+  process.kill(proxyPid, 'SIGKILL');
+  await crashCut;
+  const crashEnd = await tend.until('its task.ended', async () => ends.get(nextId));
+  assert.equal(crashEnd, 'owner-left');
+});
+
+test('a proxy that outlives its daemon tells the next one the truth: the task of an owner who left meanwhile ends, one still connected stays until its owner leaves', async (t) => {
+  const tend = useTend(t);
+  const port = await startRooms(tend, { max: 4, readyBuffer: 1 });
+  const leaving = await openWebSocket(t, `ws://127.0.0.1:${port}/rooms/new`);
+  const staying = await openWebSocket(t, `ws://127.0.0.1:${port}/rooms/new`);
+  const [leavingId, stayingId] = [leaving.task as string, staying.task as string];
+  await tend.until('both owners connected', async () => {
+    const tasks = (await tend.program('rooms')).tasks ?? [];
+    return tasks.filter((task) => task.isOwnerConnected).length === 2 || undefined;
+  });
+  // No process starting as the daemon dies: the buffer's third instance is up.
+  await tend.until(
+    'three instances online',
+    async () =>
+      (await tend.program('rooms')).instances.filter((each) => each.status === 'online').length ===
+        3 || undefined,
+  );
+  const proxyPid = (await tend.program('rooms')).proxy?.pid;
+
+  // The owner leaves as the daemon dies: before its watcher's new daemon is back, or just after.
+  const killed = killDaemon(tend);
+  leaving.socket.close();
+  await killed;
+  const ends = await watchTaskEnds(t, tend, 0);
+  assert.equal((await tend.program('rooms')).proxy?.pid, proxyPid, 'the proxy was adopted');
+  assert.equal(await tend.until('its task.ended', async () => ends.get(leavingId)), 'owner-left');
+  const kept = await tend.until(
+    'the other owner known as connected',
+    async () => (await liveTask(tend, stayingId))?.isOwnerConnected || undefined,
+  );
+  assert.equal(kept, true);
+  assert.equal(
+    await roundTrip(staying.socket, 'still here'),
+    `${(await liveTask(tend, stayingId))?.port}:still here`,
+  );
+
+  staying.socket.close();
+  assert.equal(await tend.until('its task.ended', async () => ends.get(stayingId)), 'owner-left');
 });
 
 test('through the real proxy: concurrent /new get distinct tasks on distinct instances', async (t) => {

@@ -210,7 +210,7 @@ test('a message of a type from a newer daemon is ignored, logged once, and the c
   );
   assert.match(
     stderr,
-    /^tend proxy: ignoring control messages of type "from-the-future", unknown to this proxy \(control protocol \d+\): the daemon is newer; stop and start the pool to run its code\n$/,
+    /^tend proxy: ignoring control messages of type "from-the-future", unknown to this proxy \(control protocol \d+\): the daemon is newer; `tend restart <pool> --proxy` replaces this proxy with one that runs its code\n$/,
   );
 
   // Once per type: a second kind is logged, the first is not again.

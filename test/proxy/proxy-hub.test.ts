@@ -206,6 +206,63 @@ test("a task's connections are summed over the workers, and a dead worker's are 
   assert.match(logged.join('\n'), /worker 1 \(pid 1001\) exited with code 1.*starting worker 3/);
 });
 
+const routed = (id: string, instance: number) => ({
+  id,
+  instance,
+  port: 7000 + instance,
+  state: 'ready',
+  owner: 'alice',
+});
+
+test("each daemon that connects is told every task's connections after its first table, once", async () => {
+  const { workers, sent, handle, configured } = fakeHub();
+  await configured(2);
+  const [one, two] = workers as [FakeWorker, FakeWorker];
+  one.say({ type: 'task-connections', id: 'a', count: 1, isOwnerConnected: true });
+  two.say({ type: 'task-connections', id: 'a', count: 2, isOwnerConnected: false });
+  two.say({ type: 'task-connections', id: 'b', count: 1, isOwnerConnected: false });
+  // The daemon that was told these is gone; a new one connects and sends its table.
+  const told: ProxyMessage[] = [];
+  const reply = (message: ProxyMessage): void => {
+    told.push(message);
+  };
+  const broadcast = sent.length;
+  handle({ type: 'tasks', tasks: [routed('a', 0), routed('b', 1), routed('c', 2)] }, reply);
+  assert.deepEqual(told, [
+    { type: 'task-connections', id: 'a', count: 3, isOwnerConnected: true },
+    { type: 'task-connections', id: 'b', count: 1, isOwnerConnected: false },
+    { type: 'task-connections', id: 'c', count: 0, isOwnerConnected: false },
+  ]);
+  assert.equal(sent.length, broadcast, 'to that daemon alone');
+  // A second table on the same connection (a daemon of the first protocol sends one per change) is not answered.
+  handle({ type: 'tasks', tasks: [routed('a', 0)] }, reply);
+  assert.equal(told.length, 3);
+  // Another connection is told again; b ended meanwhile, and its count went with it.
+  const second: ProxyMessage[] = [];
+  handle({ type: 'tasks', tasks: [routed('a', 0), routed('b', 1)] }, (message) => {
+    second.push(message);
+  });
+  assert.deepEqual(
+    second.map((message) => message.type === 'task-connections' && message.count),
+    [3, 0],
+  );
+});
+
+test('an ended task’s count is forgotten: a task of that id later starts from none', async () => {
+  const { workers, handle, configured } = fakeHub();
+  await configured(1);
+  const [one] = workers as [FakeWorker];
+  one.say({ type: 'task-connections', id: 'a', count: 2, isOwnerConnected: true });
+  handle({ type: 'tasks-changed', tasks: [], ended: ['a'] });
+  const told: ProxyMessage[] = [];
+  handle({ type: 'tasks', tasks: [routed('a', 0)] }, (message) => {
+    told.push(message);
+  });
+  assert.deepEqual(told, [
+    { type: 'task-connections', id: 'a', count: 0, isOwnerConnected: false },
+  ]);
+});
+
 test('a worker that starts late gets the configuration and the latest of every message', async () => {
   const { workers, handle, configured, when } = fakeHub();
   await configured(2);
@@ -299,5 +356,61 @@ test('a drain that a membership change ends no longer waits for the workers', as
     sent.filter((message) => message.type === 'drained').length,
     0,
     'the first worker said drained for a drain that ended',
+  );
+});
+
+test('an owner whose worker died before it connected has connectWaitMs to connect through another, then the daemon is told it will not come', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { workers, sent, handle, when } = fakeHub();
+  handle({
+    type: 'configure',
+    pool: 'rooms',
+    listen: { port: 0 },
+    workers: 2,
+    tasks: { connectWaitMs: 1_000 },
+  });
+  await when(() => sent.some((message) => message.type === 'listening'));
+  const [one, two] = workers as [FakeWorker, FakeWorker];
+  const allocated = (requestId: string, id: string) =>
+    handle({ type: 'task-allocated', requestId, task: routed(id, 0) });
+  for (const [requestId, id] of [
+    ['r1', 'lost'],
+    ['r2', 'back'],
+    ['r3', 'late'],
+    ['r4', 'here'],
+  ] as const) {
+    two.say({ type: 'allocate-task', requestId, id, owner: 'alice' });
+  }
+  allocated(`${two.id}:r1`, 'lost');
+  allocated(`${two.id}:r2`, 'back');
+  allocated(`${two.id}:r4`, 'here');
+  two.say({ type: 'task-connections', id: 'here', count: 1, isOwnerConnected: true });
+  two.events.onExit(null, 'SIGKILL');
+  // Answered after its worker died: nobody will hand the owner its task.
+  allocated(`${two.id}:r3`, 'late');
+  one.say({ type: 'task-connections', id: 'back', count: 1, isOwnerConnected: true });
+
+  const givenUp = () =>
+    sent.flatMap((message) =>
+      message.type === 'task-connections' && message.hasOwnerGivenUp ? [message.id] : [],
+    );
+  t.mock.timers.tick(999);
+  assert.deepEqual(givenUp(), []);
+  t.mock.timers.tick(1);
+  assert.deepEqual(givenUp().sort(), ['late', 'lost']);
+  assert.deepEqual(sent.at(-1), {
+    type: 'task-connections',
+    id: givenUp().at(-1),
+    count: 0,
+    isOwnerConnected: false,
+    hasOwnerGivenUp: true,
+  });
+  // 'here' was connected through the dead worker: reported gone at its death, not given up.
+  const here = sent.filter(
+    (message) => message.type === 'task-connections' && message.id === 'here',
+  );
+  assert.deepEqual(
+    here.map((message) => message.type === 'task-connections' && message.isOwnerConnected),
+    [true, false],
   );
 });

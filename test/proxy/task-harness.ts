@@ -131,13 +131,13 @@ export class FakeDaemon {
     const task = this.tasks.get(id);
     if (task === undefined) throw new Error(`No task ${id}`);
     task.state = 'ready';
-    this.#sendTable();
+    this.sendTable();
   }
 
   /** Ends a task (its instance is never handed out again) and sends the table. */
   end(id: string): void {
     this.tasks.delete(id);
-    this.#sendTable();
+    this.sendTable();
   }
 
   /** Answers the lease requests held so far (`holdLeases`). */
@@ -196,7 +196,8 @@ export class FakeDaemon {
     });
   }
 
-  #sendTable(): void {
+  /** Sends the whole table, as the daemon does once per connection (and this fake at each change). */
+  sendTable(): void {
     this.client.send({ type: 'tasks', tasks: [...this.tasks.values()] });
   }
 
@@ -257,7 +258,7 @@ export class FakeDaemon {
       owner: message.owner,
     };
     this.tasks.set(task.id, task);
-    this.#sendTable();
+    this.sendTable();
     this.client.send({ type: 'task-allocated', requestId, task });
   }
 }
@@ -284,6 +285,8 @@ export async function startTaskProxy(
     listen: { host: '127.0.0.1', port: 0 },
     tasks: { connectWaitMs: 10_000, ...tasks },
   });
+  // As the daemon does: the whole table once it is configured (the proxy answers it with each task's connections).
+  fake.sendTable();
   return { pid: child.pid as number, port: address.port, daemon: fake, ports };
 }
 

@@ -243,3 +243,31 @@ test('a function state that is empty is refused at its write unless a coalesced 
   await Promise.all([deleted, later]);
   assert.equal(readDisk(home).programs.length, 0);
 });
+
+test('a task saved before the owner’s presence was kept loads with its owner not connected; a saved presence loads back', async (t) => {
+  const home = makeTempHome(t);
+  const store = new StateStore(home);
+  store.load();
+  const task = { id: 'room-1', instance: 0, pid: 4242, owner: 'alice', createdAt: 1 };
+  const program = {
+    ...makeProgram('rooms'),
+    tasks: [
+      { ...task, isOwnerConnected: true },
+      { ...task, id: 'room-2', instance: 1, isOwnerConnected: true },
+    ],
+  };
+  await store.save(() => ({ programs: [program], nextEventSeq: 1 }), { allowEmpty: false });
+  // As a tend from before the field wrote it.
+  const disk = JSON.parse(readFileSync(join(home, STATE_FILE_NAME), 'utf8'));
+  delete disk.programs[0].tasks[0].isOwnerConnected;
+  writeFileSync(join(home, STATE_FILE_NAME), JSON.stringify(disk));
+  const loaded = new StateStore(home).load();
+  assert.deepEqual(loaded.problems, []);
+  assert.deepEqual(
+    loaded.state.programs[0]?.tasks.map((each) => [each.id, each.isOwnerConnected]),
+    [
+      ['room-1', false],
+      ['room-2', true],
+    ],
+  );
+});

@@ -374,14 +374,9 @@ test('a stopped program is neither refilled nor trimmed', async () => {
 
 test('a saved task is taken over only with the same process; removal ends every task', async () => {
   const { book, events } = makeFleet({ ready: 2, max: 2 });
-  assert.equal(
-    book.restore({ id: 'kept', instance: 0, pid: 100, owner: 'alice', createdAt: 5 }),
-    true,
-  );
-  assert.equal(
-    book.restore({ id: 'gone', instance: 1, pid: 4242, owner: 'bob', createdAt: 5 }),
-    false,
-  );
+  const saved = { owner: 'alice', createdAt: 5, isOwnerConnected: false };
+  assert.equal(book.restore({ ...saved, id: 'kept', instance: 0, pid: 100 }), true);
+  assert.equal(book.restore({ ...saved, id: 'gone', instance: 1, pid: 4242 }), false);
   assert.deepEqual(events, [], 'a taken-over task is not allocated again');
   assert.equal(book.get('kept').createdAt, 5);
   assert.equal((await book.allocate(REQUEST)).instance, 1);
@@ -398,3 +393,116 @@ function isTendError(code: string, message?: RegExp) {
     return true;
   };
 }
+
+test('the proxy gone: each task has no connection left, so a connected owner has left; one that never connected has not', async () => {
+  const { book, events, connections } = makeFleet({ ready: 3, max: 3 });
+  const [connected, joined, waiting] = await Promise.all([
+    book.allocate(REQUEST),
+    book.allocate(REQUEST),
+    book.allocate(REQUEST),
+  ]);
+  book.setConnections(connected.id, 2, true);
+  book.setConnections(joined.id, 1, false);
+  book.connectionsLost();
+  assert.deepEqual(connections, [
+    `${connected.id} 2 owner`,
+    `${joined.id} 1`,
+    `${connected.id} 0`,
+    `${joined.id} 0`,
+  ]);
+  assert.deepEqual(
+    book.list().map((task) => task.id),
+    [joined.id, waiting.id],
+  );
+  assert.equal(events.at(-1), `ended ${connected.id} owner-left`);
+});
+
+test('the proxy gone with grace: the grace of a connected owner starts then, and ends the task graceMs later', async () => {
+  const fleet = makeFleet({ ready: 2, max: 2, settings: { endWhen: 'grace', graceMs: 5_000 } });
+  const { book, clock, events } = fleet;
+  const task = await book.allocate(REQUEST);
+  book.setConnections(task.id, 1, true);
+  book.connectionsLost();
+  clock.advance(4_999);
+  assert.equal(book.list().length, 1, 'within its grace');
+  // Back through the next proxy within the grace: kept.
+  book.setConnections(task.id, 1, true);
+  clock.advance(10_000);
+  assert.equal(book.list().length, 1);
+  book.connectionsLost();
+  clock.advance(5_000);
+  assert.equal(book.list().length, 0);
+  assert.equal(events.at(-1), `ended ${task.id} owner-left`);
+});
+
+test('a saved owner connected (or within its grace) is taken as connected until the proxy says: gone, the task ends; there, it stays', async () => {
+  const fleet = makeFleet({ ready: 3, max: 3, settings: { endWhen: 'grace', graceMs: 5_000 } });
+  const { book, clock } = fleet;
+  const [present, away, never] = await Promise.all([
+    book.allocate(REQUEST),
+    book.allocate(REQUEST),
+    book.allocate(REQUEST),
+  ]);
+  book.setConnections(present.id, 1, true);
+  book.setConnections(away.id, 1, true);
+  book.setConnections(away.id, 0, false);
+  assert.deepEqual(
+    book.saved().map((task) => [task.id, task.instance, task.pid, task.isOwnerConnected]),
+    [
+      [present.id, 0, 100, true],
+      [away.id, 1, 101, true],
+      [never.id, 2, 102, false],
+    ],
+    'the one within its grace counts as connected',
+  );
+
+  // The next daemon's book, over the same processes.
+  const next = makeFleet({ ready: 3, max: 3, settings: { endWhen: 'grace', graceMs: 5_000 } });
+  for (const task of book.saved()) assert.equal(next.book.restore(task), true);
+  assert.equal(next.book.get(present.id).isOwnerConnected, true);
+  // The proxy tells every task's connections to the daemon that connects.
+  next.book.setConnections(present.id, 1, true);
+  next.book.setConnections(away.id, 0, false);
+  next.book.setConnections(never.id, 0, false);
+  clock.advance(60_000);
+  next.clock.advance(4_999);
+  assert.equal(next.book.list().length, 3);
+  next.clock.advance(1);
+  assert.deepEqual(
+    next.book.list().map((task) => task.id),
+    [present.id, never.id],
+    'the owner away ended its task a grace after the proxy said so; the others stay',
+  );
+  assert.equal(next.events.at(-1), `ended ${away.id} owner-left`);
+});
+
+test('the proxy gone before an owner that asked there connected: it has connectWaitMs to connect through the next one, then it has given up; an owner of the API is not awaited', async () => {
+  const { book, clock, events } = makeFleet({
+    ready: 3,
+    max: 3,
+    settings: { connectWaitMs: 2_000 },
+  });
+  const awaited = { ...REQUEST, isOwnerAwaited: true };
+  const [lost, back, api] = await Promise.all([
+    book.allocate(awaited),
+    book.allocate(awaited),
+    book.allocate(REQUEST),
+  ]);
+  book.connectionsLost();
+  clock.advance(1_999);
+  book.setConnections(back.id, 1, true);
+  assert.equal(book.list().length, 3, 'within the wait');
+  clock.advance(1);
+  assert.deepEqual(
+    book.list().map((task) => task.id),
+    [back.id, api.id],
+  );
+  assert.equal(events.at(-1), `ended ${lost.id} owner-left`);
+  // The one that came back is an owner as any: the next proxy gone, it has left.
+  book.connectionsLost();
+  clock.advance(10_000);
+  assert.deepEqual(
+    book.list().map((task) => task.id),
+    [api.id],
+  );
+});

@@ -8,9 +8,9 @@ import { checkProbeCommands } from '../../health/probe-command.js';
 import { parseSignal } from '../../process/signals.js';
 import { parseInput } from '../parse-input.js';
 import { type LiveFiguresSource, viewProgram, viewPrograms } from '../views.js';
-import type { SignalReply, UpdateReply } from '../wire.js';
+import type { ProxyRestartReply, SignalReply, UpdateReply } from '../wire.js';
 import { actOnTarget, deleteTarget } from './program-actions.js';
-import { parseNameParam, parseTargetParam } from './program-target.js';
+import { checkTargetsExist, parseNameParam, parseTargetParam } from './program-target.js';
 
 const ScaleBody = z.union([
   z.strictObject({ to: z.number().int().min(0).max(100_000) }),
@@ -72,6 +72,12 @@ export function registerProgramRoutes(
   app.post('/v1/programs/:target/restart', async (request) =>
     actOnTarget(options, parseTargetParam(request.params), 'restart'),
   );
+
+  app.post('/v1/programs/:target/proxy/restart', async (request): Promise<ProxyRestartReply[]> => {
+    const target = parseTargetParam(request.params);
+    checkTargetsExist(target, (name) => core.has(name));
+    return core.restartProxies(target);
+  });
 
   app.delete('/v1/programs/:target', async (request) => {
     const target = parseTargetParam(request.params);

@@ -1,7 +1,9 @@
-import { TARGET_SEPARATOR } from '../../api/wire.js';
+import { type ProxyRestartReply, TARGET_SEPARATOR } from '../../api/wire.js';
+import { UsageError } from '../../errors.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
 import { parseTargets } from '../option-values.js';
+import { formatDuration } from '../output/format.js';
 import { writeJson } from '../output/json.js';
 import { loadPalette } from '../output/palette.js';
 import { formatSlowStart } from '../output/slow-start.js';
@@ -16,6 +18,7 @@ import { actAndWatchStarts } from '../start-watch.js';
  */
 export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   const target = parseTargets(args.positionals);
+  if (hasFlag(args, 'proxy')) return restartProxies(target, args, ctx);
   const client = await ctx.client();
   const act = () => client.restartPrograms(target);
   let programs: Awaited<ReturnType<typeof act>>;
@@ -47,4 +50,26 @@ export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   }
   ctx.stdout.write(formatWaitingNotes(programs, await loadPalette(ctx.isColor)));
   return 0;
+}
+
+/** `tend restart <name...|all> --proxy`: a new proxy process for each pool, the instances left alone. */
+async function restartProxies(target: string, args: ParsedArgs, ctx: CliContext): Promise<number> {
+  if (hasFlag(args, 'no-wait')) {
+    throw new UsageError(
+      'TEND_ERR_USAGE_INVALID_ARGUMENT',
+      'Expected --proxy without --no-wait: a proxy is replaced once its successor listens, and the time between is what it reports',
+    );
+  }
+  const client = await ctx.client();
+  const replies = await client.restartProxies(target);
+  if (hasFlag(args, 'json')) writeJson(ctx.stdout, replies);
+  else if (replies.length === 0) ctx.stdout.write('No pools with a proxy to restart\n');
+  else for (const reply of replies) ctx.stdout.write(formatProxyRestart(reply));
+  return 0;
+}
+
+/** `Replaced the proxy of web (pid 41 → 57): its port refused connections for at most 120ms, and the connections through it were cut`. */
+function formatProxyRestart(reply: ProxyRestartReply): string {
+  const pids = `pid ${reply.previousPid ?? '-'} → ${reply.pid ?? '-'}`;
+  return `Replaced the proxy of ${reply.name} (${pids}): its port refused connections for at most ${formatDuration(reply.closedMs)}, and the connections through it were cut\n`;
 }

@@ -22,6 +22,28 @@ export function describeStreamMessage(message: EventStreamMessage): string | und
   return undefined;
 }
 
+type EventOf<K extends TendEvent['kind']> = Extract<TendEvent, { kind: K }>;
+
+/** Why a task ended, in words. */
+const TASK_END_WORDS: Record<EventOf<'task.ended'>['end'], string> = {
+  'owner-left': 'its owner left',
+  closed: 'closed',
+  exited: 'its process exited',
+  shutdown: 'its process shut it down',
+  freed: 'its process said it is free',
+  removed: 'the program was deleted',
+};
+
+/** Why a lease ended, in words. */
+const LEASE_END_WORDS: Record<EventOf<'lease.ended'>['end'], string> = {
+  released: 'released',
+  expired: 'expired',
+  exited: 'its instance exited',
+  removed: 'the program was deleted',
+};
+
+// No default: a kind added to the event union without its case here fails the build (the
+// switch must return on every path).
 function describeEvent(event: TendEvent, palette: Palette): [string, string] {
   switch (event.kind) {
     case 'daemon.started':
@@ -55,14 +77,17 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
     case 'lease.granted':
       return [
         `${event.program}:${event.instance}`,
-        `leased as ${event.lease}${event.holder === null ? '' : ` to ${event.holder}`}`,
+        `lease ${event.lease} granted${event.holder === null ? '' : ` to ${event.holder}`}`,
       ];
     case 'lease.ended':
-      return [`${event.program}:${event.instance}`, `lease ${event.lease} ${event.end}`];
+      return [
+        `${event.program}:${event.instance}`,
+        `lease ${event.lease} ended: ${LEASE_END_WORDS[event.end]}`,
+      ];
     case 'task.allocated':
       return [
         `${event.program}:${event.instance}`,
-        `task ${event.task}${event.owner === null ? '' : ` for ${event.owner}`} (pid ${event.pid})`,
+        `task ${event.task} allocated${event.owner === null ? '' : ` to ${event.owner}`} (pid ${event.pid})`,
       ];
     case 'task.connections':
       return [
@@ -70,7 +95,10 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
         `task ${event.task}: ${event.connections} connection${event.connections === 1 ? '' : 's'}${event.isOwnerConnected ? ' (owner)' : ''}`,
       ];
     case 'task.ended':
-      return [`${event.program}:${event.instance}`, `task ${event.task} ended: ${event.end}`];
+      return [
+        `${event.program}:${event.instance}`,
+        `task ${event.task} ended: ${TASK_END_WORDS[event.end]}`,
+      ];
     case 'program.waiting':
       return [event.program, event.isStuck ? palette.red(event.reason) : event.reason];
     case 'program.unblocked':
@@ -79,15 +107,10 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
         event.cause === 'stopped' ? 'no longer waits: stopped' : 'dependencies ready: starting',
       ];
     case 'proxy.membership': {
-      const ready = event.members
-        .filter((member) => member.isReady)
-        .map((member) => member.instance);
-      const draining = event.members
-        .filter((member) => member.isDraining)
-        .map((member) => member.instance);
+      const change = describeMembershipChange(event);
       return [
         `${event.program}:proxy`,
-        `members ${ready.length}/${event.members.length} ready${ready.length > 0 ? ` (${ready.join(', ')})` : ''}${draining.length > 0 ? `, draining ${draining.join(', ')}` : ''}`,
+        `members ${event.readyCount}/${event.size} ready${event.drainingCount > 0 ? `, ${event.drainingCount} draining` : ''}${change === '' ? '' : ` (${change})`}`,
       ];
     }
     case 'program.reload-started':
@@ -145,6 +168,33 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
     case 'instance.errored':
       return [sourceOf(event), `${palette.red('errored')}${because(event.reason)}`];
   }
+}
+
+/** Instances named in a membership line; the first event of a pool of 1,000 names them all. */
+const LISTED_INSTANCES = 8;
+
+/** What a membership event changed: `0, 2 ready; 1 not ready; 3 removed`. */
+function describeMembershipChange(event: EventOf<'proxy.membership'>): string {
+  const groups: Record<'ready' | 'not ready' | 'draining', number[]> = {
+    ready: [],
+    'not ready': [],
+    draining: [],
+  };
+  for (const member of event.changed) {
+    groups[member.isDraining ? 'draining' : member.isReady ? 'ready' : 'not ready'].push(
+      member.instance,
+    );
+  }
+  return [...Object.entries(groups), ['removed', event.removed] as const]
+    .filter(([, instances]) => instances.length > 0)
+    .map(([state, instances]) => `${listInstances(instances)} ${state}`)
+    .join('; ');
+}
+
+function listInstances(instances: number[]): string {
+  const listed = instances.slice(0, LISTED_INSTANCES).join(', ');
+  const more = instances.length - LISTED_INSTANCES;
+  return more > 0 ? `${listed} and ${more} more` : listed;
 }
 
 function sourceOf(event: {

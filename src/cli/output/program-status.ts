@@ -57,7 +57,7 @@ export function formatProgramStatus(
   let definition = `${head}\n${formatFields(fields, { indent: 2, styleLabel: palette.dim })}`;
   if (program.tasks !== undefined && program.tasks.length > 0)
     definition += formatTaskTable(program.tasks, palette, { indent: 4 });
-  if (program.proxy) definition += formatProxy(program.proxy, palette);
+  if (program.proxy) definition += formatProxy(program.name, program.proxy, palette);
   const sections = [definition];
   for (const instance of program.instances)
     sections.push(formatInstanceStatus(instance, palette, now));
@@ -92,7 +92,7 @@ function describeTasks(program: ProgramDetail): string | undefined {
   return `${program.tasks?.length ?? 0} live; ready buffer ${settings.readyBuffer}; a task ends when: ${ending}`;
 }
 
-function formatProxy(proxy: ProxyDetail, palette: Palette): string {
+function formatProxy(name: string, proxy: ProxyDetail, palette: Palette): string {
   const state = colorOfState(palette, proxy.status)(proxy.status);
   const summary = `${proxy.mode} on ${proxy.host}:${proxy.port}, ${proxy.balance}; ${state}${proxy.pid === null ? '' : `, pid ${proxy.pid}`}`;
   const fields: Array<[string, string]> = [['proxy', summary]];
@@ -101,7 +101,7 @@ function formatProxy(proxy: ProxyDetail, palette: Palette): string {
     fields.push([
       'proxy code',
       palette.yellow(
-        `older than the daemon's (control protocol ${proxy.outdatedProtocol}), left running by a previous daemon; it runs until the pool is stopped and started`,
+        `older than the daemon's (control protocol ${proxy.outdatedProtocol}), left running by a previous daemon; \`tend restart ${name} --proxy\` replaces it (its port refuses connections for a moment)`,
       ),
     ]);
   }
