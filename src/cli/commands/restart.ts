@@ -1,9 +1,9 @@
 import { type ProxyRestartReply, TARGET_SEPARATOR } from '../../api/wire.js';
+import { formatElapsed } from '../../config/human-units.js';
 import { UsageError } from '../../errors.js';
 import type { ParsedArgs } from '../command-types.js';
 import type { CliContext } from '../context.js';
 import { parseTargets } from '../option-values.js';
-import { formatDuration } from '../output/format.js';
 import { writeJson } from '../output/json.js';
 import { loadPalette } from '../output/palette.js';
 import { formatSlowStart } from '../output/slow-start.js';
@@ -71,5 +71,5 @@ async function restartProxies(target: string, args: ParsedArgs, ctx: CliContext)
 /** `Replaced the proxy of web (pid 41 → 57): its port refused connections for at most 120ms, and the connections through it were cut`. */
 function formatProxyRestart(reply: ProxyRestartReply): string {
   const pids = `pid ${reply.previousPid ?? '-'} → ${reply.pid ?? '-'}`;
-  return `Replaced the proxy of ${reply.name} (${pids}): its port refused connections for at most ${formatDuration(reply.closedMs)}, and the connections through it were cut\n`;
+  return `Replaced the proxy of ${reply.name} (${pids}): its port refused connections for at most ${formatElapsed(reply.closedMs)}, and the connections through it were cut\n`;
 }
