@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { createApiServer } from '../../src/api/api-server.js';
 import type { LogSource } from '../../src/api/routes/log-routes.js';
 import type { HealthReply } from '../../src/api/wire.js';
+import { formatDuration } from '../../src/config/human-units.js';
 import type { EventBus } from '../../src/core/event-bus.js';
 import type { ProgramCore } from '../../src/core/program-core.js';
 import { makeTempHome } from '../helpers/temp-home.js';
@@ -73,7 +74,7 @@ test('a body sent too slowly gets 408 after the request timeout, in tend error s
   assert.deepEqual(bodyOf(reply), {
     error: {
       code: 'TEND_ERR_API_REQUEST_TIMEOUT',
-      message: `Expected the whole request (headers and body) within ${timeoutMs} ms; it was still arriving`,
+      message: `Expected the whole request (headers and body) within ${formatDuration(timeoutMs)}; it was still arriving`,
     },
   });
   // The server checks for late requests every timeout / 4, so the answer comes within 1.25 × the timeout (plus scheduling).

@@ -60,7 +60,7 @@ test('a POST that gets no response is not retried: 504 says why, and the request
   assert.equal(response.status, 504);
   assert.match(
     response.body,
-    /Gateway timeout: instance 0 of pool "web" sent no response within 200 ms; a POST request is not retried once sent/,
+    /Gateway timeout: instance 0 of pool "web" sent no response within 200ms; a POST request is not retried once sent/,
   );
   assert.equal(frozen.connections(), 1);
   assert.equal(live.received.length, 0);

@@ -151,7 +151,7 @@ test('a task that is not ready within connectWaitMs gets 503, and the owner coun
     body: {
       error: {
         code: 'TEND_ERR_TASK_NOT_READY',
-        message: 'Task "t1" of pool "rooms" was not ready within 50 ms',
+        message: 'Task "t1" of pool "rooms" was not ready within 50ms',
       },
     },
   });
