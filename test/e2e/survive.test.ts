@@ -195,7 +195,7 @@ test('tend daemon reload hands over to a new daemon: same pids, no line lost, bo
   assert.match(
     out,
     new RegExp(
-      `version ${old.version} \\(pid ${old.pid}\\) → version \\S+ \\(pid \\d+\\), in \\d+ ms; no program was restarted`,
+      `version ${old.version} \\(pid ${old.pid}\\) → version \\S+ \\(pid \\d+\\), in \\d+(\\.\\d+)?(ms|s); no program was restarted`,
     ),
   );
   const now = await health(tend);
