@@ -47,12 +47,10 @@ export function createNodeRuntime(options: NodeRuntimeOptions): NodeRuntime {
   );
   const containments = new Map<number, Containment>();
   const adopted = new AdoptedWatch();
-  // TEND_HOME names the home in every instance's environment, as the daemon resolved it: how the
+  // TEND_HOME names the home in every instance's environment as the daemon resolved it (over a
+  // program's `env`, which `tend start` fills from the shell, where it may be relative): how the
   // next daemon tells this home's processes in /proc (src/daemon/orphan-scan.ts).
-  const baseEnv = (): NodeJS.ProcessEnv => {
-    const env = options.env ?? process.env;
-    return options.home === undefined ? env : { ...env, TEND_HOME: options.home };
-  };
+  const overrideEnv = options.home === undefined ? undefined : { TEND_HOME: options.home };
   let isFrozen = false;
   const unlessFrozen =
     <T>(report: (value: T) => void) =>
@@ -85,7 +83,12 @@ export function createNodeRuntime(options: NodeRuntimeOptions): NodeRuntime {
           if (outcome.ok) containments.delete(outcome.pid);
           unlessFrozen(onExit)(exit);
         },
-        { openOutput: options.openOutput, baseEnv: baseEnv(), contain },
+        {
+          openOutput: options.openOutput,
+          baseEnv: options.env ?? process.env,
+          ...(overrideEnv ? { overrideEnv } : {}),
+          contain,
+        },
       );
       if (outcome.ok && containment) containments.set(outcome.pid, containment);
       return outcome;
