@@ -39,7 +39,9 @@ test('kill -9 after a restart and a scale that no state write recorded: the next
   const tend = useTend(t);
   const frozen = join(tend.home, 'state-frozen');
   const env = { [STATE_FROZEN_FILE_ENV]: frozen };
-  await tend.ok(['start', '--name', 'app', '-i', '2', '--max', '3', '--', ...fixture('forever')], { env });
+  await tend.ok(['start', '--name', 'app', '-i', '2', '--max', '3', '--', ...fixture('forever')], {
+    env,
+  });
   const [kept, restarted] = await pidsOf(tend, 'app');
   assert.ok(kept && restarted);
   // No event says a state write is done: the file is read until it names both processes.
