@@ -1,6 +1,7 @@
 import { proxyProgramName } from '../pool/proxy-name.js';
 import { isLive, type ProcStat } from '../process/proc-table.js';
 import type { PersistedProgram } from '../store/persisted-state.js';
+import { emptyInstanceStats } from '../supervisor/instance-stats.js';
 import type { SupervisorRuntime } from '../supervisor/types.js';
 import type { InstanceLike } from './orphan-scan.js';
 import type { ProcessIdentityPort } from './pid-tracker.js';
@@ -246,7 +247,7 @@ function adoptInto(programs: PersistedProgram[], decision: OrphanDecision): void
   else {
     program.instances.push({
       index: decision.instance,
-      stats: { restarts: 0, failureRestarts: 0, runs: 1, totalRunMs: 0, exits: [] },
+      stats: emptyInstanceStats(),
       ...fields,
     });
   }

@@ -258,3 +258,29 @@ test('a pool whose proxy was started after the last state write gets that proxy 
   assert.equal(pool.proxyProcess?.pid, 700);
   assert.equal(pool.proxyProcess?.startTime, startTimeOf(700));
 });
+
+test('a slot the saved count has but no saved instance yet (a paced scale-up spawned it after the write) gets the process adopted', async () => {
+  const { saved, kept, replacement } = await crashedAfterLastWrite();
+  const web = saved[0] as PersistedProgram;
+  web.spec = { ...web.spec, instances: 3 };
+  const decisions = decide(
+    saved,
+    [stat(kept, 1), stat(replacement, 1), stat(801, 1)],
+    [instanceLike(801, 'web', 2)],
+  );
+  assert.deepEqual(
+    decisions.map((each) => [each.what, each.action]),
+    [['web[2]', 'adopt']],
+  );
+  const next = makeDaemon();
+  next.runtime.leave(801, startTimeOf(801));
+  settleOrphans(saved, decisions, { startTime: startTimeOf }, next.runtime, () => {});
+  await next.core.restore(saved, { adopt: true });
+  assert.ok(next.runtime.adoptions.includes(801));
+  const instance = next.core
+    .get('web')
+    .pool.snapshot()
+    .instances.find((each) => each.instance === 2);
+  assert.equal(instance?.pid, 801);
+  assert.equal(instance?.stats.runs, 0, 'a slot new to the file starts with empty statistics');
+});
