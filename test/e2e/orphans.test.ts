@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { readProcStat } from '../../src/process/proc-table.js';
 import { STATE_FROZEN_FILE_ENV } from '../../src/store/state-file.js';
 import { isProcessAlive } from '../helpers/proc.js';
 import { health, killDaemon, pidsOf } from './daemon-kill.js';
@@ -100,4 +101,35 @@ test('kill -9 after a restart and a scale that no state write recorded: the next
     [kept, replacement].sort((a, b) => a - b),
     'no process of the home left over or duplicated',
   );
+});
+
+test('kill -9: a descendant of an instance that left its group and lost its parent is no orphan; the next daemon leaves it running', async (t) => {
+  const tend = useTend(t);
+  // The subshell starts `sleep 4321` in a session of its own and exits: it runs under PID 1 with
+  // the instance's TEND_* variables, leading its group, while the instance (`sleep 4322`'s sh) runs on.
+  await tend.ok(['start', '--name', 'esc', '--shell', '(setsid sleep 4321 &); sleep 4322']);
+  const [root] = await pidsOf(tend, 'esc');
+  assert.ok(root);
+  const escapee = await pollUntil('sleep 4321 to start', async () =>
+    liveOfHome(tend.home).find(
+      (pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8') === 'sleep\x004321\x00',
+    ),
+  );
+  t.after(() => {
+    if (isProcessAlive(escapee)) process.kill(escapee, 'SIGKILL');
+  });
+  const stat = readProcStat(escapee);
+  assert.equal(stat?.pgrp, escapee, 'it leads its own group');
+  assert.notEqual(stat?.ppid, root, 'its parent is gone');
+
+  await killDaemon(tend);
+
+  assert.deepEqual(await pidsOf(tend, 'esc'), [root], 'the instance adopted');
+  const problems = (await health(tend))?.problems ?? [];
+  assert.deepEqual(
+    problems.filter((line) => line.includes('previous daemon')),
+    [],
+    'nothing found to adopt or end',
+  );
+  assert.ok(isProcessAlive(escapee), 'the descendant still runs');
 });
