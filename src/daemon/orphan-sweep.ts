@@ -52,35 +52,26 @@ export function decideOrphans(input: OrphanSweepInput): OrphanDecision[] {
   const byPid = new Map(input.table.map((stat) => [stat.pid, stat]));
   const isSame = (pid: number | null, startTime: number | null) =>
     pid !== null && startTime !== null && byPid.get(pid)?.startTime === startTime;
-  /** The live processes the state file names, by slot. */
+  /** The live processes the state file names, by slot: those of programs meant to run are kept. */
   const known = new Map<string, { pid: number; startTime: number }>();
+  /** Every live process the state file names (the leftovers of stopped programs too: endLeftovers' part). */
+  const named = new Set<number>();
   for (const program of input.programs) {
+    const note = (slot: string, pid: number | null, startTime: number | null) => {
+      if (!input.canAdopt || pid === null || startTime === null || !isSame(pid, startTime)) return;
+      named.add(pid);
+      if (program.desired === 'running') known.set(slot, { pid, startTime });
+    };
     for (const instance of program.instances) {
-      if (input.canAdopt && isSame(instance.lastPid, instance.lastPidStartTime)) {
-        known.set(slotKey(program.spec.name, instance.index), {
-          pid: instance.lastPid as number,
-          startTime: instance.lastPidStartTime as number,
-        });
-      }
+      note(slotKey(program.spec.name, instance.index), instance.lastPid, instance.lastPidStartTime);
     }
     const proxy = program.proxyProcess;
-    if (input.canAdopt && proxy && isSame(proxy.pid, proxy.startTime)) {
-      known.set(slotKey(proxyProgramName(program.spec.name), 0), {
-        pid: proxy.pid,
-        startTime: proxy.startTime as number,
-      });
-    }
+    if (proxy) note(slotKey(proxyProgramName(program.spec.name), 0), proxy.pid, proxy.startTime);
   }
   const knownPids = new Set([...known.values()].map((each) => each.pid));
-  const candidatePids = new Set(
-    input.instances.filter((each) => each.home === input.home).map((each) => each.pid),
-  );
   const ancestors = new Set(parentChain(input.self, byPid));
   ancestors.add(input.self);
-  const isDescendant = (process: InstanceLike) =>
-    parentChain(process.ppid, byPid, true).some(
-      (pid) => knownPids.has(pid) || candidatePids.has(pid),
-    ) ||
+  const isInKnownCgroup = (process: InstanceLike) =>
     process.cgroups.some((path) =>
       [...known.keys()].some((slot) => path.endsWith(`/${input.cgroupName}/${slot}`)),
     );
@@ -93,12 +84,24 @@ export function decideOrphans(input: OrphanSweepInput): OrphanDecision[] {
       isLive(stat) &&
       stat.pgrp === process.pid &&
       stat.startTime === process.startTime &&
-      !knownPids.has(process.pid) &&
+      !named.has(process.pid) &&
       !ancestors.has(process.pid)
     );
   };
-  for (const process of input.instances) {
-    if (!isCandidate(process) || isDescendant(process)) continue;
+  const candidates = new Map(
+    input.instances.filter(isCandidate).map((process) => [process.pid, process]),
+  );
+  /** Candidates below another one (by parent): they share its fate, ended with it. */
+  const followers: Array<{ process: InstanceLike; top: number }> = [];
+  for (const process of candidates.values()) {
+    const chain = parentChain(process.ppid, byPid, true);
+    // A descendant of a process kept (by parent, or in its slot's cgroup) is part of it.
+    if (chain.some((pid) => knownPids.has(pid)) || isInKnownCgroup(process)) continue;
+    const top = chain.findLast((pid) => candidates.has(pid));
+    if (top !== undefined) {
+      followers.push({ process, top });
+      continue;
+    }
     const key = slotKey(process.name, process.instance);
     bySlot.set(key, [...(bySlot.get(key) ?? []), process]);
   }
@@ -131,6 +134,21 @@ export function decideOrphans(input: OrphanSweepInput): OrphanDecision[] {
     const why = input.canAdopt ? slot.unadoptable : 'the state file is not of this boot';
     if (why === undefined) decide(first, 'adopt');
     else for (const process of processes) decide(process, 'end', why);
+  }
+  const ended = new Set(decisions.filter((each) => each.action === 'end').map((each) => each.pid));
+  for (const { process, top } of followers) {
+    if (!ended.has(top)) continue;
+    const slot = resolveSlot(input.programs, process.name, process.instance);
+    decisions.push({
+      pid: process.pid,
+      startTime: process.startTime,
+      startedAt: process.startedAt,
+      what: slot.what,
+      program: slot.program,
+      instance: slot.instance,
+      action: 'end',
+      why: `a descendant of pid ${top}, ended with it`,
+    });
   }
   return decisions;
 }

@@ -284,3 +284,48 @@ test('a slot the saved count has but no saved instance yet (a paced scale-up spa
   assert.equal(instance?.pid, 801);
   assert.equal(instance?.stats.runs, 0, 'a slot new to the file starts with empty statistics');
 });
+
+test('a process below an ended one (it left the group, its parent did not end) is ended with it; below a stopped program’s leftover, it is ended too', async () => {
+  const { saved, kept } = await crashedAfterLastWrite();
+  const web = saved[0] as PersistedProgram;
+  const leftover = 950;
+  const stopped: PersistedProgram = {
+    ...web,
+    spec: { ...web.spec, name: 'idle' },
+    desired: 'stopped',
+    instances: [
+      {
+        ...(web.instances[0] as PersistedProgram['instances'][0]),
+        lastPid: leftover,
+        lastPidStartTime: startTimeOf(leftover),
+      },
+    ],
+  };
+  const programs = [...saved, stopped];
+  const decisions = decide(
+    programs,
+    [
+      stat(kept, 1),
+      stat(501, 1),
+      stat(502, 501),
+      stat(503, 502),
+      stat(leftover, 1),
+      stat(951, leftover),
+    ],
+    [
+      instanceLike(501, 'web', 2),
+      instanceLike(503, 'web', 2, { ppid: 502 }),
+      // The leftover itself is endLeftovers' part: the state file names it.
+      instanceLike(leftover, 'idle', 0),
+      instanceLike(951, 'idle', 0, { ppid: leftover }),
+    ],
+  );
+  assert.deepEqual(
+    decisions.map((each) => [each.pid, each.action, each.why]),
+    [
+      [501, 'end', 'web has 2 instance(s)'],
+      [951, 'end', 'idle is meant to stay stopped'],
+      [503, 'end', 'a descendant of pid 501, ended with it'],
+    ],
+  );
+});
