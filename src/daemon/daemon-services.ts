@@ -19,6 +19,7 @@ import { isStoppedState, readResidentBytes } from '../metrics/proc-sample.js';
 import { TendMetrics } from '../metrics/prometheus/tend-metrics.js';
 import { NotifyManager } from '../notify/notify-manager.js';
 import { withNotifyChannel } from '../notify/notify-output.js';
+import { homeCgroupName } from '../process/cgroup-provider.js';
 import { createNodeRuntime } from '../process/node-runtime.js';
 import { readBootId, readProcessStartTime } from '../process/proc-identity.js';
 import { StateStore } from '../store/state-file.js';
@@ -28,6 +29,8 @@ import { DaemonFaults } from './daemon-faults.js';
 import { wireHangWatch } from './hang-wiring.js';
 import { createLeaseService } from './lease-service.js';
 import { endLeftovers } from './leftovers.js';
+import { scanHomeProcesses } from './orphan-scan.js';
+import { decideOrphans, settleOrphans } from './orphan-sweep.js';
 import { persistOnEvents, toStateToSave } from './persistence.js';
 import { PidTracker } from './pid-tracker.js';
 import { wireProbes } from './probe-wiring.js';
@@ -214,6 +217,20 @@ export async function createDaemonServices(
   const toEnd = loaded.state.programs.filter(
     (program) => !canAdopt || program.desired !== 'running',
   );
+  // Before anything is spawned: what a killed daemon started after its last state write.
+  const found = scanHomeProcesses(paths.home);
+  const orphans = decideOrphans({
+    programs: loaded.state.programs,
+    canAdopt,
+    ...found,
+    home: paths.home,
+    self: process.pid,
+    cgroupName: homeCgroupName(paths.home),
+  });
+  settleOrphans(loaded.state.programs, orphans, identity, runtime, (message) => {
+    logger.warn(message);
+    problems.push(message);
+  });
   endLeftovers(toEnd, identity, runtime, onProblem);
   const taken = await core.restore(loaded.state.programs, { adopt: canAdopt });
   // Tasks and leases are bound to processes: only adopted ones keep theirs.

@@ -16,8 +16,8 @@ export interface NodeRuntimeOptions {
   /** The environment processes inherit under their own; the daemon's own by default. */
   env?: NodeJS.ProcessEnv;
   /**
-   * The TEND_HOME whose instances this runtime holds: each gets a cgroup under one directory per
-   * home. Without it, or with `useCgroups: false`, descendants are tracked by walks of /proc.
+   * The TEND_HOME whose instances this runtime holds: set as TEND_HOME in their environment, and
+   * each gets a cgroup under one directory per home. Without it, or with `useCgroups: false`, descendants are tracked by walks of /proc.
    */
   home?: string;
   useCgroups?: boolean;
@@ -47,7 +47,10 @@ export function createNodeRuntime(options: NodeRuntimeOptions): NodeRuntime {
   );
   const containments = new Map<number, Containment>();
   const adopted = new AdoptedWatch();
-  const spawnOptions = { openOutput: options.openOutput, baseEnv: options.env ?? process.env };
+  // TEND_HOME names the home in every instance's environment as the daemon resolved it (over a
+  // program's `env`, which `tend start` fills from the shell, where it may be relative): how the
+  // next daemon tells this home's processes in /proc (src/daemon/orphan-scan.ts).
+  const overrideEnv = options.home === undefined ? undefined : { TEND_HOME: options.home };
   let isFrozen = false;
   const unlessFrozen =
     <T>(report: (value: T) => void) =>
@@ -80,7 +83,12 @@ export function createNodeRuntime(options: NodeRuntimeOptions): NodeRuntime {
           if (outcome.ok) containments.delete(outcome.pid);
           unlessFrozen(onExit)(exit);
         },
-        { ...spawnOptions, contain },
+        {
+          openOutput: options.openOutput,
+          baseEnv: options.env ?? process.env,
+          ...(overrideEnv ? { overrideEnv } : {}),
+          contain,
+        },
       );
       if (outcome.ok && containment) containments.set(outcome.pid, containment);
       return outcome;

@@ -32,6 +32,8 @@ export interface SpawnProcessOptions {
   openOutput: OpenOutput;
   /** The environment every process inherits before its own `env` and TEND_* variables. */
   baseEnv: NodeJS.ProcessEnv;
+  /** Variables that win over everything else (TEND_HOME, set by the daemon's runtime). */
+  overrideEnv?: Readonly<Record<string, string>>;
   /** Makes what holds this run's processes together beyond its group (a cgroup, or a /proc walk). */
   contain(): Containment;
 }
@@ -57,7 +59,11 @@ export function spawnProcess(
     return failure(spec.command, error, 'cannot open its output: ');
   }
   const hasNotify = output.notifyFd !== undefined;
-  const env = { ...options.baseEnv, ...instanceEnv(spec, request.instance, hasNotify) };
+  const env = {
+    ...options.baseEnv,
+    ...instanceEnv(spec, request.instance, hasNotify),
+    ...options.overrideEnv,
+  };
   const holders = output.holders ?? [];
   if (output.taskFd !== undefined) {
     env[TASK_FD_ENV_KEY] = String(NOTIFY_CHILD_FD + (hasNotify ? 1 : 0) + holders.length);

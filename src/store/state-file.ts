@@ -75,6 +75,14 @@ interface PendingWrite {
  * Saves are serialized and coalesced: while one write runs, later requests collapse into one write
  * of the latest state. Call `load()` once before saving.
  */
+/** Tests only: names a file whose presence makes the daemon skip its state writes (test/e2e/orphans.test.ts). */
+export const STATE_FROZEN_FILE_ENV = 'TEND_TEST_STATE_FROZEN_FILE';
+
+function isFrozenForTests(): boolean {
+  const path = process.env[STATE_FROZEN_FILE_ENV];
+  return path !== undefined && path !== '' && existsSync(path);
+}
+
 export class StateStore {
   /** Absolute path of the state file. */
   readonly path: string;
@@ -217,6 +225,12 @@ export class StateStore {
     }
     // A saveSync ran while this write was flushing and wrote a newer state: keep that one.
     if (sequence <= this.#renamedSequence) {
+      await removeQuietly(temp);
+      return;
+    }
+    // Tests only: while that file exists, no state is put in place (the window of a state write
+    // that a kill -9 beats, made deterministic).
+    if (isFrozenForTests()) {
       await removeQuietly(temp);
       return;
     }

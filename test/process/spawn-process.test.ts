@@ -102,6 +102,22 @@ test('without a port there is no PORT; the base env is inherited and the spec en
   });
 });
 
+test("the runtime of a home sets TEND_HOME to that home, over the spec env's (a shell's, perhaps relative)", async (t) => {
+  const dir = makeTempHome(t);
+  const { runtime, stdoutPath } = createTestRuntime(
+    dir,
+    { PATH: process.env.PATH, TEND_HOME: 'from-base' },
+    { home: dir, useCgroups: false },
+  );
+  const spec = makeSpec(dir, {
+    name: 'worker',
+    args: [fixturePath('print-env'), 'TEND_HOME'],
+    env: { TEND_HOME: 'relative/home' },
+  });
+  assert.deepEqual(await startProcess(t, runtime, spec).exited, { code: 0, signal: null });
+  assert.deepEqual(JSON.parse(readText(stdoutPath('worker'))), { TEND_HOME: dir });
+});
+
 test("the command is found through the process env's PATH, not the daemon's", async (t) => {
   const dir = makeTempHome(t);
   const bin = join(dir, 'bin');
