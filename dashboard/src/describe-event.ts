@@ -51,10 +51,12 @@ function describeMembershipChange(event: EventOf<'proxy.membership'>): string {
     .join('; ');
 }
 
+/** `instance 0`, `instances 0, 2`, `instances 0, 1, … and 992 more`. */
 function listInstances(instances: number[]): string {
   const listed = instances.slice(0, LISTED_INSTANCES).join(', ');
   const more = instances.length - LISTED_INSTANCES;
-  return more > 0 ? `${listed} and ${more} more` : listed;
+  const noun = instances.length === 1 ? 'instance' : 'instances';
+  return more > 0 ? `${noun} ${listed} and ${more} more` : `${noun} ${listed}`;
 }
 
 // One sentence per kind: a kind added to the event union without its sentence fails the build.

@@ -315,8 +315,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'apply',
     aliases: [],
     summary: 'make the daemon run what a tend.yaml declares: add, change, (--prune) remove',
-    usage: '[-f FILE] [--env NAME] [--dry-run] [--prune] [--no-wait] [--json]',
-    positionals: [],
+    usage: '[FILE | -f FILE] [--env NAME] [--dry-run] [--prune] [--no-wait] [--json]',
+    positionals: [{ name: '[FILE]', isRequired: false }],
     options: [
       {
         long: 'file',
@@ -357,7 +357,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     ].join('\n'),
     examples: [
       'tend apply',
-      'tend apply -f deploy/tend.yaml --env production --dry-run',
+      'tend apply deploy/tend.yaml --env production --dry-run',
       'tend apply --prune',
     ],
     load: () => import('./commands/apply.js'),

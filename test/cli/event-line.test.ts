@@ -76,7 +76,7 @@ test('restarts, state changes, errors and the proxy read as one line each', () =
       readyCount: 1,
       drainingCount: 0,
     }),
-    / web:proxy members 1\/2 ready \(0 ready; 1 not ready\)\n$/,
+    / web:proxy members 1\/2 ready \(instance 0 ready; instance 1 not ready\)\n$/,
   );
   assert.match(
     line({
@@ -89,7 +89,7 @@ test('restarts, state changes, errors and the proxy read as one line each', () =
       readyCount: 0,
       drainingCount: 1,
     }),
-    / web:proxy members 0\/1 ready, 1 draining \(0 draining\)\n$/,
+    / web:proxy members 0\/1 ready, 1 draining \(instance 0 draining\)\n$/,
   );
   assert.match(
     line({
@@ -241,7 +241,7 @@ const EVERY_KIND: Record<TendEventKind, string> = {
   'task.allocated': 'chat:2 task room-7 allocated to alice (pid 5151)',
   'task.connections': 'chat:2 task room-7: 2 connections (owner)',
   'task.ended': 'chat:2 task room-7 ended: its owner left',
-  'proxy.membership': 'web:proxy members 1/2 ready (1 not ready; 2 removed)',
+  'proxy.membership': 'web:proxy members 1/2 ready (instance 1 not ready; instance 2 removed)',
   'program.reload-started': 'web reload of 2 started (surge 1, unavailable 0; applies env)',
   'instance.replaced': 'web:1 replaced: pid 4000 → 4242',
   'program.reload-finished': 'web reload finished: 2 replaced in 1.5s',
@@ -293,6 +293,6 @@ test('a membership change of a pool of 1,000 names the first instances it change
       size: 1000,
       readyCount: 1000,
     }),
-    '2026-01-02 03:04:05.067 web:proxy members 1000/1000 ready (0, 1, 2, 3, 4, 5, 6, 7 and 992 more ready)\n',
+    '2026-01-02 03:04:05.067 web:proxy members 1000/1000 ready (instances 0, 1, 2, 3, 4, 5, 6, 7 and 992 more ready)\n',
   );
 });

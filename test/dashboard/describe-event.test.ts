@@ -32,7 +32,7 @@ const EXPECTED: Record<TendEventKind, string> = {
   'task.allocated': 'chat:2 task room-7 allocated to alice, pid 5151',
   'task.connections': 'chat:2 task room-7: 2 connections (owner)',
   'task.ended': 'chat:2 task room-7 ended: its owner left',
-  'proxy.membership': 'web proxy members: 1 of 2 ready (1 not ready; 2 removed)',
+  'proxy.membership': 'web proxy members: 1 of 2 ready (instance 1 not ready; instance 2 removed)',
   'program.reload-started': 'web reload of 2 started',
   'instance.replaced': 'web:1 replaced: pid 4000 → 4242',
   'program.reload-finished': 'web reload finished: 2 replaced in 1.5s',

@@ -105,14 +105,17 @@ test('tend apply: adds, does nothing the second time, scales in place, restarts 
   const firstPids = await pidsOf(tend, 'web');
   const workerPids = await pidsOf(tend, 'worker');
 
-  // The same file again changes nothing.
-  result = await run([]);
+  // The same file again, named as an argument this time, changes nothing.
+  result = await run(['tend.yaml']);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(
     result.stdout,
     "Nothing to change: the daemon's programs match tend.yaml (2 programs)\n",
   );
   assert.deepEqual(await pidsOf(tend, 'web'), firstPids);
+  result = await run(['tend.yaml', '-f', 'tend.yaml']);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /Expected the file once/);
 
   // A new size within max scales the pool; the instances that stay keep their processes.
   writeFileSync(file, tendFile({ instances: 3, greeting: 'hello', port }));

@@ -1,6 +1,6 @@
 import type { ApiClient } from '../../api/client.js';
 import { type ProgramSpec, TARGET_SEPARATOR } from '../../api/wire.js';
-import { TendError } from '../../errors.js';
+import { TendError, UsageError } from '../../errors.js';
 import {
   type ApplyPlan,
   consequence,
@@ -25,7 +25,7 @@ import { actAndWatchStarts, type ExpectedStart } from '../start-watch.js';
  */
 export async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   const { DEFAULT_CONFIG_FILE, loadConfig } = await import('../../config/tend-file/index.js');
-  const file = stringOption(args, 'file') ?? DEFAULT_CONFIG_FILE;
+  const file = configFileOf(args) ?? DEFAULT_CONFIG_FILE;
   const isJson = hasFlag(args, 'json');
   const config = await loadConfig(file, { cwd: ctx.cwd, envName: stringOption(args, 'env') });
   for (const warning of config.warnings) ctx.stderr.write(warningLine(warning));
@@ -165,4 +165,17 @@ function summary(plan: ApplyPlan, isDryRun: boolean) {
     unchanged: plan.unchanged,
     kept: plan.kept,
   };
+}
+
+/** The file to apply, given as `FILE` or `-f FILE` (not both); undefined when neither. */
+function configFileOf(args: ParsedArgs): string | undefined {
+  const [positional] = args.positionals;
+  const option = stringOption(args, 'file');
+  if (positional !== undefined && option !== undefined) {
+    throw new UsageError(
+      'TEND_ERR_USAGE',
+      `Expected the file once: ${positional} and -f ${option} were both given (usage: tend apply [FILE | -f FILE])`,
+    );
+  }
+  return positional ?? option;
 }
