@@ -1,3 +1,8 @@
+import {
+  describeMembershipChange,
+  LEASE_END_WORDS,
+  TASK_END_WORDS,
+} from '../../src/core/event-words.js';
 import { formatElapsed, formatExit } from './format.js';
 import type { TendEvent, TendEventKind } from './wire.js';
 
@@ -11,53 +16,6 @@ export function eventSubject(event: TendEvent): string {
 }
 
 type EventOf<K extends TendEventKind> = Extract<TendEvent, { kind: K }>;
-
-/** Why a task ended, in words. */
-const TASK_END_WORDS: Record<EventOf<'task.ended'>['end'], string> = {
-  'owner-left': 'its owner left',
-  closed: 'closed',
-  exited: 'its process exited',
-  shutdown: 'its process shut it down',
-  freed: 'its process said it is free',
-  removed: 'the program was deleted',
-};
-
-/** Why a lease ended, in words. */
-const LEASE_END_WORDS: Record<EventOf<'lease.ended'>['end'], string> = {
-  released: 'released',
-  expired: 'expired',
-  exited: 'its instance exited',
-  removed: 'the program was deleted',
-};
-
-/** Instances named in a membership sentence; the first event of a pool of 1,000 names them all. */
-const LISTED_INSTANCES = 8;
-
-/** What a membership event changed: `0, 2 ready; 1 not ready; 3 removed`. */
-function describeMembershipChange(event: EventOf<'proxy.membership'>): string {
-  const groups: Record<'ready' | 'not ready' | 'draining', number[]> = {
-    ready: [],
-    'not ready': [],
-    draining: [],
-  };
-  for (const member of event.changed) {
-    groups[member.isDraining ? 'draining' : member.isReady ? 'ready' : 'not ready'].push(
-      member.instance,
-    );
-  }
-  return [...Object.entries(groups), ['removed', event.removed] as const]
-    .filter(([, instances]) => instances.length > 0)
-    .map(([state, instances]) => `${listInstances(instances)} ${state}`)
-    .join('; ');
-}
-
-/** `instance 0`, `instances 0, 2`, `instances 0, 1, … and 992 more`. */
-function listInstances(instances: number[]): string {
-  const listed = instances.slice(0, LISTED_INSTANCES).join(', ');
-  const more = instances.length - LISTED_INSTANCES;
-  const noun = instances.length === 1 ? 'instance' : 'instances';
-  return more > 0 ? `${noun} ${listed} and ${more} more` : `${noun} ${listed}`;
-}
 
 // One sentence per kind: a kind added to the event union without its sentence fails the build.
 const SENTENCES: { [K in TendEventKind]: (event: EventOf<K>) => string } = {

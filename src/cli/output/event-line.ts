@@ -1,6 +1,11 @@
 import type { EventStreamMessage, TendEvent } from '../../api/wire.js';
 import { formatElapsed } from '../../config/human-units.js';
 import { describeRecovery } from '../../core/describe-recovery.js';
+import {
+  describeMembershipChange,
+  LEASE_END_WORDS,
+  TASK_END_WORDS,
+} from '../../core/event-words.js';
 import { formatExit, formatTime } from './format.js';
 import { colorOfName, colorOfState, type Palette } from './palette.js';
 
@@ -21,26 +26,6 @@ export function describeStreamMessage(message: EventStreamMessage): string | und
     return `the daemon closed the event stream: ${message.reason}`;
   return undefined;
 }
-
-type EventOf<K extends TendEvent['kind']> = Extract<TendEvent, { kind: K }>;
-
-/** Why a task ended, in words. */
-const TASK_END_WORDS: Record<EventOf<'task.ended'>['end'], string> = {
-  'owner-left': 'its owner left',
-  closed: 'closed',
-  exited: 'its process exited',
-  shutdown: 'its process shut it down',
-  freed: 'its process said it is free',
-  removed: 'the program was deleted',
-};
-
-/** Why a lease ended, in words. */
-const LEASE_END_WORDS: Record<EventOf<'lease.ended'>['end'], string> = {
-  released: 'released',
-  expired: 'expired',
-  exited: 'its instance exited',
-  removed: 'the program was deleted',
-};
 
 // No default: a kind added to the event union without its case here fails the build (the
 // switch must return on every path).
@@ -168,35 +153,6 @@ function describeEvent(event: TendEvent, palette: Palette): [string, string] {
     case 'instance.errored':
       return [sourceOf(event), `${palette.red('errored')}${because(event.reason)}`];
   }
-}
-
-/** Instances named in a membership line; the first event of a pool of 1,000 names them all. */
-const LISTED_INSTANCES = 8;
-
-/** What a membership event changed: `0, 2 ready; 1 not ready; 3 removed`. */
-function describeMembershipChange(event: EventOf<'proxy.membership'>): string {
-  const groups: Record<'ready' | 'not ready' | 'draining', number[]> = {
-    ready: [],
-    'not ready': [],
-    draining: [],
-  };
-  for (const member of event.changed) {
-    groups[member.isDraining ? 'draining' : member.isReady ? 'ready' : 'not ready'].push(
-      member.instance,
-    );
-  }
-  return [...Object.entries(groups), ['removed', event.removed] as const]
-    .filter(([, instances]) => instances.length > 0)
-    .map(([state, instances]) => `${listInstances(instances)} ${state}`)
-    .join('; ');
-}
-
-/** `instance 0`, `instances 0, 2`, `instances 0, 1, … and 992 more`. */
-function listInstances(instances: number[]): string {
-  const listed = instances.slice(0, LISTED_INSTANCES).join(', ');
-  const more = instances.length - LISTED_INSTANCES;
-  const noun = instances.length === 1 ? 'instance' : 'instances';
-  return more > 0 ? `${noun} ${listed} and ${more} more` : `${noun} ${listed}`;
 }
 
 function sourceOf(event: {
