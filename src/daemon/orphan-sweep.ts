@@ -112,16 +112,7 @@ export function decideOrphans(input: OrphanSweepInput): OrphanDecision[] {
     const slot = resolveSlot(input.programs, first.name, first.instance);
     const running = known.get(key);
     const decide = (process: InstanceLike, action: 'adopt' | 'end', why?: string) =>
-      decisions.push({
-        pid: process.pid,
-        startTime: process.startTime,
-        startedAt: process.startedAt,
-        what: slot.what,
-        program: slot.program,
-        instance: slot.instance,
-        action,
-        ...(why === undefined ? {} : { why }),
-      });
+      decisions.push(decisionFor(process, slot, action, why));
     if (running) {
       // Those that started after the slot's process are its descendants; those before, strays.
       for (const process of processes) {
@@ -139,16 +130,7 @@ export function decideOrphans(input: OrphanSweepInput): OrphanDecision[] {
   for (const { process, top } of followers) {
     if (!ended.has(top)) continue;
     const slot = resolveSlot(input.programs, process.name, process.instance);
-    decisions.push({
-      pid: process.pid,
-      startTime: process.startTime,
-      startedAt: process.startedAt,
-      what: slot.what,
-      program: slot.program,
-      instance: slot.instance,
-      action: 'end',
-      why: `a descendant of pid ${top}, ended with it`,
-    });
+    decisions.push(decisionFor(process, slot, 'end', `a descendant of pid ${top}, ended with it`));
   }
   return decisions;
 }
@@ -269,4 +251,23 @@ function adoptInto(programs: PersistedProgram[], decision: OrphanDecision): void
       ...fields,
     });
   }
+}
+
+/** The decision for one process of a slot. */
+function decisionFor(
+  process: InstanceLike,
+  slot: { what: string; program: string; instance: number | null },
+  action: OrphanDecision['action'],
+  why: string | undefined,
+): OrphanDecision {
+  return {
+    pid: process.pid,
+    startTime: process.startTime,
+    startedAt: process.startedAt,
+    what: slot.what,
+    program: slot.program,
+    instance: slot.instance,
+    action,
+    ...(why === undefined ? {} : { why }),
+  };
 }

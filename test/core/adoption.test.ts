@@ -1,35 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EventBus } from '../../src/core/event-bus.js';
-import type { TendEvent } from '../../src/core/events.js';
-import { ProgramCore } from '../../src/core/program-core.js';
 import { toPersisted } from '../../src/daemon/persistence.js';
-import { PidTracker } from '../../src/daemon/pid-tracker.js';
 import type { PersistedProgram } from '../../src/store/persisted-state.js';
 import { ENDED_UNSEEN_REASON } from '../../src/supervisor/reasons.js';
-import { FakeRuntime } from '../supervisor/fake-runtime.js';
 import { makeSpec } from '../supervisor/harness.js';
+import { fakeStartTimeOf, makeFakeCore } from './fake-core.js';
 
-/** The fake start time of a fake pid: any function of the pid will do, it only has to match. */
-const startTimeOf = (pid: number) => pid * 10;
-
-/** One daemon's core on its own fake runtime, with the pid tracker that feeds its state file. */
-function makeDaemon() {
-  const runtime = new FakeRuntime();
-  const bus = new EventBus({ now: () => runtime.now() });
-  const events: TendEvent[] = [];
-  bus.subscribe((event) => events.push(event));
-  const pids = new PidTracker({ startTime: startTimeOf });
-  pids.attach(bus);
-  const core = new ProgramCore({
-    runtime,
-    bus,
-    output: { prepare: async () => {}, remove: () => {} },
-    runDir: '/nonexistent',
-    onProblem: () => {},
-  });
-  return { runtime, bus, core, events, pids };
-}
+const startTimeOf = fakeStartTimeOf;
+const makeDaemon = makeFakeCore;
 
 /** A first daemon that ran `web` (2 instances; instance 0 restarted once) and the state it saved. */
 async function firstDaemonState(): Promise<{ saved: PersistedProgram[]; pids: number[] }> {

@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EventBus } from '../../src/core/event-bus.js';
 import type { TendEvent } from '../../src/core/events.js';
-import { ProgramCore } from '../../src/core/program-core.js';
-import { FakeRuntime } from '../supervisor/fake-runtime.js';
 import { makeSpec } from '../supervisor/harness.js';
+import { makeFakeCore } from './fake-core.js';
 
 /** A core on the fake runtime, and every event it emitted as one short line each. */
 function makeCore() {
-  const runtime = new FakeRuntime();
-  const bus = new EventBus({ now: () => runtime.now() });
-  const events: TendEvent[] = [];
-  bus.subscribe((event) => events.push(event));
-  const core = new ProgramCore({
-    runtime,
-    bus,
-    output: { prepare: async () => {}, remove: () => {} },
-    runDir: '/nonexistent',
-    onProblem: () => {},
-  });
+  const { runtime, bus, core, events } = makeFakeCore();
   /** The events since the last call, as lines. */
   const take = (): string[] => events.splice(0).map(describe);
   /** Resolves on the next event that reads `line`. */

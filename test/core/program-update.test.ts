@@ -1,26 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fieldsNeedingRespawn } from '../../src/config/spec-changes.js';
-import { EventBus } from '../../src/core/event-bus.js';
-import type { TendEvent } from '../../src/core/events.js';
-import { ProgramCore } from '../../src/core/program-core.js';
-import { FakeRuntime } from '../supervisor/fake-runtime.js';
 import { makeSpec } from '../supervisor/harness.js';
+import { makeFakeCore } from './fake-core.js';
 
-function makeCore() {
-  const runtime = new FakeRuntime();
-  const bus = new EventBus({ now: () => runtime.now() });
-  const events: TendEvent[] = [];
-  bus.subscribe((event) => events.push(event));
-  const core = new ProgramCore({
-    runtime,
-    bus,
-    output: { prepare: async () => {}, remove: () => {} },
-    runDir: '/nonexistent',
-    onProblem: () => {},
-  });
-  return { runtime, core, events };
-}
+const makeCore = makeFakeCore;
 
 test('update replaces the definition without touching running processes, and says which fields changed', async () => {
   const { core, events } = makeCore();

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EventBus } from '../../src/core/event-bus.js';
-import { ProgramCore } from '../../src/core/program-core.js';
 import type { InstanceLike } from '../../src/daemon/orphan-scan.js';
 import { decideOrphans, settleOrphans } from '../../src/daemon/orphan-sweep.js';
 import { toPersisted } from '../../src/daemon/persistence.js';
-import { PidTracker } from '../../src/daemon/pid-tracker.js';
 import type { ProcStat } from '../../src/process/proc-table.js';
 import type { PersistedProgram } from '../../src/store/persisted-state.js';
+import { fakeStartTimeOf, makeFakeCore } from '../core/fake-core.js';
 import { FakeRuntime } from '../supervisor/fake-runtime.js';
 import { makeSpec } from '../supervisor/harness.js';
 
@@ -15,23 +13,9 @@ const HOME = '/tmp/tend-home';
 const CGROUP = 'tend-0123456789abcdef';
 const SELF = 9_000;
 const WATCHER = 8_999;
-/** The fake start time of a fake pid: any function of the pid will do, it only has to match. */
-const startTimeOf = (pid: number) => pid * 10;
+const startTimeOf = fakeStartTimeOf;
 
-function makeDaemon() {
-  const runtime = new FakeRuntime();
-  const bus = new EventBus({ now: () => runtime.now() });
-  const pids = new PidTracker({ startTime: startTimeOf });
-  pids.attach(bus);
-  const core = new ProgramCore({
-    runtime,
-    bus,
-    output: { prepare: async () => {}, remove: () => {} },
-    runDir: '/nonexistent',
-    onProblem: () => {},
-  });
-  return { runtime, core, pids };
-}
+const makeDaemon = makeFakeCore;
 
 /** `web` with 2 instances, saved; then, after that last write, instance 1 restarted and a third instance added. */
 async function crashedAfterLastWrite() {
