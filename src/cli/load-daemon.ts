@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { isBundleCurrent } from '../bundle-entry.js';
 import { homePaths } from '../config/home.js';
 import { requireWithCodeCache } from './code-cache.js';
+import { releaseStartupMemory } from './release-startup-memory.js';
 
 type DaemonModule = typeof import('../daemon/run-daemon.js');
 
@@ -11,8 +12,11 @@ const MAIN_PATH = fileURLToPath(new URL('../daemon/run-daemon.js', import.meta.u
 /** Where `npm run build` leaves the bundle and the code cache it made for it (scripts/bundle-daemon.ts). */
 const DAEMON_DIST_DIR = dirname(BUNDLE_PATH);
 
-/** How long after loading the bundle its compiled code is saved: by then the start-up has run, and its functions are compiled too. */
-const SAVE_CODE_CACHE_AFTER_MS = 3_000;
+/**
+ * How long after loading the bundle its compiled code is saved (by then the start-up has run,
+ * and its functions are compiled too) and the start-up's memory released.
+ */
+const AFTER_START_UP_MS = 3_000;
 
 /**
  * The daemon's code: its one-file bundle (scripts/bundle-daemon.ts), which costs far less memory
@@ -27,15 +31,14 @@ export async function loadDaemon(home: string): Promise<DaemonModule> {
       DAEMON_DIST_DIR,
       homePaths(home).codeCacheDir,
     ]);
-    if (!loaded.isFromCache) {
-      setTimeout(() => {
-        try {
-          loaded.saveCache();
-        } catch {
-          // No cache: the next start compiles, as this one did.
-        }
-      }, SAVE_CODE_CACHE_AFTER_MS).unref();
-    }
+    setTimeout(() => {
+      try {
+        loaded.saveCache();
+      } catch {
+        // No cache: the next start compiles, as this one did.
+      }
+      void releaseStartupMemory();
+    }, AFTER_START_UP_MS).unref();
     return loaded.exports as DaemonModule;
   }
   return import('../daemon/run-daemon.js');
