@@ -2,8 +2,8 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isBundleCurrent } from '../bundle-entry.js';
 import { homePaths } from '../config/home.js';
+import { releaseMemory } from '../core/release-memory.js';
 import { requireWithCodeCache } from './code-cache.js';
-import { releaseStartupMemory } from './release-startup-memory.js';
 
 type DaemonModule = typeof import('../daemon/run-daemon.js');
 
@@ -37,7 +37,7 @@ export async function loadDaemon(home: string): Promise<DaemonModule> {
       } catch {
         // No cache: the next start compiles, as this one did.
       }
-      void releaseStartupMemory();
+      void releaseMemory();
     }, AFTER_START_UP_MS).unref();
     return loaded.exports as DaemonModule;
   }

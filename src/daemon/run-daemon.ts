@@ -8,17 +8,20 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { createApiServer } from '../api/api-server.js';
 import type { HealthReply } from '../api/wire.js';
 import { homePaths } from '../config/home.js';
 import type { ListenSetting } from '../config/listen-address.js';
+import { releaseMemory } from '../core/release-memory.js';
 import { TendError } from '../errors.js';
 import { TEND_VERSION } from '../version.js';
 import { closeInheritedDescriptors } from './close-inherited-fds.js';
 import { acquireDaemonLock, DaemonAlreadyRunningError } from './daemon-lock.js';
 import { createDaemonServices } from './daemon-services.js';
 import { listenOnSocket, untilSocketReplaced } from './hand-over.js';
+import { QuietMemoryRelease } from './quiet-memory-release.js';
 import { notifySystemdReady, takeNotifySocket } from './systemd-ready.js';
 import { takeOver, takeOverTarget } from './take-over.js';
 import { openSavedListener, TcpListener } from './tcp-listener.js';
@@ -165,14 +168,18 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       tasks: services.tasks,
       logger,
     };
+    const quietRelease = new QuietMemoryRelease(releaseMemory);
+    /** Each answer starts the quiet spell after which the burst's memory is released. */
+    const releasingWhenQuiet = (app: FastifyInstance) =>
+      app.addHook('onResponse', async () => quietRelease.requestAnswered());
     const listener = new TcpListener({
-      createApp: (token) => createApiServer({ ...apiOptions, tcp: { token } }),
+      createApp: (token) => releasingWhenQuiet(createApiServer({ ...apiOptions, tcp: { token } })),
       tokenFile: paths.tokenFile,
       settingsFile: paths.settingsFile,
       logger,
     });
     tcpListener = listener;
-    const app = createApiServer({ ...apiOptions, listener });
+    const app = releasingWhenQuiet(createApiServer({ ...apiOptions, listener }));
     await listenOnSocket(app, paths.socket);
     if (options.listen) await listener.listen(options.listen);
     else if (options.listen === null) await listener.close();
@@ -210,6 +217,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     const stopped = stopRequested.then(async () => {
       removeSignalHandlers();
       stopWatchingWatcher();
+      quietRelease.close();
       if (isHandingOver) {
         // Under systemd the next daemon starts after this one exits: nothing was handed over yet.
         if (handedTo === undefined) await runningServices().handOver();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { releaseStartupMemory } from '../../src/cli/release-startup-memory.js';
+import { releaseMemory } from '../../src/core/release-memory.js';
 
 function newSpaceKib(): number {
   const space = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
@@ -9,7 +9,7 @@ function newSpaceKib(): number {
   return space.physical_space_size / 1024;
 }
 
-test('releaseStartupMemory shrinks the young generation that a burst of allocation grew', async () => {
+test('releaseMemory shrinks the young generation that a burst of allocation grew', async () => {
   // Objects that survive a few scavenges make V8 grow the young generation, as a start-up does.
   let keep: unknown[] = [];
   for (let round = 0; round < 200; round += 1) {
@@ -19,7 +19,7 @@ test('releaseStartupMemory shrinks the young generation that a burst of allocati
   keep = [];
   const grown = newSpaceKib();
   assert.ok(grown > 2048, `the young generation grew (${grown} KiB)`);
-  await releaseStartupMemory();
+  await releaseMemory();
   const after = newSpaceKib();
   assert.ok(after < grown / 2, `young generation ${grown} KiB -> ${after} KiB`);
 });
