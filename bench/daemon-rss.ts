@@ -36,7 +36,9 @@ interface RssFigures {
 
 /** Measures daemon RSS of each manager with 10 and 100 idle programs. */
 export async function runDaemonRss(options: BenchOptions): Promise<BenchResult> {
-  const settleMs = options.isQuick ? 1000 : 3000;
+  // Idle means settled: 10 s after the last start, for every manager alike (tend releases a
+  // burst's memory once its API has been quiet for 5 s; PM2's daemon is sampled as long after).
+  const settleMs = options.isQuick ? 1000 : 10_000;
   return withManagers(async (managers) => {
     progress(
       `${PROGRAM_COUNTS.join(', then ')} idle programs under ${managers.map((m) => m.label).join(' and ')}`,
