@@ -199,7 +199,11 @@ test('tend daemon reload hands over to a new daemon: same pids, no line lost, bo
     ),
   );
   const now = await health(tend);
-  assert.ok(now && now.pid !== old.pid);
+  // Seen once in a loaded full run (not reproduced in 10 runs side by side): say what answered.
+  assert.ok(
+    now && now.pid !== old.pid,
+    `right after the reload the socket answered ${JSON.stringify(now ?? null)} (old pid ${old.pid})`,
+  );
   assert.equal(now.recovery?.after, 'reload');
   assert.equal(now.recovery?.adopted, 1);
   assert.deepEqual(await pidsOf(tend, 'tick'), pids);
