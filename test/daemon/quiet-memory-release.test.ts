@@ -22,39 +22,38 @@ function fakeTimers() {
   };
 }
 
-test('a burst of requests is followed by one release once the API has been quiet', () => {
+/** A QuietMemoryRelease on fake timers (quiet for 5 s), counting its releases. */
+function quietOnFakeTimers() {
   const timers = fakeTimers();
-  let releases = 0;
+  const counted = { releases: 0 };
   const quiet = new QuietMemoryRelease(
     async () => {
-      releases++;
+      counted.releases++;
     },
     (delayMs, onFire) => timers.setTimer(delayMs, onFire),
     5_000,
   );
+  return { timers, quiet, counted };
+}
+
+test('a burst of requests is followed by one release once the API has been quiet', () => {
+  const { timers, quiet, counted } = quietOnFakeTimers();
   for (let request = 0; request < 100; request++) quiet.requestAnswered();
   assert.deepEqual(timers.pending, [5_000], 'each request starts the quiet spell again');
   timers.fireAll();
-  assert.equal(releases, 1);
+  assert.equal(counted.releases, 1);
   timers.fireAll();
-  assert.equal(releases, 1, 'nothing more without a new request');
+  assert.equal(counted.releases, 1, 'nothing more without a new request');
   quiet.requestAnswered();
   timers.fireAll();
-  assert.equal(releases, 2);
+  assert.equal(counted.releases, 2);
 });
 
 test('close stops the wait: no release after the daemon stops', () => {
-  const timers = fakeTimers();
-  let releases = 0;
-  const quiet = new QuietMemoryRelease(
-    async () => {
-      releases++;
-    },
-    (delayMs, onFire) => timers.setTimer(delayMs, onFire),
-  );
+  const { timers, quiet, counted } = quietOnFakeTimers();
   quiet.requestAnswered();
   quiet.close();
   assert.deepEqual(timers.pending, []);
   timers.fireAll();
-  assert.equal(releases, 0);
+  assert.equal(counted.releases, 0);
 });

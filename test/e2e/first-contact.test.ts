@@ -4,10 +4,10 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { defaultLauncher, startDaemonInBackground } from '../../src/cli/autostart.js';
 import { findFreePortRange } from '../helpers/free-ports.js';
-import { fixture, TEND_BIN, useTend } from './harness.js';
+import { fixture, TEND_BIN, type TendUnderTest, useTend } from './harness.js';
 
 test('first command waited out the start timeout: the real daemon reports ready on its notify pipe', async (t) => {
   const tend = useTend(t);
@@ -135,22 +135,29 @@ function firstStderrLine(cli: ChildProcessByStdio<null, Readable, Readable>): Pr
   });
 }
 
+/** Runs the CLI with `args` in the background: when it exits, and its first line on stderr. */
+function startCli(t: TestContext, tend: TendUnderTest, args: string[]) {
+  const cli = spawn(process.execPath, [TEND_BIN, ...args], {
+    env: { ...process.env, TEND_HOME: tend.home, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => cli.kill('SIGKILL'));
+  return { exited: once(cli, 'exit'), firstLine: firstStderrLine(cli) };
+}
+
 test('a start that waits for a port says what it waits for, how long, and how to stop waiting', async (t) => {
   const tend = useTend(t);
   const gate = join(tend.home, 'may-listen');
   const port = await findFreePortRange(1);
-  const cli = spawn(
-    process.execPath,
-    [TEND_BIN, 'start', '--name', 'quiet', '--port', String(port), ...fixture('listen-when', gate)],
-    {
-      env: { ...process.env, TEND_HOME: tend.home, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  t.after(() => cli.kill('SIGKILL'));
-  const exited = once(cli, 'exit');
+  const { exited, firstLine } = startCli(t, tend, [
+    'start',
+    '--name',
+    'quiet',
+    '--port',
+    String(port),
+    ...fixture('listen-when', gate),
+  ]);
   // The note comes after SLOW_START_NOTICE_MS while the port does not listen; the gate opens only then.
-  const firstLine = firstStderrLine(cli);
   assert.equal(
     await firstLine,
     `tend: waiting for quiet[0] to listen on port ${port}, up to 30s (--start-timeout); Ctrl-C stops the wait, not the program; --no-wait does not wait\n`,
@@ -167,13 +174,7 @@ test('tend apply that waits for a port says what it waits for, as tend start doe
   const file = join(tend.home, 'tend.yaml');
   const [command, ...args] = fixture('listen-when', gate);
   writeFileSync(file, JSON.stringify({ programs: { quiet: { command, args, port } } }));
-  const cli = spawn(process.execPath, [TEND_BIN, 'apply', '-f', file], {
-    env: { ...process.env, TEND_HOME: tend.home, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  t.after(() => cli.kill('SIGKILL'));
-  const exited = once(cli, 'exit');
-  const firstLine = firstStderrLine(cli);
+  const { exited, firstLine } = startCli(t, tend, ['apply', '-f', file]);
   assert.equal(
     await firstLine,
     `tend: waiting for quiet[0] to listen on port ${port}, up to 30s (startTimeoutMs); Ctrl-C stops the wait, not the program; --no-wait does not wait\n`,
